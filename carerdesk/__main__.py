@@ -1,0 +1,5 @@
+"""Run carerdesk with ``python -m carerdesk``."""
+
+from carerdesk.cli import main
+
+main()

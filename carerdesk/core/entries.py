@@ -1,0 +1,288 @@
+"""What a person enters for a carer, a caring role and a contact, checked against data.md.
+
+A form or an import row is a mapping from field name to the text typed. ``check_carer`` and
+friends turn it into a frozen dataclass of stored values, or raise ``InvalidEntry`` naming every
+bad field at once. ``check_field`` checks one field, for a form that checks as you leave a field.
+One set of rules serves the screens, the command line and the importer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, time
+from typing import Any
+
+from carerdesk.core import codes
+from carerdesk.core.errors import FieldError, InvalidEntry
+from carerdesk.core.validate import (
+    age_on,
+    parse_birth_date,
+    parse_choice,
+    parse_choices,
+    parse_date,
+    parse_email,
+    parse_name,
+    parse_past_date,
+    parse_phone,
+    parse_postcode,
+    parse_text,
+    parse_time,
+    parse_whole_number,
+    parse_yes_no,
+)
+
+Parser = Callable[[str, date], Any]
+
+
+def carer_type(born: date, on: date) -> str:
+    """The carer type on a day: young carer under 18, young adult 18-25, adult 26-64, older 65+."""
+    age = age_on(born, on)
+    if age < 18:
+        return "young_carer"
+    if age <= 25:
+        return "young_adult_carer"
+    if age <= 64:
+        return "adult_carer"
+    return "older_carer"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one field is labelled, whether it must be filled, and how its text is checked."""
+
+    label: str
+    parse: Parser
+    required: bool = False
+    choices: codes.CodeList | None = None
+    many: bool = False
+
+
+def _name(what: str) -> Parser:
+    return lambda text, today: parse_name(text, what)
+
+
+def _choice(code_list: codes.CodeList) -> Parser:
+    return lambda text, today: parse_choice(code_list, text)
+
+
+def _past(what: str, required: bool = True) -> Parser:
+    def parse(text: str, today: date) -> date | None:
+        if not required and not text.strip():
+            return None
+        return parse_past_date(text, today, what)
+
+    return parse
+
+
+def _any_date(text: str, today: date) -> date | None:
+    return parse_date(text) if text.strip() else None
+
+
+def _free(max_length: int) -> Parser:
+    return lambda text, today: parse_text(text, max_length=max_length)
+
+
+CARER_FIELDS: Mapping[str, FieldSpec] = {
+    "first_name": FieldSpec("First name", _name("first name"), required=True),
+    "last_name": FieldSpec("Last name", _name("last name"), required=True),
+    "preferred_name": FieldSpec("Preferred name", _free(100)),
+    "date_of_birth": FieldSpec("Date of birth", lambda t, d: parse_birth_date(t, d), True),
+    "gender": FieldSpec("Gender", _choice(codes.GENDER), choices=codes.GENDER),
+    "ethnicity": FieldSpec("Ethnicity", _choice(codes.ETHNICITY), choices=codes.ETHNICITY),
+    "address_line_1": FieldSpec("Address line 1", _free(200)),
+    "address_line_2": FieldSpec("Address line 2", _free(200)),
+    "town": FieldSpec("Town", _free(100)),
+    "postcode": FieldSpec("Postcode", lambda t, d: parse_postcode(t)),
+    "ward": FieldSpec("Ward", _free(100)),
+    "phone": FieldSpec("Phone", lambda t, d: parse_phone(t, "phone")),
+    "mobile": FieldSpec("Mobile", lambda t, d: parse_phone(t, "mobile")),
+    "email": FieldSpec("Email", lambda t, d: parse_email(t)),
+    "preferred_contact": FieldSpec(
+        "Preferred contact", _choice(codes.PREFERRED_CONTACT), choices=codes.PREFERRED_CONTACT
+    ),
+    "registered_on": FieldSpec("Registered on", _past("registration date"), required=True),
+    "registered_at": FieldSpec(
+        "Registered at", _choice(codes.REGISTERED_AT), choices=codes.REGISTERED_AT
+    ),
+    "how_heard": FieldSpec("How they heard of us", _choice(codes.SOURCE), choices=codes.SOURCE),
+    "hours_caring": FieldSpec(
+        "Hours caring a week", _choice(codes.HOURS_CARING), choices=codes.HOURS_CARING
+    ),
+    "parent_carer": FieldSpec("Parent carer", lambda t, d: parse_yes_no(t), choices=codes.YES_NO),
+    "employment": FieldSpec("Employment", _choice(codes.EMPLOYMENT), choices=codes.EMPLOYMENT),
+    "carers_allowance": FieldSpec(
+        "Carer's Allowance", _choice(codes.CARERS_ALLOWANCE), choices=codes.CARERS_ALLOWANCE
+    ),
+    "gp_practice": FieldSpec("GP practice", _free(200)),
+    "consent_store": FieldSpec(
+        "Consent to keep their details", lambda t, d: parse_yes_no(t), True, codes.YES_NO
+    ),
+    "consent_share": FieldSpec(
+        "Consent to share with partners", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
+    ),
+    "consent_contact": FieldSpec(
+        "Consent to news and offers", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
+    ),
+    "notes": FieldSpec("Notes", _free(5000)),
+}
+"""The carer fields a person types, in the order of data.md."""
+
+ROLE_FIELDS: Mapping[str, FieldSpec] = {
+    "relationship": FieldSpec(
+        "Cared-for person is their", _choice(codes.RELATIONSHIP), choices=codes.RELATIONSHIP
+    ),
+    "cared_for_age_band": FieldSpec(
+        "Cared-for person's age",
+        _choice(codes.CARED_FOR_AGE_BAND),
+        choices=codes.CARED_FOR_AGE_BAND,
+    ),
+    "conditions": FieldSpec(
+        "Conditions",
+        lambda t, d: parse_choices(codes.CONDITION, t),
+        choices=codes.CONDITION,
+        many=True,
+    ),
+    "lives_with_carer": FieldSpec(
+        "Lives with the carer", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
+    ),
+    "started_on": FieldSpec("Started caring on", _any_date),
+    "ended_on": FieldSpec("Stopped caring on", _any_date),
+}
+"""The caring role fields, in the order of data.md."""
+
+CONTACT_FIELDS: Mapping[str, FieldSpec] = {
+    "contact_on": FieldSpec("Date", _past("contact date"), required=True),
+    "contact_time": FieldSpec("Time", lambda t, d: parse_time(t)),
+    "channel": FieldSpec("Channel", _choice(codes.CHANNEL), True, codes.CHANNEL),
+    "support": FieldSpec(
+        "Support given",
+        lambda t, d: parse_choices(codes.SUPPORT, t),
+        choices=codes.SUPPORT,
+        many=True,
+    ),
+    "minutes": FieldSpec("Minutes", lambda t, d: parse_whole_number(t, 1, 600)),
+    "notes": FieldSpec("Notes", _free(5000)),
+}
+"""The contact fields, in the order of data.md."""
+
+
+@dataclass(frozen=True)
+class CarerEntry:
+    """A carer's details as checked, ready to store."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    registered_on: date
+    consent_store: bool
+    preferred_name: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    address_line_1: str | None = None
+    address_line_2: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+    ward: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    preferred_contact: str | None = None
+    registered_at: str | None = None
+    how_heard: str | None = None
+    hours_caring: str | None = None
+    parent_carer: bool | None = None
+    employment: str | None = None
+    carers_allowance: str | None = None
+    gp_practice: str | None = None
+    consent_share: bool | None = None
+    consent_contact: bool | None = None
+    notes: str | None = None
+
+    @property
+    def carer_type(self) -> str:
+        """The carer type on the registration date."""
+        return carer_type(self.date_of_birth, self.registered_on)
+
+
+@dataclass(frozen=True)
+class RoleEntry:
+    """A caring role as checked."""
+
+    relationship: str | None = None
+    cared_for_age_band: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    lives_with_carer: bool | None = None
+    started_on: date | None = None
+    ended_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    """A contact as checked."""
+
+    contact_on: date
+    channel: str
+    contact_time: time | None = None
+    support: list[str] = field(default_factory=list)
+    minutes: int | None = None
+    notes: str | None = None
+
+
+def check_field(specs: Mapping[str, FieldSpec], name: str, text: str, today: date) -> Any:
+    """Check one field's text; returns the stored value or raises ``FieldError`` for ``name``."""
+    spec = specs[name]
+    if spec.required and not text.strip():
+        raise FieldError(name, f"{spec.label} is needed.")
+    try:
+        return spec.parse(text, today)
+    except FieldError as error:
+        raise FieldError(name, error.message) from None
+
+
+def _check_all(
+    specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
+) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in specs:
+        try:
+            parsed[name] = check_field(specs, name, values.get(name, "") or "", today)
+        except FieldError as error:
+            errors[name] = error.message
+    if errors:
+        raise InvalidEntry(errors)
+    return parsed
+
+
+def check_carer(values: Mapping[str, str], today: date) -> CarerEntry:
+    """Check every carer field; consent to keep their details must be yes to register."""
+    parsed = _check_all(CARER_FIELDS, values, today)
+    errors: dict[str, str] = {}
+    if parsed["consent_store"] is not True:
+        errors["consent_store"] = (
+            "We can only register someone who agrees to us keeping their details."
+        )
+    if parsed["registered_on"] < parsed["date_of_birth"]:
+        errors["registered_on"] = "The registration date is before the date of birth."
+    if errors:
+        raise InvalidEntry(errors)
+    return CarerEntry(**parsed)
+
+
+def check_role(values: Mapping[str, str], today: date) -> RoleEntry:
+    """Check a caring role; it cannot end before it started."""
+    parsed = _check_all(ROLE_FIELDS, values, today)
+    if parsed["started_on"] and parsed["ended_on"] and parsed["ended_on"] < parsed["started_on"]:
+        raise InvalidEntry({"ended_on": "The end date is before the start date."})
+    return RoleEntry(**parsed)
+
+
+def check_contact(values: Mapping[str, str], today: date) -> ContactEntry:
+    """Check a contact."""
+    return ContactEntry(**_check_all(CONTACT_FIELDS, values, today))
+
+
+def entry_values(entry: object) -> dict[str, Any]:
+    """The fields of an entry dataclass as a dict, for storing."""
+    return {f.name: getattr(entry, f.name) for f in fields(entry)}  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""Errors a person sees.
+
+Each carries a message a volunteer understands: what happened and what to do next. Operations
+raise them; screens show them beside a field, as a notification or as a modal; the command line
+prints them on standard error and exits 1. None of them ever holds a personal detail or SQL.
+"""
+
+from __future__ import annotations
+
+
+class CarerdeskError(Exception):
+    """Something the user can act on. ``str(error)`` is the message to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class FieldError(CarerdeskError):
+    """One field's value is refused; ``field`` names the field so a form can show it beside it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidEntry(CarerdeskError):
+    """A whole entry was refused: ``errors`` maps each bad field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        count = len(errors)
+        noun = "field needs" if count == 1 else "fields need"
+        super().__init__(f"{count} {noun} attention before this can be saved.")
+        self.errors = errors
+
+
+class NotFound(CarerdeskError):
+    """A record asked for by reference or id does not exist."""
+
+
+class NotAllowed(CarerdeskError):
+    """The action is refused by a rule (a closed carer, a permission)."""
+
+
+class DatabaseBusy(CarerdeskError):
+    """Another desk held the register for too long; trying again usually works."""
+
+    def __init__(self) -> None:
+        super().__init__("The register is busy at another desk. Please try again in a moment.")

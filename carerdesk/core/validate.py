@@ -1,0 +1,268 @@
+"""Checks for single values as typed at the desk or read from a file.
+
+Each ``parse_*`` takes the text a person typed and returns the value to store, ``None`` for
+an empty optional value, or raises ``FieldError`` with a message a volunteer understands.
+The messages never repeat the value back, so they are safe in any log.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+
+import phonenumbers
+
+from carerdesk.core.codes import CodeList, parse_code, parse_codes
+from carerdesk.core.errors import FieldError
+from carerdesk.core.text import tidy
+
+MAX_AGE_YEARS = 110
+
+# The shape of a UK postcode (no check that it exists), plus GIR 0AA.
+_POSTCODE = re.compile(
+    r"^(?:(?P<out>[A-PR-UWYZ][A-HK-Y]?[0-9][A-HJKMNPR-Y0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW])"
+    r"(?P<in>[0-9][ABD-HJLNP-UW-Z]{2})|(?P<gir>GIR0AA))$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_UK_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+# Ofcom's numbers reserved for drama, in E.164: demo and training data use them so that no
+# invented record can ring a real person. phonenumbers itself calls 07700 900xxx invalid.
+_DRAMA_RANGES = (
+    ("+447700900000", "+447700900999"),
+    ("+441632960000", "+441632960999"),
+    ("+442079460000", "+442079460999"),
+    ("+441134960000", "+441134960999"),
+)
+
+
+def _name_char_ok(ch: str) -> bool:
+    return ch in " '’-" or unicodedata.category(ch)[0] in ("L", "M")
+
+
+def parse_name(text: str, what: str = "name") -> str:
+    """A first or last name: letters of any alphabet, apostrophes, hyphens and spaces."""
+    name = tidy(text)
+    if not name:
+        raise FieldError(what, f"Enter the {what}.")
+    if len(name) > 100:
+        raise FieldError(what, f"The {what} is too long: 100 characters at most.")
+    if not all(_name_char_ok(ch) for ch in name):
+        raise FieldError(
+            what, f"The {what} may hold only letters, apostrophes, hyphens and spaces."
+        )
+    if not any(unicodedata.category(ch)[0] == "L" for ch in name):
+        raise FieldError(what, f"The {what} needs at least one letter.")
+    return name
+
+
+def parse_text(text: str, what: str = "text", max_length: int = 2000) -> str | None:
+    """Free text: trimmed, None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    if len(value) > max_length:
+        raise FieldError(what, f"This is too long: {max_length} characters at most.")
+    return value
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    """A calendar date written ``YYYY-MM-DD`` or the UK way, ``DD/MM/YYYY``."""
+    value = text.strip()
+    if not value:
+        raise FieldError(what, "Enter a date, such as 21/03/1980.")
+    if m := _ISO_DATE.match(value):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _UK_DATE.match(value):
+        day, month, year = (int(g) for g in m.groups())
+    else:
+        raise FieldError(what, "Write the date as DD/MM/YYYY, such as 21/03/1980.")
+    if not 1 <= month <= 12:
+        raise FieldError(what, "There is no month with that number: use 1 to 12.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise FieldError(
+            what, f"There is no {day} {_MONTHS[month - 1]} {year}: check the day."
+        ) from None
+
+
+def parse_past_date(text: str, today: date, what: str = "date") -> date:
+    """A date that is today or earlier."""
+    value = parse_date(text, what)
+    if value > today:
+        raise FieldError(what, "This date is in the future: use today or an earlier date.")
+    return value
+
+
+def parse_birth_date(text: str, today: date) -> date:
+    """A date of birth: not in the future, and not more than 110 years ago."""
+    value = parse_date(text, "date_of_birth")
+    if value > today:
+        raise FieldError("date_of_birth", "The date of birth is in the future.")
+    if age_on(value, today) > MAX_AGE_YEARS:
+        raise FieldError(
+            "date_of_birth",
+            f"That is more than {MAX_AGE_YEARS} years ago: check the year.",
+        )
+    return value
+
+
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day``, as English law counts it.
+
+    Someone born on 29 February becomes a year older on 1 March in a common year, which the
+    tuple comparison gives: (2, 28) is before (2, 29), (3, 1) is not.
+    """
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def parse_time(text: str, what: str = "time") -> time | None:
+    """A time of day ``HH:MM`` (24-hour clock), None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    m = _TIME.match(value)
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise FieldError(what, "Write the time as HH:MM on the 24-hour clock, such as 14:30.")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def parse_postcode(text: str) -> str | None:
+    """A UK postcode in a valid format, stored upper case with one space: ``SW1A 1AA``."""
+    compact = "".join(text.split()).upper()
+    if not compact:
+        return None
+    m = _POSTCODE.match(compact)
+    if not m:
+        raise FieldError("postcode", "This is not a UK postcode: it should look like SW1A 1AA.")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def postcode_key(postcode: str) -> str:
+    """A postcode without spaces, upper case, as search compares them."""
+    return "".join(postcode.split()).upper()
+
+
+def is_drama_number(e164: str) -> bool:
+    """True for Ofcom's numbers reserved for drama (see ``_DRAMA_RANGES``)."""
+    return any(low <= e164 <= high and len(e164) == len(low) for low, high in _DRAMA_RANGES)
+
+
+def parse_phone(text: str, what: str = "phone") -> str | None:
+    """A UK phone number written any usual way, stored in E.164: ``+442079460018``."""
+    value = text.strip()
+    if not value:
+        return None
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        raise FieldError(
+            what, "This is not a phone number: use digits, such as 020 7946 0018."
+        ) from None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if is_drama_number(e164) or phonenumbers.is_valid_number_for_region(number, "GB"):
+        return e164
+    raise FieldError(
+        what, "This is not a valid UK phone number: check the digits and the area code."
+    )
+
+
+def format_phone(e164: str | None) -> str:
+    """A stored E.164 number in national format, such as ``020 7946 0018``."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "GB")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def phone_query(text: str) -> str | None:
+    """The E.164 form of a search text that looks like a whole phone number, else None."""
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < 10 or any(ch.isalpha() for ch in text):
+        return None
+    try:
+        return parse_phone(text)
+    except FieldError:
+        return None
+
+
+def parse_email(text: str) -> str | None:
+    """An email address that is syntactically valid."""
+    value = text.strip()
+    if not value:
+        return None
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise FieldError(
+            "email", "This is not an email address: it should look like name@example.org."
+        )
+    return value
+
+
+def parse_yes_no(text: str, what: str = "answer") -> bool | None:
+    """``yes`` or ``no`` (also y/n, true/false, 1/0), None when empty."""
+    value = text.strip().casefold()
+    if not value:
+        return None
+    if value in ("yes", "y", "true", "1"):
+        return True
+    if value in ("no", "n", "false", "0"):
+        return False
+    raise FieldError(what, "Answer yes or no.")
+
+
+def parse_choice(codes: CodeList, text: str, what: str = "choice") -> str | None:
+    """One code of a code list, given as its code or its label in any case."""
+    if not text.strip():
+        return None
+    code = parse_code(codes, text)
+    if code is None:
+        raise FieldError(what, "Choose one of the listed options.")
+    return code
+
+
+def parse_choices(codes: CodeList, text: str, what: str = "choices") -> list[str]:
+    """Codes of a code list separated by ``;``, in code-list order."""
+    found, unknown = parse_codes(codes, text)
+    if unknown:
+        raise FieldError(what, "Choose only from the listed options.")
+    return found
+
+
+def parse_whole_number(text: str, low: int, high: int, what: str = "number") -> int | None:
+    """A whole number from ``low`` to ``high``, None when empty."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise FieldError(what, f"Enter a whole number from {low} to {high}.")
+    return int(value)
+
+
+def now_local() -> datetime:
+    """The current date and time in Europe/London, as the desk records it."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/London"))

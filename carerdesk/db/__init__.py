@@ -1,0 +1,1 @@
+"""The register's storage: models, engine and sessions, migrations, search and operations."""

@@ -1,0 +1,78 @@
+"""Engines and units of work.
+
+SQLite is opened in WAL mode with foreign keys on and a busy timeout, so two desks on one
+machine can save at the same moment. A write transaction takes the write lock at its start
+(``BEGIN IMMEDIATE``): with a deferred ``BEGIN``, two desks that read then write get
+"database is locked" (FACTS.md). Reads keep a plain ``BEGIN`` so they never queue behind a
+writer. One user action is one unit of work: it commits as a whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from carerdesk.core.errors import DatabaseBusy
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{Path(path).expanduser()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, set up for several desks at once on SQLite."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off, so the BEGIN below is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True when the register is a SQLite file."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One user action: a session that commits on success and rolls back on any error."""
+    bind = engine.execution_options(write=write)
+    session = Session(bind=bind, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if "locked" in str(error.orig) or "busy" in str(error.orig):
+            raise DatabaseBusy() from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

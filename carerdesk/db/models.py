@@ -1,0 +1,167 @@
+"""Typed SQLAlchemy models of the register (``spec/data.md``).
+
+Identity is a UUID string (``id``) so that two registers can be merged; the human reference is
+its own column. The carers table also has ``pk``, an integer primary key local to one file,
+because the SQLite full-text index points at the rowid, and a dump and reload renumbers an
+implicit rowid (FACTS.md): an explicit INTEGER PRIMARY KEY is kept as it is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    """A new record identity, unique across every register."""
+    return str(uuid.uuid4())
+
+
+def utc_now() -> datetime:
+    """The current moment in UTC, as stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Stamped:
+    """Who created and last changed a record, and when (UTC)."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now, onupdate=utc_now)
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Setting(Base):
+    """An organisation-wide setting (shared by every desk) or counter."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Carer(Stamped, Base):
+    """A person who looks after someone, unpaid."""
+
+    __tablename__ = "carers"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(30))
+    ethnicity: Mapped[str | None] = mapped_column(String(40))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    ward: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    preferred_contact: Mapped[str | None] = mapped_column(String(10))
+    registered_on: Mapped[date] = mapped_column(Date)
+    registered_at: Mapped[str | None] = mapped_column(String(20))
+    how_heard: Mapped[str | None] = mapped_column(String(30))
+    hours_caring: Mapped[str | None] = mapped_column(String(20))
+    parent_carer: Mapped[bool | None] = mapped_column(Boolean)
+    employment: Mapped[str | None] = mapped_column(String(20))
+    carers_allowance: Mapped[str | None] = mapped_column(String(10))
+    gp_practice: Mapped[str | None] = mapped_column(String(200))
+    consent_store: Mapped[bool] = mapped_column(Boolean)
+    consent_date: Mapped[date | None] = mapped_column(Date)
+    consent_by: Mapped[str | None] = mapped_column(String(100))
+    consent_share: Mapped[bool | None] = mapped_column(Boolean)
+    consent_contact: Mapped[bool | None] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Search keys, written by the operations from the fields above (never typed in).
+    first_folded: Mapped[str] = mapped_column(String(100), index=True)
+    last_folded: Mapped[str] = mapped_column(String(100), index=True)
+    search_text: Mapped[str] = mapped_column(Text)
+    postcode_key: Mapped[str | None] = mapped_column(String(10), index=True)
+
+    roles: Mapped[list[CaringRole]] = relationship(
+        back_populates="carer", order_by="CaringRole.created_at"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="carer",
+        order_by="(Contact.contact_on.desc(), Contact.contact_time.desc())",
+    )
+
+    __table_args__ = (Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth"),)
+
+
+class CaringRole(Stamped, Base):
+    """Whom a carer looks after."""
+
+    __tablename__ = "caring_roles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    relationship_: Mapped[str | None] = mapped_column("relationship", String(30))
+    cared_for_age_band: Mapped[str | None] = mapped_column(String(10))
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    lives_with_carer: Mapped[bool | None] = mapped_column(Boolean)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+    carer: Mapped[Carer] = relationship(back_populates="roles")
+
+    def active_on(self, day: date) -> bool:
+        """Started on or before ``day`` (or no start) and not ended before it."""
+        started = self.started_on is None or self.started_on <= day
+        return started and (self.ended_on is None or self.ended_on >= day)
+
+
+class Contact(Stamped, Base):
+    """A drop-in visit, call, home visit or event conversation; anonymous when no carer."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    carer_id: Mapped[str | None] = mapped_column(ForeignKey("carers.id"), index=True)
+    contact_on: Mapped[date] = mapped_column(Date)
+    contact_time: Mapped[time | None] = mapped_column(Time)
+    channel: Mapped[str] = mapped_column(String(20))
+    support: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    staff: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    carer: Mapped[Carer | None] = relationship(back_populates="contacts")
+
+    __table_args__ = (Index("ix_contacts_week", "contact_on", "channel", "carer_id", "support"),)

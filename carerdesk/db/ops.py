@@ -1,0 +1,306 @@
+"""The operations of the front desk, as plain functions taking a session.
+
+Each flushes but never commits: the caller's unit of work (``engine.unit_of_work``) owns the
+transaction, so one user action is one transaction. The screens and the command line call
+these same functions, so every rule holds whichever way a record arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
+from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.text import search_form
+from carerdesk.core.validate import postcode_key
+from carerdesk.db.models import Carer, CaringRole, Contact, Setting
+
+REFERENCE_PREFIX = "C"
+REFERENCE_DIGITS = 6
+COUNTER_KEY = "next_reference"
+CLOSE_NAME_SCORE = 85
+
+
+def search_keys(
+    first_name: str, last_name: str, preferred_name: str | None, postcode: str | None
+) -> dict[str, str | None]:
+    """The folded name and postcode columns that search reads, for a carer's fields.
+
+    Bulk loaders (the demo register, imports) write these too, through this one function.
+    """
+    names = " ".join([first_name, last_name, preferred_name or ""])
+    return {
+        "first_folded": search_form(first_name),
+        "last_folded": search_form(last_name),
+        "search_text": search_form(names),
+        "postcode_key": postcode_key(postcode) if postcode else None,
+    }
+
+
+def _apply_search_keys(carer: Carer) -> None:
+    keys = search_keys(carer.first_name, carer.last_name, carer.preferred_name, carer.postcode)
+    for name, value in keys.items():
+        setattr(carer, name, value)
+
+
+def next_reference(session: Session) -> str:
+    """A new carer reference (``C000123``), never used before, even after a deletion."""
+    counter = session.get(Setting, COUNTER_KEY)
+    if counter is None:
+        counter = Setting(key=COUNTER_KEY, value="1")
+        session.add(counter)
+    number = int(counter.value)
+    while True:
+        reference = f"{REFERENCE_PREFIX}{number:0{REFERENCE_DIGITS}d}"
+        number += 1
+        taken = session.scalar(select(Carer.pk).where(Carer.reference == reference))
+        if taken is None:
+            break
+    counter.value = str(number)
+    return reference
+
+
+def _role_values(entry: RoleEntry) -> dict[str, object]:
+    values = entry_values(entry)
+    values["relationship_"] = values.pop("relationship")
+    values["conditions"] = ";".join(entry.conditions)
+    return values
+
+
+def register_carer(
+    session: Session,
+    entry: CarerEntry,
+    roles: list[RoleEntry] | None = None,
+    *,
+    by: str | None = None,
+    today: date | None = None,
+    reference: str | None = None,
+) -> Carer:
+    """Register a new carer with their caring roles; consent to store must have been given."""
+    if not entry.consent_store:
+        raise FieldError(
+            "consent_store", "We can only register someone who agrees to us keeping their details."
+        )
+    carer = Carer(
+        **entry_values(entry),
+        reference=reference or next_reference(session),
+        status="active",
+        consent_date=today or entry.registered_on,
+        consent_by=by,
+        created_by=by,
+        updated_by=by,
+    )
+    _apply_search_keys(carer)
+    session.add(carer)
+    for role in roles or []:
+        carer.roles.append(CaringRole(**_role_values(role), created_by=by, updated_by=by))
+    session.flush()
+    return carer
+
+
+def get_carer(session: Session, carer_id: str) -> Carer:
+    """A carer with roles and contacts loaded, by id or reference."""
+    stmt = (
+        select(Carer)
+        .where(or_(Carer.id == carer_id, Carer.reference == carer_id))
+        .options(selectinload(Carer.roles), selectinload(Carer.contacts))
+    )
+    carer = session.scalar(stmt)
+    if carer is None:
+        raise NotFound("No carer has that reference. They may have been removed.")
+    return carer
+
+
+def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: str | None) -> Carer:
+    """Change a carer's details; returns the carer. The reference never changes."""
+    carer = get_carer(session, carer_id)
+    values = entry_values(entry)
+    if values["consent_store"] is not True:
+        raise FieldError(
+            "consent_store",
+            "Consent to keep their details cannot be taken back here: close "
+            "the record with the reason 'Withdrew consent' instead.",
+        )
+    for name, value in values.items():
+        setattr(carer, name, value)
+    carer.updated_by = by
+    _apply_search_keys(carer)
+    session.flush()
+    return carer
+
+
+def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: str | None) -> Carer:
+    """Close a carer's record with a reason from the ``closed_reason`` list."""
+    from carerdesk.core.codes import CLOSED_REASON
+
+    carer = get_carer(session, carer_id)
+    if carer.status == "closed":
+        raise NotAllowed("This carer's record is already closed.")
+    if reason not in CLOSED_REASON:
+        raise FieldError("closed_reason", "Choose a reason for closing the record.")
+    if on < carer.registered_on:
+        raise FieldError("closed_on", "The closing date is before they registered.")
+    carer.status, carer.closed_on, carer.closed_reason = "closed", on, reason
+    carer.updated_by = by
+    session.flush()
+    return carer
+
+
+def reopen_carer(session: Session, carer_id: str, *, by: str | None) -> Carer:
+    """Reopen a closed carer's record."""
+    carer = get_carer(session, carer_id)
+    if carer.status != "closed":
+        raise NotAllowed("This carer's record is already open.")
+    carer.status, carer.closed_on, carer.closed_reason = "active", None, None
+    carer.updated_by = by
+    session.flush()
+    return carer
+
+
+def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: str | None) -> CaringRole:
+    """Add a caring role to a carer."""
+    carer = get_carer(session, carer_id)
+    role = CaringRole(**_role_values(entry), created_by=by, updated_by=by)
+    carer.roles.append(role)
+    session.flush()
+    return role
+
+
+def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: str | None) -> CaringRole:
+    """Change a caring role (to end one, give it an end date)."""
+    role = session.get(CaringRole, role_id)
+    if role is None:
+        raise NotFound("That caring role no longer exists.")
+    for name, value in _role_values(entry).items():
+        setattr(role, name, value)
+    role.updated_by = by
+    session.flush()
+    return role
+
+
+def log_contact(
+    session: Session, carer_id: str | None, entry: ContactEntry, *, by: str | None
+) -> Contact:
+    """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
+    if carer_id is not None:
+        carer = get_carer(session, carer_id)
+        if entry.contact_on < carer.registered_on:
+            raise FieldError("contact_on", "This date is before the carer registered.")
+        carer_id = carer.id
+    contact = Contact(
+        carer_id=carer_id,
+        contact_on=entry.contact_on,
+        contact_time=entry.contact_time,
+        channel=entry.channel,
+        support=";".join(entry.support),
+        minutes=entry.minutes,
+        notes=entry.notes,
+        staff=by,
+        created_by=by,
+        updated_by=by,
+    )
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    """One of a day's contacts, as the home screen lists it."""
+
+    id: str
+    contact_time: time | None
+    channel: str
+    support: str
+    reference: str | None
+    name: str | None
+    staff: str | None
+
+
+def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLine]:
+    """A day's contacts, newest first, anonymous ones included."""
+    stmt = (
+        select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
+        .outerjoin(Carer, Contact.carer_id == Carer.id)
+        .where(Contact.contact_on == day)
+        .order_by(Contact.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        ContactLine(
+            id=contact.id,
+            contact_time=contact.contact_time,
+            channel=contact.channel,
+            support=contact.support,
+            reference=reference,
+            name=f"{first} {last}" if reference else None,
+            staff=contact.staff,
+        )
+        for contact, reference, first, last in session.execute(stmt)
+    ]
+
+
+def count_carers(session: Session) -> int:
+    """How many carers the register holds, closed ones included."""
+    return session.scalar(select(func.count()).select_from(Carer)) or 0
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A registered carer who may be the person being registered, and why we think so."""
+
+    id: str
+    reference: str
+    name: str
+    date_of_birth: date
+    postcode: str | None
+    reason: str
+
+
+def possible_duplicates(
+    session: Session, entry: CarerEntry, *, exclude_id: str | None = None
+) -> list[PossibleDuplicate]:
+    """Carers already registered who may be this person.
+
+    The same name and date of birth, the same phone or mobile number, or a close name at the
+    same postcode; best reason first.
+    """
+    found: dict[str, PossibleDuplicate] = {}
+
+    def add(carer: Carer, reason: str) -> None:
+        if carer.id != exclude_id and carer.id not in found:
+            found[carer.id] = PossibleDuplicate(
+                carer.id,
+                carer.reference,
+                f"{carer.first_name} {carer.last_name}",
+                carer.date_of_birth,
+                carer.postcode,
+                reason,
+            )
+
+    first, last = search_form(entry.first_name), search_form(entry.last_name)
+    same_name = select(Carer).where(
+        Carer.first_folded == first,
+        Carer.last_folded == last,
+        Carer.date_of_birth == entry.date_of_birth,
+    )
+    for carer in session.scalars(same_name):
+        add(carer, "same name and date of birth")
+    numbers = [n for n in (entry.phone, entry.mobile) if n]
+    if numbers:
+        same_phone = select(Carer).where(or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)))
+        for carer in session.scalars(same_phone.limit(20)):
+            add(carer, "same phone number")
+    if entry.postcode:
+        wanted = f"{first} {last}"
+        same_postcode = select(Carer).where(Carer.postcode_key == postcode_key(entry.postcode))
+        for carer in session.scalars(same_postcode.limit(500)):
+            score = fuzz.token_sort_ratio(wanted, f"{carer.first_folded} {carer.last_folded}")
+            if score >= CLOSE_NAME_SCORE:
+                add(carer, "a close name at the same postcode")
+    return list(found.values())

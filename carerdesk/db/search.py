@@ -1,0 +1,190 @@
+"""Finding carers from one search box.
+
+One text finds a carer by any part of a name (accents and case ignored both ways), by
+reference, by phone however written, or by postcode with or without its space. Names are
+matched on a folded copy (``core.text.search_form``): on SQLite through an FTS5 trigram index kept in
+step by triggers (made by the first migration), elsewhere by ``LIKE`` on the same column.
+
+A trigram finds nothing for a token of one or two characters, so short tokens are matched as
+word prefixes instead, through the indexed folded first and last names. Every token is quoted
+as an FTS phrase, so no text a person can type is ever an FTS syntax error.
+When the name finds nobody, a looser trigram query with rapidfuzz re-ranking forgives a typo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import ColumnElement, and_, case, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from carerdesk.core.text import search_form
+from carerdesk.core.validate import phone_query
+from carerdesk.db.models import Carer
+
+PAGE = 20
+TYPO_CANDIDATES = 200
+TYPO_SCORE = 75
+_REFERENCE = re.compile(r"^[A-Za-z/-]{0,4}\d+[A-Za-z0-9/-]*$")
+_POSTCODE_START = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z0-9]?\d?[A-Za-z]{0,2}$")
+_HIGH = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class CarerHit:
+    """One carer found, with just what a results list shows."""
+
+    id: str
+    reference: str
+    first_name: str
+    last_name: str
+    preferred_name: str | None
+    date_of_birth: date
+    postcode: str | None
+    status: str
+    matched: str
+
+
+_COLUMNS = (
+    Carer.id,
+    Carer.reference,
+    Carer.first_name,
+    Carer.last_name,
+    Carer.preferred_name,
+    Carer.date_of_birth,
+    Carer.postcode,
+    Carer.status,
+)
+
+
+def _hit(row: Any, matched: str) -> CarerHit:
+    return CarerHit(
+        id=row.id,
+        reference=row.reference,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        preferred_name=row.preferred_name,
+        date_of_birth=row.date_of_birth,
+        postcode=row.postcode,
+        status=row.status,
+        matched=matched,
+    )
+
+
+def _hits(session: Session, stmt: Any, matched: str) -> list[CarerHit]:
+    return [_hit(row, matched) for row in session.execute(stmt)]
+
+
+def _fts_phrase(token: str) -> str:
+    """A token as an FTS5 phrase: double quotes doubled inside, so any text is safe."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _starts(column: Any, prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, as an index range (works on every database)."""
+    return and_(column >= prefix, column < prefix + _HIGH)
+
+
+def _word_prefix(token: str) -> ColumnElement[bool]:
+    """Some word of the folded name starts with ``token``."""
+    spaced: ColumnElement[str] = literal_column("' '") + Carer.search_text
+    return spaced.contains(" " + token, autoescape=True)
+
+
+def _rank(tokens: list[str]) -> list[Any]:
+    """Order: open records first, then surname or first name starting with the first token."""
+    first = tokens[0]
+    return [
+        case((Carer.status == "closed", 1), else_=0),
+        case(
+            (_starts(Carer.last_folded, first), 0),
+            (_starts(Carer.first_folded, first), 1),
+            else_=2,
+        ),
+        Carer.last_folded,
+        Carer.first_folded,
+    ]
+
+
+def _by_name(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
+    long_tokens = [t for t in tokens if len(t) >= 3]
+    short_tokens = [t for t in tokens if len(t) < 3]
+    stmt = select(*_COLUMNS)
+    if long_tokens and session.get_bind().dialect.name == "sqlite":
+        match = " AND ".join(_fts_phrase(t) for t in long_tokens)
+        ids = text("SELECT rowid FROM carers_fts WHERE carers_fts MATCH :match").bindparams(
+            match=match
+        )
+        stmt = stmt.where(Carer.pk.in_(ids))
+    else:
+        for token in long_tokens:
+            stmt = stmt.where(Carer.search_text.contains(token, autoescape=True))
+    if len(tokens) == 1 and short_tokens:
+        # One or two letters: a prefix of the first or last name, through their indexes.
+        token = short_tokens[0]
+        stmt = stmt.where(
+            or_(_starts(Carer.last_folded, token), _starts(Carer.first_folded, token))
+        )
+    else:
+        for token in short_tokens:
+            stmt = stmt.where(_word_prefix(token))
+    return _hits(session, stmt.order_by(*_rank(tokens)).limit(limit), "name")
+
+
+def _by_typo(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
+    """Names within a typo of the query: any shared trigram, re-ranked by rapidfuzz."""
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    query = " ".join(tokens)
+    grams = {query[i : i + 3] for i in range(len(query) - 2)} - {" "}
+    grams = {g for g in grams if " " not in g}
+    if len(grams) < 2:
+        return []
+    match = " OR ".join(_fts_phrase(g) for g in sorted(grams))
+    ids = text(
+        "SELECT rowid FROM carers_fts WHERE carers_fts MATCH :match ORDER BY rank LIMIT :n"
+    ).bindparams(match=match, n=TYPO_CANDIDATES)
+    stmt = select(*_COLUMNS, Carer.search_text).where(Carer.pk.in_(ids))
+    scored = []
+    for row in session.execute(stmt):
+        score = fuzz.WRatio(query, row.search_text)
+        partial = max((fuzz.ratio(query, word) for word in row.search_text.split()), default=0)
+        best = max(score, partial)
+        if best >= TYPO_SCORE:
+            scored.append((-best, row.status == "closed", row))
+    scored.sort(key=lambda item: (item[0], item[1], item[2].last_name))
+    return [_hit(item[2], "close name") for item in scored[:limit]]
+
+
+def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHit]:
+    """The best page of carers for what was typed; ``[]`` for an empty query."""
+    typed = query.strip()
+    if not typed:
+        return []
+    found: dict[str, CarerHit] = {}
+
+    def add(hits: list[CarerHit]) -> None:
+        for hit in hits:
+            found.setdefault(hit.id, hit)
+
+    compact = "".join(typed.split())
+    if _REFERENCE.match(compact):
+        wanted = {compact, compact.upper()}
+        add(_hits(session, select(*_COLUMNS).where(Carer.reference.in_(wanted)), "reference"))
+    if (e164 := phone_query(typed)) is not None:
+        stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
+        add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "phone"))
+    if len(compact) >= 2 and _POSTCODE_START.match(compact) and any(c.isdigit() for c in compact):
+        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, compact.upper()))
+        add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "postcode"))
+    tokens = search_form(typed).split()
+    if tokens and len(found) < limit:
+        names = _by_name(session, tokens, limit)
+        add(names)
+        if not names and max(len(t) for t in tokens) >= 4:
+            add(_by_typo(session, tokens, limit))
+    return list(found.values())[:limit]

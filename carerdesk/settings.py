@@ -1,0 +1,78 @@
+"""Settings for one machine: which register to open and how the screen looks.
+
+They live in ``settings.toml`` in the user's config folder (found with platformdirs), and each
+can be overridden by a ``CARERDESK_*`` environment variable. Settings for the whole
+organisation (wards, card prefix, idle lock time) live in the register, so every desk sees
+the same. Nothing is read at import time.
+
+Fields of ``settings.toml``:
+
+``database_url``
+    A SQLAlchemy URL (PostgreSQL for several sites). Overrides ``database``.
+    Environment: ``CARERDESK_DATABASE_URL``.
+``database``
+    Path of the SQLite register. Default: ``register.sqlite`` in the user's data folder.
+    Environment: ``CARERDESK_DB``.
+``theme``
+    ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``.
+    Environment: ``CARERDESK_THEME``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "carerdesk"
+
+
+def config_dir() -> Path:
+    """The folder of this machine's settings (``CARERDESK_CONFIG_DIR`` overrides it)."""
+    if override := os.environ.get("CARERDESK_CONFIG_DIR"):
+        return Path(override)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """The folder of this machine's registers (``CARERDESK_DATA_DIR`` overrides it)."""
+    if override := os.environ.get("CARERDESK_DATA_DIR"):
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """This machine's settings, as read from the file and the environment."""
+
+    database_url: str
+    theme: str = "carerdesk-dark"
+
+
+def load_settings(db: str | None = None, database_url: str | None = None) -> Settings:
+    """Read the settings; ``db`` or ``database_url`` given on the command line win."""
+    path = config_dir() / "settings.toml"
+    stored: dict[str, object] = {}
+    if path.exists():
+        stored = tomllib.loads(path.read_text(encoding="utf-8"))
+    url = (
+        database_url
+        or (None if db else os.environ.get("CARERDESK_DATABASE_URL"))
+        or (None if db else _str(stored.get("database_url")))
+    )
+    if not url:
+        file = db or os.environ.get("CARERDESK_DB") or _str(stored.get("database"))
+        path_of_db = Path(file).expanduser() if file else data_dir() / "register.sqlite"
+        path_of_db.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path_of_db}"
+    theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
+    return Settings(database_url=url, theme=theme)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
