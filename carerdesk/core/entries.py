@@ -56,6 +56,8 @@ class FieldSpec:
     required: bool = False
     choices: codes.CodeList | None = None
     many: bool = False
+    needed: str | None = None
+    """The message when a required field is left empty (default: "<label> is needed.")."""
 
 
 def _name(what: str) -> Parser:
@@ -116,7 +118,11 @@ CARER_FIELDS: Mapping[str, FieldSpec] = {
     ),
     "gp_practice": FieldSpec("GP practice", _free(200)),
     "consent_store": FieldSpec(
-        "Consent to keep their details", lambda t, d: parse_yes_no(t), True, codes.YES_NO
+        "Consent to keep their details",
+        lambda t, d: parse_yes_no(t),
+        True,
+        codes.YES_NO,
+        needed="Ask first: we can only register someone who agrees to us keeping their details.",
     ),
     "consent_share": FieldSpec(
         "Consent to share with partners", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
@@ -233,7 +239,7 @@ def check_field(specs: Mapping[str, FieldSpec], name: str, text: str, today: dat
     """Check one field's text; returns the stored value or raises ``FieldError`` for ``name``."""
     spec = specs[name]
     if spec.required and not text.strip():
-        raise FieldError(name, f"{spec.label} is needed.")
+        raise FieldError(name, spec.needed or f"{spec.label} is needed.")
     try:
         return spec.parse(text, today)
     except FieldError as error:
@@ -286,3 +292,25 @@ def check_contact(values: Mapping[str, str], today: date) -> ContactEntry:
 def entry_values(entry: object) -> dict[str, Any]:
     """The fields of an entry dataclass as a dict, for storing."""
     return {f.name: getattr(entry, f.name) for f in fields(entry)}  # type: ignore[arg-type]
+
+
+CLOSE_FIELDS: Mapping[str, FieldSpec] = {
+    "closed_on": FieldSpec("Closed on", _past("closing date"), required=True),
+    "closed_reason": FieldSpec(
+        "Reason", _choice(codes.CLOSED_REASON), required=True, choices=codes.CLOSED_REASON
+    ),
+}
+"""The fields asked when a carer's record is closed."""
+
+
+@dataclass(frozen=True)
+class CloseEntry:
+    """When and why a carer's record is closed."""
+
+    closed_on: date
+    closed_reason: str
+
+
+def check_close(values: Mapping[str, str], today: date) -> CloseEntry:
+    """Check a closing date and reason."""
+    return CloseEntry(**_check_all(CLOSE_FIELDS, values, today))

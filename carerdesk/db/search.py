@@ -2,8 +2,8 @@
 
 One text finds a carer by any part of a name (accents and case ignored both ways), by
 reference, by phone however written, or by postcode with or without its space. Names are
-matched on a folded copy (``core.text.search_form``): on SQLite through an FTS5 trigram index kept in
-step by triggers (made by the first migration), elsewhere by ``LIKE`` on the same column.
+matched on a folded copy (``core.text.search_form``): on SQLite through an FTS5 trigram index
+kept in step by triggers (made by the first migration), elsewhere by ``LIKE`` on that column.
 
 A trigram finds nothing for a token of one or two characters, so short tokens are matched as
 word prefixes instead, through the indexed folded first and last names. Every token is quoted

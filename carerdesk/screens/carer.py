@@ -1,0 +1,293 @@
+"""A carer's record: details, caring roles and contacts, with every change a key away."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import zip_longest
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from carerdesk.core import codes
+from carerdesk.core.entries import CARER_FIELDS, CloseEntry, RoleEntry, carer_type
+from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.validate import age_on, format_phone
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.db.models import Carer, CaringRole
+
+# Fields shown in the details panel, with the code list each is shown through.
+DETAILS: list[tuple[str, codes.CodeList | None]] = [
+    ("gender", codes.GENDER),
+    ("ethnicity", codes.ETHNICITY),
+    ("phone", None),
+    ("mobile", None),
+    ("email", None),
+    ("preferred_contact", codes.PREFERRED_CONTACT),
+    ("address_line_1", None),
+    ("address_line_2", None),
+    ("town", None),
+    ("postcode", None),
+    ("ward", None),
+    ("hours_caring", codes.HOURS_CARING),
+    ("parent_carer", codes.YES_NO),
+    ("employment", codes.EMPLOYMENT),
+    ("carers_allowance", codes.CARERS_ALLOWANCE),
+    ("gp_practice", None),
+    ("consent_share", codes.YES_NO),
+    ("consent_contact", codes.YES_NO),
+    ("registered_at", codes.REGISTERED_AT),
+    ("how_heard", codes.SOURCE),
+    ("notes", None),
+]
+
+
+def _shown(value: object, code_list: codes.CodeList | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return codes.label(code_list, str(value)) if code_list else str(value)
+
+
+def role_texts(role: CaringRole) -> dict[str, str]:
+    """A stored caring role as the role form shows it."""
+    return {
+        "relationship": role.relationship_ or "",
+        "cared_for_age_band": role.cared_for_age_band or "",
+        "conditions": role.conditions,
+        "lives_with_carer": _shown(role.lives_with_carer, None),
+        "started_on": _shown(role.started_on, None),
+        "ended_on": _shown(role.ended_on, None),
+    }
+
+
+class CarerScreen(Screen[None]):
+    """One carer's record."""
+
+    CSS_PATH = "carer.tcss"
+    BINDINGS = [
+        Binding("c,f3", "log_contact", "Log contact", tooltip="Log a contact with this carer"),
+        Binding("e", "edit", "Edit", tooltip="Change this carer's details"),
+        Binding("r", "add_role", "Add caring role"),
+        Binding("x", "close_record", "Close record", tooltip="Close with a reason"),
+        Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
+        Binding("escape", "back", "Back", tooltip="Back to the search"),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(self, carer_id: str) -> None:
+        super().__init__()
+        self.carer_id = carer_id
+        self.roles: list[CaringRole] = []
+        self.carer_name = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="record"):
+            yield Static("", id="summary")
+            yield Static("", id="details")
+            yield Label("Caring roles", id="roles-title", classes="section-title")
+            roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
+            yield roles
+            yield Label("Contacts", id="contacts-title", classes="section-title")
+            contacts: DataTable[str] = DataTable(id="contacts", cursor_type="row")
+            yield contacts
+            yield Static("", id="stamps", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#roles", DataTable).add_columns(
+            "Cares for their", "Age", "Conditions", "Lives with them", "From", "Until"
+        )
+        self.query_one("#contacts", DataTable).add_columns(
+            "Date", "Time", "Channel", "Support", "Minutes", "By"
+        )
+        self.reload()
+        self.query_one("#contacts", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the record again from the register."""
+        from carerdesk.db.ops import get_carer
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                carer = get_carer(session, self.carer_id)
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+            self.dismiss()
+            return
+        self._show(carer)
+
+    def _show(self, carer: Carer) -> None:
+        today = self.app.today()
+        self.carer_name = f"{carer.first_name} {carer.last_name}"
+        kind = codes.label(codes.CARER_TYPE, carer_type(carer.date_of_birth, today))
+        known_as = f" (known as {carer.preferred_name})" if carer.preferred_name else ""
+        status = "Active"
+        if carer.status == "closed":
+            reason = codes.label(codes.CLOSED_REASON, carer.closed_reason)
+            status = f"CLOSED on {_shown(carer.closed_on, None)}: {reason}"
+        self.query_one("#summary", Static).update(
+            f"[b]{self.carer_name}[/b]{known_as}  ·  {carer.reference}  ·  {status}\n"
+            f"Born {_shown(carer.date_of_birth, None)}, aged {age_on(carer.date_of_birth, today)}"
+            f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+        )
+        self.set_class(carer.status == "closed", "-closed")
+        cells = []
+        for name, code_list in DETAILS:
+            value = getattr(carer, name)
+            if name in ("phone", "mobile"):
+                value = format_phone(value)
+            shown = _shown(value, code_list)
+            if shown:
+                cells.append((CARER_FIELDS[name].label, shown))
+        details = Table.grid(padding=(0, 1), expand=True)
+        for _ in range(2):
+            details.add_column(style="dim", no_wrap=True)
+            details.add_column(ratio=1)
+        for left, right in zip_longest(cells[::2], cells[1::2], fillvalue=("", "")):
+            details.add_row(*left, *right)
+        self.query_one("#details", Static).update(details if cells else "No other details.")
+        self.roles = list(carer.roles)
+        roles = self.query_one("#roles", DataTable)
+        roles.clear()
+        for role in self.roles:
+            conditions = ", ".join(
+                codes.label(codes.CONDITION, c) for c in role.conditions.split(";") if c
+            )
+            roles.add_row(
+                codes.label(codes.RELATIONSHIP, role.relationship_),
+                codes.label(codes.CARED_FOR_AGE_BAND, role.cared_for_age_band),
+                conditions,
+                _shown(role.lives_with_carer, None),
+                _shown(role.started_on, None),
+                _shown(role.ended_on, None),
+            )
+        active = sum(role.active_on(today) for role in self.roles)
+        self.query_one("#roles-title", Label).update(
+            f"Caring roles: {len(self.roles)} ({active} active) · R adds, Enter changes"
+        )
+        contacts = self.query_one("#contacts", DataTable)
+        contacts.clear()
+        for contact in carer.contacts:
+            support = ", ".join(
+                codes.label(codes.SUPPORT, s) for s in contact.support.split(";") if s
+            )
+            contacts.add_row(
+                _shown(contact.contact_on, None),
+                contact.contact_time.strftime("%H:%M") if contact.contact_time else "",
+                codes.label(codes.CHANNEL, contact.channel),
+                support,
+                str(contact.minutes or ""),
+                contact.staff or "",
+            )
+        self.query_one("#contacts-title", Label).update(
+            f"Contacts: {len(carer.contacts)} · C logs a new one"
+        )
+        created = carer.created_at.strftime("%d/%m/%Y %H:%M")
+        updated = carer.updated_at.strftime("%d/%m/%Y %H:%M")
+        self.query_one("#stamps", Static).update(
+            f"Created {created} UTC by {carer.created_by or 'unknown'} · "
+            f"last changed {updated} UTC by {carer.updated_by or 'unknown'}"
+        )
+
+    def action_log_contact(self) -> None:
+        """Log a contact with this carer."""
+        from carerdesk.screens.contact import ContactModal
+
+        self.app.push_screen(ContactModal(self.carer_id, self.carer_name), lambda _: self.reload())
+
+    def action_edit(self) -> None:
+        """Change this carer's details."""
+        from carerdesk.screens.register import RegisterScreen
+
+        self.app.push_screen(RegisterScreen(carer_id=self.carer_id))
+
+    def action_add_role(self) -> None:
+        """Add whom this carer looks after."""
+        from carerdesk.screens.role import RoleModal
+
+        self.app.push_screen(RoleModal(title="Add a caring role"), self._role_added)
+
+    def _role_added(self, role: RoleEntry | None) -> None:
+        if role is None:
+            return
+        from carerdesk.db.ops import add_role
+
+        self._act(lambda session: add_role(session, self.carer_id, role, by=self.app.user))
+
+    @on(DataTable.RowSelected, "#roles")
+    def _change_role(self, event: DataTable.RowSelected) -> None:
+        from carerdesk.screens.role import RoleModal
+
+        role = self.roles[event.cursor_row]
+        self.app.push_screen(
+            RoleModal(role_texts(role), title="Change the caring role"),
+            lambda entry: self._role_changed(role.id, entry),
+        )
+
+    def _role_changed(self, role_id: str, entry: RoleEntry | None) -> None:
+        if entry is None:
+            return
+        from carerdesk.db.ops import update_role
+
+        self._act(lambda session: update_role(session, role_id, entry, by=self.app.user))
+
+    def action_close_record(self) -> None:
+        """Close this carer's record with a reason."""
+        from carerdesk.screens.close import CloseModal
+
+        self.app.push_screen(CloseModal(self.carer_name), self._close_chosen)
+
+    def _close_chosen(self, entry: CloseEntry | None) -> None:
+        if entry is None:
+            return
+        from carerdesk.db.ops import close_carer
+
+        self._act(
+            lambda session: close_carer(
+                session,
+                self.carer_id,
+                on=entry.closed_on,
+                reason=entry.closed_reason,
+                by=self.app.user,
+            ),
+            done="Record closed.",
+        )
+
+    def action_reopen(self) -> None:
+        """Reopen this carer's record."""
+        from carerdesk.db.ops import reopen_carer
+
+        self._act(
+            lambda session: reopen_carer(session, self.carer_id, by=self.app.user),
+            done="Record reopened.",
+        )
+
+    def _act(self, operation: object, done: str = "Saved.") -> None:
+        try:
+            with self.app.unit_of_work() as session:
+                operation(session)  # type: ignore[operator]
+        except CarerdeskError as error:
+            self.notify(error.message, severity="warning")
+            return
+        self.notify(done)
+        self.reload()
+
+    def action_back(self) -> None:
+        """Back to where the record was opened from."""
+        self.dismiss()

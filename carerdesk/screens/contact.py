@@ -1,0 +1,89 @@
+"""The quick contact log: a modal with the date and time filled in, saved by one key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, SelectionList
+
+from carerdesk.core.entries import CONTACT_FIELDS, check_contact
+from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+
+
+class ContactModal(ModalScreen[bool]):
+    """Log a contact with one carer, or an anonymous one; dismisses True when saved."""
+
+    CSS_PATH = "contact.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save the contact"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(self, carer_id: str | None, who: str) -> None:
+        super().__init__()
+        self.carer_id = carer_id
+        self.who = who
+
+    def compose(self) -> ComposeResult:
+        now = self.app.now()
+        start = {
+            "contact_on": now.strftime("%d/%m/%Y"),
+            "contact_time": now.strftime("%H:%M"),
+            "channel": "drop_in",
+        }
+        with Vertical(id="contact-box"):
+            yield Label(f"Log a contact: {self.who}", classes="modal-title")
+            with VerticalScroll():
+                with Horizontal(classes="row"):
+                    for name in ("contact_on", "contact_time", "minutes"):
+                        yield self._field(name, start.get(name, ""))
+                yield self._field("channel", start["channel"])
+                yield self._field("support", "")
+                yield self._field("notes", "")
+            yield Label("Ctrl+S saves · Esc closes without saving", classes="hint")
+
+    def _field(self, name: str, value: str) -> FormField:
+        return FormField(
+            name, CONTACT_FIELDS[name], CONTACT_FIELDS, value=value, today=self.app.today
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#field-support SelectionList", SelectionList).focus()
+
+    def action_save(self) -> None:
+        """Check and save the contact as one transaction."""
+        from carerdesk.db.ops import log_contact
+
+        try:
+            entry = check_contact(form_texts(self), self.app.today())
+        except InvalidEntry as error:
+            first = show_errors(self, error.errors)
+            if first is not None:
+                first.control.focus()
+            return
+        try:
+            with self.app.unit_of_work() as session:
+                log_contact(session, self.carer_id, entry, by=self.app.user)
+        except CarerdeskError as error:
+            field = getattr(error, "field", None)
+            if field:
+                show_errors(self, {field: error.message})
+            else:
+                self.notify(error.message, severity="error")
+            return
+        self.notify(f"Contact logged: {self.who}")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(False)

@@ -1,0 +1,71 @@
+"""Before saving a new carer: people already registered who may be the same person."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label
+
+if TYPE_CHECKING:
+    from carerdesk.db.ops import PossibleDuplicate
+
+
+class DuplicateModal(ModalScreen[str | None]):
+    """Offer to open a possible match instead of registering a duplicate.
+
+    Dismisses with the chosen carer's id (Enter), ``"new"`` to register anyway (``n``),
+    or None to go back to the form (Esc).
+    """
+
+    DEFAULT_CSS = """
+    DuplicateModal { align: center middle; }
+    DuplicateModal > Vertical {
+        width: 78; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    DuplicateModal DataTable { height: auto; max-height: 10; }
+    """
+    BINDINGS = [
+        Binding("enter", "open", "Open them", priority=True),
+        Binding("n", "new", "Register anyway"),
+        Binding("escape", "back", "Back to the form"),
+    ]
+
+    def __init__(self, found: list[PossibleDuplicate]) -> None:
+        super().__init__()
+        self.found = found
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("They may be registered already", classes="section-title")
+            table: DataTable[str] = DataTable(id="matches", cursor_type="row")
+            yield table
+            yield Label(
+                "Enter: open them instead · N: register as a new carer · Esc: back",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Ref", "Name", "Born", "Postcode", "Why")
+        for match in self.found:
+            born = match.date_of_birth.strftime("%d/%m/%Y")
+            table.add_row(match.reference, match.name, born, match.postcode or "", match.reason)
+        table.focus()
+
+    def action_open(self) -> None:
+        """Open the highlighted carer instead of registering."""
+        row = self.query_one(DataTable).cursor_row
+        self.dismiss(self.found[row].id)
+
+    def action_new(self) -> None:
+        """Register the new carer anyway."""
+        self.dismiss("new")
+
+    def action_back(self) -> None:
+        """Go back to the form."""
+        self.dismiss(None)

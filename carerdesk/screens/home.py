@@ -1,0 +1,237 @@
+"""The front desk's home: one search box, results as you type, and today's contacts.
+
+Searches run in a worker thread; a newer keystroke cancels the older search, and a result
+that arrives for anything but what the box now says is dropped, so typing never stutters.
+Only SQLAlchemy-free modules are imported at the top: this screen is drawn before the
+register is open.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.worker import get_current_worker
+
+from carerdesk.core import codes
+from carerdesk.core.entries import carer_type
+from carerdesk.core.validate import age_on
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.db.ops import ContactLine
+    from carerdesk.db.search import CarerHit
+
+
+def describe_age(born: date, today: date) -> str:
+    """``45, adult carer``: the age and carer type a desk needs at a glance."""
+    kind = codes.label(codes.CARER_TYPE, carer_type(born, today)).lower()
+    return f"{age_on(born, today)}, {kind}"
+
+
+class HomeScreen(Screen[None]):
+    """Find a carer in a keystroke or two, register a new one, or log a contact."""
+
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("f2", "register", "New carer", tooltip="Register a new carer"),
+        Binding("f3", "log_contact", "Log contact", tooltip="Log a contact with the chosen carer"),
+        Binding("f4", "anonymous", "Anonymous", tooltip="Log a contact with someone unnamed"),
+        Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
+        Binding("down", "to_results", "Results", show=False),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits: list[CarerHit] = []
+        self.shown_query = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(
+            placeholder="Find a carer: name, reference, phone or postcode",
+            id="carer-search",
+        )
+        yield Label("Type to search. F2 registers a new carer.", id="search-status")
+        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label("Today's contacts", id="today-title", classes="section-title")
+        today: DataTable[str] = DataTable(id="today", cursor_type="row")
+        yield today
+        yield Footer()
+
+    def on_mount(self) -> None:
+        results = self.query_one("#results", DataTable)
+        results.add_columns("Ref", "Name", "Age", "Postcode", "Status")
+        contacts = self.query_one("#today", DataTable)
+        contacts.add_columns("Time", "Who", "Channel", "Support")
+        self.query_one("#carer-search", Input).focus()
+        self.watch(self.app, "ready", self._register_ready, init=True)
+
+    def _register_ready(self, ready: bool) -> None:
+        if ready:
+            self.refresh_today()
+            self.search(self.query_one("#carer-search", Input).value)
+
+    def on_screen_resume(self) -> None:
+        # Back from a record or a form: what was saved there shows here.
+        if self.app.ready:
+            self.refresh_today()
+            self.search(self.query_one("#carer-search", Input).value)
+
+    @on(Input.Changed, "#carer-search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    def search(self, text: str) -> None:
+        """Start a search for ``text`` (an empty box clears the results)."""
+        if not text.strip():
+            self.show_results(text, [])
+            return
+        if self.app.ready:
+            self._search(text)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, text: str) -> None:
+        from carerdesk.db.search import find_carers
+
+        worker = get_current_worker()
+        with self.app.unit_of_work(write=False) as session:
+            hits = find_carers(session, text)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_results, text, hits)
+
+    def show_results(self, text: str, hits: list[CarerHit]) -> None:
+        """Fill the results table, unless the box has moved on to another query."""
+        if text != self.query_one("#carer-search", Input).value:
+            return
+        self.hits = hits
+        self.shown_query = text
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        today = self.app.today()
+        for hit in hits:
+            closed = hit.status == "closed"
+            name = f"{hit.first_name} {hit.last_name}"
+            if hit.preferred_name:
+                name += f" ({hit.preferred_name})"
+            row: list[Any] = [
+                hit.reference,
+                name,
+                describe_age(hit.date_of_birth, today),
+                hit.postcode or "",
+                "CLOSED" if closed else "active",
+            ]
+            table.add_row(*row, key=hit.id)
+        status = self.query_one("#search-status", Label)
+        if not text.strip():
+            status.update("Type to search. F2 registers a new carer.")
+        elif not hits:
+            status.update("Nobody found. Check the spelling, or press F2 to register them.")
+        else:
+            more = " (the best 20: type more to narrow)" if len(hits) >= 20 else ""
+            status.update(f"{len(hits)} found{more}. ↓ to choose, Enter to open, F3 to log.")
+
+    def refresh_today(self) -> None:
+        """Reload the list of today's contacts."""
+        self._load_today()
+
+    @work(thread=True, exclusive=True, group="today")
+    def _load_today(self) -> None:
+        from carerdesk.db.ops import contacts_on
+
+        with self.app.unit_of_work(write=False) as session:
+            lines = contacts_on(session, self.app.today())
+        self.app.call_from_thread(self._show_today, lines)
+
+    def _show_today(self, lines: list[ContactLine]) -> None:
+        table = self.query_one("#today", DataTable)
+        table.clear()
+        for line in lines:
+            when = line.contact_time.strftime("%H:%M") if line.contact_time else ""
+            who = f"{line.name} ({line.reference})" if line.reference else "Anonymous"
+            support = ", ".join(
+                codes.label(codes.SUPPORT, code) for code in line.support.split(";") if code
+            )
+            table.add_row(when, who, codes.label(codes.CHANNEL, line.channel), support)
+        self.query_one("#today-title", Label).update(f"Today's contacts: {len(lines)}")
+
+    def _chosen(self) -> CarerHit | None:
+        table = self.query_one("#results", DataTable)
+        if not self.hits or table.cursor_row is None or table.cursor_row >= len(self.hits):
+            return None
+        return self.hits[table.cursor_row]
+
+    @on(Input.Submitted, "#carer-search")
+    def _enter_in_box(self) -> None:
+        self.open_chosen()
+
+    @on(DataTable.RowSelected, "#results")
+    def _row_selected(self) -> None:
+        self.open_chosen()
+
+    def open_chosen(self) -> None:
+        """Open the chosen carer's record."""
+        hit = self._chosen()
+        if hit is None:
+            self.notify("Search for a carer first, then choose one.", severity="warning")
+            return
+        from carerdesk.screens.carer import CarerScreen
+
+        self.app.push_screen(CarerScreen(hit.id))
+
+    def action_to_results(self) -> None:
+        """Move from the search box to the results."""
+        if self.hits:
+            self.query_one("#results", DataTable).focus()
+
+    def action_clear(self) -> None:
+        """Clear the search and put the cursor back in the box."""
+        box = self.query_one("#carer-search", Input)
+        box.value = ""
+        box.focus()
+
+    def action_register(self) -> None:
+        """Open the registration form, starting from the names typed in the box."""
+        if not self._need_register():
+            return
+        from carerdesk.screens.register import RegisterScreen
+
+        self.app.push_screen(RegisterScreen(start=self.query_one("#carer-search", Input).value))
+
+    def action_log_contact(self) -> None:
+        """Log a contact with the chosen carer."""
+        hit = self._chosen()
+        if hit is None:
+            self.notify("Choose a carer in the results first.", severity="warning")
+            return
+        if not self._need_register():
+            return
+        from carerdesk.screens.contact import ContactModal
+
+        name = f"{hit.first_name} {hit.last_name} ({hit.reference})"
+        self.app.push_screen(ContactModal(hit.id, name), self._contact_saved)
+
+    def action_anonymous(self) -> None:
+        """Log a contact with someone who would rather not give their details."""
+        if not self._need_register():
+            return
+        from carerdesk.screens.contact import ContactModal
+
+        self.app.push_screen(ContactModal(None, "Anonymous"), self._contact_saved)
+
+    def _contact_saved(self, saved: object) -> None:
+        if saved:
+            self.refresh_today()
+
+    def _need_register(self) -> bool:
+        if not self.app.ready:
+            self.notify("The register is still opening: try again in a moment.")
+        return self.app.ready

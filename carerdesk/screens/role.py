@@ -1,0 +1,75 @@
+"""A caring role: whom a carer looks after. A modal that returns the checked role."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
+from carerdesk.core.errors import InvalidEntry
+from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+
+
+class RoleModal(ModalScreen[RoleEntry | None]):
+    """Add or change a caring role; dismisses with the checked role, or None."""
+
+    CSS_PATH = "role.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Keep", priority=True, tooltip="Keep this caring role"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without keeping it"),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(self, texts: dict[str, str] | None = None, title: str = "Caring role") -> None:
+        super().__init__()
+        self.texts = texts or {}
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="role-box"):
+            yield Label(self.title_text, classes="modal-title")
+            with VerticalScroll():
+                with Horizontal(classes="row"):
+                    yield self._field("relationship")
+                    yield self._field("cared_for_age_band")
+                yield self._field("conditions")
+                with Horizontal(classes="row"):
+                    for name in ("lives_with_carer", "started_on", "ended_on"):
+                        yield self._field(name)
+            yield Label("Ctrl+S keeps it · Esc closes", classes="hint")
+
+    def _field(self, name: str) -> FormField:
+        return FormField(
+            name,
+            ROLE_FIELDS[name],
+            ROLE_FIELDS,
+            value=self.texts.get(name, ""),
+            today=self.app.today,
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#field-relationship").query_one("Select").focus()
+
+    def action_save(self) -> None:
+        """Check the role and hand it back."""
+        try:
+            role = check_role(form_texts(self), self.app.today())
+        except InvalidEntry as error:
+            first = show_errors(self, error.errors)
+            if first is not None:
+                first.control.focus()
+            return
+        self.dismiss(role)
+
+    def action_cancel(self) -> None:
+        """Close without keeping the role."""
+        self.dismiss(None)

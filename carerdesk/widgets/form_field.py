@@ -1,0 +1,147 @@
+"""One labelled field of a form, checked by the register's rules as the person leaves it.
+
+The control is an ``Input`` for text and dates, a ``Select`` for a code list and a
+``SelectionList`` for a ``;`` list of codes. Whatever the control, ``text`` is what the rules
+in ``core.entries`` read, so a form hands the same mapping of texts to ``check_carer`` as an
+import row does. A refused value shows its message beside the field and is never cleared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static
+
+from carerdesk.core.entries import FieldSpec, check_field
+from carerdesk.core.errors import FieldError
+
+
+class FormField(Vertical):
+    """A label (``*`` when required), a control, and the field's message beneath."""
+
+    DEFAULT_CSS = """
+    FormField { height: auto; margin: 0 0 1 0; }
+    FormField > Label { color: $text-muted; }
+    FormField > .field-error { color: $text-error; height: auto; display: none; }
+    FormField.-invalid > .field-error { display: block; }
+    FormField.-invalid > Label { color: $text-error; text-style: bold; }
+    FormField > SelectionList { height: auto; max-height: 6; }
+    """
+
+    def __init__(
+        self,
+        name: str,
+        spec: FieldSpec,
+        specs: Mapping[str, FieldSpec],
+        *,
+        value: str = "",
+        today: Callable[[], date],
+        placeholder: str = "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id or f"field-{name.replace('_', '-')}")
+        self.field_name = name
+        self.spec = spec
+        self.specs = specs
+        self.initial = value
+        self.today = today
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        mark = " *" if self.spec.required else ""
+        yield Label(f"{self.spec.label}{mark}")
+        yield self._control()
+        yield Static("", classes="field-error")
+
+    def _control(self) -> Widget:
+        spec = self.spec
+        if spec.choices is not None and spec.many:
+            chosen = set(filter(None, self.initial.split(";")))
+            return SelectionList[str](
+                *[(label, code, code in chosen) for code, label in spec.choices.items()],
+                compact=True,
+            )
+        if spec.choices is not None:
+            options = [(label, code) for code, label in spec.choices.items()]
+            start: Any = self.initial if self.initial in spec.choices else Select.NULL
+            return Select[str](options, value=start, prompt="Choose…", compact=True)
+        return Input(value=self.initial, placeholder=self.placeholder, compact=True)
+
+    @property
+    def control(self) -> Widget:
+        """The widget that takes the input."""
+        return self.query_one("Input, Select, SelectionList")
+
+    @property
+    def text(self) -> str:
+        """The field's value as text, as the rules read it."""
+        control = self.control
+        if isinstance(control, Input):
+            return control.value
+        if isinstance(control, Select):
+            return "" if control.is_blank() else str(control.value)
+        if isinstance(control, SelectionList):
+            return ";".join(str(code) for code in control.selected)
+        return ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        control = self.control
+        if isinstance(control, Input):
+            control.value = value
+        elif isinstance(control, Select):
+            if value:
+                control.value = value
+            else:
+                control.clear()
+        elif isinstance(control, SelectionList):
+            control.deselect_all()
+            for code in filter(None, value.split(";")):
+                control.select(code)
+
+    def show_error(self, message: str | None) -> None:
+        """Show ``message`` beside the field, or clear it."""
+        self.set_class(bool(message), "-invalid")
+        self.query_one(".field-error", Static).update(message or "")
+
+    def check(self) -> bool:
+        """Check the field by the register's rules; show and return whether it is good."""
+        try:
+            check_field(self.specs, self.field_name, self.text, self.today())
+        except FieldError as error:
+            self.show_error(error.message)
+            return False
+        self.show_error(None)
+        return True
+
+    @on(Input.Blurred)
+    def _left(self, event: Input.Blurred) -> None:
+        # Checked as the person leaves the field; an empty optional field says nothing.
+        self.check()
+
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _chosen(self) -> None:
+        self.check()
+
+
+def form_texts(root: Widget) -> dict[str, str]:
+    """The text of every ``FormField`` under ``root``, by field name."""
+    return {field.field_name: field.text for field in root.query(FormField)}
+
+
+def show_errors(root: Widget, errors: Mapping[str, str]) -> FormField | None:
+    """Show each message beside its field; returns the first bad field, to focus it."""
+    first: FormField | None = None
+    for field in root.query(FormField):
+        message = errors.get(field.field_name)
+        field.show_error(message)
+        if message and first is None:
+            first = field
+    return first

@@ -1,0 +1,68 @@
+"""A small register of invented carers and an application on it, with the clock frozen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+
+from carerdesk.app import CarerdeskApp
+from carerdesk.core.entries import check_carer, check_contact, check_role
+from carerdesk.db import ops
+from carerdesk.db.engine import sqlite_url, unit_of_work
+from carerdesk.db.models import Carer, CaringRole, Contact
+from tests.conftest import TODAY
+
+NOW = datetime(2026, 11, 23, 10, 30)
+STAMP = datetime(2026, 11, 2, 9, 0)
+
+PEOPLE = [
+    # first, last, born, postcode, mobile
+    ("Siân", "O'Brien", "01/02/1970", "sw1a1aa", "07700 900101"),
+    ("Thi", "Nguyễn", "05/05/1980", "HA1 2AB", "07700 900102"),
+    ("Zoë", "Łukasz", "01/01/2011", "HA1 2AB", ""),
+    ("Amir", "Patel", "12/08/1951", "HA3 0QQ", "020 7946 0123"),
+]
+
+
+@pytest.fixture
+def desk_db(engine: Engine, db_path: Path) -> Path:
+    """A register of four invented carers, each with a caring role; the clock is frozen."""
+    with unit_of_work(engine) as session:
+        for first, last, born, postcode, mobile in PEOPLE:
+            entry = check_carer(
+                {
+                    "first_name": first,
+                    "last_name": last,
+                    "date_of_birth": born,
+                    "postcode": postcode,
+                    "mobile": mobile,
+                    "registered_on": "02/11/2026",
+                    "consent_store": "yes",
+                },
+                TODAY,
+            )
+            role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
+            carer = ops.register_carer(session, entry, [role], by="Front desk", today=TODAY)
+            if first == "Thi":
+                contact = check_contact(
+                    {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"},
+                    TODAY,
+                )
+                ops.log_contact(session, carer.id, contact, by="Front desk")
+        for model in (Carer, CaringRole, Contact):
+            session.execute(update(model).values(created_at=STAMP, updated_at=STAMP))
+    return db_path
+
+
+@pytest.fixture
+def make_app(desk_db: Path) -> Callable[[], CarerdeskApp]:
+    """Build the application on the small register, at 10:30 on 23 November 2026."""
+
+    def build() -> CarerdeskApp:
+        return CarerdeskApp(sqlite_url(desk_db), now=lambda: NOW)
+
+    return build

@@ -1,0 +1,43 @@
+"""Small helpers for driving the screens as a person would."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the register open and every search finish, then let the screen redraw."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    """Type ``text`` key by key."""
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+
+
+def table_text(pilot: Pilot[None], selector: str) -> list[str]:
+    """Each row of a table as one string of its cells, as a person reads it."""
+    table = pilot.app.screen.query_one(selector, DataTable)
+    return [
+        " | ".join(str(cell) for cell in table.get_row_at(index))
+        for index in range(table.row_count)
+    ]
+
+
+def shown(pilot: Pilot[None], selector: str) -> str:
+    """The text a ``Static`` or ``Label`` shows, as plain text (markup and tables rendered)."""
+    from io import StringIO
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    widget = pilot.app.screen.query_one(selector, Static)
+    console = Console(width=max(widget.size.width, 40), file=StringIO(), record=True)
+    content = widget.content
+    console.print(Text.from_markup(content) if isinstance(content, str) else content)
+    return console.export_text()

@@ -1,0 +1,87 @@
+"""A carer's record: edit, caring roles, close and reopen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from carerdesk.app import CarerdeskApp
+from tests.screens.helpers import settle, shown, table_text, type_text
+
+
+async def _open(pilot: object, text: str) -> None:
+    await settle(pilot)  # type: ignore[arg-type]
+    await type_text(pilot, text)  # type: ignore[arg-type]
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+async def test_edit_a_carer(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, "nguyen")
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#field-phone Input").focus()
+        await type_text(pilot, "+44 (0)20 7946 0018")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        details = shown(pilot, "#details")
+        assert "020 7946 0018" in details
+        assert "last changed" in shown(pilot, "#stamps")
+
+
+async def test_add_and_end_a_caring_role(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, "patel")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")
+        await type_text(pilot, "spo")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        rows = table_text(pilot, "#roles")
+        assert len(rows) == 2 and "Spouse or partner" in rows[1]
+        assert "2 (2 active)" in shown(pilot, "#roles-title")
+        app.screen.query_one("#roles").focus()
+        await pilot.press("enter")  # change the first role
+        await settle(pilot)
+        app.screen.query_one("#field-ended-on Input").focus()
+        await type_text(pilot, "20/11/2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "2 (1 active)" in shown(pilot, "#roles-title")
+
+
+async def test_close_and_reopen(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, "zoe")
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # no reason chosen yet
+        await settle(pilot)
+        assert "Reason is needed" in shown(pilot, "#field-closed-reason .field-error")
+        await pilot.press("enter")
+        await type_text(pilot, "no longer")
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert "CLOSED on 23/11/2026: No longer caring" in shown(pilot, "#summary")
+        await pilot.press("o")
+        await settle(pilot)
+        assert "Active" in shown(pilot, "#summary")
+
+
+async def test_theme_and_keys(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "carerdesk-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "carerdesk-light"
+        await pilot.press("ctrl+t")
+        assert app.theme == "carerdesk-high-contrast"
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")

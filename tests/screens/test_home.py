@@ -1,0 +1,103 @@
+"""The home screen: find a carer as you type, and today's contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Input
+
+from carerdesk.app import CarerdeskApp
+from tests.screens.helpers import settle, shown, table_text, type_text
+
+
+async def test_search_box_is_focused_and_today_listed(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#carer-search", Input)
+        today = table_text(pilot, "#today")
+        assert len(today) == 1
+        assert "Thi Nguyễn" in today[0] and "09:15" in today[0] and "Phone" in today[0]
+
+
+async def test_results_update_as_you_type(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "sian")
+        await settle(pilot)
+        rows = table_text(pilot, "#results")
+        assert len(rows) == 1 and "Siân O'Brien" in rows[0]
+        for _ in range(4):
+            await pilot.press("backspace")
+        await type_text(pilot, "nguyen")
+        await settle(pilot)
+        rows = table_text(pilot, "#results")
+        assert len(rows) == 1 and "Thi Nguyễn" in rows[0]
+
+
+async def test_one_letter_finds_and_nothing_found_says_so(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert any("Amir Patel" in row for row in table_text(pilot, "#results"))
+        await type_text(pilot, "qqq")
+        await settle(pilot)
+        assert table_text(pilot, "#results") == []
+        assert "Nobody found" in shown(pilot, "#search-status")
+
+
+async def test_awkward_input_never_breaks_the_search(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for text in ['"', "'", "AND", "*", "NEAR(", "-x", "a:b", "O'Brien"]:
+            await pilot.press("escape")
+            await type_text(pilot, text)
+            await settle(pilot)
+        assert any("O'Brien" in row for row in table_text(pilot, "#results"))
+
+
+async def test_enter_opens_the_record_and_escape_comes_back(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "patel")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        summary = shown(pilot, "#summary")
+        assert "Amir Patel" in summary and "Older carer" in summary
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#carer-search", Input).value == "patel"
+
+
+async def test_closed_carer_found_but_marked(make_app: Callable[[], CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "patel")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("x")  # close the record
+        await settle(pilot)
+        await pilot.press("enter")  # open the reason list
+        await type_text(pilot, "moved")
+        await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "CLOSED" in shown(pilot, "#summary")
+        await pilot.press("escape")
+        await settle(pilot)
+        rows = table_text(pilot, "#results")
+        assert len(rows) == 1 and "CLOSED" in rows[0]
