@@ -32,6 +32,12 @@ class FormField(Vertical):
     FormField.-invalid > .field-error { display: block; }
     FormField.-invalid > Label { color: $text-error; text-style: bold; }
     FormField > SelectionList { height: auto; max-height: 6; }
+    FormField > Input, FormField > Select > SelectCurrent, FormField > SelectionList {
+        background: $panel;
+    }
+    FormField > Input:focus, FormField > Select:focus > SelectCurrent {
+        background: $primary 25%;
+    }
     """
 
     def __init__(

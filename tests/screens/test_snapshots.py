@@ -1,0 +1,55 @@
+"""What the main screens look like at 80x24 (and the home screen wide), as SVG snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from carerdesk.app import CarerdeskApp
+from tests.screens.helpers import settle, type_text
+
+
+def _typing(*steps: str) -> Callable[[Pilot[None]], Any]:
+    """Wait for the register, then type each step (text, or a key name in brackets)."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for step in steps:
+            if step.startswith("<") and step.endswith(">"):
+                await pilot.press(step[1:-1])
+            else:
+                await type_text(pilot, step)
+            await settle(pilot)
+
+    return run_before
+
+
+class TestHome:
+    def test_search_results(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_typing("o"))
+
+    def test_wide(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        assert snap_compare(make_app(), terminal_size=(140, 36), run_before=_typing("ha1"))
+
+
+class TestRegister:
+    def test_empty_form(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_typing("<f2>"))
+
+    def test_refused_field(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        steps = _typing("Ola Brown", "<f2>", "<tab>", "<tab>", "<tab>", "31/02/1990", "<tab>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
+class TestRecord:
+    def test_record(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        steps = _typing("nguyen", "<enter>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
+class TestContact:
+    def test_contact_modal(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        steps = _typing("zoe", "<f3>", "<down>", "<space>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
