@@ -23,7 +23,7 @@ from carerdesk.db.models import Carer, CaringRole, Contact, Setting
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
 COUNTER_KEY = "next_reference"
-CLOSE_NAME_SCORE = 85
+CLOSE_NAME_SCORE = 80
 
 
 def search_keys(
@@ -228,7 +228,7 @@ def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLi
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
         .where(Contact.contact_on == day)
-        .order_by(Contact.created_at.desc())
+        .order_by(Contact.created_at.desc(), Contact.contact_time.desc(), Contact.id)
         .limit(limit)
     )
     return [
@@ -300,7 +300,10 @@ def possible_duplicates(
         wanted = f"{first} {last}"
         same_postcode = select(Carer).where(Carer.postcode_key == postcode_key(entry.postcode))
         for carer in session.scalars(same_postcode.limit(500)):
-            score = fuzz.token_sort_ratio(wanted, f"{carer.first_folded} {carer.last_folded}")
+            name = f"{carer.first_folded} {carer.last_folded}"
+            # ratio for names in order (token_sort alone scores Katherine/Catherine Jones 53, as
+            # the changed first letter reorders the tokens); token_sort for swapped names.
+            score = max(fuzz.ratio(wanted, name), fuzz.token_sort_ratio(wanted, name))
             if score >= CLOSE_NAME_SCORE:
                 add(carer, "a close name at the same postcode")
     return list(found.values())

@@ -162,7 +162,8 @@ def _by_typo(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
 
 def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHit]:
     """The best page of carers for what was typed; ``[]`` for an empty query."""
-    typed = query.strip()
+    # A lone surrogate (undecodable bytes from a terminal) cannot be sent to the database.
+    typed = query.encode("utf-8", "replace").decode("utf-8").strip()
     if not typed:
         return []
     found: dict[str, CarerHit] = {}
@@ -179,8 +180,12 @@ def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHi
         stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
         add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "phone"))
     if len(compact) >= 2 and _POSTCODE_START.match(compact) and any(c.isdigit() for c in compact):
-        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, compact.upper()))
-        add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "postcode"))
+        wanted = compact.upper()
+        # SW1 finds SW1 1AA before SW10 1AA: a whole outward code ranks first.
+        whole_outward = case((_starts(Carer.postcode, wanted + " "), 0), else_=1)
+        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, wanted))
+        stmt = stmt.order_by(whole_outward, *_rank([""])).limit(limit)
+        add(_hits(session, stmt, "postcode"))
     tokens = search_form(typed).split()
     if tokens and len(found) < limit:
         names = _by_name(session, tokens, limit)

@@ -1,0 +1,128 @@
+"""Migrations: an empty file is brought to the newest revision, and models and migrations agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from carerdesk.db.engine import make_engine, sqlite_url
+from carerdesk.db.migrate import MIGRATIONS, current_revision, head_revision, upgrade
+from carerdesk.db.models import Base
+
+TABLES = {"alembic_version", "carers", "caring_roles", "contacts", "settings"}
+FTS_TABLES = {
+    "carers_fts",
+    "carers_fts_config",
+    "carers_fts_data",
+    "carers_fts_docsize",
+    "carers_fts_idx",
+}
+TRIGGERS = {"carers_fts_ai", "carers_fts_ad", "carers_fts_au"}
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """As ``migrations/env.py``: the full-text index is the migration's, not the models'."""
+    return not (type_ == "table" and name is not None and name.startswith("carers_fts"))
+
+
+def schema(engine: Engine) -> tuple[set[str], set[str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT type, name FROM sqlite_master")).all()
+    return {n for t, n in rows if t == "table"}, {n for t, n in rows if t == "trigger"}
+
+
+def differences(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_name": include_name, "compare_type": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def run(engine: Engine, what: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.execution_options(write=True).begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, what)(config, revision)
+
+
+def test_upgrade_an_empty_file_then_nothing_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    engine = make_engine(sqlite_url(path))
+    try:
+        assert current_revision(engine) is None
+        assert upgrade(engine) is True
+        assert path.exists()
+        tables, triggers = schema(engine)
+        assert tables == TABLES | FTS_TABLES
+        assert triggers == TRIGGERS
+        assert current_revision(engine) == head_revision()
+        assert upgrade(engine) is False
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_the_fixture_register_is_at_head(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+    assert upgrade(engine) is False
+
+
+def test_head_revision_is_the_only_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert heads == [head_revision()]
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    assert differences(engine) == []
+
+
+def test_the_comparison_would_see_a_difference(engine: Engine) -> None:
+    """The check above is not empty by accident: a column the models lack is reported."""
+    with engine.execution_options(write=True).begin() as conn:
+        conn.execute(text("ALTER TABLE settings ADD COLUMN extra TEXT"))
+    found = differences(engine)
+    assert any(d[0] == "remove_column" and d[2] == "settings" for d in found), found
+
+
+def test_indexes_match_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        for table in Base.metadata.sorted_tables:
+            in_file = {i["name"] for i in inspector.get_indexes(table.name)}
+            in_models = {i.name for i in table.indexes}
+            assert in_file == in_models, table.name
+
+
+def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
+    run(engine, "downgrade", "base")
+    tables, triggers = schema(engine)
+    assert tables == {"alembic_version"} and triggers == set()
+    assert current_revision(engine) is None
+    assert upgrade(engine) is True
+    assert current_revision(engine) == head_revision()
+    assert schema(engine) == (TABLES | FTS_TABLES, TRIGGERS)
+    assert differences(engine) == []
+    with engine.execution_options(write=True).begin() as conn:  # the index works again
+        conn.execute(
+            text(
+                "INSERT INTO carers (id, reference, first_name, last_name, date_of_birth,"
+                " registered_on, consent_store, status, first_folded, last_folded, search_text,"
+                " created_at, updated_at) VALUES ('x', 'C1', 'Ada', 'Quillfeather',"
+                " '1971-03-14', '2026-11-02', 1, 'active', 'ada', 'quillfeather',"
+                " 'ada quillfeather', '2026-11-02 10:00:00', '2026-11-02 10:00:00')"
+            )
+        )
+        found = conn.execute(text("SELECT rowid FROM carers_fts WHERE carers_fts MATCH 'quill'"))
+        assert len(found.all()) == 1
