@@ -223,12 +223,12 @@ class ContactLine:
 
 
 def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLine]:
-    """A day's contacts, newest first, anonymous ones included."""
+    """A day's contacts, latest time first (then latest saved), anonymous ones included."""
     stmt = (
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
         .where(Contact.contact_on == day)
-        .order_by(Contact.created_at.desc(), Contact.contact_time.desc(), Contact.id)
+        .order_by(Contact.contact_time.desc().nulls_last(), Contact.created_at.desc(), Contact.id)
         .limit(limit)
     )
     return [

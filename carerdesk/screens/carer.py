@@ -7,6 +7,7 @@ from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,7 +46,6 @@ DETAILS: list[tuple[str, codes.CodeList | None]] = [
     ("consent_contact", codes.YES_NO),
     ("registered_at", codes.REGISTERED_AT),
     ("how_heard", codes.SOURCE),
-    ("notes", None),
 ]
 
 
@@ -94,9 +94,10 @@ class CarerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="summary")
         with VerticalScroll(id="record"):
-            yield Static("", id="summary")
             yield Static("", id="details")
+            yield Static("", id="notes")
             yield Label("Caring roles", id="roles-title", classes="section-title")
             roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
             yield roles
@@ -158,10 +159,13 @@ class CarerScreen(Screen[None]):
         details = Table.grid(padding=(0, 1), expand=True)
         for _ in range(2):
             details.add_column(style="dim", no_wrap=True)
-            details.add_column(ratio=1)
+            details.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         for left, right in zip_longest(cells[::2], cells[1::2], fillvalue=("", "")):
             details.add_row(*left, *right)
         self.query_one("#details", Static).update(details if cells else "No other details.")
+        notes = self.query_one("#notes", Static)
+        notes.update(Text.assemble(("Notes: ", "dim"), carer.notes or ""))
+        notes.display = bool(carer.notes)
         self.roles = list(carer.roles)
         roles = self.query_one("#roles", DataTable)
         roles.clear()
