@@ -246,9 +246,10 @@ def check_field(specs: Mapping[str, FieldSpec], name: str, text: str, today: dat
         raise FieldError(name, error.message) from None
 
 
-def _check_all(
+def _parse_all(
     specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each field's stored value, and each bad field's message (a bad field has no value)."""
     parsed: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in specs:
@@ -256,6 +257,13 @@ def _check_all(
             parsed[name] = check_field(specs, name, values.get(name, "") or "", today)
         except FieldError as error:
             errors[name] = error.message
+    return parsed, errors
+
+
+def _check_all(
+    specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
+) -> dict[str, Any]:
+    parsed, errors = _parse_all(specs, values, today)
     if errors:
         raise InvalidEntry(errors)
     return parsed
@@ -263,13 +271,16 @@ def _check_all(
 
 def check_carer(values: Mapping[str, str], today: date) -> CarerEntry:
     """Check every carer field; consent to keep their details must be yes to register."""
-    parsed = _check_all(CARER_FIELDS, values, today)
-    errors: dict[str, str] = {}
-    if parsed["consent_store"] is not True:
+    parsed, errors = _parse_all(CARER_FIELDS, values, today)
+    if "consent_store" in parsed and parsed["consent_store"] is not True:
         errors["consent_store"] = (
             "We can only register someone who agrees to us keeping their details."
         )
-    if parsed["registered_on"] < parsed["date_of_birth"]:
+    if (
+        "registered_on" in parsed
+        and "date_of_birth" in parsed
+        and parsed["registered_on"] < parsed["date_of_birth"]
+    ):
         errors["registered_on"] = "The registration date is before the date of birth."
     if errors:
         raise InvalidEntry(errors)
@@ -278,9 +289,12 @@ def check_carer(values: Mapping[str, str], today: date) -> CarerEntry:
 
 def check_role(values: Mapping[str, str], today: date) -> RoleEntry:
     """Check a caring role; it cannot end before it started."""
-    parsed = _check_all(ROLE_FIELDS, values, today)
-    if parsed["started_on"] and parsed["ended_on"] and parsed["ended_on"] < parsed["started_on"]:
-        raise InvalidEntry({"ended_on": "The end date is before the start date."})
+    parsed, errors = _parse_all(ROLE_FIELDS, values, today)
+    started, ended = parsed.get("started_on"), parsed.get("ended_on")
+    if started and ended and ended < started:
+        errors["ended_on"] = "The end date is before the start date."
+    if errors:
+        raise InvalidEntry(errors)
     return RoleEntry(**parsed)
 
 

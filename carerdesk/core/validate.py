@@ -256,7 +256,8 @@ def parse_whole_number(text: str, low: int, high: int, what: str = "number") -> 
     value = text.strip()
     if not value:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # isascii: str.isdigit() is also true of "²", which int() cannot read.
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise FieldError(what, f"Enter a whole number from {low} to {high}.")
     return int(value)
 

@@ -209,6 +209,26 @@ def log_contact(
     return contact
 
 
+def update_contact(
+    session: Session, contact_id: str, entry: ContactEntry, *, by: str | None
+) -> Contact:
+    """Correct a contact; who recorded it first stays as it was."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("That contact no longer exists.")
+    if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
+        raise FieldError("contact_on", "This date is before the carer registered.")
+    contact.contact_on = entry.contact_on
+    contact.contact_time = entry.contact_time
+    contact.channel = entry.channel
+    contact.support = ";".join(entry.support)
+    contact.minutes = entry.minutes
+    contact.notes = entry.notes
+    contact.updated_by = by
+    session.flush()
+    return contact
+
+
 @dataclass(frozen=True)
 class ContactLine:
     """One of a day's contacts, as the home screen lists it."""

@@ -174,16 +174,17 @@ def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHi
 
     compact = "".join(typed.split())
     if _REFERENCE.match(compact):
-        wanted = {compact, compact.upper()}
-        add(_hits(session, select(*_COLUMNS).where(Carer.reference.in_(wanted)), "reference"))
+        references = {compact, compact.upper()}
+        stmt = select(*_COLUMNS).where(Carer.reference.in_(references))
+        add(_hits(session, stmt, "reference"))
     if (e164 := phone_query(typed)) is not None:
         stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
         add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "phone"))
     if len(compact) >= 2 and _POSTCODE_START.match(compact) and any(c.isdigit() for c in compact):
-        wanted = compact.upper()
+        outward = compact.upper()
         # SW1 finds SW1 1AA before SW10 1AA: a whole outward code ranks first.
-        whole_outward = case((_starts(Carer.postcode, wanted + " "), 0), else_=1)
-        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, wanted))
+        whole_outward = case((_starts(Carer.postcode, outward + " "), 0), else_=1)
+        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, outward))
         stmt = stmt.order_by(whole_outward, *_rank([""])).limit(limit)
         add(_hits(session, stmt, "postcode"))
     tokens = search_form(typed).split()

@@ -22,7 +22,7 @@ from carerdesk.core.validate import age_on, format_phone
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
-    from carerdesk.db.models import Carer, CaringRole
+    from carerdesk.db.models import Carer, CaringRole, Contact
 
 # Fields shown in the details panel, with the code list each is shown through.
 DETAILS: list[tuple[str, codes.CodeList | None]] = [
@@ -90,6 +90,7 @@ class CarerScreen(Screen[None]):
         super().__init__()
         self.carer_id = carer_id
         self.roles: list[CaringRole] = []
+        self.contacts: list[Contact] = []
         self.carer_name = ""
 
     def compose(self) -> ComposeResult:
@@ -187,7 +188,8 @@ class CarerScreen(Screen[None]):
         )
         contacts = self.query_one("#contacts", DataTable)
         contacts.clear()
-        for contact in carer.contacts:
+        self.contacts = list(carer.contacts)
+        for contact in self.contacts:
             support = ", ".join(
                 codes.label(codes.SUPPORT, s) for s in contact.support.split(";") if s
             )
@@ -200,7 +202,7 @@ class CarerScreen(Screen[None]):
                 contact.staff or "",
             )
         self.query_one("#contacts-title", Label).update(
-            f"Contacts: {len(carer.contacts)} · C logs a new one"
+            f"Contacts: {len(carer.contacts)} · C logs a new one, Enter changes"
         )
         created = carer.created_at.strftime("%d/%m/%Y %H:%M")
         updated = carer.updated_at.strftime("%d/%m/%Y %H:%M")
@@ -250,6 +252,24 @@ class CarerScreen(Screen[None]):
         from carerdesk.db.ops import update_role
 
         self._act(lambda session: update_role(session, role_id, entry, by=self.app.user))
+
+    @on(DataTable.RowSelected, "#contacts")
+    def _change_contact(self, event: DataTable.RowSelected) -> None:
+        from carerdesk.screens.contact import ContactModal
+
+        contact = self.contacts[event.cursor_row]
+        texts = {
+            "contact_on": _shown(contact.contact_on, None),
+            "contact_time": contact.contact_time.strftime("%H:%M") if contact.contact_time else "",
+            "channel": contact.channel,
+            "support": contact.support,
+            "minutes": str(contact.minutes or ""),
+            "notes": contact.notes or "",
+        }
+        self.app.push_screen(
+            ContactModal(self.carer_id, self.carer_name, contact_id=contact.id, texts=texts),
+            lambda _: self.reload(),
+        )
 
     def action_close_record(self) -> None:
         """Close this carer's record with a reason."""

@@ -29,27 +29,36 @@ class ContactModal(ModalScreen[bool]):
 
     app: CarerdeskApp
 
-    def __init__(self, carer_id: str | None, who: str) -> None:
+    def __init__(
+        self,
+        carer_id: str | None,
+        who: str,
+        *,
+        contact_id: str | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.carer_id = carer_id
         self.who = who
+        self.contact_id = contact_id
+        self.texts = texts
 
     def compose(self) -> ComposeResult:
         now = self.app.now()
-        start = {
+        start = self.texts or {
             "contact_on": now.strftime("%d/%m/%Y"),
             "contact_time": now.strftime("%H:%M"),
             "channel": "drop_in",
         }
+        title = "Change the contact" if self.contact_id else "Log a contact"
         with Vertical(id="contact-box"):
-            yield Label(f"Log a contact: {self.who}", classes="modal-title")
+            yield Label(f"{title}: {self.who}", classes="modal-title")
             with VerticalScroll():
                 with Horizontal(classes="row"):
                     for name in ("contact_on", "contact_time", "minutes"):
                         yield self._field(name, start.get(name, ""))
-                yield self._field("channel", start["channel"])
-                yield self._field("support", "")
-                yield self._field("notes", "")
+                for name in ("channel", "support", "notes"):
+                    yield self._field(name, start.get(name, ""))
             yield Label("Ctrl+S saves · Esc closes without saving", classes="hint")
 
     def _field(self, name: str, value: str) -> FormField:
@@ -62,7 +71,7 @@ class ContactModal(ModalScreen[bool]):
 
     def action_save(self) -> None:
         """Check and save the contact as one transaction."""
-        from carerdesk.db.ops import log_contact
+        from carerdesk.db.ops import log_contact, update_contact
 
         try:
             entry = check_contact(form_texts(self), self.app.today())
@@ -73,7 +82,10 @@ class ContactModal(ModalScreen[bool]):
             return
         try:
             with self.app.unit_of_work() as session:
-                log_contact(session, self.carer_id, entry, by=self.app.user)
+                if self.contact_id is None:
+                    log_contact(session, self.carer_id, entry, by=self.app.user)
+                else:
+                    update_contact(session, self.contact_id, entry, by=self.app.user)
         except CarerdeskError as error:
             field = getattr(error, "field", None)
             if field:
@@ -81,7 +93,7 @@ class ContactModal(ModalScreen[bool]):
             else:
                 self.notify(error.message, severity="error")
             return
-        self.notify(f"Contact logged: {self.who}")
+        self.notify(f"Contact {'saved' if self.contact_id else 'logged'}: {self.who}")
         self.dismiss(True)
 
     def action_cancel(self) -> None:

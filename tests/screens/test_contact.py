@@ -103,3 +103,24 @@ async def test_log_from_the_record(make_app: Callable[[], CarerdeskApp], desk_db
         await settle(pilot)
         rows = table_text(pilot, "#contacts")
         assert len(rows) == 1 and "Information and advice" in rows[0]
+
+
+async def test_change_a_contact_from_the_record(
+    make_app: Callable[[], CarerdeskApp], desk_db: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "nguyen")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the contact row has the focus
+        await settle(pilot)
+        assert app.screen.query_one("#field-contact-time").text == "09:15"
+        app.screen.query_one("#field-minutes Input").focus()
+        await type_text(pilot, "45")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "45" in table_text(pilot, "#contacts")[0]
+    assert _contacts(desk_db)[0][:4] == ("C000002", "phone", "", 45)

@@ -1,0 +1,124 @@
+"""The command line: init, search and demo, as a scheduled job or a person would run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from carerdesk.cli import main
+from carerdesk.core.entries import check_carer
+from carerdesk.db import ops
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from tests.conftest import TODAY
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Path:
+    """A register file holding two invented carers, one of them closed."""
+    path = tmp_path / "register.sqlite"
+    assert CliRunner().invoke(main, ["--db", str(path), "init"]).exit_code == 0
+    engine = make_engine(sqlite_url(path))
+    with unit_of_work(engine) as session:
+        for first, last in (("Siân", "Nguyễn"), ("Sean", "Nguyen")):
+            entry = check_carer(
+                {
+                    "first_name": first,
+                    "last_name": last,
+                    "date_of_birth": "02/03/1975",
+                    "postcode": "ha12ab",
+                    "mobile": "07700 900321" if first == "Sean" else "",
+                    "registered_on": "01/11/2026",
+                    "consent_store": "yes",
+                },
+                TODAY,
+            )
+            carer = ops.register_carer(session, entry, by="test")
+        ops.close_carer(session, carer.id, on=TODAY, reason="moved_away", by="test")
+    engine.dispose()
+    return path
+
+
+def test_init_creates_then_upgrades(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    first = CliRunner().invoke(main, ["--db", str(path), "init"])
+    again = CliRunner().invoke(main, ["--db", str(path), "init"])
+    assert first.exit_code == 0 and again.exit_code == 0
+    assert "ready" in first.output and path.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sian", ["C000001"]),
+        ("Nguyễn", ["C000001", "C000002"]),
+        ("c000002", ["C000002"]),
+        ("+44 7700 900321", ["C000002"]),
+        ("HA1 2AB", ["C000001", "C000002"]),
+        ("ha12ab", ["C000001", "C000002"]),
+        ('"', []),
+        ("NEAR(", []),
+        ("nobody", []),
+    ],
+)
+def test_search_json(register: Path, text: str, expected: list[str]) -> None:
+    result = CliRunner().invoke(main, ["--db", str(register), "search", text, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [row["reference"] for row in rows] == expected
+    for row in rows:
+        assert {"reference", "first_name", "last_name", "status"} <= row.keys()
+
+
+def test_closed_carer_is_found_and_marked(register: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(register), "search", "sean", "--json"])
+    assert json.loads(result.output)[0]["status"] == "closed"
+    plain = CliRunner().invoke(main, ["--db", str(register), "search", "sean"])
+    assert "(closed)" in plain.output
+
+
+def test_not_a_register_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_text("this is not a database", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--db", str(path), "search", "x"])
+    assert result.exit_code == 1
+    assert "could not be opened" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_usage_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "r.sqlite"), "search"])
+    assert result.exit_code == 2
+
+
+def test_demo_never_overwrites_a_real_register(register: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(register), "demo", "--no-open"])
+    assert result.exit_code == 1
+    assert "not a demo register" in result.output
+    rows = CliRunner().invoke(main, ["--db", str(register), "search", "sian", "--json"])
+    assert json.loads(rows.output)[0]["reference"] == "C000001"
+
+
+def test_demo_fills_and_refills(tmp_path: Path) -> None:
+    path = tmp_path / "demo.sqlite"
+    args = ["--db", str(path), "demo", "--carers", "120", "--seed", "3", "--no-open"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "120 carers" in first.output
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    found = CliRunner().invoke(main, ["--db", str(path), "search", "C000120", "--json"])
+    assert json.loads(found.output)[0]["reference"] == "C000120"
+
+
+def _commands(group: click.Group) -> list[click.Command]:
+    return list(group.commands.values())
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    assert "Example:" in (main.help or "")
+    for command in _commands(main):
+        assert "Example:" in (command.help or ""), command.name

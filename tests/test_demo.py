@@ -1,0 +1,206 @@
+"""The demo register (``carerdesk.demo``): invented, deterministic, valid and searchable."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from carerdesk.core.entries import carer_type, check_carer
+from carerdesk.core.errors import NotAllowed
+from carerdesk.core.validate import is_drama_number, parse_name, parse_postcode
+from carerdesk.db import ops
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from carerdesk.db.migrate import upgrade
+from carerdesk.db.models import Carer, CaringRole, Contact, Setting
+from carerdesk.db.search import find_carers
+from carerdesk.demo import DemoSummary, fill_demo
+
+CARERS = 300
+
+
+@pytest.fixture
+def filled(engine: Engine, today: date) -> DemoSummary:
+    """The test's register, filled with a small demo."""
+    return fill_demo(engine, carers=CARERS, seed=7, today=today)
+
+
+def other_engine(tmp_path: Path, name: str) -> Engine:
+    """A second freshly migrated register in the test's folder."""
+    engine = make_engine(sqlite_url(tmp_path / name))
+    upgrade(engine)
+    return engine
+
+
+def table_rows(engine: Engine, model: Any, order: Any) -> list[tuple[Any, ...]]:
+    """Every row of a table, every column, in a fixed order."""
+    with unit_of_work(engine, write=False) as session:
+        return [tuple(row) for row in session.execute(select(model.__table__).order_by(order))]
+
+
+def carers_of(engine: Engine) -> list[Carer]:
+    """Every carer of a register, by reference."""
+    with unit_of_work(engine, write=False) as session:
+        return list(session.scalars(select(Carer).order_by(Carer.reference)))
+
+
+def test_the_same_seed_gives_the_same_register(engine: Engine, tmp_path: Path, today: date) -> None:
+    second = other_engine(tmp_path, "second.sqlite")
+    try:
+        assert fill_demo(engine, CARERS, seed=3, today=today) == fill_demo(
+            second, CARERS, seed=3, today=today
+        )
+        for model, order in (
+            (Carer, Carer.reference),
+            (CaringRole, CaringRole.id),
+            (Contact, Contact.id),
+            (Setting, Setting.key),
+        ):
+            assert table_rows(engine, model, order) == table_rows(second, model, order)
+    finally:
+        second.dispose()
+
+
+def test_another_seed_gives_other_people(engine: Engine, tmp_path: Path, today: date) -> None:
+    second = other_engine(tmp_path, "second.sqlite")
+    try:
+        fill_demo(engine, CARERS, seed=1, today=today)
+        fill_demo(second, CARERS, seed=2, today=today)
+        first_rows = table_rows(engine, Carer, Carer.reference)
+        second_rows = table_rows(second, Carer, Carer.reference)
+        assert first_rows != second_rows
+        first_ids = {carer.id for carer in carers_of(engine)}
+        assert first_ids.isdisjoint(carer.id for carer in carers_of(second))
+    finally:
+        second.dispose()
+
+
+def test_counts(engine: Engine, filled: DemoSummary, today: date) -> None:
+    assert filled.carers == CARERS
+    with unit_of_work(engine, write=False) as session:
+        assert ops.count_carers(session) == CARERS
+        roles = session.scalar(select(func.count()).select_from(CaringRole))
+        contacts = session.scalar(select(func.count()).select_from(Contact))
+        per_carer = Counter(session.scalars(select(CaringRole.carer_id)))
+        anonymous = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.carer_id.is_(None))
+        )
+        closed = session.scalar(
+            select(func.count()).select_from(Carer).where(Carer.status == "closed")
+        )
+        assert ops.contacts_on(session, today), "the home screen's list of today is empty"
+    assert (roles, contacts) == (filled.roles, filled.contacts)
+    assert set(per_carer.values()) <= {1, 2, 3}
+    assert len(per_carer) == CARERS
+    assert 0.05 * CARERS <= sum(n > 1 for n in per_carer.values()) <= 0.35 * CARERS
+    assert 2 * CARERS <= contacts <= 7 * CARERS
+    assert anonymous
+    assert closed is not None and 0.03 * CARERS <= closed <= 0.2 * CARERS
+
+
+def test_the_mix_is_close_to_the_harrow_profile(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    carers = carers_of(engine)
+    genders = Counter(carer.gender for carer in carers)
+    kinds = Counter(carer_type(carer.date_of_birth, today) for carer in carers)
+    assert 0.55 <= genders["female"] / CARERS <= 0.8
+    assert 0.08 <= kinds["young_carer"] / CARERS <= 0.2
+    assert kinds["young_adult_carer"] and kinds["adult_carer"] and kinds["older_carer"]
+    assert 0.2 <= Counter(carer.ethnicity for carer in carers)["white_british"] / CARERS <= 0.5
+
+
+def test_every_value_is_valid_and_invented(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    carers = carers_of(engine)
+    for carer in carers:
+        assert parse_name(carer.first_name) == carer.first_name
+        assert parse_name(carer.last_name) == carer.last_name
+        if carer.preferred_name:
+            assert parse_name(carer.preferred_name) == carer.preferred_name
+        assert carer.postcode is not None
+        assert parse_postcode(carer.postcode) == carer.postcode
+        for number in (carer.phone, carer.mobile):
+            assert number is None or is_drama_number(number)
+        assert carer.email is None or carer.email.endswith(("@example.org", "@example.com"))
+        assert carer.date_of_birth <= carer.registered_on <= today
+        assert carer.consent_store and carer.consent_date == carer.registered_on
+        if carer.status == "closed":
+            assert carer.closed_on is not None and carer.closed_reason
+            assert carer.registered_on <= carer.closed_on <= today
+        else:
+            assert carer.closed_on is None and carer.closed_reason is None
+    assert any(not (c.first_name + c.last_name).isascii() for c in carers), "no accents"
+    assert any(c.phone is None and c.mobile is None for c in carers)
+    assert len({c.postcode for c in carers}) < CARERS, "no neighbours share a postcode"
+    references = [carer.reference for carer in carers]
+    assert references == [f"C{number:06d}" for number in range(1, CARERS + 1)]
+
+
+def test_contacts_and_roles_keep_to_their_dates(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    carers = {carer.id: carer for carer in carers_of(engine)}
+    with unit_of_work(engine, write=False) as session:
+        for contact in session.scalars(select(Contact)):
+            assert (today - contact.contact_on).days < 365
+            assert contact.contact_on <= today
+            assert contact.minutes is not None and 5 <= contact.minutes <= 90
+            assert 1 <= len(contact.support.split(";")) <= 3
+            if contact.carer_id is not None:
+                carer = carers[contact.carer_id]
+                assert carer.registered_on <= contact.contact_on <= (carer.closed_on or today)
+        for role in session.scalars(select(CaringRole)):
+            assert role.conditions
+            if role.started_on and role.ended_on:
+                assert role.started_on <= role.ended_on <= today
+
+
+def test_settings_are_stored(engine: Engine, filled: DemoSummary) -> None:
+    with unit_of_work(engine, write=False) as session:
+        settings = {s.key: s.value for s in session.scalars(select(Setting))}
+        wards = set(session.scalars(select(Carer.ward).where(Carer.ward.is_not(None))))
+    assert settings["demo"] == "1"
+    assert settings["organisation_name"]
+    assert settings[ops.COUNTER_KEY] == str(CARERS + 1)
+    assert wards and wards <= set(json.loads(settings["wards"]))
+
+
+def test_refuses_a_register_that_holds_carers(engine: Engine, filled: DemoSummary) -> None:
+    with pytest.raises(NotAllowed, match="empty register"):
+        fill_demo(engine, carers=10)
+    with unit_of_work(engine, write=False) as session:
+        assert ops.count_carers(session) == CARERS
+
+
+def test_search_finds_a_demo_carer(engine: Engine, filled: DemoSummary) -> None:
+    carers = carers_of(engine)
+    surnames = Counter(carer.last_name for carer in carers)
+    wanted = next(c for c in carers if surnames[c.last_name] == 1 and len(c.last_name) >= 4)
+    with unit_of_work(engine, write=False) as session:
+        hits = find_carers(session, wanted.last_name, limit=100)
+    assert wanted.id in {hit.id for hit in hits}
+
+
+def test_a_registration_after_the_demo_takes_the_next_reference(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    entry = check_carer(
+        {
+            "first_name": "Ada",
+            "last_name": "Quillfeather",
+            "date_of_birth": "14/03/1971",
+            "registered_on": today.strftime("%d/%m/%Y"),
+            "consent_store": "yes",
+        },
+        today,
+    )
+    with unit_of_work(engine) as session:
+        carer = ops.register_carer(session, entry, by="Front desk", today=today)
+    assert carer.reference == f"C{CARERS + 1:06d}"
