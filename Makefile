@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/carerdesk demo
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

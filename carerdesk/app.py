@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -83,7 +84,13 @@ class CarerdeskApp(App[None]):
     """The carers centre's front desk."""
 
     TITLE = "carerdesk"
-    CSS_PATH = "app.tcss"
+    # Absolute, so that a subclass in another folder (benchmarks, tests) finds it too. The home
+    # screen's styles are loaded here as well: Textual reads a screen's CSS_PATH when it is
+    # pushed, and the home screen is the default screen, never pushed.
+    CSS_PATH = [
+        Path(__file__).with_name("app.tcss"),
+        Path(__file__).parent / "screens" / "home.tcss",
+    ]
     BINDINGS = [
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide every key of this screen"),
         Binding("ctrl+t", "next_theme", "Theme", tooltip="Light, dark or high contrast"),
@@ -114,11 +121,16 @@ class CarerdeskApp(App[None]):
         """Today's date at the desk."""
         return self.now().date()
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[Any]:
+        """The home screen is the first and bottom screen."""
         from carerdesk.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
-        self.open_register()
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        # Opened after the first frame: the import of SQLAlchemy in the worker would otherwise
+        # hold the interpreter while the home screen is being drawn.
+        self.call_after_refresh(self.open_register)
 
     @work(thread=True, group="open-register")
     def open_register(self) -> None:

@@ -126,3 +126,9 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
         )
         found = conn.execute(text("SELECT rowid FROM carers_fts WHERE carers_fts MATCH 'quill'"))
         assert len(found.all()) == 1
+
+
+def test_head_constant_is_alembics_head() -> None:
+    from carerdesk.db.migrate import HEAD, head_revision
+
+    assert head_revision() == HEAD

@@ -1,0 +1,207 @@
+"""Run every benchmark: ``python -m bench [--quick]``.
+
+Figures (all written to ``bench/results.json`` as ``{"name": number}``):
+
+- search latency, median and 95th percentile, over realistic 1-6 character queries, at 10,000
+  and 100,000 carers, measured inside the process through ``find_carers``, and the same
+  percentiles of the raw index query (the bare SQL a search cannot beat: the FTS match joined
+  to carers, or for one or two letters the name index range) and the ratio between them;
+- time from start to the first screen and to an interactive home screen (register open),
+  and the ratio to a bare Textual app, each timed from outside as a whole process;
+- peak memory (RSS) with the 100,000-carer register open and searched;
+- through Pilot at 100,000 carers, the time from a keystroke in the search box to the results
+  table showing that query's results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from carerdesk.core.text import search_form
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from carerdesk.db.migrate import upgrade
+from carerdesk.db.search import PAGE, find_carers
+from carerdesk.demo import fill_demo
+
+RESULTS = Path(__file__).with_name("results.json")
+TODAY = date(2026, 11, 23)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def build(path: Path, carers: int) -> float:
+    """Fill a demo register of ``carers`` at ``path``; returns the seconds it took."""
+    started = time.perf_counter()
+    engine = make_engine(sqlite_url(path))
+    upgrade(engine)
+    fill_demo(engine, carers=carers, seed=7, today=TODAY)
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def queries(path: Path, count: int, seed: int = 11) -> list[str]:
+    """Realistic 1-6 character queries: starts and middles of names people ask for."""
+    rng = random.Random(seed)
+    with sqlite3.connect(path) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT first_name FROM carers UNION ALL SELECT last_name FROM carers"
+            )
+        ]
+    picked = []
+    for _ in range(count):
+        name = search_form(rng.choice(names)).replace(" ", "")
+        length = rng.randint(1, 6)
+        start = 0 if rng.random() < 0.7 else rng.randint(0, max(0, len(name) - length))
+        picked.append(name[start : start + length] or name)
+    return picked
+
+
+def raw_query(connection: sqlite3.Connection, text: str) -> list[tuple[object, ...]]:
+    """The floor: one bare SQL query for the same text, the page of rows a search shows."""
+    folded = search_form(text)
+    if len(folded) >= 3:
+        phrase = '"' + folded.replace('"', '""') + '"'
+        sql = (
+            "SELECT c.id, c.reference, c.first_name, c.last_name, c.date_of_birth, c.postcode,"
+            " c.status FROM carers_fts JOIN carers c ON c.pk = carers_fts.rowid"
+            " WHERE carers_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
+        return connection.execute(sql, (phrase, PAGE)).fetchall()
+    sql = (
+        "SELECT id, reference, first_name, last_name, date_of_birth, postcode, status"
+        " FROM carers WHERE last_folded >= ? AND last_folded < ? ORDER BY last_folded LIMIT ?"
+    )
+    return connection.execute(sql, (folded, folded + "\U0010ffff", PAGE)).fetchall()
+
+
+def search_latency(path: Path, label: str, results: dict[str, float]) -> None:
+    """Median and p95 of ``find_carers`` against the raw query, same queries, same run."""
+    texts = queries(path, 400)
+    engine = make_engine(sqlite_url(path))
+    ours: list[float] = []
+    with unit_of_work(engine, write=False) as session:
+        for text in texts[:20]:
+            find_carers(session, text)  # warm the page cache
+        for text in texts:
+            started = time.perf_counter()
+            find_carers(session, text)
+            ours.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    raw: list[float] = []
+    with sqlite3.connect(path) as connection:
+        for text in texts[:20]:
+            raw_query(connection, text)
+        for text in texts:
+            started = time.perf_counter()
+            raw_query(connection, text)
+            raw.append((time.perf_counter() - started) * 1000)
+    results[f"search_{label}_p50_ms"] = round(statistics.median(ours), 3)
+    results[f"search_{label}_p95_ms"] = round(percentile(ours, 0.95), 3)
+    results[f"search_{label}_raw_p50_ms"] = round(statistics.median(raw), 3)
+    results[f"search_{label}_raw_p95_ms"] = round(percentile(raw, 0.95), 3)
+    results[f"search_{label}_p95_ratio_to_raw"] = round(
+        percentile(ours, 0.95) / percentile(raw, 0.95), 2
+    )
+
+
+def start_times(path: Path, results: dict[str, float], runs: int = 5) -> None:
+    """Whole-process start of carerdesk against a bare Textual app, median of ``runs``."""
+
+    def once(*args: str) -> tuple[float, dict[str, float]]:
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.start", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        wall = time.perf_counter() - started
+        line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
+        return wall, json.loads(line)
+
+    bare = [once("bare") for _ in range(runs)]
+    ours = [once("carerdesk", str(path)) for _ in range(runs)]
+    bare_s = statistics.median(wall for wall, _ in bare)
+    # The process's own time to each point, plus the interpreter's start (wall - in-process).
+    ready_s = statistics.median(wall for wall, _ in ours)
+    first_s = statistics.median(
+        wall - info["ready_s"] + info["first_screen_s"] for wall, info in ours
+    )
+    results["start_bare_app_s"] = round(bare_s, 3)
+    results["start_first_screen_s"] = round(first_s, 3)
+    results["start_first_screen_ratio_to_bare"] = round(first_s / bare_s, 2)
+    results["start_interactive_s"] = round(ready_s, 3)
+    results["start_interactive_ratio_to_bare"] = round(ready_s / bare_s, 2)
+    results["peak_memory_100k_mb"] = round(max(info["peak_mb"] for _, info in ours), 1)
+    results["peak_memory_bare_app_mb"] = round(max(info["peak_mb"] for _, info in bare), 1)
+
+
+async def keystrokes(path: Path, results: dict[str, float], words: int = 40) -> None:
+    """Through Pilot: each keystroke in the search box until its results are drawn."""
+    from textual.widgets import Input
+
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.screens.home import HomeScreen
+
+    texts = [t for t in queries(path, words * 2, seed=5) if len(t) >= 3][:words]
+    app = CarerdeskApp(sqlite_url(path))
+    delays: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not app.ready:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        box = home.query_one("#carer-search", Input)
+        for text in texts:
+            await pilot.press("escape")
+            await pilot.pause()
+            for char in text:
+                started = time.perf_counter()
+                await pilot.press(char)
+                while home.shown_query != box.value:
+                    await asyncio.sleep(0.0005)
+                await pilot.pause()  # the table's new rows are drawn
+                delays.append((time.perf_counter() - started) * 1000)
+    results["keystroke_to_results_100k_p50_ms"] = round(statistics.median(delays), 2)
+    results["keystroke_to_results_100k_p95_ms"] = round(percentile(delays, 0.95), 2)
+    results["keystroke_samples"] = len(delays)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    big = 20_000 if quick else 100_000
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        small_path, big_path = Path(folder, "10k.sqlite"), Path(folder, "big.sqlite")
+        results["build_10k_register_s"] = round(build(small_path, 10_000), 1)
+        results["build_100k_register_s"] = round(build(big_path, big), 1)
+        search_latency(small_path, "10k", results)
+        search_latency(big_path, "100k", results)
+        start_times(big_path, results)
+        asyncio.run(keystrokes(big_path, results))
+    for name, value in results.items():
+        print(f"{name:42} {value}")
+    if not quick:
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
