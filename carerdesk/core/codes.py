@@ -225,13 +225,18 @@ def label(codes: CodeList, code: str | None, empty: str = "") -> str:
 
 def parse_code(codes: CodeList, text: str) -> str | None:
     """The code for ``text``, given as a code or a label in any case; None when it is neither."""
-    wanted = " ".join(text.split()).casefold()
+    wanted = _comparable(text)
     if not wanted:
         return None
     for code, name in codes.items():
-        if wanted in (code.casefold(), name.casefold()):
+        if wanted in (code.casefold(), _comparable(name)):
             return code
     return None
+
+
+def _comparable(text: str) -> str:
+    # Spreadsheets often turn "Children's services" into "Children’s services".
+    return " ".join(text.replace("’", "'").replace("‘", "'").split()).casefold()
 
 
 def parse_codes(codes: CodeList, text: str) -> tuple[list[str], list[str]]:

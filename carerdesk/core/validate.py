@@ -96,6 +96,8 @@ def parse_date(text: str, what: str = "date") -> date:
         raise FieldError(what, "Write the date as DD/MM/YYYY, such as 21/03/1980.")
     if not 1 <= month <= 12:
         raise FieldError(what, "There is no month with that number: use 1 to 12.")
+    if year < 1000:
+        raise FieldError(what, "Write the year in full, such as 1980.")
     try:
         return date(year, month, day)
     except ValueError:
@@ -117,12 +119,20 @@ def parse_birth_date(text: str, today: date) -> date:
     value = parse_date(text, "date_of_birth")
     if value > today:
         raise FieldError("date_of_birth", "The date of birth is in the future.")
-    if age_on(value, today) > MAX_AGE_YEARS:
+    if value < years_before(today, MAX_AGE_YEARS):
         raise FieldError(
             "date_of_birth",
             f"That is more than {MAX_AGE_YEARS} years ago: check the year.",
         )
     return value
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (28 February for a 29th in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def age_on(born: date, day: date) -> int:

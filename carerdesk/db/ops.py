@@ -65,6 +65,20 @@ def next_reference(session: Session) -> str:
     return reference
 
 
+def ward_list(session: Session) -> list[str]:
+    """The organisation's wards, in its own order; empty when none are set up."""
+    import json
+
+    setting = session.get(Setting, "wards")
+    return list(json.loads(setting.value)) if setting else []
+
+
+def _check_ward(session: Session, ward: str | None) -> None:
+    wards = ward_list(session)
+    if ward and wards and ward not in wards:
+        raise FieldError("ward", "Choose a ward from the organisation's list.")
+
+
 def _role_values(entry: RoleEntry) -> dict[str, object]:
     values = entry_values(entry)
     values["relationship_"] = values.pop("relationship")
@@ -86,6 +100,7 @@ def register_carer(
         raise FieldError(
             "consent_store", "We can only register someone who agrees to us keeping their details."
         )
+    _check_ward(session, entry.ward)
     carer = Carer(
         **entry_values(entry),
         reference=reference or next_reference(session),
@@ -126,6 +141,7 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: str 
             "Consent to keep their details cannot be taken back here: close "
             "the record with the reason 'Withdrew consent' instead.",
         )
+    _check_ward(session, entry.ward)
     for name, value in values.items():
         setattr(carer, name, value)
     carer.updated_by = by

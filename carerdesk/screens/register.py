@@ -7,7 +7,6 @@ register is asked for anyone who may be the same person. A refused save keeps ev
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -114,13 +113,11 @@ class RegisterScreen(Screen[None]):
         self.reference = ""
 
     def _load(self) -> dict[str, str]:
-        from carerdesk.db.models import Setting
-        from carerdesk.db.ops import get_carer
+        from carerdesk.db.ops import get_carer, ward_list
 
         with self.app.unit_of_work(write=False) as session:
-            wards = session.get(Setting, "wards")
-            if wards:
-                names = json.loads(wards.value)
+            names = ward_list(session)
+            if names:
                 self.specs["ward"] = FieldSpec(
                     "Ward", CARER_FIELDS["ward"].parse, choices={n: n for n in names}
                 )

@@ -497,3 +497,26 @@ def test_a_failed_unit_of_work_saves_nothing(engine: Engine, today: date) -> Non
         assert s.get(Setting, "next_reference").value == "2"  # type: ignore[union-attr]
     assert names_found(engine, "halfway") == []
     assert register(engine, carer_entry(today, first_name="Bea"), today).reference == "C000002"
+
+
+def test_ward_must_come_from_the_organisations_list(engine: Engine, today: date) -> None:
+    import json
+
+    from carerdesk.db import ops
+
+    with unit_of_work(engine) as session:
+        session.add(Setting(key="wards", value=json.dumps(["Greenhill", "Kenton East"])))
+    values = {
+        "first_name": "Ola",
+        "last_name": "Brown",
+        "date_of_birth": "01/01/1990",
+        "registered_on": "01/11/2026",
+        "consent_store": "yes",
+        "ward": "Nowhere",
+    }
+    with pytest.raises(FieldError) as refused, unit_of_work(engine) as session:
+        ops.register_carer(session, check_carer(values, today), by="desk")
+    assert refused.value.field == "ward"
+    with unit_of_work(engine) as session:
+        carer = ops.register_carer(session, check_carer({**values, "ward": "Greenhill"}, today))
+    assert carer.ward == "Greenhill"

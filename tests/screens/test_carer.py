@@ -85,3 +85,18 @@ async def test_theme_and_keys(make_app: Callable[[], CarerdeskApp]) -> None:
         await pilot.press("f1")
         await pilot.pause()
         assert app.screen.query("HelpPanel")
+
+
+async def test_command_palette_lists_the_screens_actions(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "new carer")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Register a new carer" in shown(pilot, "#form-title")
