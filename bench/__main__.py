@@ -6,8 +6,9 @@ Figures (all written to ``bench/results.json`` as ``{"name": number}``):
   and 100,000 carers, measured inside the process through ``find_carers``, and the same
   percentiles of the raw index query (the bare SQL a search cannot beat: the FTS match joined
   to carers, or for one or two letters the name index range) and the ratio between them;
-- time from start to the first screen and to an interactive home screen (register open),
-  and the ratio to a bare Textual app, each timed from outside as a whole process;
+- time from start to the home screen (drawn, focused, taking keys) and to the register being
+  open behind it, and their ratio to a bare Textual app (a header, an input and a footer),
+  each in its own process, median of five;
 - peak memory (RSS) with the 100,000-carer register open and searched;
 - through Pilot at 100,000 carers, the time from a keystroke in the search box to the results
   table showing that query's results.
@@ -137,23 +138,31 @@ def start_times(path: Path, results: dict[str, float], runs: int = 5) -> None:
 
     bare = [once("bare") for _ in range(runs)]
     ours = [once("carerdesk", str(path)) for _ in range(runs)]
-    bare_s = statistics.median(wall for wall, _ in bare)
-    # The process's own time to each point, plus the interpreter's start (wall - in-process).
-    ready_s = statistics.median(wall for wall, _ in ours)
-    first_s = statistics.median(
-        wall - info["ready_s"] + info["first_screen_s"] for wall, info in ours
-    )
+    # In-process times (from the program's first line to the point), with the interpreter's
+    # own start-up the same for both, so the ratio compares like with like.
+    bare_s = statistics.median(info["ready_s"] for _, info in bare)
+    first_s = statistics.median(info["first_screen_s"] for _, info in ours)
+    ready_s = statistics.median(info["ready_s"] for _, info in ours)
     results["start_bare_app_s"] = round(bare_s, 3)
     results["start_first_screen_s"] = round(first_s, 3)
     results["start_first_screen_ratio_to_bare"] = round(first_s / bare_s, 2)
-    results["start_interactive_s"] = round(ready_s, 3)
-    results["start_interactive_ratio_to_bare"] = round(ready_s / bare_s, 2)
+    results["start_register_open_s"] = round(ready_s, 3)
+    results["start_register_open_ratio_to_bare"] = round(ready_s / bare_s, 2)
+    results["process_bare_app_s"] = round(statistics.median(wall for wall, _ in bare), 3)
+    results["process_carerdesk_s"] = round(statistics.median(wall for wall, _ in ours), 3)
     results["peak_memory_100k_mb"] = round(max(info["peak_mb"] for _, info in ours), 1)
     results["peak_memory_bare_app_mb"] = round(max(info["peak_mb"] for _, info in bare), 1)
 
 
 async def keystrokes(path: Path, results: dict[str, float], words: int = 40) -> None:
-    """Through Pilot: each keystroke in the search box until its results are drawn."""
+    """Through Pilot at the register's size: each keystroke until its results are drawn.
+
+    The key goes in as ``Pilot.press`` sends it (a key event to the app's driver), but
+    without ``press``'s own wait for the process to fall idle, which alone takes about
+    100 ms a key and is no part of what a person sees. The clock stops when the results
+    table holds that query's results and the screen has been refreshed after it.
+    """
+    from textual import events
     from textual.widgets import Input
 
     from carerdesk.app import CarerdeskApp
@@ -169,16 +178,24 @@ async def keystrokes(path: Path, results: dict[str, float], words: int = 40) -> 
         home = app.screen
         assert isinstance(home, HomeScreen)
         box = home.query_one("#carer-search", Input)
+        loop = asyncio.get_running_loop()
         for text in texts:
             await pilot.press("escape")
             await pilot.pause()
-            for char in text:
+            for end in range(1, len(text) + 1):
+                typed, char = text[:end], text[end - 1]
                 started = time.perf_counter()
-                await pilot.press(char)
-                while home.shown_query != box.value:
+                key = events.Key(char, char)
+                key.set_sender(app)
+                assert app._driver is not None
+                app._driver.send_message(key)
+                while home.shown_query != typed:
                     await asyncio.sleep(0.0005)
-                await pilot.pause()  # the table's new rows are drawn
+                drawn: asyncio.Future[None] = loop.create_future()
+                home.call_after_refresh(lambda f=drawn: f.done() or f.set_result(None))
+                await drawn
                 delays.append((time.perf_counter() - started) * 1000)
+        assert box.value == texts[-1]
     results["keystroke_to_results_100k_p50_ms"] = round(statistics.median(delays), 2)
     results["keystroke_to_results_100k_p95_ms"] = round(percentile(delays, 0.95), 2)
     results["keystroke_samples"] = len(delays)

@@ -109,8 +109,8 @@ class Carer(Stamped, Base):
     closed_reason: Mapped[str | None] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
     # Search keys, written by the operations from the fields above (never typed in).
-    first_folded: Mapped[str] = mapped_column(String(100), index=True)
-    last_folded: Mapped[str] = mapped_column(String(100), index=True)
+    first_folded: Mapped[str] = mapped_column(String(100))
+    last_folded: Mapped[str] = mapped_column(String(100))
     search_text: Mapped[str] = mapped_column(Text)
     postcode_key: Mapped[str | None] = mapped_column(String(10), index=True)
 
@@ -122,7 +122,14 @@ class Carer(Stamped, Base):
         order_by="(Contact.contact_on.desc(), Contact.contact_time.desc())",
     )
 
-    __table_args__ = (Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth"),)
+    __table_args__ = (
+        Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth"),
+        # Search reads a page of names in these indexes' order, so it never sorts a whole
+        # register (a surname then a first name; a first name then a surname; a postcode).
+        Index("ix_carers_last_first", "last_folded", "first_folded"),
+        Index("ix_carers_first_last", "first_folded", "last_folded"),
+        Index("ix_carers_postcode", "postcode"),
+    )
 
 
 class CaringRole(Stamped, Base):

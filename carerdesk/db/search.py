@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, and_, case, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from carerdesk.core.text import search_form
@@ -28,6 +28,7 @@ from carerdesk.db.models import Carer
 
 PAGE = 20
 TYPO_CANDIDATES = 200
+CANDIDATES = 200
 TYPO_SCORE = 75
 _REFERENCE = re.compile(r"^[A-Za-z/-]{0,4}\d+[A-Za-z0-9/-]*$")
 _POSTCODE_START = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z0-9]?\d?[A-Za-z]{0,2}$")
@@ -95,44 +96,58 @@ def _word_prefix(token: str) -> ColumnElement[bool]:
     return spaced.contains(" " + token, autoescape=True)
 
 
-def _rank(tokens: list[str]) -> list[Any]:
-    """Order: open records first, then surname or first name starting with the first token."""
-    first = tokens[0]
-    return [
-        case((Carer.status == "closed", 1), else_=0),
-        case(
-            (_starts(Carer.last_folded, first), 0),
-            (_starts(Carer.first_folded, first), 1),
-            else_=2,
-        ),
-        Carer.last_folded,
-        Carer.first_folded,
-    ]
+def _open_first(hits: list[CarerHit]) -> list[CarerHit]:
+    """Closed records after open ones, otherwise in the order found (a stable sort)."""
+    return sorted(hits, key=lambda hit: hit.status == "closed")
 
 
-def _by_name(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
+def _prefix(
+    session: Session, column: Any, then: Any, token: str, limit: int, *also: Any
+) -> list[CarerHit]:
+    """Carers whose ``column`` starts with ``token``, in that index's order: no sort needed."""
+    stmt = select(*_COLUMNS).where(_starts(column, token), *also)
+    return _hits(session, stmt.order_by(column, then).limit(limit), "name")
+
+
+def _inside(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
+    """Names holding every token anywhere (short tokens as the start of a word), by name.
+
+    One word takes the full-text index's best ``limit`` by relevance, the same query as the
+    bare index would run. Several words narrow each other, so up to ``CANDIDATES`` are read
+    with no ORDER BY (SQLite stops when it has them). Either way the page is sorted by name.
+    """
     long_tokens = [t for t in tokens if len(t) >= 3]
     short_tokens = [t for t in tokens if len(t) < 3]
-    stmt = select(*_COLUMNS)
+    stmt = select(*_COLUMNS).where(*[_word_prefix(t) for t in short_tokens])
     if long_tokens and session.get_bind().dialect.name == "sqlite":
         match = " AND ".join(_fts_phrase(t) for t in long_tokens)
-        ids = text("SELECT rowid FROM carers_fts WHERE carers_fts MATCH :match").bindparams(
-            match=match
-        )
-        stmt = stmt.where(Carer.pk.in_(ids))
+        sql = "SELECT rowid FROM carers_fts WHERE carers_fts MATCH :match"
+        if not short_tokens:
+            sql += f" ORDER BY rank LIMIT {int(limit)}"
+        stmt = stmt.where(Carer.pk.in_(text(sql).bindparams(match=match)))
     else:
         for token in long_tokens:
             stmt = stmt.where(Carer.search_text.contains(token, autoescape=True))
-    if len(tokens) == 1 and short_tokens:
-        # One or two letters: a prefix of the first or last name, through their indexes.
-        token = short_tokens[0]
-        stmt = stmt.where(
-            or_(_starts(Carer.last_folded, token), _starts(Carer.first_folded, token))
-        )
-    else:
-        for token in short_tokens:
-            stmt = stmt.where(_word_prefix(token))
-    return _hits(session, stmt.order_by(*_rank(tokens)).limit(limit), "name")
+    hits = _hits(session, stmt.limit(CANDIDATES), "name")
+    return sorted(hits, key=lambda hit: (search_form(hit.last_name), search_form(hit.first_name)))
+
+
+def _by_name(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
+    """Best first: a surname, then a first name, starting with what was typed (two words:
+    first name and surname, either way round), then names holding it anywhere."""
+    hits: list[CarerHit] = []
+    if len(tokens) == 1:
+        token = tokens[0]
+        hits += _prefix(session, Carer.last_folded, Carer.first_folded, token, limit)
+        hits += _prefix(session, Carer.first_folded, Carer.last_folded, token, limit)
+    elif len(tokens) == 2:
+        one, two = tokens
+        last, first = Carer.last_folded, Carer.first_folded
+        hits += _prefix(session, last, first, two, limit, _starts(first, one))
+        hits += _prefix(session, last, first, one, limit, _starts(first, two))
+    if len({hit.id for hit in hits}) < limit and (len(tokens) > 1 or len(tokens[0]) >= 3):
+        hits += _inside(session, tokens, limit)
+    return hits
 
 
 def _by_typo(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
@@ -179,18 +194,17 @@ def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHi
         add(_hits(session, stmt, "reference"))
     if (e164 := phone_query(typed)) is not None:
         stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
-        add(_hits(session, stmt.order_by(*_rank([""])).limit(limit), "phone"))
+        add(_hits(session, stmt.order_by(Carer.last_folded).limit(limit), "phone"))
     if len(compact) >= 2 and _POSTCODE_START.match(compact) and any(c.isdigit() for c in compact):
-        outward = compact.upper()
-        # SW1 finds SW1 1AA before SW10 1AA: a whole outward code ranks first.
-        whole_outward = case((_starts(Carer.postcode, outward + " "), 0), else_=1)
-        stmt = select(*_COLUMNS).where(_starts(Carer.postcode_key, outward))
-        stmt = stmt.order_by(whole_outward, *_rank([""])).limit(limit)
-        add(_hits(session, stmt, "postcode"))
+        wanted = compact.upper()
+        # SW1 finds SW1 1AA before SW10 1AA: the whole outward code first, then any start.
+        for column, start in ((Carer.postcode, wanted + " "), (Carer.postcode_key, wanted)):
+            stmt = select(*_COLUMNS).where(_starts(column, start))
+            add(_hits(session, stmt.order_by(column).limit(limit), "postcode"))
     tokens = search_form(typed).split()
     if tokens and len(found) < limit:
         names = _by_name(session, tokens, limit)
         add(names)
         if not names and max(len(t) for t in tokens) >= 4:
             add(_by_typo(session, tokens, limit))
-    return list(found.values())[:limit]
+    return _open_first(list(found.values()))[:limit]

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from carerdesk.core import codes
 from carerdesk.core.entries import carer_type
 from carerdesk.core.validate import age_on
+from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
@@ -32,6 +33,10 @@ def describe_age(born: date, today: date) -> str:
     """``45, adult carer``: the age and carer type a desk needs at a glance."""
     kind = codes.label(codes.CARER_TYPE, carer_type(born, today)).lower()
     return f"{age_on(born, today)}, {kind}"
+
+
+IDLE_HINT = "Type to search. F2 registers a new carer."
+RESULT_COLUMNS = (("Ref", 9), ("Name", 30), ("Age", 18), ("Postcode", 8), ("Status", 6))
 
 
 class HomeScreen(Screen[None]):
@@ -59,7 +64,7 @@ class HomeScreen(Screen[None]):
             placeholder="Find a carer: name, reference, phone or postcode",
             id="carer-search",
         )
-        yield Label("Type to search. F2 registers a new carer.", id="search-status")
+        yield StatusLine(IDLE_HINT, id="search-status")
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label("Today's contacts", id="today-title", classes="section-title")
@@ -69,7 +74,9 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         results = self.query_one("#results", DataTable)
-        results.add_columns("Ref", "Name", "Age", "Postcode", "Status")
+        # Fixed widths: the table need not measure every cell of every page as you type.
+        for label, width in RESULT_COLUMNS:
+            results.add_column(label, width=width)
         contacts = self.query_one("#today", DataTable)
         contacts.add_columns("Time", "Who", "Channel", "Support")
         self.query_one("#carer-search", Input).focus()
@@ -117,6 +124,7 @@ class HomeScreen(Screen[None]):
         table = self.query_one("#results", DataTable)
         table.clear()
         today = self.app.today()
+        rows = []
         for hit in hits:
             closed = hit.status == "closed"
             name = f"{hit.first_name} {hit.last_name}"
@@ -129,15 +137,16 @@ class HomeScreen(Screen[None]):
                 hit.postcode or "",
                 "CLOSED" if closed else "active",
             ]
-            table.add_row(*row, key=hit.id)
-        status = self.query_one("#search-status", Label)
+            rows.append(row)
+        table.add_rows(rows)
+        status = self.query_one("#search-status", StatusLine)
         if not text.strip():
-            status.update("Type to search. F2 registers a new carer.")
+            status.message = IDLE_HINT
         elif not hits:
-            status.update("Nobody found. Check the spelling, or press F2 to register them.")
+            status.message = "Nobody found. Check the spelling, or press F2 to register them."
         else:
             more = " (the best 20: type more to narrow)" if len(hits) >= 20 else ""
-            status.update(f"{len(hits)} found{more}. ↓ to choose, Enter to open, F3 to log.")
+            status.message = f"{len(hits)} found{more}. ↓ to choose, Enter to open, F3 to log."
 
     def refresh_today(self) -> None:
         """Reload the list of today's contacts."""

@@ -30,14 +30,14 @@ def table_text(pilot: Pilot[None], selector: str) -> list[str]:
 
 
 def shown(pilot: Pilot[None], selector: str) -> str:
-    """The text a ``Static`` or ``Label`` shows, as plain text (markup and tables rendered)."""
+    """The text a widget shows, as plain text (markup and tables rendered)."""
     from io import StringIO
 
     from rich.console import Console
     from textual.widgets import Static
 
-    widget = pilot.app.screen.query_one(selector, Static)
+    widget = pilot.app.screen.query_one(selector)
     console = Console(width=max(widget.size.width, 40), file=StringIO(), record=True)
-    content = widget.content
+    content = widget.content if isinstance(widget, Static) else widget.render()
     console.print(Text.from_markup(content) if isinstance(content, str) else content)
     return console.export_text()
