@@ -47,3 +47,14 @@ class DatabaseBusy(CarerdeskError):
 
     def __init__(self) -> None:
         super().__init__("The register is busy at another desk. Please try again in a moment.")
+
+
+class RegisterUnavailable(CarerdeskError):
+    """The register could not be read or written (a disk or database fault, not a person's
+    mistake). Nothing of the action was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The register could not be read or written, so nothing was changed. Try again; "
+            "if it happens again, tell your coordinator."
+        )

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from carerdesk.core.errors import DatabaseBusy
+from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -70,7 +70,12 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         session.rollback()
         if "locked" in str(error.orig) or "busy" in str(error.orig):
             raise DatabaseBusy() from None
-        raise
+        # The driver's message may quote the values being written: a person sees only ours
+        # (the cause stays chained for a developer's debugger, never shown or logged).
+        raise RegisterUnavailable() from error
+    except DBAPIError as error:
+        session.rollback()
+        raise RegisterUnavailable() from error
     except BaseException:
         session.rollback()
         raise

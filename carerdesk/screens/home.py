@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from carerdesk.core import codes
 from carerdesk.core.entries import carer_type
+from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.validate import age_on
 from carerdesk.widgets.status_line import StatusLine
 
@@ -110,8 +111,12 @@ class HomeScreen(Screen[None]):
         from carerdesk.db.search import find_carers
 
         worker = get_current_worker()
-        with self.app.unit_of_work(write=False) as session:
-            hits = find_carers(session, text)
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                hits = find_carers(session, text)
+        except CarerdeskError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error")
+            return
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_results, text, hits)
 
@@ -156,8 +161,12 @@ class HomeScreen(Screen[None]):
     def _load_today(self) -> None:
         from carerdesk.db.ops import contacts_on
 
-        with self.app.unit_of_work(write=False) as session:
-            lines = contacts_on(session, self.app.today())
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                lines = contacts_on(session, self.app.today())
+        except CarerdeskError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error")
+            return
         self.app.call_from_thread(self._show_today, lines)
 
     def _show_today(self, lines: list[ContactLine]) -> None:

@@ -220,8 +220,12 @@ class RegisterScreen(Screen[None]):
             return
         from carerdesk.db.ops import possible_duplicates
 
-        with self.app.unit_of_work(write=False) as session:
-            found = possible_duplicates(session, entry, exclude_id=self.carer_id)
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                found = possible_duplicates(session, entry, exclude_id=self.carer_id)
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+            return
         if found and self.carer_id is None:
             from carerdesk.screens.duplicates import DuplicateModal
 

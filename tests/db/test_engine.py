@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from carerdesk.core.entries import check_carer
-from carerdesk.core.errors import DatabaseBusy
+from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
 from carerdesk.db.engine import is_sqlite, make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import CaringRole, Contact, Setting
 from carerdesk.db.ops import count_carers, register_carer
@@ -40,10 +40,13 @@ def test_pragmas_are_on_for_every_new_connection(engine: Engine) -> None:
 
 
 def test_a_foreign_key_violation_is_refused(engine: Engine) -> None:
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), unit_of_work(engine) as s:
+    with pytest.raises(RegisterUnavailable) as role, unit_of_work(engine) as s:
         s.add(CaringRole(carer_id="00000000-0000-4000-8000-000000000000", conditions=""))
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), unit_of_work(engine) as s:
+    with pytest.raises(RegisterUnavailable) as contact, unit_of_work(engine) as s:
         s.add(Contact(carer_id="no-such-carer", contact_on=date(2026, 11, 23), channel="phone"))
+    for refused in (role, contact):
+        assert isinstance(refused.value.__cause__, IntegrityError)
+        assert "FOREIGN KEY" in str(refused.value.__cause__)
     with unit_of_work(engine, write=False) as s:
         assert s.query(CaringRole).count() == 0 and s.query(Contact).count() == 0
 
@@ -64,8 +67,9 @@ def test_a_carer_with_contacts_cannot_be_deleted_underneath_them(
     with unit_of_work(engine) as s:
         carer = register_carer(s, entry, by="Casey Coordinator", today=today)
         s.add(Contact(carer_id=carer.id, contact_on=today, channel="phone"))
-    with pytest.raises(IntegrityError), unit_of_work(engine) as s:
+    with pytest.raises(RegisterUnavailable) as refused, unit_of_work(engine) as s:
         s.execute(text("DELETE FROM carers"))
+    assert isinstance(refused.value.__cause__, IntegrityError)
     with unit_of_work(engine, write=False) as s:
         assert count_carers(s) == 1
 
@@ -158,3 +162,14 @@ def test_two_desks_read_then_write_without_locks_or_lost_updates(engine: Engine)
     assert errors == []
     with unit_of_work(engine, write=False) as s:
         assert s.get(Setting, COUNTER).value == str(PROCESSES * TRANSACTIONS)  # type: ignore[union-attr]
+
+
+def test_a_broken_register_is_a_clear_refusal_not_a_driver_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"not a register at all " * 200)
+    engine = make_engine(sqlite_url(broken))
+    with pytest.raises(RegisterUnavailable) as refused, unit_of_work(engine) as session:
+        session.execute(text("SELECT 'Siân O''Brien' FROM carers"))
+    assert "nothing was changed" in refused.value.message
+    assert "Siân" not in refused.value.message
+    engine.dispose()
