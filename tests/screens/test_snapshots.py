@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from carerdesk.app import CarerdeskApp
 from tests.screens.helpers import settle, type_text
@@ -22,6 +23,10 @@ def _typing(*steps: str) -> Callable[[Pilot[None]], Any]:
             else:
                 await type_text(pilot, step)
             await settle(pilot)
+        # A blinking cursor would be caught on or off at random: hold it still.
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await settle(pilot)
 
     return run_before
 
