@@ -37,7 +37,7 @@ def describe_age(born: date, today: date) -> str:
 
 
 IDLE_HINT = "Type to search. F2 registers a new carer."
-RESULT_COLUMNS = (("Ref", 9), ("Name", 30), ("Age", 18), ("Postcode", 8), ("Status", 6))
+RESULT_COLUMNS = (("Ref", 8), ("Name", 22), ("Age", 21), ("Postcode", 8), ("Status", 6))
 
 
 class HomeScreen(Screen[None]):
