@@ -303,6 +303,25 @@ def check_contact(values: Mapping[str, str], today: date) -> ContactEntry:
     return ContactEntry(**_check_all(CONTACT_FIELDS, values, today))
 
 
+def field_text(value: Any) -> str:
+    """A stored value as a person types it: the inverse of the checks above.
+
+    Dates as ``DD/MM/YYYY``, times as ``HH:MM``, yes/no for booleans, a list of codes with
+    ``;``, nothing for None. (Phones need ``validate.format_phone`` for national format.)
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    return str(value)
+
+
 def entry_values(entry: object) -> dict[str, Any]:
     """The fields of an entry dataclass as a dict, for storing."""
     return {f.name: getattr(entry, f.name) for f in fields(entry)}  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from carerdesk.core import codes
-from carerdesk.core.entries import CARER_FIELDS, CloseEntry, RoleEntry, carer_type
+from carerdesk.core.entries import (
+    CARER_FIELDS,
+    CONTACT_FIELDS,
+    ROLE_FIELDS,
+    CloseEntry,
+    RoleEntry,
+    carer_type,
+    field_text,
+)
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.validate import age_on, format_phone
 
@@ -50,25 +57,15 @@ DETAILS: list[tuple[str, codes.CodeList | None]] = [
 
 
 def _shown(value: object, code_list: codes.CodeList | None) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        value = "yes" if value else "no"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return codes.label(code_list, str(value)) if code_list else str(value)
+    text = field_text(value)
+    return codes.label(code_list, text) if code_list else text
 
 
 def role_texts(role: CaringRole) -> dict[str, str]:
     """A stored caring role as the role form shows it."""
-    return {
-        "relationship": role.relationship_ or "",
-        "cared_for_age_band": role.cared_for_age_band or "",
-        "conditions": role.conditions,
-        "lives_with_carer": _shown(role.lives_with_carer, None),
-        "started_on": _shown(role.started_on, None),
-        "ended_on": _shown(role.ended_on, None),
-    }
+    texts = {name: field_text(getattr(role, name, None)) for name in ROLE_FIELDS}
+    texts["relationship"] = field_text(role.relationship_)
+    return texts
 
 
 class CarerScreen(Screen[None]):
@@ -258,14 +255,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.screens.contact import ContactModal
 
         contact = self.contacts[event.cursor_row]
-        texts = {
-            "contact_on": _shown(contact.contact_on, None),
-            "contact_time": contact.contact_time.strftime("%H:%M") if contact.contact_time else "",
-            "channel": contact.channel,
-            "support": contact.support,
-            "minutes": str(contact.minutes or ""),
-            "notes": contact.notes or "",
-        }
+        texts = {name: field_text(getattr(contact, name)) for name in CONTACT_FIELDS}
         self.app.push_screen(
             ContactModal(self.carer_id, self.carer_name, contact_id=contact.id, texts=texts),
             lambda _: self.reload(),

@@ -8,7 +8,7 @@ register is asked for anyone who may be the same person. A refused save keeps ev
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +25,7 @@ from carerdesk.core.entries import (
     RoleEntry,
     carer_type,
     check_carer,
+    field_text,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
@@ -59,19 +60,9 @@ SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
 ]
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
 def carer_texts(carer: Carer) -> dict[str, str]:
     """A carer's stored values as a form shows them (UK dates, national phone numbers)."""
-    texts = {name: _text(getattr(carer, name)) for name in CARER_FIELDS}
+    texts = {name: field_text(getattr(carer, name)) for name in CARER_FIELDS}
     texts["phone"] = format_phone(carer.phone)
     texts["mobile"] = format_phone(carer.mobile)
     return texts

@@ -683,3 +683,19 @@ def test_database_busy_says_to_try_again() -> None:
     error = DatabaseBusy()
     assert isinstance(error, CarerdeskError)
     assert "try again" in str(error)
+
+
+def test_field_text_is_what_the_checks_read_back(today: date) -> None:
+    from datetime import time as clock
+
+    from carerdesk.core.entries import field_text
+
+    assert field_text(date(1980, 3, 21)) == "21/03/1980"
+    assert field_text(clock(9, 5)) == "09:05"
+    assert (field_text(True), field_text(False), field_text(None)) == ("yes", "no", "")
+    assert field_text(["dementia", "autism"]) == "dementia;autism"
+    entry = check_contact(
+        {"contact_on": "21/11/2026", "contact_time": "09:05", "channel": "phone"}, today
+    )
+    texts = {name: field_text(getattr(entry, name)) for name in CONTACT_FIELDS}
+    assert check_contact(texts, today) == entry

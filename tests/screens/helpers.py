@@ -20,6 +20,15 @@ async def type_text(pilot: Pilot[None], text: str) -> None:
         await pilot.press("space" if char == " " else char)
 
 
+async def open_record(pilot: Pilot[None], text: str) -> None:
+    """Search for ``text`` and open the first carer found, as a person would."""
+    await settle(pilot)
+    await type_text(pilot, text)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def table_text(pilot: Pilot[None], selector: str) -> list[str]:
     """Each row of a table as one string of its cells, as a person reads it."""
     table = pilot.app.screen.query_one(selector, DataTable)

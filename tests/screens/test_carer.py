@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from carerdesk.app import CarerdeskApp
-from tests.screens.helpers import settle, shown, table_text, type_text
-
-
-async def _open(pilot: object, text: str) -> None:
-    await settle(pilot)  # type: ignore[arg-type]
-    await type_text(pilot, text)  # type: ignore[arg-type]
-    await settle(pilot)  # type: ignore[arg-type]
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+from tests.screens.helpers import open_record, settle, shown, table_text, type_text
 
 
 async def test_edit_a_carer(make_app: Callable[[], CarerdeskApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "nguyen")
+        await open_record(pilot, "nguyen")
         await pilot.press("e")
         await settle(pilot)
         app.screen.query_one("#field-phone Input").focus()
@@ -34,7 +26,7 @@ async def test_edit_a_carer(make_app: Callable[[], CarerdeskApp]) -> None:
 async def test_add_and_end_a_caring_role(make_app: Callable[[], CarerdeskApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "patel")
+        await open_record(pilot, "patel")
         await pilot.press("r")
         await settle(pilot)
         await pilot.press("enter")
@@ -57,7 +49,7 @@ async def test_add_and_end_a_caring_role(make_app: Callable[[], CarerdeskApp]) -
 async def test_close_and_reopen(make_app: Callable[[], CarerdeskApp]) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "zoe")
+        await open_record(pilot, "zoe")
         await pilot.press("x")
         await settle(pilot)
         await pilot.press("ctrl+s")  # no reason chosen yet

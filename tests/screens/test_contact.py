@@ -10,7 +10,7 @@ from sqlalchemy import select
 from carerdesk.app import CarerdeskApp
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import Carer, Contact
-from tests.screens.helpers import settle, shown, table_text, type_text
+from tests.screens.helpers import open_record, settle, shown, table_text, type_text
 
 
 def _contacts(db: Path) -> list[tuple[str | None, str, str, int | None, str | None]]:
@@ -92,11 +92,7 @@ async def test_a_refused_contact_keeps_what_was_typed(
 async def test_log_from_the_record(make_app: Callable[[], CarerdeskApp], desk_db: Path) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await type_text(pilot, "C000004")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "C000004")
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("space", "ctrl+s")
@@ -110,11 +106,7 @@ async def test_change_a_contact_from_the_record(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await type_text(pilot, "nguyen")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "nguyen")
         await pilot.press("enter")  # the contact row has the focus
         await settle(pilot)
         assert app.screen.query_one("#field-contact-time").text == "09:15"
