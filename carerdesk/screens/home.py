@@ -9,7 +9,7 @@ register is open.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,8 @@ from carerdesk.core import codes
 from carerdesk.core.entries import carer_type
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.validate import age_on
+from carerdesk.widgets.result_list import ResultList
+from carerdesk.widgets.search_box import SearchBox
 from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -61,23 +63,18 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(
+        yield SearchBox(
             placeholder="Find a carer: name, reference, phone or postcode",
             id="carer-search",
         )
         yield StatusLine(IDLE_HINT, id="search-status")
-        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield ResultList(RESULT_COLUMNS, id="results")
         yield Label("Today's contacts", id="today-title", classes="section-title")
         today: DataTable[str] = DataTable(id="today", cursor_type="row")
         yield today
         yield Footer()
 
     def on_mount(self) -> None:
-        results = self.query_one("#results", DataTable)
-        # Fixed widths: the table need not measure every cell of every page as you type.
-        for label, width in RESULT_COLUMNS:
-            results.add_column(label, width=width)
         contacts = self.query_one("#today", DataTable)
         contacts.add_columns("Time", "Who", "Channel", "Support")
         self.query_one("#carer-search", Input).focus()
@@ -126,24 +123,25 @@ class HomeScreen(Screen[None]):
             return
         self.hits = hits
         self.shown_query = text
-        table = self.query_one("#results", DataTable)
-        table.clear()
         today = self.app.today()
         rows = []
-        for hit in hits:
-            closed = hit.status == "closed"
+        closed = set()
+        for index, hit in enumerate(hits):
             name = f"{hit.first_name} {hit.last_name}"
             if hit.preferred_name:
                 name += f" ({hit.preferred_name})"
-            row: list[Any] = [
-                hit.reference,
-                name,
-                describe_age(hit.date_of_birth, today),
-                hit.postcode or "",
-                "CLOSED" if closed else "active",
-            ]
-            rows.append(row)
-        table.add_rows(rows)
+            if hit.status == "closed":
+                closed.add(index)
+            rows.append(
+                (
+                    hit.reference,
+                    name,
+                    describe_age(hit.date_of_birth, today),
+                    hit.postcode or "",
+                    "CLOSED" if hit.status == "closed" else "active",
+                )
+            )
+        self.query_one("#results", ResultList).show(rows, frozenset(closed))
         status = self.query_one("#search-status", StatusLine)
         if not text.strip():
             status.message = IDLE_HINT
@@ -182,16 +180,16 @@ class HomeScreen(Screen[None]):
         self.query_one("#today-title", Label).update(f"Today's contacts: {len(lines)}")
 
     def _chosen(self) -> CarerHit | None:
-        table = self.query_one("#results", DataTable)
-        if not self.hits or table.cursor_row is None or table.cursor_row >= len(self.hits):
+        cursor = self.query_one("#results", ResultList).cursor
+        if not self.hits or cursor >= len(self.hits):
             return None
-        return self.hits[table.cursor_row]
+        return self.hits[cursor]
 
     @on(Input.Submitted, "#carer-search")
     def _enter_in_box(self) -> None:
         self.open_chosen()
 
-    @on(DataTable.RowSelected, "#results")
+    @on(ResultList.Selected, "#results")
     def _row_selected(self) -> None:
         self.open_chosen()
 
@@ -208,7 +206,7 @@ class HomeScreen(Screen[None]):
     def action_to_results(self) -> None:
         """Move from the search box to the results."""
         if self.hits:
-            self.query_one("#results", DataTable).focus()
+            self.query_one("#results", ResultList).focus()
 
     def action_clear(self) -> None:
         """Clear the search and put the cursor back in the box."""

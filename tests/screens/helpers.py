@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from carerdesk.widgets.result_list import ResultList
+
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let the register open and every search finish, then let the screen redraw."""
@@ -31,7 +33,11 @@ async def open_record(pilot: Pilot[None], text: str) -> None:
 
 def table_text(pilot: Pilot[None], selector: str) -> list[str]:
     """Each row of a table as one string of its cells, as a person reads it."""
-    table = pilot.app.screen.query_one(selector, DataTable)
+    widget = pilot.app.screen.query_one(selector)
+    if isinstance(widget, ResultList):
+        return widget.row_texts()
+    assert isinstance(widget, DataTable)
+    table: DataTable[object] = widget
     return [
         " | ".join(str(cell) for cell in table.get_row_at(index))
         for index in range(table.row_count)

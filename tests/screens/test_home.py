@@ -101,3 +101,18 @@ async def test_closed_carer_found_but_marked(make_app: Callable[[], CarerdeskApp
         await settle(pilot)
         rows = table_text(pilot, "#results")
         assert len(rows) == 1 and "CLOSED" in rows[0]
+
+
+async def test_down_chooses_among_results_and_enter_opens_that_one(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "ha1")
+        await settle(pilot)
+        rows = table_text(pilot, "#results")
+        assert len(rows) == 2
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert rows[1].split(" | ")[1] in shown(pilot, "#summary")
