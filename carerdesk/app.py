@@ -1,29 +1,40 @@
 """The front-desk application.
 
 Start-up is kept fast: the first screen appears before SQLAlchemy and the register are loaded,
-which happens in a worker thread; the home screen runs any search typed meanwhile as soon as
-the register is open. Screens reach the register through ``unit_of_work``, one transaction per
-user action.
+which happens in a worker thread. Screens reach the register through ``unit_of_work``, one
+transaction per user action.
+
+The machine is shared and its screen faces the public, so the first screen is the sign-in
+screen (or, on a new register, the first-run set-up). Each person who signs in works in their
+own Textual mode, a stack of screens of their own. Locking (Ctrl+L, or no key or click for
+the idle time) switches to the sign-in screen, which shows nothing personal; the same person
+signing in again gets their stack back exactly as it was, half-typed forms included, and
+another person gets theirs, so the first person's unsaved work waits for them as a draft.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
+from carerdesk.core.permissions import Actor
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
+
+    from carerdesk.db.accounts import Organisation
 
 THEMES = (
     Theme(
@@ -69,8 +80,16 @@ THEMES = (
     ),
 )
 THEME_NAMES = tuple(theme.name for theme in THEMES)
-DESK_USER = "Front desk"
-"""Who the records name until staff sign in (a later change adds sign-in)."""
+SIGN_IN_MODE = "_default"
+"""The mode of the sign-in (lock) screen: Textual's default mode, the one the app starts in."""
+IDLE_CHECK_S = 1.0
+ACTIVITY = (
+    events.Key,
+    events.MouseDown,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+    events.Paste,
+)
 
 
 def london_now() -> datetime:
@@ -90,8 +109,10 @@ class CarerdeskApp(App[None]):
     CSS_PATH = [
         Path(__file__).with_name("app.tcss"),
         Path(__file__).parent / "screens" / "home.tcss",
+        Path(__file__).parent / "screens" / "signin.tcss",
     ]
     BINDINGS = [
+        Binding("ctrl+l", "lock", "Lock", tooltip="Lock the screen now", priority=True),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide every key of this screen"),
         Binding("ctrl+t", "next_theme", "Theme", tooltip="Light, dark or high contrast"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Close carerdesk", priority=True),
@@ -106,13 +127,21 @@ class CarerdeskApp(App[None]):
         *,
         theme: str = "carerdesk-dark",
         now: Callable[[], datetime] = london_now,
+        actor: Actor | None = None,
     ) -> None:
+        """``actor``: someone already signed in (the command line checked their PIN)."""
         super().__init__()
         self.database_url = database_url
         self.now = now
-        self.user = DESK_USER
+        self.actor: Actor | None = None
+        self.first_actor = actor
         self.engine: Engine | None = None
-        self.organisation = ""
+        self.organisation: Organisation | None = None
+        self.demo_pins: list[tuple[str, str, str]] = []
+        self.idle_limit_s = 300.0
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self.last_activity = self.idle_clock()
+        self.user_modes: set[str] = set()
         for custom in THEMES:
             self.register_theme(custom)
         self.theme = theme if theme in THEME_NAMES else THEME_NAMES[0]
@@ -121,29 +150,69 @@ class CarerdeskApp(App[None]):
         """Today's date at the desk."""
         return self.now().date()
 
-    def get_default_screen(self) -> Screen[Any]:
-        """The home screen is the first and bottom screen."""
-        from carerdesk.screens.home import HomeScreen
+    @property
+    def user(self) -> Actor:
+        """The person signed in: every write names them."""
+        assert self.actor is not None, "nobody is signed in"
+        return self.actor
 
-        return HomeScreen()
+    def get_default_screen(self) -> Screen[Any]:
+        """The sign-in screen is the first screen, and the one a lock shows."""
+        from carerdesk.screens.signin import SignInScreen
+
+        return SignInScreen()
 
     def on_mount(self) -> None:
         # Opened after the first frame: the import of SQLAlchemy in the worker would otherwise
-        # hold the interpreter while the home screen is being drawn.
+        # hold the interpreter while the first screen is being drawn.
         self.call_after_refresh(self.open_register)
+        self.set_interval(IDLE_CHECK_S, self.lock_when_idle, name="idle-lock")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY):
+            self.last_activity = self.idle_clock()
+        await super().on_event(event)
+
+    def lock_when_idle(self) -> None:
+        """Lock the screen when nobody has pressed a key or clicked for the idle time."""
+        if self.actor is not None and self.idle_clock() - self.last_activity >= self.idle_limit_s:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        """Show the sign-in screen; whoever was working keeps everything as it was."""
+        if self.actor is None:
+            return
+        self.actor = None
+        self.sub_title = ""
+        self.switch_mode(SIGN_IN_MODE)
+
+    def signed_in(self, actor: Actor) -> None:
+        """Start or resume ``actor``'s work: their own screens, as they left them."""
+        from carerdesk.screens.home import HomeScreen
+
+        self.actor = actor
+        self.last_activity = self.idle_clock()
+        self.sub_title = f"{self.organisation.name if self.organisation else ''} · {actor.name}"
+        mode = f"user:{actor.user_id or actor.name}"
+        if mode not in self.user_modes:
+            self.user_modes.add(mode)
+            self.add_mode(mode, HomeScreen)
+        self.switch_mode(mode)
 
     @work(thread=True, group="open-register")
     def open_register(self) -> None:
         """Open the register (creating or upgrading it) away from the UI thread."""
+        from carerdesk.db import accounts
         from carerdesk.db.engine import make_engine
         from carerdesk.db.migrate import upgrade
-        from carerdesk.db.models import Setting
 
         try:
             engine = make_engine(self.database_url)
             upgrade(engine)
             with self._session(engine, write=False) as session:
-                name = session.get(Setting, "organisation_name")
+                organisation = accounts.organisation(session)
+                idle = accounts.idle_minutes(session)
+                demo_pins = accounts.demo_pins(session)
         except Exception:
             self.call_from_thread(
                 self.notify,
@@ -154,13 +223,28 @@ class CarerdeskApp(App[None]):
                 timeout=30,
             )
             return
-        self.call_from_thread(self._opened, engine, name.value if name else "")
+        self.call_from_thread(self._opened, engine, organisation, idle, demo_pins)
 
-    def _opened(self, engine: Engine, organisation: str) -> None:
+    def _opened(
+        self,
+        engine: Engine,
+        organisation: Organisation | None,
+        idle_minutes: int,
+        demo_pins: list[tuple[str, str, str]],
+    ) -> None:
         self.engine = engine
         self.organisation = organisation
-        self.sub_title = organisation
+        self.idle_limit_s = idle_minutes * 60.0
+        self.demo_pins = demo_pins
         self.ready = True
+        if self.first_actor is not None:
+            self.signed_in(self.first_actor)
+            self.first_actor = None
+
+    def set_up_done(self, organisation: Organisation, actor: Actor) -> None:
+        """The first-run set-up is saved: its coordinator is signed in."""
+        self.organisation = organisation
+        self.signed_in(actor)
 
     @staticmethod
     def _session(engine: Engine, *, write: bool) -> AbstractContextManager[Session]:

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
-from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.core.permissions import Actor, Can
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,18 +29,62 @@ def refusals(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except InvalidEntry as error:
+            lines = [error.message, *(f"  {field}: {text}" for field, text in error.errors.items())]
+            raise click.ClickException("\n".join(lines)) from None
         except CarerdeskError as error:
             raise click.ClickException(error.message) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-class Context:
-    """What the program's options chose: the register to use."""
+PIN_VARIABLE = "CARERDESK_PIN"
 
-    def __init__(self, db: str | None, database_url: str | None) -> None:
+
+def _pin(prompt: str = "PIN", *, twice: bool = False) -> str:
+    """The PIN from ``CARERDESK_PIN`` (scheduled jobs), or asked for without echo."""
+    import os
+
+    if (pin := os.environ.get(PIN_VARIABLE)) is not None:
+        return pin
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"Give the PIN in {PIN_VARIABLE}, or run this at a terminal.")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=twice, err=True))
+
+
+class Context:
+    """What the program's options chose: the register to use, and who is acting."""
+
+    def __init__(self, db: str | None, database_url: str | None, user: str | None = None) -> None:
         self.db = db
         self.database_url = database_url
+        self.user = user
+        self._actor: Actor | None = None
+
+    def actor(self, engine: Any, need: Can | None = None) -> Actor | None:
+        """Who this command acts as: ``--user`` with their PIN, checked as at sign-in.
+
+        None on a register with no accounts yet; once it has some, ``--user`` is needed.
+        """
+        from carerdesk.db import accounts
+        from carerdesk.db.engine import unit_of_work
+
+        if self._actor is None:
+            if self.user is None:
+                with unit_of_work(engine, write=False) as session:
+                    if not accounts.has_users(session):
+                        return None
+                raise click.UsageError(
+                    "This register has staff accounts: say who you are with --user NAME "
+                    f"(the PIN from {PIN_VARIABLE}, or asked for)."
+                )
+            pin = _pin()
+            with unit_of_work(engine) as session:
+                outcome = accounts.sign_in(session, self.user, pin)
+            self._actor = outcome.accepted()
+        if need is not None:
+            self._actor.require(need)
+        return self._actor
 
     def settings(self) -> Any:
         from carerdesk.settings import load_settings
@@ -73,39 +118,81 @@ def _today() -> date:
 @click.group(invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="A SQLite register file.")
 @click.option("--database-url", help="Any SQLAlchemy URL, such as postgresql+psycopg://…")
+@click.option(
+    "--user",
+    metavar="NAME",
+    help=f"Act as this staff member (any case); the PIN from {PIN_VARIABLE} or asked for.",
+)
 @click.version_option(package_name="carerdesk")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, database_url: str | None) -> None:
+@refusals
+def main(ctx: click.Context, db: str | None, database_url: str | None, user: str | None) -> None:
     """carerdesk: the front desk of a carers centre.
 
     With no command it opens the front-desk application on the register (by default
-    register.sqlite in your data folder, created on first use).
+    register.sqlite in your data folder, created on first use), at the sign-in screen, or
+    signed in already with --user.
 
-    Example: carerdesk --db register.sqlite search Patel
+    Example: carerdesk --db register.sqlite --user "sam staff" search Patel
     """
-    ctx.obj = Context(db, database_url)
+    ctx.obj = Context(db, database_url, user)
     if ctx.invoked_subcommand is None:
-        _open_app(ctx.obj.settings())
+        actor = ctx.obj.actor(ctx.obj.engine()) if user else None
+        _open_app(ctx.obj.settings(), actor)
 
 
-def _open_app(settings: Any) -> None:
+def _open_app(settings: Any, actor: Actor | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    CarerdeskApp(settings.database_url, theme=settings.theme).run()
+    CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor).run()
 
 
 @main.command()
+@click.option("--organisation", metavar="NAME", help="Set up the organisation of this name…")
+@click.option("--coordinator", metavar="NAME", help="…and its first coordinator.")
+@click.option("--phone", default="", help="The phone number carers call (for cards and forms).")
+@click.option("--card-prefix", default="", help="2 to 4 letters (default: the initials).")
 @click.pass_obj
 @refusals
-def init(obj: Context) -> None:
+def init(
+    obj: Context, organisation: str | None, coordinator: str | None, phone: str, card_prefix: str
+) -> None:
     """Create the register, or upgrade it to this version of carerdesk.
 
-    Example: carerdesk --db register.sqlite init
+    With --organisation and --coordinator, also set up the organisation and its first
+    coordinator, as the first-run screens do (the PIN from CARERDESK_PIN, or asked twice).
+
+    Example: carerdesk --db register.sqlite init --organisation "Harrow Carers" --coordinator
+    "Casey Coordinator"
     """
+    from carerdesk.db import accounts
+    from carerdesk.db.engine import unit_of_work
     from carerdesk.db.migrate import head_revision
 
-    obj.engine()
+    engine = obj.engine()
     click.echo(f"The register is ready (version {head_revision()}).")
+    if organisation is None and coordinator is None:
+        return
+    if not organisation or not coordinator:
+        raise click.UsageError("Give both --organisation and --coordinator, or neither.")
+    pin = _pin("PIN for the coordinator", twice=True)
+    with unit_of_work(engine) as session:
+        actor = accounts.set_up(
+            session,
+            {
+                "organisation_name": organisation,
+                "organisation_phone": phone,
+                "card_prefix": card_prefix,
+                "coordinator": coordinator,
+                "pin": pin,
+                "pin_again": pin,
+            },
+        )
+        prefix = accounts.organisation(session)
+    assert prefix is not None
+    click.echo(
+        f"Set up {prefix.name} (card prefix {prefix.card_prefix}) with {actor.name} as coordinator."
+    )
 
 
 @main.command()
@@ -174,11 +261,14 @@ def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
     from carerdesk.db.engine import unit_of_work
     from carerdesk.db.search import find_carers
 
-    with unit_of_work(obj.engine(), write=False) as session:
-        hits = find_carers(session, text, limit=limit)
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.FIND)
+    with unit_of_work(engine, write=False) as session:
+        hits = find_carers(session, text, limit=limit, by=actor)
     if as_json:
-        rows = [
-            {
+        rows = []
+        for hit in hits:
+            row: dict[str, str | None] = {
                 "reference": hit.reference,
                 "first_name": hit.first_name,
                 "last_name": hit.last_name,
@@ -188,8 +278,10 @@ def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
                 "status": hit.status,
                 "matched": hit.matched,
             }
-            for hit in hits
-        ]
+            if not hit.details:
+                del row["date_of_birth"], row["postcode"]
+                row["age_band"] = _band(hit.date_of_birth)
+            rows.append(row)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not hits:
@@ -197,9 +289,84 @@ def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
         return
     for hit in hits:
         closed = "  (closed)" if hit.status == "closed" else ""
-        born = hit.date_of_birth.strftime("%d/%m/%Y")
+        born = hit.date_of_birth.strftime("%d/%m/%Y") if hit.details else _band(hit.date_of_birth)
         name = f"{hit.first_name} {hit.last_name}"
         click.echo(f"{hit.reference:<10} {name:<36} {born}  {hit.postcode or '':<9}{closed}")
+
+
+def _band(born: date) -> str:
+    from carerdesk.core import codes
+    from carerdesk.core.entries import carer_type
+
+    return codes.label(codes.CARER_TYPE, carer_type(born, _today())).lower()
+
+
+@main.group()
+def audit() -> None:
+    """Check and read the audit trail (coordinators).
+
+    Example: carerdesk --user "casey coordinator" audit verify
+    """
+
+
+@audit.command("verify")
+@click.pass_obj
+@refusals
+def audit_verify(obj: Context) -> None:
+    """Check that no entry of the audit trail was altered, removed or added outside carerdesk.
+
+    Exit status 1, naming the first bad entry, when one was.
+
+    Example: carerdesk --user "casey coordinator" audit verify
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    obj.actor(engine, Can.VIEW_AUDIT)
+    with unit_of_work(engine, write=False) as session:
+        verdict = trail.verify(session)
+    if not verdict.sound:
+        raise CarerdeskError(
+            f"The audit trail has been tampered with: {verdict.problem} "
+            f"(the first {verdict.entries} entries are sound)."
+        )
+    click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
+
+
+@audit.command("list")
+@click.option("--person", default="", help="Entries by staff whose name contains this.")
+@click.option("--record", default="", help="Entries about this carer reference or record id.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this date (UTC).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this date (UTC).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_obj
+@refusals
+def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, limit: int) -> None:
+    """List the audit trail, newest first: when, who, what, which record, which fields.
+
+    Example: carerdesk --user "casey coordinator" audit list --record C000123
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    obj.actor(engine, Can.VIEW_AUDIT)
+    where = trail.TrailFilter(
+        person=person,
+        record=record,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    with unit_of_work(engine, write=False) as session:
+        for entry in trail.entries(session, where, limit=limit):
+            what = " ".join(filter(None, [entry.kind, entry.reference]))
+            fields = f" [{entry.fields.replace(';', ', ')}]" if entry.fields else ""
+            detail = f" ({entry.detail})" if entry.detail else ""
+            click.echo(
+                f"{entry.seq:>7} {entry.at:%Y-%m-%d %H:%M:%S} {entry.user_name:<24} "
+                f"{entry.action} {what}{fields}{detail}".rstrip()
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,13 +37,19 @@ from carerdesk.core.codes import CONDITION, SUPPORT
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.text import fold
 from carerdesk.core.validate import now_local, parse_name
-from carerdesk.db import ops
+from carerdesk.db import accounts, ops
 from carerdesk.db.engine import is_sqlite, unit_of_work
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting
 
 T = TypeVar("T")
 
 ORGANISATION_NAME = "Harrow Carers Demo"
+DEMO_USERS = (
+    # name, role, PIN: shown on the sign-in screen of a demo register, and nowhere else.
+    ("Casey Coordinator", "coordinator", "2580"),
+    ("Sam Staff", "staff", "1357"),
+    ("Robin Volunteer", "volunteer", "2468"),
+)
 CHUNK = 5000
 YEARS_OF_REGISTRATIONS = 5
 CONTACT_DAYS = 365
@@ -1034,6 +1040,25 @@ def _fill(session: Session, builder: _Builder, carers: int) -> tuple[int, int]:
     return roles_count, contacts_count
 
 
+def _demo_accounts(session: Session) -> None:
+    """The demo organisation and one account for each role, their PINs shown at sign-in."""
+    (first_name, _, first_pin), *others = DEMO_USERS
+    coordinator = accounts.set_up(
+        session,
+        {
+            "organisation_name": ORGANISATION_NAME,
+            "organisation_phone": "020 7946 0000",
+            "card_prefix": "HD",
+            "coordinator": first_name,
+            "pin": first_pin,
+            "pin_again": first_pin,
+        },
+    )
+    for name, role, pin in others:
+        accounts.add_user(session, coordinator, {"name": name, "role": role, "pin": pin})
+    session.merge(Setting(key=accounts.DEMO_PINS, value=json.dumps(DEMO_USERS)))
+
+
 def fill_demo(
     engine: Engine, carers: int = 2000, seed: int = 1, today: date | None = None
 ) -> DemoSummary:
@@ -1045,7 +1070,8 @@ def fill_demo(
     closed. References run ``C000001`` upwards in order of registration, and the reference
     counter is left at the next free number, so a carer registered afterwards continues the
     sequence. The organisation's name, Harrow's ward list and a ``demo`` marker are stored as
-    settings. The same ``seed`` and ``today`` give the same register, row for row.
+    settings, with one account for each role (``DEMO_USERS``, PINs shown at sign-in). The
+    same ``seed`` and ``today`` give the same register, row for row.
 
     Raises ``NotAllowed`` when the register already holds carers: the demo never mixes
     invented people with real ones.
@@ -1069,6 +1095,7 @@ def fill_demo(
             session.execute(text(f"PRAGMA cache_size = -{FILL_CACHE_KIB}"))
         try:
             roles_count, contacts_count = _fill(session, builder, carers)
+            _demo_accounts(session)
             if sqlite:
                 session.execute(text("ANALYZE"))
         finally:

@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from carerdesk.db.engine import make_engine, sqlite_url
+from carerdesk.core.permissions import Actor, Role
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
+from carerdesk.db.models import Setting
 
 TODAY = date(2026, 11, 23)
+COORDINATOR = Actor("Casey Coordinator", Role.COORDINATOR)
+STAFF = Actor("Sam Staff", Role.STAFF)
+VOLUNTEER = Actor("Robin Volunteer", Role.VOLUNTEER)
+FAST_PINS = {"pin_hash_time_cost": "1", "pin_hash_memory_kib": "1024", "pin_hash_parallelism": "1"}
+"""Argon2 at its cheapest, so tests that make accounts stay quick (the real defaults are
+argon2-cffi's own; a test checks them)."""
 
 
 @pytest.fixture(autouse=True)
@@ -41,5 +49,7 @@ def engine(db_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite register in the test's folder."""
     engine = make_engine(sqlite_url(db_path))
     upgrade(engine)
+    with unit_of_work(engine) as session:
+        session.add_all(Setting(key=key, value=value) for key, value in FAST_PINS.items())
     yield engine
     engine.dispose()

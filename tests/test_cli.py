@@ -13,7 +13,7 @@ from carerdesk.cli import main
 from carerdesk.core.entries import check_carer
 from carerdesk.db import ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
-from tests.conftest import TODAY
+from tests.conftest import STAFF, TODAY
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def register(tmp_path: Path) -> Path:
                 },
                 TODAY,
             )
-            carer = ops.register_carer(session, entry, by="test")
-        ops.close_carer(session, carer.id, on=TODAY, reason="moved_away", by="test")
+            carer = ops.register_carer(session, entry, by=STAFF)
+        ops.close_carer(session, carer.id, on=TODAY, reason="moved_away", by=STAFF)
     engine.dispose()
     return path
 
@@ -110,7 +110,11 @@ def test_demo_fills_and_refills(tmp_path: Path) -> None:
     assert "120 carers" in first.output
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
-    found = CliRunner().invoke(main, ["--db", str(path), "search", "C000120", "--json"])
+    found = CliRunner().invoke(
+        main,
+        ["--db", str(path), "--user", "sam staff", "search", "C000120", "--json"],
+        env={"CARERDESK_PIN": "1357"},
+    )
     assert json.loads(found.output)[0]["reference"] == "C000120"
 
 

@@ -260,9 +260,10 @@ def _parse_all(
     return parsed, errors
 
 
-def _check_all(
+def check_all(
     specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
 ) -> dict[str, Any]:
+    """Every field's stored value, or ``InvalidEntry`` naming every bad field at once."""
     parsed, errors = _parse_all(specs, values, today)
     if errors:
         raise InvalidEntry(errors)
@@ -300,7 +301,7 @@ def check_role(values: Mapping[str, str], today: date) -> RoleEntry:
 
 def check_contact(values: Mapping[str, str], today: date) -> ContactEntry:
     """Check a contact."""
-    return ContactEntry(**_check_all(CONTACT_FIELDS, values, today))
+    return ContactEntry(**check_all(CONTACT_FIELDS, values, today))
 
 
 def field_text(value: Any) -> str:
@@ -346,4 +347,4 @@ class CloseEntry:
 
 def check_close(values: Mapping[str, str], today: date) -> CloseEntry:
     """Check a closing date and reason."""
-    return CloseEntry(**_check_all(CLOSE_FIELDS, values, today))
+    return CloseEntry(**check_all(CLOSE_FIELDS, values, today))

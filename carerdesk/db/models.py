@@ -172,3 +172,52 @@ class Contact(Stamped, Base):
     carer: Mapped[Carer | None] = relationship(back_populates="contacts")
 
     __table_args__ = (Index("ix_contacts_week", "contact_on", "channel", "carer_id", "support"),)
+
+
+class User(Stamped, Base):
+    """A staff account: a volunteer, a member of staff or a coordinator.
+
+    Never deleted (the audit trail names its holder): a user who leaves is deactivated.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sign_in: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit trail: who did what to which record, and when (UTC).
+
+    Append-only. ``fields`` names the fields changed (";"-separated), never their values.
+    ``hash`` covers every column and the previous entry's hash, so an entry altered or
+    removed outside the application breaks the chain (``carerdesk audit verify``).
+    """
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    user_name: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    reference: Mapped[str | None] = mapped_column(String(20))
+    fields: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_user_at", "user_name", "at"),
+        Index("ix_audit_record", "record_id"),
+        Index("ix_audit_at", "at"),
+    )

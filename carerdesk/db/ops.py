@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
+from carerdesk.db import audit
+from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting
 
 REFERENCE_PREFIX = "C"
@@ -91,11 +94,12 @@ def register_carer(
     entry: CarerEntry,
     roles: list[RoleEntry] | None = None,
     *,
-    by: str | None = None,
+    by: Actor,
     today: date | None = None,
     reference: str | None = None,
 ) -> Carer:
     """Register a new carer with their caring roles; consent to store must have been given."""
+    by.require(Can.REGISTER)
     if not entry.consent_store:
         raise FieldError(
             "consent_store", "We can only register someone who agrees to us keeping their details."
@@ -106,15 +110,54 @@ def register_carer(
         reference=reference or next_reference(session),
         status="active",
         consent_date=today or entry.registered_on,
-        consent_by=by,
-        created_by=by,
-        updated_by=by,
+        consent_by=by.name,
+        created_by=by.name,
+        updated_by=by.name,
     )
     _apply_search_keys(carer)
     session.add(carer)
     for role in roles or []:
-        carer.roles.append(CaringRole(**_role_values(role), created_by=by, updated_by=by))
+        carer.roles.append(CaringRole(**_role_values(role), created_by=by.name, updated_by=by.name))
     session.flush()
+    _trail(session, by, Action.CREATED, carer, fields=_filled(entry_values(entry)))
+    for added in carer.roles:
+        _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=added.id)
+    return carer
+
+
+def _filled(values: dict[str, object]) -> list[str]:
+    return [name for name, value in values.items() if value not in (None, "", ())]
+
+
+def _trail(
+    session: Session,
+    by: Actor,
+    action: str,
+    carer: Carer | None,
+    *,
+    kind: str = "carer",
+    record_id: str | None = None,
+    fields: list[str] | None = None,
+    detail: str = "",
+) -> None:
+    """One audit entry about a carer's record or one of its parts (a role, a contact)."""
+    audit.record(
+        session,
+        by,
+        action,
+        kind=kind,
+        record_id=record_id or (carer.id if carer else None),
+        reference=carer.reference if carer else None,
+        fields=fields or (),
+        detail=detail,
+    )
+
+
+def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
+    """A carer's record as a person opens it to read: recorded in the audit trail."""
+    by.require(Can.FIND)
+    carer = get_carer(session, carer_id)
+    _trail(session, by, Action.OPENED, carer)
     return carer
 
 
@@ -131,8 +174,13 @@ def get_carer(session: Session, carer_id: str) -> Carer:
     return carer
 
 
-def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: str | None) -> Carer:
-    """Change a carer's details; returns the carer. The reference never changes."""
+def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Actor) -> Carer:
+    """Change a carer's details; returns the carer. The reference never changes.
+
+    The audit trail names the fields changed (never their values); saving without a change
+    writes nothing.
+    """
+    by.require(Can.EDIT)
     carer = get_carer(session, carer_id)
     values = entry_values(entry)
     if values["consent_store"] is not True:
@@ -142,18 +190,23 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: str 
             "the record with the reason 'Withdrew consent' instead.",
         )
     _check_ward(session, entry.ward)
-    for name, value in values.items():
-        setattr(carer, name, value)
-    carer.updated_by = by
+    changed = [name for name, value in values.items() if getattr(carer, name) != value]
+    if not changed:
+        return carer
+    for name in changed:
+        setattr(carer, name, values[name])
+    carer.updated_by = by.name
     _apply_search_keys(carer)
     session.flush()
+    _trail(session, by, Action.CHANGED, carer, fields=changed)
     return carer
 
 
-def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: str | None) -> Carer:
+def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> Carer:
     """Close a carer's record with a reason from the ``closed_reason`` list."""
     from carerdesk.core.codes import CLOSED_REASON
 
+    by.require(Can.CLOSE)
     carer = get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is already closed.")
@@ -162,47 +215,69 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: s
     if on < carer.registered_on:
         raise FieldError("closed_on", "The closing date is before they registered.")
     carer.status, carer.closed_on, carer.closed_reason = "closed", on, reason
-    carer.updated_by = by
+    carer.updated_by = by.name
     session.flush()
+    _trail(session, by, Action.CLOSED, carer, fields=["status", "closed_on", "closed_reason"])
     return carer
 
 
-def reopen_carer(session: Session, carer_id: str, *, by: str | None) -> Carer:
+def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
     """Reopen a closed carer's record."""
+    by.require(Can.CLOSE)
     carer = get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
-    carer.updated_by = by
+    carer.updated_by = by.name
     session.flush()
+    _trail(session, by, Action.REOPENED, carer, fields=["status", "closed_on", "closed_reason"])
     return carer
 
 
-def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: str | None) -> CaringRole:
+def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
     """Add a caring role to a carer."""
+    by.require(Can.EDIT)
     carer = get_carer(session, carer_id)
-    role = CaringRole(**_role_values(entry), created_by=by, updated_by=by)
+    role = CaringRole(**_role_values(entry), created_by=by.name, updated_by=by.name)
     carer.roles.append(role)
     session.flush()
+    _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=role.id)
     return role
 
 
-def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: str | None) -> CaringRole:
+def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
     """Change a caring role (to end one, give it an end date)."""
+    by.require(Can.EDIT)
     role = session.get(CaringRole, role_id)
     if role is None:
         raise NotFound("That caring role no longer exists.")
-    for name, value in _role_values(entry).items():
-        setattr(role, name, value)
-    role.updated_by = by
+    values = _role_values(entry)
+    changed = [name for name, value in values.items() if getattr(role, name) != value]
+    if not changed:
+        return role
+    for name in changed:
+        setattr(role, name, values[name])
+    role.updated_by = by.name
     session.flush()
+    fields = [name.rstrip("_") for name in changed]
+    _trail(
+        session,
+        by,
+        Action.CHANGED,
+        role.carer,
+        kind="caring_role",
+        record_id=role.id,
+        fields=fields,
+    )
     return role
 
 
 def log_contact(
-    session: Session, carer_id: str | None, entry: ContactEntry, *, by: str | None
+    session: Session, carer_id: str | None, entry: ContactEntry, *, by: Actor
 ) -> Contact:
     """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
+    by.require(Can.LOG_CONTACT)
+    carer = None
     if carer_id is not None:
         carer = get_carer(session, carer_id)
         if entry.contact_on < carer.registered_on:
@@ -216,32 +291,48 @@ def log_contact(
         support=";".join(entry.support),
         minutes=entry.minutes,
         notes=entry.notes,
-        staff=by,
-        created_by=by,
-        updated_by=by,
+        staff=by.name,
+        created_by=by.name,
+        updated_by=by.name,
     )
     session.add(contact)
     session.flush()
+    _trail(session, by, Action.CREATED, carer, kind="contact", record_id=contact.id)
     return contact
 
 
-def update_contact(
-    session: Session, contact_id: str, entry: ContactEntry, *, by: str | None
-) -> Contact:
+def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by: Actor) -> Contact:
     """Correct a contact; who recorded it first stays as it was."""
+    by.require(Can.EDIT)
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound("That contact no longer exists.")
     if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
         raise FieldError("contact_on", "This date is before the carer registered.")
-    contact.contact_on = entry.contact_on
-    contact.contact_time = entry.contact_time
-    contact.channel = entry.channel
-    contact.support = ";".join(entry.support)
-    contact.minutes = entry.minutes
-    contact.notes = entry.notes
-    contact.updated_by = by
+    values: dict[str, object] = {
+        "contact_on": entry.contact_on,
+        "contact_time": entry.contact_time,
+        "channel": entry.channel,
+        "support": ";".join(entry.support),
+        "minutes": entry.minutes,
+        "notes": entry.notes,
+    }
+    changed = [name for name, value in values.items() if getattr(contact, name) != value]
+    if not changed:
+        return contact
+    for name in changed:
+        setattr(contact, name, values[name])
+    contact.updated_by = by.name
     session.flush()
+    _trail(
+        session,
+        by,
+        Action.CHANGED,
+        contact.carer,
+        kind="contact",
+        record_id=contact.id,
+        fields=changed,
+    )
     return contact
 
 

@@ -14,7 +14,7 @@ When the name finds nobody, a looser trigram query with rapidfuzz re-ranking for
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, and_, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import phone_query
 from carerdesk.db.models import Carer
@@ -48,6 +49,8 @@ class CarerHit:
     postcode: str | None
     status: str
     matched: str
+    details: bool = True
+    """False when the person searching may see only the name, reference and age band."""
 
 
 _COLUMNS = (
@@ -175,8 +178,23 @@ def _by_typo(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
     return [_hit(item[2], "close name") for item in scored[:limit]]
 
 
-def find_carers(session: Session, query: str, limit: int = PAGE) -> list[CarerHit]:
-    """The best page of carers for what was typed; ``[]`` for an empty query."""
+def find_carers(
+    session: Session, query: str, limit: int = PAGE, *, by: Actor | None = None
+) -> list[CarerHit]:
+    """The best page of carers for what was typed; ``[]`` for an empty query.
+
+    For someone who may not see a carer's details in a list (a volunteer), each hit keeps
+    only the name, reference, status and age band: no postcode, and ``details`` is False.
+    """
+    hits = _find(session, query, limit)
+    if by is not None:
+        by.require(Can.FIND)
+        if not by.may(Can.SEE_DETAILS):
+            return [replace(hit, postcode=None, details=False) for hit in hits]
+    return hits
+
+
+def _find(session: Session, query: str, limit: int) -> list[CarerHit]:
     # A lone surrogate (undecodable bytes from a terminal) cannot be sent to the database.
     typed = query.encode("utf-8", "replace").decode("utf-8").strip()
     if not typed:

@@ -112,19 +112,22 @@ class CarerScreen(Screen[None]):
         self.query_one("#contacts", DataTable).add_columns(
             "Date", "Time", "Channel", "Support", "Minutes", "By"
         )
-        self.reload()
+        self.reload(opening=True)
         self.query_one("#contacts", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
 
-    def reload(self) -> None:
-        """Read the record again from the register."""
-        from carerdesk.db.ops import get_carer
+    def reload(self, *, opening: bool = False) -> None:
+        """Read the record again from the register (opening it is in the audit trail)."""
+        from carerdesk.db.ops import get_carer, open_carer
 
         try:
-            with self.app.unit_of_work(write=False) as session:
-                carer = get_carer(session, self.carer_id)
+            with self.app.unit_of_work(write=opening) as session:
+                if opening:
+                    carer = open_carer(session, self.carer_id, by=self.app.user)
+                else:
+                    carer = get_carer(session, self.carer_id)
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             self.dismiss()

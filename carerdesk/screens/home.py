@@ -32,10 +32,13 @@ if TYPE_CHECKING:
     from carerdesk.db.search import CarerHit
 
 
-def describe_age(born: date, today: date) -> str:
-    """``45, adult carer``: the age and carer type a desk needs at a glance."""
+def describe_age(born: date, today: date, *, exact: bool = True) -> str:
+    """``45, adult carer``: the age and carer type a desk needs at a glance.
+
+    Without ``exact`` (for someone who may see only an age band), just the carer type.
+    """
     kind = codes.label(codes.CARER_TYPE, carer_type(born, today)).lower()
-    return f"{age_on(born, today)}, {kind}"
+    return f"{age_on(born, today)}, {kind}" if exact else kind
 
 
 IDLE_HINT = "Type to search. F2 registers a new carer."
@@ -110,7 +113,7 @@ class HomeScreen(Screen[None]):
         worker = get_current_worker()
         try:
             with self.app.unit_of_work(write=False) as session:
-                hits = find_carers(session, text)
+                hits = find_carers(session, text, by=self.app.user)
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return
@@ -136,7 +139,7 @@ class HomeScreen(Screen[None]):
                 (
                     hit.reference,
                     name,
-                    describe_age(hit.date_of_birth, today),
+                    describe_age(hit.date_of_birth, today, exact=hit.details),
                     hit.postcode or "",
                     "CLOSED" if hit.status == "closed" else "active",
                 )

@@ -49,6 +49,7 @@ class FormField(Vertical):
         value: str = "",
         today: Callable[[], date],
         placeholder: str = "",
+        password: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id or f"field-{name.replace('_', '-')}")
@@ -58,6 +59,7 @@ class FormField(Vertical):
         self.initial = value
         self.today = today
         self.placeholder = placeholder
+        self.password = password
 
     def compose(self) -> ComposeResult:
         mark = " *" if self.spec.required else ""
@@ -77,7 +79,12 @@ class FormField(Vertical):
             options = [(label, code) for code, label in spec.choices.items()]
             start: Any = self.initial if self.initial in spec.choices else Select.NULL
             return Select[str](options, value=start, prompt="Choose…", compact=True)
-        return Input(value=self.initial, placeholder=self.placeholder, compact=True)
+        return Input(
+            value=self.initial,
+            placeholder=self.placeholder,
+            password=self.password,
+            compact=True,
+        )
 
     @property
     def control(self) -> Widget:

@@ -17,6 +17,7 @@ from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
 from carerdesk.db.engine import is_sqlite, make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import CaringRole, Contact, Setting
 from carerdesk.db.ops import count_carers, register_carer
+from tests.conftest import COORDINATOR
 
 COUNTER = "test_counter"
 PROCESSES = 2
@@ -65,7 +66,7 @@ def test_a_carer_with_contacts_cannot_be_deleted_underneath_them(
         today,
     )
     with unit_of_work(engine) as s:
-        carer = register_carer(s, entry, by="Casey Coordinator", today=today)
+        carer = register_carer(s, entry, by=COORDINATOR, today=today)
         s.add(Contact(carer_id=carer.id, contact_on=today, channel="phone"))
     with pytest.raises(RegisterUnavailable) as refused, unit_of_work(engine) as s:
         s.execute(text("DELETE FROM carers"))

@@ -15,7 +15,7 @@ from carerdesk.db.engine import make_engine, sqlite_url
 from carerdesk.db.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from carerdesk.db.models import Base
 
-TABLES = {"alembic_version", "carers", "caring_roles", "contacts", "settings"}
+TABLES = {"alembic_version", "audit", "carers", "caring_roles", "contacts", "settings", "users"}
 FTS_TABLES = {
     "carers_fts",
     "carers_fts_config",

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select, text
 
 from carerdesk.core.entries import CarerEntry, check_carer, check_contact, check_role
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed, NotFound
+from carerdesk.core.permissions import Actor, Role
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting
 from carerdesk.db.ops import (
@@ -28,8 +29,9 @@ from carerdesk.db.ops import (
     update_role,
 )
 from carerdesk.db.search import find_carers
+from tests.conftest import STAFF
 
-STAFF = "Casey Coordinator"
+OTHER = Actor("Robin Staff", Role.STAFF)
 
 
 def carer_entry(today: date, **typed: str) -> CarerEntry:
@@ -112,8 +114,8 @@ def test_register_saves_every_field_with_consent_and_who(engine: Engine, today: 
         assert carer.status == "active" and carer.closed_on is None
         assert carer.consent_store is True
         assert (carer.consent_share, carer.consent_contact) == (True, False)
-        assert carer.consent_date == today and carer.consent_by == STAFF
-        assert carer.created_by == carer.updated_by == STAFF
+        assert carer.consent_date == today and carer.consent_by == STAFF.name
+        assert carer.created_by == carer.updated_by == STAFF.name
         assert carer.created_at is not None and carer.updated_at is not None
         assert (carer.first_folded, carer.last_folded) == ("sian", "obrien nguyen")
         assert carer.search_text == "sian obrien nguyen si"
@@ -151,7 +153,7 @@ def test_caring_roles_are_saved_with_their_conditions(engine: Engine, today: dat
         assert first.cared_for_age_band == "65_plus" and first.lives_with_carer is False
         assert first.started_on == date(2020, 1, 1) and first.ended_on is None
         assert second.conditions == "autism"
-        assert first.created_by == first.updated_by == STAFF
+        assert first.created_by == first.updated_by == STAFF.name
         assert first.active_on(today) and second.active_on(today)
 
 
@@ -173,13 +175,13 @@ def test_update_carer_changes_fields_and_search(engine: Engine, today: date) -> 
         today, first_name="Rosalind", last_name="Featherstone", postcode="SW1A 1AA"
     )
     with unit_of_work(engine) as s:
-        update_carer(s, saved.reference, changed, by="Robin Volunteer")
+        update_carer(s, saved.reference, changed, by=OTHER)
     with unit_of_work(engine, write=False) as s:
         carer = get_carer(s, saved.id)
         assert (carer.first_name, carer.last_name) == ("Rosalind", "Featherstone")
         assert carer.postcode_key == "SW1A1AA"
         assert carer.reference == saved.reference
-        assert carer.created_by == STAFF and carer.updated_by == "Robin Volunteer"
+        assert carer.created_by == STAFF.name and carer.updated_by == OTHER.name
         assert carer.updated_at >= carer.created_at
     assert names_found(engine, "rosalind") == ["Rosalind Featherstone"]
     assert names_found(engine, "featherst") == ["Rosalind Featherstone"]
@@ -200,7 +202,7 @@ def test_update_carer_cannot_take_consent_back(engine: Engine, today: date) -> N
 def test_close_and_reopen(engine: Engine, today: date) -> None:
     saved = register(engine, carer_entry(today), today)
     with unit_of_work(engine) as s:
-        close_carer(s, saved.reference, on=today, reason="moved_away", by="Robin Volunteer")
+        close_carer(s, saved.reference, on=today, reason="moved_away", by=OTHER)
     with unit_of_work(engine, write=False) as s:
         carer = get_carer(s, saved.id)
         assert (carer.status, carer.closed_on, carer.closed_reason) == (
@@ -208,7 +210,7 @@ def test_close_and_reopen(engine: Engine, today: date) -> None:
             today,
             "moved_away",
         )
-        assert carer.updated_by == "Robin Volunteer"
+        assert carer.updated_by == OTHER.name
     with pytest.raises(NotAllowed), unit_of_work(engine) as s:
         close_carer(s, saved.id, on=today, reason="other", by=STAFF)
     with unit_of_work(engine) as s:
@@ -261,14 +263,14 @@ def test_add_and_update_role(engine: Engine, today: date) -> None:
                 },
                 today,
             ),
-            by="Robin Volunteer",
+            by=OTHER,
         )
     with unit_of_work(engine, write=False) as s:
         [stored] = get_carer(s, saved.id).roles
         assert stored.id == role.id
         assert stored.conditions == "mental_health;substance_misuse"
         assert stored.ended_on == date(2026, 11, 20)
-        assert stored.created_by == STAFF and stored.updated_by == "Robin Volunteer"
+        assert stored.created_by == STAFF.name and stored.updated_by == OTHER.name
         assert not stored.active_on(today) and stored.active_on(date(2026, 11, 20))
     with pytest.raises(NotFound), unit_of_work(engine) as s:
         update_role(s, "no-such-role", check_role({}, today), by=STAFF)
@@ -290,7 +292,7 @@ def test_log_contact_with_a_carer_and_anonymous(engine: Engine, today: date) -> 
     }
     with unit_of_work(engine) as s:
         named = log_contact(s, saved.reference, check_contact(typed, today), by=STAFF)
-        anonymous = log_contact(s, None, check_contact(typed, today), by="Robin Volunteer")
+        anonymous = log_contact(s, None, check_contact(typed, today), by=OTHER)
     assert named.carer_id == saved.id  # the id, even when given the reference
     assert anonymous.carer_id is None
     with unit_of_work(engine, write=False) as s:
@@ -299,9 +301,9 @@ def test_log_contact_with_a_carer_and_anonymous(engine: Engine, today: date) -> 
         assert stored.contact_on == today and stored.contact_time == time(10, 15)
         assert stored.channel == "drop_in" and stored.minutes == 20
         assert set(stored.support.split(";")) == {"emotional_support", "information_advice"}
-        assert stored.staff == stored.created_by == STAFF
+        assert stored.staff == stored.created_by == STAFF.name
         other = s.get(Contact, anonymous.id)
-        assert other is not None and other.carer_id is None and other.staff == "Robin Volunteer"
+        assert other is not None and other.carer_id is None and other.staff == OTHER.name
         assert [c.id for c in get_carer(s, saved.id).contacts] == [named.id]
 
 
@@ -344,7 +346,7 @@ def test_contacts_on_lists_a_day_newest_first_with_names(engine: Engine, today: 
         assert [line.name for line in lines] == ["Bea Lindqvist", None, "Ada Quillfeather"]
         assert [line.reference for line in lines] == [bea.reference, None, ada.reference]
         assert [line.channel for line in lines] == ["home_visit", "phone", "drop_in"]
-        assert all(line.staff == STAFF for line in lines)
+        assert all(line.staff == STAFF.name for line in lines)
         assert [line.id for line in contacts_on(s, date(2026, 11, 22))] == [logged[2]]
         assert contacts_on(s, date(2026, 11, 21)) == []
         assert len(contacts_on(s, today, limit=2)) == 2
@@ -515,8 +517,10 @@ def test_ward_must_come_from_the_organisations_list(engine: Engine, today: date)
         "ward": "Nowhere",
     }
     with pytest.raises(FieldError) as refused, unit_of_work(engine) as session:
-        ops.register_carer(session, check_carer(values, today), by="desk")
+        ops.register_carer(session, check_carer(values, today), by=STAFF)
     assert refused.value.field == "ward"
     with unit_of_work(engine) as session:
-        carer = ops.register_carer(session, check_carer({**values, "ward": "Greenhill"}, today))
+        carer = ops.register_carer(
+            session, check_carer({**values, "ward": "Greenhill"}, today), by=STAFF
+        )
     assert carer.ward == "Greenhill"

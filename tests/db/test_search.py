@@ -18,8 +18,7 @@ from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import Carer
 from carerdesk.db.ops import close_carer, register_carer, search_keys
 from carerdesk.db.search import PAGE, CarerHit, find_carers
-
-STAFF = "Casey Coordinator"
+from tests.conftest import STAFF
 
 
 def carer_entry(today: date, first: str, last: str, **typed: str) -> CarerEntry:

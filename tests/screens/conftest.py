@@ -11,10 +11,11 @@ from sqlalchemy import Engine, update
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.core.entries import check_carer, check_contact, check_role
-from carerdesk.db import ops
+from carerdesk.core.permissions import Actor
+from carerdesk.db import accounts, ops
 from carerdesk.db.engine import sqlite_url, unit_of_work
 from carerdesk.db.models import Carer, CaringRole, Contact
-from tests.conftest import TODAY
+from tests.conftest import STAFF, TODAY
 
 NOW = datetime(2026, 11, 23, 10, 30)
 STAMP = datetime(2026, 11, 2, 9, 0)
@@ -28,10 +29,39 @@ PEOPLE = [
 ]
 
 
+ACCOUNTS = (
+    # name, role, PIN
+    ("Casey Coordinator", "coordinator", "2580"),
+    ("Sam Staff", "staff", "1357"),
+    ("Robin Volunteer", "volunteer", "2468"),
+)
+
+
+def actor_named(engine: Engine, name: str) -> Actor:
+    """The account of this name, as the person it signs in as."""
+    with unit_of_work(engine, write=False) as session:
+        return accounts.actor_of(accounts.find_user(session, name))
+
+
 @pytest.fixture
 def desk_db(engine: Engine, db_path: Path) -> Path:
-    """A register of four invented carers, each with a caring role; the clock is frozen."""
+    """A register of four invented carers, each with a caring role, and an account for each
+    role (``ACCOUNTS``); the clock is frozen."""
     with unit_of_work(engine) as session:
+        (name, _, pin), *others = ACCOUNTS
+        coordinator = accounts.set_up(
+            session,
+            {
+                "organisation_name": "Harrow Carers Test",
+                "organisation_phone": "020 7946 0000",
+                "card_prefix": "HT",
+                "coordinator": name,
+                "pin": pin,
+                "pin_again": pin,
+            },
+        )
+        for name, role, pin in others:
+            accounts.add_user(session, coordinator, {"name": name, "role": role, "pin": pin})
         for first, last, born, postcode, mobile in PEOPLE:
             entry = check_carer(
                 {
@@ -46,23 +76,25 @@ def desk_db(engine: Engine, db_path: Path) -> Path:
                 TODAY,
             )
             role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
-            carer = ops.register_carer(session, entry, [role], by="Front desk", today=TODAY)
+            carer = ops.register_carer(session, entry, [role], by=STAFF, today=TODAY)
             if first == "Thi":
                 contact = check_contact(
                     {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"},
                     TODAY,
                 )
-                ops.log_contact(session, carer.id, contact, by="Front desk")
+                ops.log_contact(session, carer.id, contact, by=STAFF)
         for model in (Carer, CaringRole, Contact):
             session.execute(update(model).values(created_at=STAMP, updated_at=STAMP))
     return db_path
 
 
 @pytest.fixture
-def make_app(desk_db: Path) -> Callable[[], CarerdeskApp]:
-    """Build the application on the small register, at 10:30 on 23 November 2026."""
+def make_app(desk_db: Path, engine: Engine) -> Callable[..., CarerdeskApp]:
+    """Build the application on the small register, at 10:30 on 23 November 2026, signed in
+    as ``user`` (the member of staff by default; None for the sign-in screen)."""
 
-    def build() -> CarerdeskApp:
-        return CarerdeskApp(sqlite_url(desk_db), now=lambda: NOW)
+    def build(user: str | None = "Sam Staff") -> CarerdeskApp:
+        actor = actor_named(engine, user) if user else None
+        return CarerdeskApp(sqlite_url(desk_db), now=lambda: NOW, actor=actor)
 
     return build

@@ -45,7 +45,7 @@ async def test_log_a_contact_from_a_search_result(
         await settle(pilot)
         today = table_text(pilot, "#today")
         assert any("Zoë Łukasz" in row and "Emotional support" in row for row in today)
-    assert _contacts(desk_db)[-1] == ("C000003", "drop_in", "emotional_support", None, "Front desk")
+    assert _contacts(desk_db)[-1] == ("C000003", "drop_in", "emotional_support", None, "Sam Staff")
 
 
 async def test_anonymous_contact_in_one_key(

@@ -1,0 +1,199 @@
+"""Who may do what: the three roles, what each may do, and the PIN rules.
+
+Pure rules, checked by the operations in ``carerdesk.db`` so that the screens and the command
+line obey them alike. A refusal says why, in words a volunteer understands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from carerdesk.core.entries import FieldSpec, check_all
+from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
+from carerdesk.core.text import fold, tidy
+from carerdesk.core.validate import format_phone, parse_phone
+
+
+class Role(StrEnum):
+    """A staff account's role (the code list ``role``)."""
+
+    VOLUNTEER = "volunteer"
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+
+
+class Can(StrEnum):
+    """Something a person may be allowed to do. The value completes "may not ..."."""
+
+    FIND = "find carers"
+    REGISTER = "register carers"
+    LOG_CONTACT = "log contacts"
+    SEE_DETAILS = "see a carer's full details in search results"
+    EDIT = "change a carer's details, caring roles or contacts"
+    CLOSE = "close or reopen a carer's record"
+    MANAGE_USERS = "add, change or deactivate staff accounts"
+    EXPORT = "export the register in bulk"
+    IMPORT = "import register files"
+    MERGE = "merge duplicate records"
+    ERASE = "erase a carer's record"
+    VIEW_AUDIT = "view the audit trail"
+
+
+VOLUNTEER_MAY = frozenset({Can.FIND, Can.REGISTER, Can.LOG_CONTACT})
+COORDINATOR_ONLY = frozenset(
+    {Can.MANAGE_USERS, Can.EXPORT, Can.IMPORT, Can.MERGE, Can.ERASE, Can.VIEW_AUDIT}
+)
+ALLOWED: dict[Role, frozenset[Can]] = {
+    Role.VOLUNTEER: VOLUNTEER_MAY,
+    Role.STAFF: frozenset(Can) - COORDINATOR_ONLY,
+    Role.COORDINATOR: frozenset(Can),
+}
+WHO_MAY = {
+    Role.VOLUNTEER: "ask a member of staff",
+    Role.STAFF: "ask your coordinator",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person an action is done by: every write and every audit entry names one."""
+
+    name: str
+    role: Role
+    user_id: str | None = None
+
+    def may(self, action: Can) -> bool:
+        """Whether this person's role allows ``action``."""
+        return action in ALLOWED[self.role]
+
+    def require(self, action: Can) -> None:
+        """Refuse with a clear reason unless this person may do ``action``."""
+        if not self.may(action):
+            article = "An" if self.role.value[0] in "aeiou" else "A"
+            raise NotAllowed(
+                f"{article} {self.role.value} may not {action.value}: {WHO_MAY[self.role]}."
+            )
+
+
+SYSTEM = Actor("carerdesk", Role.COORDINATOR)
+"""The program itself, for what no person does (filling a demo register)."""
+
+PIN_PATTERN = re.compile(r"\d{4,8}")
+
+
+def check_pin(text: str, field: str = "pin") -> str:
+    """A PIN of 4 to 8 digits; the message never repeats what was typed."""
+    pin = text.strip()
+    if not pin:
+        raise FieldError(field, "Enter a PIN of 4 to 8 digits.")
+    if not PIN_PATTERN.fullmatch(pin):
+        raise FieldError(field, "A PIN is 4 to 8 digits, nothing else.")
+    if len(set(pin)) == 1 or pin in "0123456789012345678" or pin in "9876543210987654321":
+        raise FieldError(field, "That PIN is too easy to guess: avoid repeats and runs.")
+    return pin
+
+
+def check_user_name(text: str, field: str = "name") -> str:
+    """A staff member's name as they will type it at sign-in: 2 to 60 characters."""
+    name = tidy(text)
+    if not name:
+        raise FieldError(field, "Enter the person's name.")
+    if len(name) < 2 or len(name) > 60:
+        raise FieldError(field, "A name is 2 to 60 characters.")
+    return name
+
+
+def name_key(name: str) -> str:
+    """How a staff name is matched at sign-in and on the command line: any case, any accent."""
+    return fold(tidy(name))
+
+
+def parse_role(text: str, field: str = "role") -> Role:
+    """A role typed in any case."""
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise FieldError(field, "Choose volunteer, staff or coordinator.") from None
+
+
+def check_card_prefix(text: str, field: str = "card_prefix") -> str:
+    """The letters every card number of the organisation starts with: 2 to 4 of them."""
+    prefix = tidy(text).upper()
+    if not (2 <= len(prefix) <= 4 and prefix.isascii() and prefix.isalpha()):
+        raise FieldError(field, "A card prefix is 2 to 4 letters, such as HC.")
+    return prefix
+
+
+def _phone(text: str, today: date) -> str:
+    stored = parse_phone(text, "organisation_phone") if text.strip() else None
+    return format_phone(stored) if stored else ""
+
+
+def initials(name: str) -> str:
+    """A card prefix from an organisation's name: ``Harrow Carers`` -> ``HC``."""
+    letters = [word[0] for word in fold(name).split() if word[:1].isascii() and word[:1].isalpha()]
+    prefix = "".join(letters[:4]).upper()
+    return prefix if len(prefix) >= 2 else (prefix + "CD")[:2]
+
+
+ROLE_LABELS = {
+    Role.VOLUNTEER.value: "Volunteer (registers, logs contacts, finds carers)",
+    Role.STAFF.value: "Staff (everything but accounts, bulk export, merging, erasure)",
+    Role.COORDINATOR.value: "Coordinator (everything)",
+}
+
+SETUP_FIELDS: dict[str, FieldSpec] = {
+    "organisation_name": FieldSpec(
+        "Organisation's name", lambda text, today: tidy(text), required=True
+    ),
+    "organisation_phone": FieldSpec("Phone number carers call", _phone),
+    "card_prefix": FieldSpec(
+        "Card number prefix (2 to 4 letters; blank: the name's initials)",
+        lambda text, today: check_card_prefix(text) if text.strip() else "",
+    ),
+    "coordinator": FieldSpec(
+        "Your name (the first coordinator)",
+        lambda text, today: check_user_name(text),
+        required=True,
+    ),
+    "pin": FieldSpec(
+        "Your PIN (4 to 8 digits)", lambda text, today: check_pin(text), required=True
+    ),
+    "pin_again": FieldSpec("The same PIN again", lambda text, today: text.strip(), required=True),
+}
+
+USER_FIELDS: dict[str, FieldSpec] = {
+    "name": FieldSpec("Name", lambda text, today: check_user_name(text), required=True),
+    "role": FieldSpec(
+        "Role", lambda text, today: parse_role(text), required=True, choices=ROLE_LABELS
+    ),
+    "pin": FieldSpec("PIN (4 to 8 digits)", lambda text, today: check_pin(text), required=True),
+}
+
+
+def check_setup(values: Mapping[str, str]) -> dict[str, Any]:
+    """The first-run answers checked; the PIN typed twice must match."""
+    try:
+        checked = check_all(SETUP_FIELDS, values, date.min)
+    except InvalidEntry as error:
+        errors = error.errors
+    else:
+        errors = {}
+        if checked["pin"] != checked["pin_again"]:
+            errors["pin_again"] = "The two PINs are not the same."
+        else:
+            checked["card_prefix"] = checked["card_prefix"] or initials(
+                checked["organisation_name"]
+            )
+            return checked
+    raise InvalidEntry(errors)
+
+
+def check_new_user(values: Mapping[str, str]) -> dict[str, Any]:
+    """A new account's name, role and PIN checked."""
+    return check_all(USER_FIELDS, values, date.min)

@@ -1,0 +1,309 @@
+"""The organisation and its staff accounts: set-up, sign-in with a PIN, and user changes.
+
+PINs are hashed with Argon2 (argon2-cffi) using the parameters in the settings, so a centre
+can make hashing slower on a faster machine; a hash made with older parameters still verifies
+and is remade with the current ones at the next sign-in. Five wrong PINs in a row lock the
+account for five minutes. Users are never deleted: the audit trail names them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.permissions import (
+    Actor,
+    Can,
+    Role,
+    check_new_user,
+    check_pin,
+    check_setup,
+    name_key,
+    parse_role,
+)
+from carerdesk.core.text import tidy
+from carerdesk.db import audit
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Setting, User, utc_now
+
+MAX_FAILED = 5
+LOCK_FOR = timedelta(minutes=5)
+
+HASH_SETTINGS = {
+    # setting: (argon2 parameter, default): argon2-cffi's own defaults (RFC 9106, low memory).
+    "pin_hash_time_cost": ("time_cost", 3),
+    "pin_hash_memory_kib": ("memory_cost", 65536),
+    "pin_hash_parallelism": ("parallelism", 4),
+}
+IDLE_SETTING = "idle_lock_minutes"
+DEMO_PINS = "demo_pins"
+"""A demo register's accounts and PINs, shown on its sign-in screen (never set otherwise)."""
+IDLE_DEFAULT = 5
+
+
+def _setting(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def _put(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def hasher(session: Session) -> PasswordHasher:
+    """The PIN hasher with the organisation's parameters (defaults where unset)."""
+    values: dict[str, int] = {}
+    for key, (parameter, default) in HASH_SETTINGS.items():
+        stored = _setting(session, key)
+        values[parameter] = int(stored) if stored and stored.isdigit() else default
+    return PasswordHasher(
+        time_cost=values["time_cost"],
+        memory_cost=values["memory_cost"],
+        parallelism=values["parallelism"],
+    )
+
+
+def idle_minutes(session: Session) -> int:
+    """Minutes without a key or a click before the screen locks (default 5)."""
+    stored = _setting(session, IDLE_SETTING)
+    return int(stored) if stored and stored.isdigit() and int(stored) > 0 else IDLE_DEFAULT
+
+
+def demo_pins(session: Session) -> list[tuple[str, str, str]]:
+    """On a demo register, each demo account's name, role and PIN; otherwise nothing."""
+    stored = _setting(session, DEMO_PINS)
+    if not stored or _setting(session, "demo") != "1":
+        return []
+    return [(str(name), str(role), str(pin)) for name, role, pin in json.loads(stored)]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """What the cards, forms and the sign-in screen say about the organisation."""
+
+    name: str
+    phone: str
+    card_prefix: str
+
+
+def organisation(session: Session) -> Organisation | None:
+    """The organisation, or None before the first-run set-up."""
+    name = _setting(session, "organisation_name")
+    if name is None or not has_users(session):
+        return None
+    return Organisation(
+        name=name,
+        phone=_setting(session, "organisation_phone") or "",
+        card_prefix=_setting(session, "card_prefix") or "",
+    )
+
+
+def has_users(session: Session) -> bool:
+    """Whether any staff account exists yet."""
+    return session.scalar(select(func.count()).select_from(User)) != 0
+
+
+def set_up(session: Session, values: Mapping[str, str]) -> Actor:
+    """First run: record the organisation and create its first coordinator.
+
+    ``values`` holds the texts of ``SETUP_FIELDS``; every field is checked before anything
+    is written, and all the problems are reported at once.
+    """
+    if has_users(session):
+        raise NotAllowed("This register is already set up: sign in instead.")
+    checked = check_setup(values)
+    _put(session, "organisation_name", checked["organisation_name"])
+    _put(session, "organisation_phone", checked["organisation_phone"])
+    _put(session, "card_prefix", checked["card_prefix"])
+    user = _new_user(session, checked["coordinator"], Role.COORDINATOR, checked["pin"], by=None)
+    actor = actor_of(user)
+    audit.record(
+        session, actor, Action.ORGANISATION_SET_UP, fields=["organisation_name", "card_prefix"]
+    )
+    return actor
+
+
+def actor_of(user: User) -> Actor:
+    """The person a signed-in account acts as."""
+    return Actor(user.name, Role(user.role), user.id)
+
+
+def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | None) -> User:
+    key = name_key(name)
+    if session.scalar(select(User).where(User.name_key == key)) is not None:
+        raise FieldError("name", "Someone already has that name: add a surname or initial.")
+    user = User(
+        name=name,
+        name_key=key,
+        role=role.value,
+        pin_hash=hasher(session).hash(pin),
+        active=True,
+        failed_pins=0,
+        created_by=by.name if by else name,
+        updated_by=by.name if by else name,
+    )
+    session.add(user)
+    session.flush()
+    added_by = by or actor_of(user)
+    audit.record(session, added_by, Action.USER_ADDED, kind="user", record_id=user.id, detail=role)
+    return user
+
+
+def find_user(session: Session, name: str) -> User:
+    """The account with this name, in any case and with or without accents."""
+    user = session.scalar(select(User).where(User.name_key == name_key(name)))
+    if user is None:
+        raise NotFound("No account has that name. Check the spelling, or ask your coordinator.")
+    return user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the person, or why they were refused.
+
+    Returned rather than raised, so that the transaction that counted a wrong PIN (and
+    wrote it to the trail) is committed: call ``accepted()`` after it.
+    """
+
+    actor: Actor | None
+    refusal: str = ""
+
+    def accepted(self) -> Actor:
+        """The person signed in, or ``NotAllowed`` with the reason."""
+        if self.actor is None:
+            raise NotAllowed(self.refusal)
+        return self.actor
+
+
+def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = None) -> SignIn:
+    """Check a name and PIN. Every attempt, right or wrong, goes in the audit trail."""
+    moment = now or utc_now()
+    try:
+        user = find_user(session, name)
+    except NotFound:
+        audit.record(session, _unknown(name), Action.SIGN_IN_FAILED, detail="unknown name")
+        return SignIn(None, "That name and PIN do not match an account.")
+    actor = actor_of(user)
+    if not user.active:
+        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account deactivated")
+        return SignIn(None, "This account has been deactivated. Ask your coordinator.")
+    if user.locked_until and user.locked_until > moment:
+        minutes = max(1, round((user.locked_until - moment).total_seconds() / 60))
+        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account locked")
+        plural = "s" if minutes != 1 else ""
+        return SignIn(
+            None, f"Too many wrong PINs: this account is locked for {minutes} more minute{plural}."
+        )
+    pins = hasher(session)
+    try:
+        pins.verify(user.pin_hash, pin.strip())
+    except (VerificationError, InvalidHashError):
+        user.failed_pins += 1
+        if user.failed_pins >= MAX_FAILED:
+            user.failed_pins = 0
+            user.locked_until = moment + LOCK_FOR
+            audit.record(session, actor, Action.LOCKED_OUT, detail="five wrong PINs")
+            return SignIn(
+                None,
+                "Five wrong PINs: this account is locked for 5 minutes. "
+                "Your coordinator can reset your PIN.",
+            )
+        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="wrong PIN")
+        left = MAX_FAILED - user.failed_pins
+        tries = "tries" if left != 1 else "try"
+        return SignIn(
+            None,
+            f"That name and PIN do not match. {left} more {tries} before the account "
+            "locks for 5 minutes.",
+        )
+    if pins.check_needs_rehash(user.pin_hash):
+        user.pin_hash = pins.hash(pin.strip())
+    user.failed_pins = 0
+    user.locked_until = None
+    user.last_sign_in = moment
+    audit.record(session, actor, Action.SIGN_IN)
+    return SignIn(actor)
+
+
+def _unknown(name: str) -> Actor:
+    # The name typed is kept (cut short): it was meant as a staff name, not a carer's.
+    return Actor(tidy(name)[:60] or "(blank)", Role.VOLUNTEER)
+
+
+def users(session: Session) -> list[User]:
+    """Every account, active first, then by name."""
+    return list(session.scalars(select(User).order_by(User.active.desc(), User.name_key)))
+
+
+def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> User:
+    """Add a staff account from the texts of ``USER_FIELDS`` (coordinator only)."""
+    by.require(Can.MANAGE_USERS)
+    checked = check_new_user(values)
+    return _new_user(session, checked["name"], checked["role"], checked["pin"], by)
+
+
+def _user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That account no longer exists.")
+    return user
+
+
+def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
+    """Give an account a new PIN and lift any lock (coordinator only)."""
+    by.require(Can.MANAGE_USERS)
+    new_pin = check_pin(pin)
+    user = _user(session, user_id)
+    user.pin_hash = hasher(session).hash(new_pin)
+    user.failed_pins = 0
+    user.locked_until = None
+    user.updated_by = by.name
+    audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id)
+    return user
+
+
+def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
+    """Change an account's role (coordinator only; never the last active coordinator's)."""
+    by.require(Can.MANAGE_USERS)
+    new_role = parse_role(role)
+    user = _user(session, user_id)
+    if user.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
+        _keep_a_coordinator(session, user)
+    user.role = new_role.value
+    user.updated_by = by.name
+    audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
+    return user
+
+
+def deactivate(session: Session, by: Actor, user_id: str) -> User:
+    """Stop an account signing in; it stays in the list and in the trail."""
+    by.require(Can.MANAGE_USERS)
+    user = _user(session, user_id)
+    if user.role == Role.COORDINATOR:
+        _keep_a_coordinator(session, user)
+    user.active = False
+    user.updated_by = by.name
+    audit.record(session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id)
+    return user
+
+
+def _keep_a_coordinator(session: Session, user: User) -> None:
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.COORDINATOR.value, User.active, User.id != user.id)
+    )
+    if not others:
+        raise NotAllowed("The register needs at least one active coordinator: add another first.")
