@@ -28,7 +28,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
-from carerdesk.core.permissions import Actor
+from carerdesk.core.errors import NotAllowed
+from carerdesk.core.permissions import Actor, Can
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -80,8 +81,16 @@ THEMES = (
     ),
 )
 THEME_NAMES = tuple(theme.name for theme in THEMES)
-SIGN_IN_MODE = "_default"
-"""The mode of the sign-in (lock) screen: Textual's default mode, the one the app starts in."""
+SIGN_IN_MODE = "sign-in"
+"""The mode of the sign-in (lock) screen, the one the application starts in."""
+
+
+def _sign_in_screen() -> Screen[Any]:
+    from carerdesk.screens.signin import SignInScreen
+
+    return SignInScreen()
+
+
 IDLE_CHECK_S = 1.0
 ACTIVITY = (
     events.Key,
@@ -117,6 +126,9 @@ class CarerdeskApp(App[None]):
         Binding("ctrl+t", "next_theme", "Theme", tooltip="Light, dark or high contrast"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Close carerdesk", priority=True),
     ]
+
+    MODES = {SIGN_IN_MODE: _sign_in_screen}
+    DEFAULT_MODE = SIGN_IN_MODE
 
     ready: reactive[bool] = reactive(False)
     """True once the register is open."""
@@ -156,11 +168,18 @@ class CarerdeskApp(App[None]):
         assert self.actor is not None, "nobody is signed in"
         return self.actor
 
-    def get_default_screen(self) -> Screen[Any]:
-        """The sign-in screen is the first screen, and the one a lock shows."""
-        from carerdesk.screens.signin import SignInScreen
+    def allowed(self, action: Can) -> bool:
+        """Whether the person signed in may do ``action``; if not, say why (before any typing).
 
-        return SignInScreen()
+        The operations check again when saving: this only spares a person a form they could
+        not save.
+        """
+        try:
+            self.user.require(action)
+        except NotAllowed as refusal:
+            self.notify(refusal.message, title="Not allowed", severity="warning", timeout=8)
+            return False
+        return True
 
     def on_mount(self) -> None:
         # Opened after the first frame: the import of SQLAlchemy in the worker would otherwise

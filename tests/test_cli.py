@@ -126,3 +126,94 @@ def test_every_command_has_help_with_an_example() -> None:
     assert "Example:" in (main.help or "")
     for command in _commands(main):
         assert "Example:" in (command.help or ""), command.name
+
+
+def _set_up(path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "--db",
+            str(path),
+            "init",
+            "--organisation",
+            "Harrow Carers",
+            "--coordinator",
+            "Casey Coordinator",
+        ],
+        env={"CARERDESK_PIN": "2580"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Set up Harrow Carers (card prefix HC) with Casey Coordinator" in result.output
+
+
+def _add_user(path: Path, name: str, role: str, pin: str) -> None:
+    """The coordinator adds an account (as the users screen does)."""
+    from carerdesk.db import accounts
+
+    engine = make_engine(sqlite_url(path))
+    with unit_of_work(engine) as session:
+        coordinator = accounts.actor_of(accounts.find_user(session, "Casey Coordinator"))
+        accounts.add_user(session, coordinator, {"name": name, "role": role, "pin": pin})
+    engine.dispose()
+
+
+def _as(path: Path, user: str, pin: str, *args: str) -> click.testing.Result:
+    return CliRunner().invoke(
+        main, ["--db", str(path), "--user", user, *args], env={"CARERDESK_PIN": pin}
+    )
+
+
+def test_init_sets_up_the_organisation_then_commands_need_a_user(register: Path) -> None:
+    _set_up(register)
+    anonymous = CliRunner().invoke(main, ["--db", str(register), "search", "sian"])
+    assert anonymous.exit_code == 2 and "--user NAME" in anonymous.stderr
+    found = _as(register, "CASEY coordinator", "2580", "search", "sian", "--json")
+    assert found.exit_code == 0, found.output
+    assert [row["reference"] for row in json.loads(found.stdout)] == ["C000001"]
+
+
+def test_a_wrong_pin_is_refused_on_standard_error(register: Path) -> None:
+    _set_up(register)
+    refused = _as(register, "Casey Coordinator", "9999", "search", "sian")
+    assert refused.exit_code == 1
+    assert "do not match" in refused.stderr and "Traceback" not in refused.output
+
+
+def test_init_with_one_name_only_is_wrong_usage(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--db", str(tmp_path / "r.sqlite"), "init", "--organisation", "X"]
+    )
+    assert result.exit_code == 2 and "both --organisation and --coordinator" in result.stderr
+
+
+def test_audit_verify_finds_an_entry_altered_behind_the_applications_back(register: Path) -> None:
+    _set_up(register)
+    sound = _as(register, "Casey Coordinator", "2580", "audit", "verify")
+    assert sound.exit_code == 0 and "sound" in sound.stdout
+    import sqlite3
+
+    with sqlite3.connect(register) as connection:
+        connection.execute("UPDATE audit SET action = 'nothing to see' WHERE seq = 2")
+    tampered = _as(register, "Casey Coordinator", "2580", "audit", "verify")
+    assert tampered.exit_code == 1
+    assert "tampered with: entry 2 was altered" in tampered.stderr
+
+
+def test_the_audit_trail_is_for_coordinators(register: Path) -> None:
+    _set_up(register)
+    _add_user(register, "Sam Staff", "staff", "1357")
+    refused = _as(register, "Sam Staff", "1357", "audit", "list")
+    assert refused.exit_code == 1
+    assert "A member of staff may not view the audit trail: ask your coordinator." in refused.stderr
+    listed = _as(register, "Casey Coordinator", "2580", "audit", "list", "--person", "sam")
+    assert listed.exit_code == 0
+    assert "Sam Staff" in listed.stdout and "sign-in refused" not in listed.stdout
+
+
+def test_a_volunteer_searching_sees_an_age_band_not_a_birth_date(register: Path) -> None:
+    _set_up(register)
+    _add_user(register, "Robin Volunteer", "volunteer", "2468")
+    found = _as(register, "robin volunteer", "2468", "search", "sian", "--json")
+    (row,) = json.loads(found.stdout)
+    assert row["age_band"] == "adult carer"
+    assert "postcode" not in row and "date_of_birth" not in row

@@ -53,6 +53,11 @@ ALLOWED: dict[Role, frozenset[Can]] = {
     Role.STAFF: frozenset(Can) - COORDINATOR_ONLY,
     Role.COORDINATOR: frozenset(Can),
 }
+ROLE_NOUN = {
+    Role.VOLUNTEER: "A volunteer",
+    Role.STAFF: "A member of staff",
+    Role.COORDINATOR: "A coordinator",
+}
 WHO_MAY = {
     Role.VOLUNTEER: "ask a member of staff",
     Role.STAFF: "ask your coordinator",
@@ -74,16 +79,15 @@ class Actor:
     def require(self, action: Can) -> None:
         """Refuse with a clear reason unless this person may do ``action``."""
         if not self.may(action):
-            article = "An" if self.role.value[0] in "aeiou" else "A"
             raise NotAllowed(
-                f"{article} {self.role.value} may not {action.value}: {WHO_MAY[self.role]}."
+                f"{ROLE_NOUN[self.role]} may not {action.value}: {WHO_MAY[self.role]}."
             )
 
 
 SYSTEM = Actor("carerdesk", Role.COORDINATOR)
 """The program itself, for what no person does (filling a demo register)."""
 
-PIN_PATTERN = re.compile(r"\d{4,8}")
+PIN_PATTERN = re.compile(r"[0-9]{4,8}")
 
 
 def check_pin(text: str, field: str = "pin") -> str:

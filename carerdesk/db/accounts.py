@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import (
     Actor,
     Can,
@@ -143,7 +143,7 @@ def actor_of(user: User) -> Actor:
 def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | None) -> User:
     key = name_key(name)
     if session.scalar(select(User).where(User.name_key == key)) is not None:
-        raise FieldError("name", "Someone already has that name: add a surname or initial.")
+        raise InvalidEntry({"name": "Someone already has that name: add a surname or initial."})
     user = User(
         name=name,
         name_key=key,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carerdesk.core.permissions import Actor
-from carerdesk.db.models import AuditEntry, Setting, utc_now
+from carerdesk.db.models import AuditEntry, Carer, Setting, utc_now
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -172,9 +172,12 @@ def entries(session: Session, where: TrailFilter, limit: int = 500) -> list[Audi
     if where.person:
         query = query.where(func.lower(AuditEntry.user_name).contains(where.person.lower()))
     if where.record:
+        # A carer's reference or id finds the entries about the carer and its parts (caring
+        # roles, contacts); any other id finds that record's own entries.
         token = where.record.strip()
+        reference = session.scalar(select(Carer.reference).where(Carer.id == token)) or token
         query = query.where(
-            (AuditEntry.record_id == token) | (func.upper(AuditEntry.reference) == token.upper())
+            (AuditEntry.record_id == token) | (AuditEntry.reference == reference.upper())
         )
     if where.since:
         query = query.where(AuditEntry.at >= datetime.combine(where.since, time()))

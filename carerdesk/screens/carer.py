@@ -25,6 +25,7 @@ from carerdesk.core.entries import (
     field_text,
 )
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on, format_phone
 
 if TYPE_CHECKING:
@@ -219,12 +220,16 @@ class CarerScreen(Screen[None]):
 
     def action_edit(self) -> None:
         """Change this carer's details."""
+        if not self.app.allowed(Can.EDIT):
+            return
         from carerdesk.screens.register import RegisterScreen
 
         self.app.push_screen(RegisterScreen(carer_id=self.carer_id))
 
     def action_add_role(self) -> None:
         """Add whom this carer looks after."""
+        if not self.app.allowed(Can.EDIT):
+            return
         from carerdesk.screens.role import RoleModal
 
         self.app.push_screen(RoleModal(title="Add a caring role"), self._role_added)
@@ -238,6 +243,8 @@ class CarerScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#roles")
     def _change_role(self, event: DataTable.RowSelected) -> None:
+        if not self.app.allowed(Can.EDIT):
+            return
         from carerdesk.screens.role import RoleModal
 
         role = self.roles[event.cursor_row]
@@ -255,6 +262,8 @@ class CarerScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#contacts")
     def _change_contact(self, event: DataTable.RowSelected) -> None:
+        if not self.app.allowed(Can.EDIT):
+            return
         from carerdesk.screens.contact import ContactModal
 
         contact = self.contacts[event.cursor_row]
@@ -266,6 +275,8 @@ class CarerScreen(Screen[None]):
 
     def action_close_record(self) -> None:
         """Close this carer's record with a reason."""
+        if not self.app.allowed(Can.CLOSE):
+            return
         from carerdesk.screens.close import CloseModal
 
         self.app.push_screen(CloseModal(self.carer_name), self._close_chosen)
@@ -288,6 +299,8 @@ class CarerScreen(Screen[None]):
 
     def action_reopen(self) -> None:
         """Reopen this carer's record."""
+        if not self.app.allowed(Can.CLOSE):
+            return
         from carerdesk.db.ops import reopen_carer
 
         self._act(

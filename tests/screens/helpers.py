@@ -49,10 +49,21 @@ def shown(pilot: Pilot[None], selector: str) -> str:
     from io import StringIO
 
     from rich.console import Console
+    from textual.content import Content
     from textual.widgets import Static
 
     widget = pilot.app.screen.query_one(selector)
     console = Console(width=max(widget.size.width, 40), file=StringIO(), record=True)
-    content = widget.content if isinstance(widget, Static) else widget.render()
+    content = widget.content if isinstance(widget, Static) else ""
+    if not content:
+        content = widget.render()
+    if isinstance(content, Content):
+        return content.plain
     console.print(Text.from_markup(content) if isinstance(content, str) else content)
     return console.export_text()
+
+
+def screen_text(pilot: Pilot[None]) -> str:
+    """Everything on the screen now, line by line as plain text (notifications included)."""
+    strips = pilot.app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
 from carerdesk.app import CarerdeskApp
+from carerdesk.db import audit
+from carerdesk.db.engine import unit_of_work
 from tests.screens.helpers import open_record, settle, shown, table_text, type_text
 
 
-async def test_edit_a_carer(make_app: Callable[[], CarerdeskApp]) -> None:
+async def test_edit_a_carer_and_the_trail_names_the_field(
+    make_app: Callable[[], CarerdeskApp], engine: Engine
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, "nguyen")
@@ -21,6 +27,12 @@ async def test_edit_a_carer(make_app: Callable[[], CarerdeskApp]) -> None:
         details = shown(pilot, "#details")
         assert "020 7946 0018" in details
         assert "last changed" in shown(pilot, "#stamps")
+    with unit_of_work(engine, write=False) as session:
+        newest = audit.entries(session, audit.TrailFilter(record="C000002"), limit=2)
+    assert [(e.user_name, e.action, e.fields) for e in newest] == [
+        ("Sam Staff", "changed", "phone"),
+        ("Sam Staff", "opened", ""),
+    ]
 
 
 async def test_add_and_end_a_caring_role(make_app: Callable[[], CarerdeskApp]) -> None:
