@@ -27,6 +27,8 @@ class SignInScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "clear", "Clear", tooltip="Clear the name and PIN")]
 
+    AUTO_FOCUS = "#signin-name"
+
     app: CarerdeskApp
 
     def compose(self) -> ComposeResult:
@@ -43,7 +45,6 @@ class SignInScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#signin-name", Input).focus()
         self.watch(self.app, "ready", self._register_ready, init=True)
 
     def on_screen_resume(self) -> None:

@@ -58,3 +58,10 @@ class TestContact:
     def test_contact_modal(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
         steps = _typing("zoe", "<f3>", "<down>", "<space>")
         assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
+class TestSignIn:
+    def test_sign_in(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        assert snap_compare(
+            make_app(user=None), terminal_size=(80, 24), run_before=_typing("Sam Staff", "<enter>")
+        )
