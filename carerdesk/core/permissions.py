@@ -201,3 +201,17 @@ def check_setup(values: Mapping[str, str]) -> dict[str, Any]:
 def check_new_user(values: Mapping[str, str]) -> dict[str, Any]:
     """A new account's name, role and PIN checked."""
     return check_all(USER_FIELDS, values, date.min)
+
+
+PIN_FIELDS: dict[str, FieldSpec] = {
+    "pin": FieldSpec("New PIN (4 to 8 digits)", lambda text, today: check_pin(text), required=True),
+    "pin_again": FieldSpec("The same PIN again", lambda text, today: text.strip(), required=True),
+}
+
+
+def check_new_pin(values: Mapping[str, str]) -> str:
+    """A new PIN, typed twice alike."""
+    checked = check_all(PIN_FIELDS, values, date.min)
+    if checked["pin"] != checked["pin_again"]:
+        raise InvalidEntry({"pin_again": "The two PINs are not the same."})
+    return str(checked["pin"])

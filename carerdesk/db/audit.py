@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from carerdesk.core.permissions import Actor
+from carerdesk.core.permissions import Actor, Can
 from carerdesk.db.models import AuditEntry, Carer, Setting, utc_now
 
 GENESIS = "0" * 64
@@ -122,8 +122,9 @@ class Verdict:
         return self.first_bad is None
 
 
-def verify(session: Session, batch: int = 5000) -> Verdict:
+def verify(session: Session, *, by: Actor, batch: int = 5000) -> Verdict:
     """Recompute the chain from the first entry; name the first entry that does not fit."""
+    by.require(Can.VIEW_AUDIT)
     expected_seq, previous = 1, GENESIS
     count = 0
     last_seq = 0
@@ -166,8 +167,11 @@ class TrailFilter:
     until: date | None = None
 
 
-def entries(session: Session, where: TrailFilter, limit: int = 500) -> list[AuditEntry]:
-    """The newest entries first that match ``where``."""
+def entries(
+    session: Session, where: TrailFilter, *, by: Actor, limit: int = 500
+) -> list[AuditEntry]:
+    """The newest entries first that match ``where`` (for those who may view the trail)."""
+    by.require(Can.VIEW_AUDIT)
     query = select(AuditEntry)
     if where.person:
         query = query.where(func.lower(AuditEntry.user_name).contains(where.person.lower()))

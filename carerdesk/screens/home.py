@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from carerdesk.core import codes
 from carerdesk.core.entries import carer_type
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
@@ -54,6 +55,8 @@ class HomeScreen(Screen[None]):
         Binding("f3", "log_contact", "Log contact", tooltip="Log a contact with the chosen carer"),
         Binding("f4", "anonymous", "Anonymous", tooltip="Log a contact with someone unnamed"),
         Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
+        Binding("f7", "accounts", "Accounts", tooltip="Staff accounts (coordinator)"),
+        Binding("f8", "audit", "Audit", tooltip="The audit trail (coordinator)"),
         Binding("down", "to_results", "Results", show=False),
     ]
 
@@ -205,6 +208,27 @@ class HomeScreen(Screen[None]):
         from carerdesk.screens.carer import CarerScreen
 
         self.app.push_screen(CarerScreen(hit.id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The coordinator's keys are shown only to a coordinator.
+        needs = {"accounts": Can.MANAGE_USERS, "audit": Can.VIEW_AUDIT}.get(action)
+        if needs is None:
+            return True
+        return self.app.actor is not None and self.app.actor.may(needs)
+
+    def action_accounts(self) -> None:
+        """Open the staff accounts (coordinator only)."""
+        if self.app.allowed(Can.MANAGE_USERS) and self._need_register():
+            from carerdesk.screens.users import UsersScreen
+
+            self.app.push_screen(UsersScreen())
+
+    def action_audit(self) -> None:
+        """Open the audit trail (coordinator only)."""
+        if self.app.allowed(Can.VIEW_AUDIT) and self._need_register():
+            from carerdesk.screens.audit import AuditScreen
+
+            self.app.push_screen(AuditScreen())
 
     def action_to_results(self) -> None:
         """Move from the search box to the results."""

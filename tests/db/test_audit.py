@@ -16,7 +16,7 @@ from carerdesk.db.audit import TrailFilter
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer
 from carerdesk.db.search import find_carers
-from tests.conftest import STAFF, VOLUNTEER
+from tests.conftest import COORDINATOR, STAFF, VOLUNTEER
 
 TYPED = {
     "first_name": "Ada",
@@ -37,7 +37,7 @@ def register(engine: Engine, today: date) -> Carer:
 
 def trail(engine: Engine, **where: str) -> list[audit.AuditEntry]:
     with unit_of_work(engine, write=False) as session:
-        return list(reversed(audit.entries(session, TrailFilter(**where))))
+        return list(reversed(audit.entries(session, TrailFilter(**where), by=COORDINATOR)))
 
 
 def test_registering_records_who_what_and_which_fields_never_their_values(
@@ -107,6 +107,15 @@ def test_a_volunteer_finds_names_and_age_bands_only(engine: Engine, today: date)
     assert staffs.postcode == "HA1 2AB" and staffs.details
 
 
+def test_only_a_coordinator_reads_or_verifies_the_trail(engine: Engine, today: date) -> None:
+    register(engine, today)
+    with unit_of_work(engine, write=False) as session:
+        with pytest.raises(NotAllowed, match="may not view the audit trail"):
+            audit.entries(session, TrailFilter(), by=STAFF)
+        with pytest.raises(NotAllowed, match="may not view the audit trail"):
+            audit.verify(session, by=VOLUNTEER)
+
+
 def test_the_trail_filters_by_person_record_and_date(engine: Engine, today: date) -> None:
     carer = register(engine, today)
     with unit_of_work(engine) as session:
@@ -115,7 +124,7 @@ def test_the_trail_filters_by_person_record_and_date(engine: Engine, today: date
     assert len(trail(engine, record=carer.reference.lower())) == 3
     with unit_of_work(engine, write=False) as session:
         entries = audit.entries(
-            session, TrailFilter(since=date(2000, 1, 1), until=date(2000, 1, 2))
+            session, TrailFilter(since=date(2000, 1, 1), until=date(2000, 1, 2)), by=COORDINATOR
         )
     assert entries == []
 
@@ -123,7 +132,7 @@ def test_the_trail_filters_by_person_record_and_date(engine: Engine, today: date
 def test_an_untouched_trail_verifies(engine: Engine, today: date) -> None:
     register(engine, today)
     with unit_of_work(engine, write=False) as session:
-        verdict = audit.verify(session)
+        verdict = audit.verify(session, by=COORDINATOR)
     assert verdict.sound and verdict.entries == 2
 
 
@@ -142,7 +151,7 @@ def _behind_the_back(path: Path, sql: str) -> None:
 
 def _verdict(engine: Engine) -> audit.Verdict:
     with unit_of_work(engine, write=False) as session:
-        return audit.verify(session)
+        return audit.verify(session, by=COORDINATOR)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""The audit trail, for the coordinator: who saw and changed what, filtered and checked.
+
+Times are shown at the desk's local time. F5 recomputes the chain of hashes and says
+whether any entry was altered, removed or added outside carerdesk.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from carerdesk.core.errors import CarerdeskError, FieldError
+from carerdesk.core.validate import parse_date
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+
+LONDON = ZoneInfo("Europe/London")
+FILTERS = (
+    ("person", "Person", "part of a staff name"),
+    ("record", "Record", "reference, such as C000123"),
+    ("since", "From", "DD/MM/YYYY"),
+    ("until", "To", "DD/MM/YYYY"),
+)
+SHOWN = 500
+
+
+class AuditScreen(Screen[None]):
+    """The newest entries first; Enter in a filter box applies the filters."""
+
+    BINDINGS = [
+        Binding("f5", "verify", "Verify the chain"),
+        Binding("escape", "back", "Back"),
+    ]
+    DEFAULT_CSS = """
+    AuditScreen #filters { height: auto; margin: 0 1; }
+    AuditScreen #filters > Vertical { width: 1fr; height: auto; }
+    AuditScreen #filters Input { width: 1fr; }
+    AuditScreen #trail { height: 1fr; margin: 0 1; }
+    AuditScreen #audit-status { margin: 0 2; height: auto; }
+    AuditScreen .filter-label { color: $text-muted; margin: 0 1; }
+    """
+
+    app: CarerdeskApp
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Audit trail", classes="section-title")
+        with Horizontal(id="filters"):
+            for name, label, hint in FILTERS:
+                yield Input(placeholder=f"{label}: {hint}", id=f"filter-{name}", compact=True)
+        yield Static("", id="audit-status")
+        table: DataTable[str] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            "No.", "When", "Who", "What", "Record", "Fields", "Detail"
+        )
+        self.reload()
+        self.query_one("#filter-person", Input).focus()
+
+    @on(Input.Submitted)
+    def _filter(self) -> None:
+        self.reload()
+
+    def _date(self, name: str) -> date | None:
+        text = self.query_one(f"#filter-{name}", Input).value
+        return parse_date(text) if text.strip() else None
+
+    def reload(self) -> None:
+        """Show the entries that match the filters, newest first."""
+        from carerdesk.db import audit
+
+        status = self.query_one("#audit-status", Static)
+        try:
+            where = audit.TrailFilter(
+                person=self.query_one("#filter-person", Input).value.strip(),
+                record=self.query_one("#filter-record", Input).value.strip(),
+                since=self._date("since"),
+                until=self._date("until"),
+            )
+        except FieldError as error:
+            status.update(f"Dates: {error.message}")
+            return
+        table = self.query_one(DataTable)
+        table.clear()
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                entries = audit.entries(session, where, by=self.app.user, limit=SHOWN)
+                for entry in entries:
+                    when = entry.at.replace(tzinfo=UTC).astimezone(LONDON)
+                    table.add_row(
+                        str(entry.seq),
+                        when.strftime("%d/%m/%Y %H:%M:%S"),
+                        entry.user_name,
+                        entry.action,
+                        " ".join(filter(None, [entry.kind, entry.reference])),
+                        entry.fields.replace(";", ", "),
+                        entry.detail,
+                    )
+        except CarerdeskError as error:
+            status.update(error.message)
+            return
+        more = f" (the newest {SHOWN}: filter to see others)" if len(entries) >= SHOWN else ""
+        status.update(f"{len(entries)} entries{more}. Enter in a box filters; F5 checks the chain.")
+
+    def action_verify(self) -> None:
+        """Check the chain of hashes from the first entry to the last."""
+        from carerdesk.db import audit
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                verdict = audit.verify(session, by=self.app.user)
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+            return
+        if verdict.sound:
+            self.notify(f"The audit trail is sound: {verdict.entries} entries checked.")
+        else:
+            self.notify(
+                f"The audit trail has been tampered with: {verdict.problem}.",
+                title="Tampering found",
+                severity="error",
+                timeout=30,
+            )
+
+    def action_back(self) -> None:
+        """Back to the front desk."""
+        self.dismiss()

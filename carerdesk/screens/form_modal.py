@@ -1,0 +1,89 @@
+"""A small form in a modal: fields checked by the rules as you leave them, saved by Ctrl+S.
+
+The modal hands the texts to ``save``, which runs the operation in its own transaction and
+returns what to tell the person; a refused field shows its message beside it, any other
+refusal shows under the form, and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from carerdesk.core.entries import FieldSpec
+from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+
+
+class FormModal(ModalScreen[str | None]):
+    """Dismisses with ``save``'s message once saved, or None when left with Esc."""
+
+    DEFAULT_CSS = """
+    FormModal { align: center middle; }
+    FormModal > Vertical {
+        width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    FormModal .modal-title { text-style: bold; color: $accent; }
+    FormModal #form-error { color: $text-error; text-style: bold; height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(
+        self,
+        title: str,
+        specs: Mapping[str, FieldSpec],
+        save: Callable[[dict[str, str]], str],
+        *,
+        secret: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.specs = specs
+        self.save = save
+        self.secret = secret
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="modal-title")
+            for name, spec in self.specs.items():
+                yield FormField(
+                    name, spec, self.specs, today=self.app.today, password=name in self.secret
+                )
+            yield Static("", id="form-error")
+            yield Label("Ctrl+S saves · Esc goes back", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(FormField).control.focus()
+
+    def action_save(self) -> None:
+        """Save through the operation; show what was refused, where it was refused."""
+        try:
+            message = self.save(form_texts(self))
+        except InvalidEntry as error:
+            first = show_errors(self, error.errors)
+            if first is not None:
+                first.control.focus()
+            return
+        except CarerdeskError as error:
+            self.query_one("#form-error", Static).update(error.message)
+            return
+        self.dismiss(message)
+
+    def action_cancel(self) -> None:
+        """Go back without saving."""
+        self.dismiss(None)

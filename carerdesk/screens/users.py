@@ -1,0 +1,192 @@
+"""Staff accounts, for the coordinator: add, change role, reset a PIN, deactivate.
+
+Accounts are never deleted (the audit trail names them); a deactivated account stays in the
+list, greyed, and can no longer sign in. Every change is in the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, check_new_pin
+from carerdesk.screens.form_modal import FormModal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.db.models import User
+
+
+class UsersScreen(Screen[None]):
+    """The list of accounts, and the keys to change them."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add account"),
+        Binding("r", "role", "Change role"),
+        Binding("p", "reset_pin", "Reset PIN"),
+        Binding("d", "deactivate", "Deactivate"),
+        Binding("escape", "back", "Back"),
+    ]
+    DEFAULT_CSS = """
+    UsersScreen #users { height: 1fr; margin: 0 1; }
+    UsersScreen #users-title { margin: 0 2; }
+    """
+
+    app: CarerdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts: list[tuple[str, str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Staff accounts", id="users-title", classes="section-title")
+        table: DataTable[str] = DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Label(
+            "A adds · R changes the role · P resets a PIN (and lifts a lock) · D deactivates",
+            classes="hint",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Name", "Role", "State", "Last signed in")
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        """Read the accounts again."""
+        from carerdesk.db import accounts
+
+        table = self.query_one(DataTable)
+        table.clear()
+        self.accounts = []
+        now = datetime.now(UTC).replace(tzinfo=None)  # locks are stored in UTC
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                for user in accounts.users(session):
+                    self.accounts.append((user.id, user.name, user.role))
+                    table.add_row(user.name, user.role, _state(user, now), _last(user))
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+
+    def _chosen(self) -> tuple[str, str, str] | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.accounts[row] if 0 <= row < len(self.accounts) else None
+
+    def _changed(self, message: str | None) -> None:
+        if message:
+            self.notify(message)
+            self.reload()
+
+    def _run(self, operation: object) -> str:
+        with self.app.unit_of_work() as session:
+            return str(operation(session))  # type: ignore[operator]
+
+    def action_add(self) -> None:
+        """Add an account: name, role and a first PIN to pass on in person."""
+        from carerdesk.db import accounts
+
+        def save(texts: dict[str, str]) -> str:
+            def add(session: Session) -> str:
+                user = accounts.add_user(session, self.app.user, texts)
+                return f"Added {user.name} as {user.role}."
+
+            return self._run(add)
+
+        self.app.push_screen(
+            FormModal("Add a staff account", USER_FIELDS, save, secret=frozenset({"pin"})),
+            self._changed,
+        )
+
+    def action_role(self) -> None:
+        """Change the chosen account's role."""
+        from carerdesk.db import accounts
+
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        user_id, name, _ = chosen
+
+        def save(texts: dict[str, str]) -> str:
+            def change(session: Session) -> str:
+                user = accounts.change_role(session, self.app.user, user_id, texts["role"])
+                return f"{user.name} is now {user.role}."
+
+            return self._run(change)
+
+        specs = {"role": USER_FIELDS["role"]}
+        self.app.push_screen(FormModal(f"Change the role of {name}", specs, save), self._changed)
+
+    def action_reset_pin(self) -> None:
+        """Give the chosen account a new PIN; this also lifts a lock after wrong PINs."""
+        from carerdesk.db import accounts
+
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        user_id, name, _ = chosen
+
+        def save(texts: dict[str, str]) -> str:
+            pin = check_new_pin(texts)
+
+            def reset(session: Session) -> str:
+                accounts.reset_pin(session, self.app.user, user_id, pin)
+                return f"New PIN set for {name}."
+
+            return self._run(reset)
+
+        self.app.push_screen(
+            FormModal(
+                f"A new PIN for {name}", PIN_FIELDS, save, secret=frozenset({"pin", "pin_again"})
+            ),
+            self._changed,
+        )
+
+    def action_deactivate(self) -> None:
+        """Stop the chosen account signing in (after a question)."""
+        from carerdesk.screens.confirm import ConfirmModal
+
+        chosen = self._chosen()
+        if chosen is None:
+            return
+        user_id, name, _ = chosen
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from carerdesk.db import accounts
+
+            try:
+                self._run(lambda session: accounts.deactivate(session, self.app.user, user_id))
+            except CarerdeskError as error:
+                self.notify(error.message, severity="warning")
+                return
+            self._changed(f"{name} can no longer sign in.")
+
+        question = f"Deactivate {name}? They will no longer be able to sign in."
+        self.app.push_screen(ConfirmModal(question, yes="Deactivate"), answered)
+
+    def action_back(self) -> None:
+        """Back to the front desk."""
+        self.dismiss()
+
+
+def _state(user: User, now: datetime) -> str:
+    if not user.active:
+        return "deactivated"
+    if user.locked_until is not None and user.locked_until > now:
+        return "locked (wrong PINs)"
+    return "active"
+
+
+def _last(user: User) -> str:
+    return user.last_sign_in.strftime("%d/%m/%Y %H:%M UTC") if user.last_sign_in else "never"

@@ -1,0 +1,88 @@
+"""The coordinator's screens: staff accounts and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from carerdesk.app import CarerdeskApp
+from carerdesk.screens.audit import AuditScreen
+from carerdesk.screens.users import UsersScreen
+from tests.screens.helpers import settle, shown, table_text, type_text
+
+
+async def test_the_coordinator_adds_an_account_and_resets_a_pin(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        await pilot.press("a")
+        await type_text(pilot, "Jo Helper")
+        await pilot.press("tab", "enter", "down", "down", "enter", "tab")  # role: staff
+        await type_text(pilot, "1111")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "too easy to guess" in shown(pilot, "#field-pin .field-error")
+        await pilot.press(*["backspace"] * 4)
+        await type_text(pilot, "9753")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        rows = table_text(pilot, "#users")
+        assert "Jo Helper | staff | active | never" in rows
+        await pilot.press("p")  # reset the PIN of the first account in the list
+        await type_text(pilot, "8642")
+        await pilot.press("tab")
+        await type_text(pilot, "8642")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+
+
+async def test_the_last_coordinator_cannot_be_deactivated(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert "at least one active coordinator" in " ".join(shown(pilot, "Toast").split())
+        assert table_text(pilot, "#users")[0].startswith("Casey Coordinator | coordinator | active")
+
+
+async def test_staff_have_no_coordinator_keys(make_app: Callable[..., CarerdeskApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7", "f8")
+        await settle(pilot)
+        assert not isinstance(app.screen, UsersScreen | AuditScreen)
+
+
+async def test_the_audit_trail_filters_and_verifies(make_app: Callable[..., CarerdeskApp]) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        everyone = table_text(pilot, "#trail")
+        assert any("Sam Staff | created | carer C000001" in row for row in everyone)
+        await type_text(pilot, "casey")
+        await pilot.press("enter")
+        await settle(pilot)
+        rows = table_text(pilot, "#trail")
+        assert rows and all("Casey Coordinator" in row for row in rows)
+        await pilot.press("tab")
+        await type_text(pilot, "C000002")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table_text(pilot, "#trail") == []  # Casey never touched C000002
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "The audit trail is sound" in " ".join(shown(pilot, "Toast").split())
