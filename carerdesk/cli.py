@@ -369,5 +369,53 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
             )
 
 
+@main.group()
+def settings() -> None:
+    """Read and change the organisation's settings (coordinators).
+
+    Example: carerdesk --user "casey coordinator" settings set idle_lock_minutes 3
+    """
+
+
+@settings.command("list")
+@click.pass_obj
+@refusals
+def settings_list(obj: Context) -> None:
+    """List every setting a coordinator may change, with its value now.
+
+    Example: carerdesk --user "casey coordinator" settings list
+    """
+    from carerdesk.core.permissions import SETTINGS
+    from carerdesk.db import accounts
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
+    with unit_of_work(engine, write=False) as session:
+        values = accounts.settings(session, actor)
+    for key, value in values.items():
+        click.echo(f"{key:<22} {value:<24} {SETTINGS[key].label}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+@refusals
+def settings_set(obj: Context, key: str, value: str) -> None:
+    """Change one setting; it is checked first, and the change is in the audit trail.
+
+    Example: carerdesk --user "casey coordinator" settings set pin_hash_memory_kib 131072
+    """
+    from carerdesk.db import accounts
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
+    with unit_of_work(engine) as session:
+        stored = accounts.change_setting(session, actor, key, value)
+    click.echo(f"{key} is now {stored}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -217,3 +217,25 @@ def test_a_volunteer_searching_sees_an_age_band_not_a_birth_date(register: Path)
     (row,) = json.loads(found.stdout)
     assert row["age_band"] == "adult carer"
     assert "postcode" not in row and "date_of_birth" not in row
+
+
+def test_a_coordinator_reads_and_changes_the_settings(register: Path) -> None:
+    _set_up(register)
+    listed = _as(register, "Casey Coordinator", "2580", "settings", "list")
+    assert "idle_lock_minutes      5 " in listed.stdout
+    assert "pin_hash_memory_kib    65536 " in listed.stdout
+    changed = _as(
+        register, "Casey Coordinator", "2580", "settings", "set", "idle_lock_minutes", "3"
+    )
+    assert changed.exit_code == 0 and "idle_lock_minutes is now 3." in changed.stdout
+    refused = _as(
+        register, "Casey Coordinator", "2580", "settings", "set", "idle_lock_minutes", "0"
+    )
+    assert refused.exit_code == 1 and "A whole number from 1 to 120." in refused.stderr
+    unknown = _as(register, "Casey Coordinator", "2580", "settings", "set", "colour", "red")
+    assert unknown.exit_code == 1 and "There is no setting called colour" in unknown.stderr
+    _add_user(register, "Sam Staff", "staff", "1357")
+    staff = _as(register, "Sam Staff", "1357", "settings", "set", "idle_lock_minutes", "60")
+    assert staff.exit_code == 1 and "may not change the organisation's settings" in staff.stderr
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--person", "casey")
+    assert "setting changed setting [idle_lock_minutes]" in trail.stdout

@@ -7,7 +7,7 @@ line obey them alike. A refusal says why, in words a volunteer understands.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -42,11 +42,20 @@ class Can(StrEnum):
     MERGE = "merge duplicate records"
     ERASE = "erase a carer's record"
     VIEW_AUDIT = "view the audit trail"
+    CHANGE_SETTINGS = "change the organisation's settings"
 
 
 VOLUNTEER_MAY = frozenset({Can.FIND, Can.REGISTER, Can.LOG_CONTACT})
 COORDINATOR_ONLY = frozenset(
-    {Can.MANAGE_USERS, Can.EXPORT, Can.IMPORT, Can.MERGE, Can.ERASE, Can.VIEW_AUDIT}
+    {
+        Can.MANAGE_USERS,
+        Can.EXPORT,
+        Can.IMPORT,
+        Can.MERGE,
+        Can.ERASE,
+        Can.VIEW_AUDIT,
+        Can.CHANGE_SETTINGS,
+    }
 )
 ALLOWED: dict[Role, frozenset[Can]] = {
     Role.VOLUNTEER: VOLUNTEER_MAY,
@@ -215,3 +224,33 @@ def check_new_pin(values: Mapping[str, str]) -> str:
     if checked["pin"] != checked["pin_again"]:
         raise InvalidEntry({"pin_again": "The two PINs are not the same."})
     return str(checked["pin"])
+
+
+def _whole(low: int, high: int) -> Callable[[str, date], str]:
+    def parse(text: str, today: date) -> str:
+        value = text.strip()
+        if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+            raise FieldError("value", f"A whole number from {low} to {high}.")
+        return str(int(value))
+
+    return parse
+
+
+SETTINGS: dict[str, FieldSpec] = {
+    "organisation_name": FieldSpec(
+        "The organisation's name", lambda text, today: tidy(text), required=True
+    ),
+    "organisation_phone": FieldSpec("Phone number carers call", _phone),
+    "card_prefix": FieldSpec(
+        "Card number prefix", lambda text, today: check_card_prefix(text), required=True
+    ),
+    "idle_lock_minutes": FieldSpec(
+        "Minutes without a key before the screen locks", _whole(1, 120), required=True
+    ),
+    "pin_hash_time_cost": FieldSpec("Argon2 passes over memory", _whole(1, 10), required=True),
+    "pin_hash_memory_kib": FieldSpec(
+        "Argon2 memory in KiB", _whole(1024, 1_048_576), required=True
+    ),
+    "pin_hash_parallelism": FieldSpec("Argon2 lanes", _whole(1, 16), required=True),
+}
+"""The settings a coordinator may change, each checked like a form field."""

@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from carerdesk.core.entries import check_field
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import (
+    SETTINGS,
     Actor,
     Can,
     Role,
@@ -307,3 +309,22 @@ def _keep_a_coordinator(session: Session, user: User) -> None:
     )
     if not others:
         raise NotAllowed("The register needs at least one active coordinator: add another first.")
+
+
+def settings(session: Session, by: Actor) -> dict[str, str]:
+    """Every setting a coordinator may change, with its value now (defaults filled in)."""
+    by.require(Can.CHANGE_SETTINGS)
+    defaults = {key: str(default) for key, (_, default) in HASH_SETTINGS.items()}
+    defaults[IDLE_SETTING] = str(IDLE_DEFAULT)
+    return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
+
+
+def change_setting(session: Session, by: Actor, key: str, text: str) -> str:
+    """Change one setting (coordinator only); returns the value stored. Audited by name."""
+    by.require(Can.CHANGE_SETTINGS)
+    if key not in SETTINGS:
+        raise NotFound(f"There is no setting called {key}: see the list of settings.")
+    value = str(check_field(SETTINGS, key, text, date.min))
+    _put(session, key, value)
+    audit.record(session, by, Action.SETTING_CHANGED, kind="setting", fields=[key])
+    return value

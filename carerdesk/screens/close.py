@@ -58,9 +58,7 @@ class CloseModal(ModalScreen[CloseEntry | None]):
         try:
             entry = check_close(form_texts(self), self.app.today())
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
+            show_errors(self, error.errors)
             return
         self.dismiss(entry)
 

@@ -76,9 +76,7 @@ class ContactModal(ModalScreen[bool]):
         try:
             entry = check_contact(form_texts(self), self.app.today())
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
+            show_errors(self, error.errors)
             return
         try:
             with self.app.unit_of_work() as session:

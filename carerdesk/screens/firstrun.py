@@ -71,9 +71,7 @@ class FirstRunScreen(Screen[None]):
                 actor = accounts.set_up(session, form_texts(self))
                 organisation = accounts.organisation(session)
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
+            show_errors(self, error.errors)
             return
         except CarerdeskError as error:
             self.query_one("#firstrun-error", Static).update(error.message)

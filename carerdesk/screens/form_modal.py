@@ -75,9 +75,7 @@ class FormModal(ModalScreen[str | None]):
         try:
             message = self.save(form_texts(self))
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
+            show_errors(self, error.errors)
             return
         except CarerdeskError as error:
             self.query_one("#form-error", Static).update(error.message)

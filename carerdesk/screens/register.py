@@ -197,10 +197,7 @@ class RegisterScreen(Screen[None]):
         try:
             return check_carer(form_texts(self), self.app.today())
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
-                first.scroll_visible()
+            show_errors(self, error.errors)
             self.notify(error.message, severity="warning")
             return None
 

@@ -64,9 +64,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
         try:
             role = check_role(form_texts(self), self.app.today())
         except InvalidEntry as error:
-            first = show_errors(self, error.errors)
-            if first is not None:
-                first.control.focus()
+            show_errors(self, error.errors)
             return
         self.dismiss(role)
 

@@ -150,11 +150,16 @@ def form_texts(root: Widget) -> dict[str, str]:
 
 
 def show_errors(root: Widget, errors: Mapping[str, str]) -> FormField | None:
-    """Show each message beside its field; returns the first bad field, to focus it."""
+    """Show each message beside its field and put the cursor in the first bad one.
+
+    Returns that field (None when no field of the form was refused)."""
     first: FormField | None = None
     for field in root.query(FormField):
         message = errors.get(field.field_name)
         field.show_error(message)
         if message and first is None:
             first = field
+    if first is not None:
+        first.control.focus()
+        first.scroll_visible()
     return first
