@@ -159,7 +159,9 @@ def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | Non
     session.add(user)
     session.flush()
     added_by = by or actor_of(user)
-    audit.record(session, added_by, Action.USER_ADDED, kind="user", record_id=user.id, detail=role)
+    audit.record(
+        session, added_by, Action.USER_ADDED, kind="user", record_id=user.id, detail=_who(user)
+    )
     return user
 
 
@@ -272,7 +274,7 @@ def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
     user.failed_pins = 0
     user.locked_until = None
     user.updated_by = by.name
-    audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id)
+    audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
     return user
 
 
@@ -297,8 +299,15 @@ def deactivate(session: Session, by: Actor, user_id: str) -> User:
         _keep_a_coordinator(session, user)
     user.active = False
     user.updated_by = by.name
-    audit.record(session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id)
+    audit.record(
+        session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
+    )
     return user
+
+
+def _who(user: User) -> str:
+    # Staff accounts are named in the trail (it is about staff); carers never are.
+    return f"{user.name}, {user.role}"
 
 
 def _keep_a_coordinator(session: Session, user: User) -> None:

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 LONDON = ZoneInfo("Europe/London")
 FILTERS = (
-    ("person", "Person", "part of a staff name"),
-    ("record", "Record", "reference, such as C000123"),
-    ("since", "From", "DD/MM/YYYY"),
-    ("until", "To", "DD/MM/YYYY"),
+    ("person", "Person"),
+    ("record", "Record, e.g. C000123"),
+    ("since", "From DD/MM/YYYY"),
+    ("until", "To DD/MM/YYYY"),
 )
 SHOWN = 500
 
@@ -55,8 +55,8 @@ class AuditScreen(Screen[None]):
         yield Header()
         yield Label("Audit trail", classes="section-title")
         with Horizontal(id="filters"):
-            for name, label, hint in FILTERS:
-                yield Input(placeholder=f"{label}: {hint}", id=f"filter-{name}", compact=True)
+            for name, hint in FILTERS:
+                yield Input(placeholder=hint, id=f"filter-{name}", compact=True)
         yield Static("", id="audit-status")
         table: DataTable[str] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
         yield table

@@ -59,7 +59,7 @@ def test_first_run_sets_up_the_organisation_and_its_coordinator(engine: Engine) 
     assert organisation == accounts.Organisation("Harrow Carers", "020 7946 0000", "HC")
     assert stored.pin_hash.startswith("$argon2id$") and "2580" not in stored.pin_hash
     assert actions(engine) == [
-        ("Casey Coordinator", Action.USER_ADDED, "coordinator"),
+        ("Casey Coordinator", Action.USER_ADDED, "Casey Coordinator, coordinator"),
         ("Casey Coordinator", Action.ORGANISATION_SET_UP, ""),
     ]
     with pytest.raises(NotAllowed, match="already set up"), unit_of_work(engine) as session:

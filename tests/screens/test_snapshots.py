@@ -65,3 +65,9 @@ class TestSignIn:
         assert snap_compare(
             make_app(user=None), terminal_size=(80, 24), run_before=_typing("Sam Staff", "<enter>")
         )
+
+
+class TestAccounts:
+    def test_accounts(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f7>"))
