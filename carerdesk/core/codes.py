@@ -215,6 +215,37 @@ CARER_TYPE = _codes(
 
 STATUS = _codes(("active", "Active"), ("closed", "Closed"))
 
+CARD_TYPE = _codes(
+    ("carer_card", "Carer card"),
+    ("carer_passport", "Carer passport"),
+    ("young_carer_card", "Young carer card"),
+    ("emergency_card", "Emergency card"),
+)
+
+ISSUE_REASON = _codes(
+    ("new", "New"),
+    ("renewal", "Renewal"),
+    ("replacement", "Replacement (lost, stolen or damaged)"),
+)
+
+CARD_STATUS = _codes(
+    ("active", "Active"),
+    ("expired", "Expired"),
+    ("replaced", "Replaced"),
+    ("cancelled", "Cancelled"),
+)
+
+URGENCY = _codes(("routine", "Routine"), ("urgent", "Urgent"))
+
+REFERRAL_STATUS = _codes(
+    ("draft", "Draft"),
+    ("sent", "Sent"),
+    ("acknowledged", "Acknowledged"),
+    ("completed", "Completed"),
+    ("declined", "Declined"),
+    ("withdrawn", "Withdrawn"),
+)
+
 
 def label(codes: CodeList, code: str | None, empty: str = "") -> str:
     """The label of ``code``, or ``empty`` when there is none; an unknown code shows as itself."""

@@ -121,6 +121,10 @@ class Carer(Stamped, Base):
         back_populates="carer",
         order_by="(Contact.contact_on.desc(), Contact.contact_time.desc())",
     )
+    cards: Mapped[list[Card]] = relationship(back_populates="carer", order_by="Card.issued_on")
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="carer", order_by="Referral.created_at"
+    )
 
     __table_args__ = (
         Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth"),
@@ -172,6 +176,41 @@ class Contact(Stamped, Base):
     carer: Mapped[Carer | None] = relationship(back_populates="contacts")
 
     __table_args__ = (Index("ix_contacts_week", "contact_on", "channel", "carer_id", "support"),)
+
+
+class Card(Stamped, Base):
+    """A carer card or passport. One active card of a type per carer; a new one supersedes."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    card_number: Mapped[str] = mapped_column(String(30), unique=True)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    card_type: Mapped[str] = mapped_column(String(30))
+    issue_reason: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+    carer: Mapped[Carer] = relationship(back_populates="cards")
+
+
+class Referral(Stamped, Base):
+    """A referral to a partner service; it leaves ``draft`` only with consent to share."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    destination: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(10), default="routine")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    made_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+    carer: Mapped[Carer] = relationship(back_populates="referrals")
 
 
 class User(Stamped, Base):

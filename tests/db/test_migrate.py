@@ -15,7 +15,17 @@ from carerdesk.db.engine import make_engine, sqlite_url
 from carerdesk.db.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from carerdesk.db.models import Base
 
-TABLES = {"alembic_version", "audit", "carers", "caring_roles", "contacts", "settings", "users"}
+TABLES = {
+    "alembic_version",
+    "audit",
+    "cards",
+    "carers",
+    "caring_roles",
+    "contacts",
+    "referrals",
+    "settings",
+    "users",
+}
 FTS_TABLES = {
     "carers_fts",
     "carers_fts_config",
