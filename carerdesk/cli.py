@@ -370,6 +370,55 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
 
 
 @main.group()
+def export() -> None:
+    """Write files from the register: the register files (coordinators).
+
+    Example: carerdesk --user "casey coordinator" export register --out register-files
+    """
+
+
+@export.command("register")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A folder for the CSV files, or a .xlsx file for the workbook.",
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None)
+@click.option("--template", is_flag=True, help="Only the headers and one example row each.")
+@click.pass_obj
+@refusals
+def export_register(obj: Context, out: Path, fmt: str | None, template: bool) -> None:
+    """Write the whole register: five CSV files into a folder, or one XLSX workbook.
+
+    The format follows --out (a name ending .xlsx is a workbook) unless --format is given.
+    --template writes the headers and one invented example row, to fill in and import.
+
+    Example: carerdesk --user "casey coordinator" export register --out register.xlsx
+    """
+    from carerdesk.export.register import export_and_record, write_template
+
+    chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    if chosen == "xlsx" and out.suffix.lower() != ".xlsx":
+        out = out / "register.xlsx"
+    if template:
+        for path in write_template(out, fmt=chosen):
+            click.echo(f"Wrote {path}")
+        return
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.EXPORT) or SYSTEM
+    written = export_and_record(
+        lambda write: unit_of_work(engine, write=write), actor, out, fmt=chosen
+    )
+    counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in written.rows.items())
+    for path in written.files:
+        click.echo(f"Wrote {path}")
+    click.echo(f"The register: {counts}.")
+
+
+@main.group()
 def settings() -> None:
     """Read and change the organisation's settings (coordinators).
 

@@ -239,3 +239,34 @@ def test_a_coordinator_reads_and_changes_the_settings(register: Path) -> None:
     assert staff.exit_code == 1 and "may not change the organisation's settings" in staff.stderr
     trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--person", "casey")
     assert "setting changed setting [idle_lock_minutes]" in trail.stdout
+
+
+def test_export_register_and_its_template(register: Path, tmp_path: Path) -> None:
+    _set_up(register)
+    out = tmp_path / "files"
+    done = _as(register, "Casey Coordinator", "2580", "export", "register", "--out", str(out))
+    assert done.exit_code == 0, done.output
+    assert (
+        "The register: 2 carers, 0 caring roles, 0 contacts, 0 cards, 0 referrals." in done.stdout
+    )
+    assert (
+        (out / "carers.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("C000001,")
+    )
+    book = tmp_path / "register.xlsx"
+    assert (
+        _as(
+            register, "Casey Coordinator", "2580", "export", "register", "--out", str(book)
+        ).exit_code
+        == 0
+    )
+    assert book.stat().st_size > 0
+    template = CliRunner().invoke(
+        main, ["export", "register", "--template", "--out", str(tmp_path / "t")]
+    )
+    assert template.exit_code == 0 and (tmp_path / "t" / "referrals.csv").exists()
+    _add_user(register, "Robin Volunteer", "volunteer", "2468")
+    refused = _as(
+        register, "Robin Volunteer", "2468", "export", "register", "--out", str(tmp_path / "no")
+    )
+    assert refused.exit_code == 1 and "may not export the register in bulk" in refused.stderr
+    assert not (tmp_path / "no").exists()

@@ -57,6 +57,7 @@ class HomeScreen(Screen[None]):
         Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
         Binding("f7", "accounts", "Accounts", tooltip="Staff accounts (coordinator)"),
         Binding("f8", "audit", "Audit", tooltip="The audit trail (coordinator)"),
+        Binding("f9", "export", "Export", tooltip="Export the whole register (coordinator)"),
         Binding("down", "to_results", "Results", show=False),
     ]
 
@@ -229,6 +230,13 @@ class HomeScreen(Screen[None]):
             from carerdesk.screens.audit import AuditScreen
 
             self.app.push_screen(AuditScreen())
+
+    def action_export(self) -> None:
+        """Export the whole register (coordinator only: anyone else is told why not)."""
+        if self.app.allowed(Can.EXPORT) and self._need_register():
+            from carerdesk.screens.export import ExportModal
+
+            self.app.push_screen(ExportModal())
 
     def action_to_results(self) -> None:
         """Move from the search box to the results."""

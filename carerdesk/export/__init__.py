@@ -1,0 +1,1 @@
+"""Files the register writes: register files now; the weekly return, cards and forms later."""

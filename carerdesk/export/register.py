@@ -1,0 +1,374 @@
+"""The register files of ``spec/interchange.md``: five CSV files, or one XLSX workbook.
+
+Columns are the field names of ``spec/data.md`` in that order; dates are ``YYYY-MM-DD``, codes
+are codes, phones are in national format, and rows come in a fixed order (carers by
+reference; the other kinds by reference, then date, then id), so the same register always
+gives the same bytes. A text a spreadsheet would run as a formula gets one apostrophe in
+front, which import takes off again. Rows are streamed, so a register of any size is
+written in a steady amount of memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.validate import format_phone
+from carerdesk.db import audit
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
+
+CARER_COLUMNS = (
+    "reference",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "postcode",
+    "ward",
+    "phone",
+    "mobile",
+    "email",
+    "preferred_contact",
+    "registered_on",
+    "registered_at",
+    "how_heard",
+    "hours_caring",
+    "parent_carer",
+    "employment",
+    "carers_allowance",
+    "gp_practice",
+    "consent_store",
+    "consent_date",
+    "consent_by",
+    "consent_share",
+    "consent_contact",
+    "status",
+    "closed_on",
+    "closed_reason",
+    "notes",
+)
+ROLE_COLUMNS = (
+    "role_id",
+    "reference",
+    "relationship",
+    "cared_for_age_band",
+    "conditions",
+    "lives_with_carer",
+    "started_on",
+    "ended_on",
+)
+CONTACT_COLUMNS = (
+    "contact_id",
+    "reference",
+    "contact_on",
+    "contact_time",
+    "channel",
+    "support",
+    "minutes",
+    "staff",
+    "notes",
+)
+CARD_COLUMNS = (
+    "card_number",
+    "reference",
+    "card_type",
+    "issue_reason",
+    "issued_on",
+    "expires_on",
+    "status",
+)
+REFERRAL_COLUMNS = (
+    "referral_id",
+    "reference",
+    "destination",
+    "reason",
+    "urgency",
+    "status",
+    "made_on",
+    "closed_on",
+    "outcome",
+)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "carers": CARER_COLUMNS,
+    "caring_roles": ROLE_COLUMNS,
+    "contacts": CONTACT_COLUMNS,
+    "cards": CARD_COLUMNS,
+    "referrals": REFERRAL_COLUMNS,
+}
+"""Each record kind's file (without ``.csv``) and its columns, in the order written."""
+
+PHONES = frozenset({"phone", "mobile"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 2000
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet will show it, never run it: ``=1+1`` becomes ``'=1+1``.
+
+    A text that already starts with an apostrophe before one of those characters gets one
+    more, so that import, which takes one off, always gives back what was stored.
+    """
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    if text.startswith("'") and text[1:2] and text[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def cell(value: object, column: str = "") -> str:
+    """One stored value as the register files write it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if column in PHONES:
+        return format_phone(str(value))
+    return spreadsheet_safe(str(value))
+
+
+def _carer_rows(session: Session) -> Iterator[list[str]]:
+    stmt = select(Carer).order_by(Carer.reference)
+    for carer in session.scalars(stmt.execution_options(yield_per=BATCH)):
+        yield [cell(getattr(carer, column), column) for column in CARER_COLUMNS]
+
+
+def _linked_rows(
+    session: Session,
+    model: Any,
+    columns: tuple[str, ...],
+    order: tuple[Any, ...],
+    attributes: dict[str, str],
+) -> Iterator[list[str]]:
+    """Rows of a kind that belongs to a carer: the carer's reference, then the model's own
+    columns (``attributes`` names those the model calls otherwise). Rows of no carer
+    (anonymous contacts) come first, with an empty reference."""
+    stmt = (
+        select(model, Carer.reference)
+        .outerjoin(Carer, model.carer_id == Carer.id)
+        .order_by(Carer.reference.is_not(None), Carer.reference, *order)
+        .execution_options(yield_per=BATCH)
+    )
+    for record, reference in session.execute(stmt):
+        yield [
+            (reference or "")
+            if column == "reference"
+            else cell(getattr(record, attributes.get(column, column)), column)
+            for column in columns
+        ]
+
+
+def _role_rows(session: Session) -> Iterator[list[str]]:
+    order = (CaringRole.started_on, CaringRole.id)
+    names = {"role_id": "id", "relationship": "relationship_"}
+    return _linked_rows(session, CaringRole, ROLE_COLUMNS, order, names)
+
+
+def _contact_rows(session: Session) -> Iterator[list[str]]:
+    order = (Contact.contact_on, Contact.id)
+    return _linked_rows(session, Contact, CONTACT_COLUMNS, order, {"contact_id": "id"})
+
+
+def _card_rows(session: Session) -> Iterator[list[str]]:
+    order = (Card.issued_on, Card.card_number)
+    return _linked_rows(session, Card, CARD_COLUMNS, order, {})
+
+
+def _referral_rows(session: Session) -> Iterator[list[str]]:
+    order = (Referral.made_on, Referral.id)
+    return _linked_rows(session, Referral, REFERRAL_COLUMNS, order, {"referral_id": "id"})
+
+
+ROWS: dict[str, Callable[[Session], Iterator[list[str]]]] = {
+    "carers": _carer_rows,
+    "caring_roles": _role_rows,
+    "contacts": _contact_rows,
+    "cards": _card_rows,
+    "referrals": _referral_rows,
+}
+
+EXAMPLE: dict[str, dict[str, str]] = {
+    # One invented carer with a drama-range phone number, for the template.
+    "carers": {
+        "reference": "C000001",
+        "first_name": "Siân",
+        "last_name": "O'Brien",
+        "date_of_birth": "1970-02-01",
+        "postcode": "HA1 2AB",
+        "mobile": "07700 900123",
+        "registered_on": "2026-11-02",
+        "consent_store": "yes",
+        "consent_share": "yes",
+        "status": "active",
+    },
+    "caring_roles": {
+        "reference": "C000001",
+        "relationship": "parent",
+        "cared_for_age_band": "65_plus",
+        "conditions": "dementia;frailty",
+        "lives_with_carer": "no",
+    },
+    "contacts": {
+        "reference": "C000001",
+        "contact_on": "2026-11-02",
+        "contact_time": "10:30",
+        "channel": "drop_in",
+        "support": "information_advice;emotional_support",
+        "minutes": "30",
+    },
+    "cards": {
+        "card_number": "HC00001230",
+        "reference": "C000001",
+        "card_type": "carer_card",
+        "issue_reason": "new",
+        "issued_on": "2026-11-02",
+        "expires_on": "2029-11-01",
+        "status": "active",
+    },
+    "referrals": {
+        "reference": "C000001",
+        "destination": "council_carers_assessment",
+        "reason": "Asked for a carer's assessment",
+        "urgency": "routine",
+        "status": "sent",
+        "made_on": "2026-11-02",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an export wrote: the files, and how many rows of each kind."""
+
+    files: list[Path]
+    rows: dict[str, int]
+
+
+Progress = Callable[[str, int], None]
+"""Told each record kind and the rows written so far (every ``BATCH`` rows and at the end)."""
+
+
+def _counted(
+    kind: str, rows: Iterable[list[str]], counts: dict[str, int], progress: Progress | None
+) -> Iterator[list[str]]:
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if progress is not None and count % BATCH == 0:
+            progress(kind, count)
+    counts[kind] = count
+    if progress is not None:
+        progress(kind, count)
+
+
+def _write_csv(folder: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, rows in sheets.items():
+        path = folder / f"{kind}.csv"
+        # A byte-order mark, so that Excel reads the file as UTF-8 (Nguyễn, not NguyÃ¡»…n).
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(COLUMNS[kind])
+            out.writerows(rows)
+        written.append(path)
+    return written
+
+
+def _write_xlsx(path: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[Path]:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook(write_only=True)
+    for kind, rows in sheets.items():
+        sheet = book.create_sheet(kind)
+        sheet.append(list(COLUMNS[kind]))
+        for row in rows:
+            cells = []
+            for text in row:
+                # Every cell is text: never a formula, a number or a date guessed from it.
+                value = WriteOnlyCell(sheet, value=text)
+                value.data_type = "s"
+                cells.append(value)
+            sheet.append(cells)
+    book.save(path)
+    return [path]
+
+
+def export_register(
+    session: Session,
+    by: Actor,
+    out: Path,
+    *,
+    fmt: str = "csv",
+    progress: Progress | None = None,
+) -> Written:
+    """Write the whole register to ``out`` (a folder for CSV, a ``.xlsx`` file for XLSX).
+
+    Coordinators only. Run it in a read transaction: every file comes from one consistent
+    moment of the register, and no desk waits while it is written. Then ``record_export``.
+    """
+    by.require(Can.EXPORT)
+    counts: dict[str, int] = {}
+    sheets = {kind: _counted(kind, ROWS[kind](session), counts, progress) for kind in COLUMNS}
+    files = _write_xlsx(out, sheets) if fmt == "xlsx" else _write_csv(out, sheets)
+    return Written(files, counts)
+
+
+def record_export(session: Session, by: Actor, written: Written, fmt: str) -> None:
+    """Put an export in the audit trail, with its row counts (never a value)."""
+    detail = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in written.rows.items())
+    audit.record(session, by, Action.EXPORTED, kind="register", detail=f"{fmt}: {detail}")
+
+
+def export_and_record(
+    unit_of_work: Callable[[bool], AbstractContextManager[Session]],
+    by: Actor,
+    out: Path,
+    *,
+    fmt: str = "csv",
+    progress: Progress | None = None,
+) -> Written:
+    """Export in a read transaction, then record it in a short write transaction.
+
+    ``unit_of_work(write)`` opens a transaction. If the trail cannot be written, the files
+    just written are removed again and the error is raised: no export goes unrecorded.
+    """
+    with unit_of_work(False) as session:
+        written = export_register(session, by, out, fmt=fmt, progress=progress)
+    try:
+        with unit_of_work(True) as session:
+            record_export(session, by, written, fmt)
+    except BaseException:
+        for path in written.files:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def write_template(out: Path, *, fmt: str = "csv") -> list[Path]:
+    """The register files with their headers and one example row each (an invented person)."""
+    sheets = {
+        kind: [[EXAMPLE[kind].get(column, "") for column in COLUMNS[kind]]] for kind in COLUMNS
+    }
+    return _write_xlsx(out, sheets) if fmt == "xlsx" else _write_csv(out, sheets)

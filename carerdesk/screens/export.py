@@ -1,0 +1,127 @@
+"""Export the whole register (coordinator): five CSV files or one workbook, with progress.
+
+The files are written from one consistent moment of the register in a worker thread, so the
+screen keeps drawing; the export then goes into the audit trail (or the files are removed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, ProgressBar, Select, Static
+
+from carerdesk.core.errors import CarerdeskError
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.export.register import Written
+
+FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
+
+
+class ExportModal(ModalScreen[None]):
+    """Where and how to write the register; Ctrl+S starts, Esc closes."""
+
+    DEFAULT_CSS = """
+    ExportModal { align: center middle; }
+    ExportModal > Vertical {
+        width: 72; max-width: 100%; height: auto; border: thick $primary;
+        background: $surface; padding: 0 1;
+    }
+    ExportModal .modal-title { text-style: bold; color: $accent; }
+    ExportModal Label { color: $text-muted; }
+    ExportModal #export-status { height: auto; margin: 1 0 0 0; }
+    ExportModal ProgressBar { margin: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Export", priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+
+    app: CarerdeskApp
+
+    def compose(self) -> ComposeResult:
+        from carerdesk.settings import data_dir
+
+        folder = data_dir() / "exports" / f"register-{self.app.today().isoformat()}"
+        with Vertical():
+            yield Label("Export the whole register", classes="modal-title")
+            yield Label("Format")
+            yield Select(FORMATS, value="csv", allow_blank=False, id="export-format", compact=True)
+            yield Label("Folder (CSV) or file (XLSX)")
+            yield Input(str(folder), id="export-path", compact=True)
+            yield ProgressBar(id="export-progress", show_eta=False)
+            yield Static("Ctrl+S writes the files · Esc closes", id="export-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        box = self.query_one("#export-path", Input)
+        path = Path(box.value)
+        if event.value == "xlsx" and path.suffix.lower() != ".xlsx":
+            box.value = str(path.with_suffix(".xlsx"))
+        elif event.value == "csv" and path.suffix.lower() == ".xlsx":
+            box.value = str(path.with_suffix(""))
+
+    def action_start(self) -> None:
+        """Write the files, away from the UI thread."""
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            self.query_one("#export-status", Static).update("Say where to write the files.")
+            return
+        fmt = str(self.query_one("#export-format", Select).value)
+        self.query_one("#export-status", Static).update("Writing…")
+        self._export(Path(text).expanduser(), fmt)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, out: Path, fmt: str) -> None:
+        from carerdesk.export.register import export_and_record
+
+        bar = self.query_one("#export-progress", ProgressBar)
+        totals: dict[str, int] = {}
+
+        def progress(kind: str, rows: int) -> None:
+            totals[kind] = rows
+            self.app.call_from_thread(bar.update, progress=sum(totals.values()))
+
+        try:
+            written = export_and_record(
+                lambda write: self.app.unit_of_work(write=write),
+                self.app.user,
+                out,
+                fmt=fmt,
+                progress=progress,
+            )
+        except CarerdeskError as error:
+            self.app.call_from_thread(self._said, error.message)
+            return
+        except OSError:
+            self.app.call_from_thread(
+                self._said, "That place cannot be written to: choose another folder."
+            )
+            return
+        self.app.call_from_thread(self._done, written)
+
+    def _said(self, message: str) -> None:
+        self.query_one("#export-status", Static).update(message)
+
+    def _done(self, written: Written) -> None:
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=sum(written.rows.values()), progress=sum(written.rows.values()))
+        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in written.rows.items())
+        where = written.files[0].parent if len(written.files) > 1 else written.files[0]
+        self._said(f"Written to {where}: {counts}. Esc closes.")
+
+    def action_close(self) -> None:
+        """Close (an export under way finishes first)."""
+        if any(w.group == "export" and w.is_running for w in self.app.workers):
+            self.notify("The export is still being written: a moment more.")
+            return
+        self.dismiss()
