@@ -369,6 +369,49 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
             )
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--kind", type=click.Choice(["carers", "caring_roles", "contacts", "cards", "referrals"])
+)
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Write the good rows; list the bad ones.")
+@click.pass_obj
+@refusals
+def import_files(
+    obj: Context, path: Path, kind: str | None, dry_run: bool, skip_invalid: bool
+) -> None:
+    """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
+
+    Every row is checked first; each bad one is listed as file:line: column: what is wrong
+    on standard error, and nothing is written unless every row is good (or --skip-invalid).
+    Importing the same files again adds nothing and changes nothing.
+
+    Example: carerdesk --user "casey coordinator" import register-files --dry-run
+    """
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.export.importer import import_register, read_source
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.IMPORT) or SYSTEM
+    sources = read_source(path, kind)
+    with unit_of_work(engine) as session:
+        outcome = import_register(
+            session, actor, sources, today=_today(), dry_run=dry_run, skip_invalid=skip_invalid
+        )
+    for problem in outcome.problems:
+        click.echo(str(problem), err=True)
+    bad = len({(p.file, p.line) for p in outcome.problems})
+    if outcome.problems and not skip_invalid:
+        raise CarerdeskError(
+            f"{bad} of {outcome.rows_read} rows need correcting (listed above): nothing was "
+            "imported. Correct them, or import the good rows with --skip-invalid."
+        )
+    done = "Imported" if outcome.written else "Checked (dry run, nothing written)"
+    skipped = f" {bad} bad rows skipped." if bad else ""
+    click.echo(f"{done}: {outcome.summary()}.{skipped}")
+
+
 @main.group()
 def export() -> None:
     """Write files from the register: the register files (coordinators).

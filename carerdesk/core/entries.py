@@ -348,3 +348,99 @@ class CloseEntry:
 def check_close(values: Mapping[str, str], today: date) -> CloseEntry:
     """Check a closing date and reason."""
     return CloseEntry(**check_all(CLOSE_FIELDS, values, today))
+
+
+def _card_number(text: str, today: date) -> str:
+    from carerdesk.core.cards import check_card_number
+
+    return check_card_number(text)
+
+
+def _required_date(what: str) -> Parser:
+    return lambda text, today: parse_date(text, what)
+
+
+CARD_FIELDS: Mapping[str, FieldSpec] = {
+    "card_number": FieldSpec("Card number", _card_number, required=True),
+    "card_type": FieldSpec("Card type", _choice(codes.CARD_TYPE), True, codes.CARD_TYPE),
+    "issue_reason": FieldSpec(
+        "Reason for issue", _choice(codes.ISSUE_REASON), True, codes.ISSUE_REASON
+    ),
+    "issued_on": FieldSpec("Issued on", _past("issue date"), required=True),
+    "expires_on": FieldSpec("Expires on", _required_date("expiry date"), required=True),
+    "status": FieldSpec("Status", _choice(codes.CARD_STATUS), True, codes.CARD_STATUS),
+}
+"""A card's fields, in the order of data.md (the carer's reference apart)."""
+
+REFERRAL_FIELDS: Mapping[str, FieldSpec] = {
+    "destination": FieldSpec("Referred to", _choice(codes.DESTINATION), True, codes.DESTINATION),
+    "reason": FieldSpec("Reason", _free(5000), required=True),
+    "urgency": FieldSpec("Urgency", _choice(codes.URGENCY), True, codes.URGENCY),
+    "status": FieldSpec("Status", _choice(codes.REFERRAL_STATUS), True, codes.REFERRAL_STATUS),
+    "made_on": FieldSpec("Sent on", _past("date sent", required=False)),
+    "closed_on": FieldSpec("Closed on", _past("closing date", required=False)),
+    "outcome": FieldSpec("Outcome", _free(5000)),
+}
+"""A referral's fields, in the order of data.md (the carer's reference apart)."""
+
+CLOSING_STATUSES = frozenset({"completed", "declined", "withdrawn"})
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """A card as checked."""
+
+    card_number: str
+    card_type: str
+    issue_reason: str
+    issued_on: date
+    expires_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class ReferralEntry:
+    """A referral as checked."""
+
+    destination: str
+    reason: str
+    urgency: str
+    status: str
+    made_on: date | None = None
+    closed_on: date | None = None
+    outcome: str | None = None
+
+
+def check_card(values: Mapping[str, str], today: date) -> CardEntry:
+    """Check a card: it expires after it was issued."""
+    parsed, errors = _parse_all(CARD_FIELDS, values, today)
+    issued, expires = parsed.get("issued_on"), parsed.get("expires_on")
+    if issued and expires and expires <= issued:
+        errors["expires_on"] = "The expiry date must be after the issue date."
+    if errors:
+        raise InvalidEntry(errors)
+    return CardEntry(**parsed)
+
+
+def check_referral(
+    values: Mapping[str, str], today: date, *, consent_share: bool | None
+) -> ReferralEntry:
+    """Check a referral: it leaves draft only with the carer's consent to share, a sent one
+    has its date, and a closed one its closing date."""
+    parsed, errors = _parse_all(REFERRAL_FIELDS, values, today)
+    status = parsed.get("status")
+    if status and status != "draft":
+        if consent_share is not True:
+            errors["status"] = (
+                "A referral can only be sent with the carer's consent to share their details."
+            )
+        if not parsed.get("made_on") and "made_on" not in errors:
+            errors["made_on"] = "A referral that was sent needs the date it was sent."
+    if status in CLOSING_STATUSES and not parsed.get("closed_on") and "closed_on" not in errors:
+        errors["closed_on"] = "A completed, declined or withdrawn referral needs its closing date."
+    made, closed = parsed.get("made_on"), parsed.get("closed_on")
+    if made and closed and closed < made:
+        errors["closed_on"] = "The closing date is before the date it was sent."
+    if errors:
+        raise InvalidEntry(errors)
+    return ReferralEntry(**parsed)

@@ -43,6 +43,7 @@ class Action:
     USER_DEACTIVATED = "user deactivated"
     ORGANISATION_SET_UP = "organisation set up"
     EXPORTED = "exported"
+    IMPORTED = "imported"
     SETTING_CHANGED = "setting changed"
 
 

@@ -7,6 +7,8 @@ these same functions, so every rule holds whichever way a record arrives.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -66,6 +68,20 @@ def next_reference(session: Session) -> str:
             break
     counter.value = str(number)
     return reference
+
+
+def reserve_references(session: Session, references: Iterable[str]) -> None:
+    """Move the reference counter past references brought in from elsewhere (an import),
+    so that the next new carer does not walk through them one by one."""
+    pattern = re.compile(rf"{REFERENCE_PREFIX}(\d{{{REFERENCE_DIGITS}}})")
+    numbers = [int(m.group(1)) for ref in references if (m := pattern.fullmatch(ref))]
+    if not numbers:
+        return
+    counter = session.get(Setting, COUNTER_KEY)
+    if counter is None:
+        session.add(Setting(key=COUNTER_KEY, value=str(max(numbers) + 1)))
+    elif int(counter.value) <= max(numbers):
+        counter.value = str(max(numbers) + 1)
 
 
 def ward_list(session: Session) -> list[str]:

@@ -1,0 +1,633 @@
+"""Import register files (``spec/interchange.md``): a folder of CSV files, one CSV file, or a
+workbook, checked row by row by the same rules as the screens, then written in one go.
+
+Column names and code values match in any case, and a label is accepted for a code; dates
+may be ``DD/MM/YYYY`` or ISO; phones and postcodes are normalised as the form does. Every bad
+row is reported as ``file:line: column: what is wrong`` (the header is line 1; a record's line
+is the one it starts on). Nothing is written unless every row is good, unless
+``skip_invalid``; a dry run writes nothing. Importing the same files again adds nothing and
+changes nothing: records are matched by reference, id or card number, and a row without an id
+that equals a stored record field for field is that record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from carerdesk.core import codes
+from carerdesk.core.entries import (
+    CARD_FIELDS,
+    CARER_FIELDS,
+    CONTACT_FIELDS,
+    REFERRAL_FIELDS,
+    ROLE_FIELDS,
+    check_card,
+    check_carer,
+    check_close,
+    check_contact,
+    check_referral,
+    check_role,
+    entry_values,
+)
+from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.text import tidy
+from carerdesk.core.validate import parse_date
+from carerdesk.db import audit, ops
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, new_id, utc_now
+from carerdesk.export.register import COLUMNS, FORMULA_STARTS
+
+KINDS = tuple(COLUMNS)
+REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/")
+CHUNK = 5000
+
+
+class ImportRefused(CarerdeskError):
+    """The files cannot be read as register files at all (not a row's fault)."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record as read: where it came from and its cells by column name."""
+
+    file: str
+    line: int
+    cells: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one row, where a person can find it."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column}: {self.message}"
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def column_name(header: object) -> str:
+    """A header as a column name: any case, spaces or hyphens for underscores."""
+    text = "" if header is None else str(header)
+    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+
+
+def unquote(text: str) -> str:
+    """Take off the apostrophe that export puts before formula-like text (``'=x`` -> ``=x``)."""
+    if text.startswith("'") and text[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _kind_of(name: str) -> str | None:
+    wanted = column_name(Path(name).stem)
+    return wanted if wanted in KINDS else None
+
+
+def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column_name(cell) for cell in next(reader)]
+    except StopIteration:
+        return
+    start = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            texts = [unquote(cell.replace("\r\n", "\n")) for cell in cells]
+            yield SourceRow(label, start, dict(zip(header, texts, strict=False)))
+        start = reader.line_num + 1
+
+
+def _cell_text(value: object, column: str) -> str:
+    # What a spreadsheet made of a typed value, back to the text that was typed.
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and column in ("phone", "mobile") and len(str(value)) == 10:
+        return f"0{value}"  # the leading zero a spreadsheet drops from a phone number
+    return unquote(str(value))
+
+
+def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise ImportRefused(f"{path.name} could not be read as an XLSX workbook.") from None
+    found: dict[str, list[SourceRow]] = {}
+    try:
+        for sheet in book.worksheets:
+            kind = _kind_of(sheet.title)
+            if kind is None:
+                continue
+            rows = sheet.iter_rows(values_only=True)
+            header = [column_name(cell) for cell in next(rows, ())]
+            label = f"{path.name}[{sheet.title}]"
+            records = []
+            for line, values in enumerate(rows, start=2):
+                cells = {
+                    name: _cell_text(value, name)
+                    for name, value in zip(header, values, strict=False)
+                    if name
+                }
+                if any(text.strip() for text in cells.values()):
+                    records.append(SourceRow(label, line, cells))
+            found[kind] = records
+    finally:
+        book.close()
+    return found
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's "CSV" on Windows: the Windows-1252 code page.
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_source(path: Path, kind: str | None = None) -> dict[str, list[SourceRow]]:
+    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook."""
+    if not path.exists():
+        raise ImportRefused(f"{path} does not exist.")
+    if path.is_dir():
+        found: dict[str, list[SourceRow]] = {}
+        for child in sorted(path.iterdir()):
+            child_kind = _kind_of(child.name)
+            if child.suffix.lower() == ".csv" and child_kind:
+                found[child_kind] = list(_csv_rows(_read_text(child), child.name))
+        if not found:
+            raise ImportRefused(
+                f"{path} holds none of the register files ({', '.join(f'{k}.csv' for k in KINDS)})."
+            )
+        return found
+    if path.suffix.lower() == ".xlsx":
+        sheets = _xlsx_rows(path)
+        if not sheets:
+            raise ImportRefused(f"{path.name} has no sheet named like a register file.")
+        return sheets
+    chosen = kind or _kind_of(path.name)
+    if chosen not in KINDS:
+        raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")
+    return {chosen: list(_csv_rows(_read_text(path), path.name))}
+
+
+# Checking --------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What an import would do: the checked records, and every problem found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: set[tuple[str, int]] = field(default_factory=set)
+    carers: list[tuple[SourceRow, dict[str, Any]]] = field(default_factory=list)
+    linked: dict[str, list[tuple[SourceRow, dict[str, Any]]]] = field(default_factory=dict)
+    rows_read: int = 0
+
+    def linked_rows(self) -> Iterator[tuple[SourceRow, dict[str, Any]]]:
+        """Every checked row of the kinds that belong to a carer."""
+        for rows in self.linked.values():
+            yield from rows
+
+    def refuse(self, row: SourceRow, errors: Mapping[str, str], kind: str = "carers") -> None:
+        self.bad_rows.add((row.file, row.line))
+        for column, message in errors.items():
+            self.problems.append(
+                Problem(row.file, row.line, column, _explain(kind, column, message))
+            )
+
+
+SPECS = {
+    "carers": CARER_FIELDS,
+    "caring_roles": ROLE_FIELDS,
+    "contacts": CONTACT_FIELDS,
+    "cards": CARD_FIELDS,
+    "referrals": REFERRAL_FIELDS,
+}
+
+
+def _explain(kind: str, column: str, message: str) -> str:
+    # A form shows its list; a file does not, so a refused code says what would do.
+    spec = SPECS[kind].get(column)
+    if spec is None or spec.choices is None or "listed" not in message:
+        return message
+    return f"Use one of: {', '.join(spec.choices)} (or their labels)."
+
+
+def _reference(text: str) -> str:
+    reference = text.strip().upper()
+    if len(reference) > 20 or not set(reference) <= REFERENCE_CHARS:
+        raise FieldError(
+            "reference", "A reference is up to 20 letters, digits, '-' or '/', such as C000123."
+        )
+    return reference
+
+
+def _carer(row: SourceRow, today: date) -> dict[str, Any]:
+    cells = row.cells
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    try:
+        values.update(entry_values(check_carer({k: cells.get(k, "") for k in CARER_FIELDS}, today)))
+    except InvalidEntry as refused:
+        errors.update(refused.errors)
+    try:
+        values["reference"] = _reference(cells.get("reference", "")) or None
+    except FieldError as refused:
+        errors["reference"] = refused.message
+    status = codes.parse_code(codes.STATUS, cells.get("status", "")) or "active"
+    if cells.get("status", "").strip() and not codes.parse_code(codes.STATUS, cells["status"]):
+        errors["status"] = "Status is active or closed."
+    values["status"], values["closed_on"], values["closed_reason"] = status, None, None
+    if status == "closed":
+        try:
+            closing = check_close(
+                {
+                    "closed_on": cells.get("closed_on", ""),
+                    "closed_reason": cells.get("closed_reason", ""),
+                },
+                today,
+            )
+            values["closed_on"], values["closed_reason"] = closing.closed_on, closing.closed_reason
+        except InvalidEntry as refused:
+            errors.update(refused.errors)
+    consent_date = cells.get("consent_date", "").strip()
+    try:
+        values["consent_date"] = parse_date(consent_date) if consent_date else None
+    except FieldError as refused:
+        errors["consent_date"] = refused.message
+    values["consent_by"] = tidy(cells.get("consent_by", "")) or None
+    if errors:
+        raise InvalidEntry(errors)
+    return values
+
+
+def _linked_values(kind: str, row: SourceRow, today: date, consent: bool | None) -> dict[str, Any]:
+    cells = row.cells
+    if kind == "caring_roles":
+        values = entry_values(check_role({k: cells.get(k, "") for k in ROLE_FIELDS}, today))
+        values["conditions"] = ";".join(values["conditions"])
+        values["id"] = cells.get("role_id", "").strip() or None
+    elif kind == "contacts":
+        values = entry_values(check_contact({k: cells.get(k, "") for k in CONTACT_FIELDS}, today))
+        values["support"] = ";".join(values["support"])
+        values["staff"] = tidy(cells.get("staff", "")) or None
+        values["id"] = cells.get("contact_id", "").strip() or None
+    elif kind == "cards":
+        values = entry_values(check_card(cells, today))
+    else:
+        values = entry_values(check_referral(cells, today, consent_share=consent))
+        values["id"] = cells.get("referral_id", "").strip() or None
+    return values
+
+
+def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today: date) -> Plan:
+    """Check every row by the register's rules; a reference must lead to a carer."""
+    plan = Plan()
+    consents: dict[str, bool | None] = {}
+    seen: set[str] = set()
+    for row in sources.get("carers", []):
+        plan.rows_read += 1
+        try:
+            values = _carer(row, today)
+        except InvalidEntry as refused:
+            plan.refuse(row, refused.errors)
+            continue
+        reference = values["reference"]
+        if reference:
+            if reference in seen:
+                plan.refuse(row, {"reference": "This reference is in the file twice."})
+                continue
+            seen.add(reference)
+            consents[reference] = values.get("consent_share")
+        plan.carers.append((row, values))
+    stored = {
+        reference: consent
+        for reference, consent in session.execute(select(Carer.reference, Carer.consent_share))
+    }
+    cards_seen: set[str] = set()
+    for kind in KINDS[1:]:
+        checked = plan.linked.setdefault(kind, [])
+        for row in sources.get(kind, []):
+            plan.rows_read += 1
+            errors: dict[str, str] = {}
+            reference = row.cells.get("reference", "").strip().upper()
+            if not reference and kind != "contacts":
+                errors["reference"] = "Which carer? Give their reference."
+            elif reference and reference not in consents and reference not in stored:
+                errors["reference"] = (
+                    "No carer has this reference, in the register or in the carers file."
+                )
+            consent = consents.get(reference, stored.get(reference))
+            try:
+                values = _linked_values(kind, row, today, consent)
+            except InvalidEntry as refused:
+                errors.update(refused.errors)
+                values = {}
+            if kind == "cards" and values:
+                if values["card_number"] in cards_seen:
+                    errors["card_number"] = "This card number is in the file twice."
+                cards_seen.add(values["card_number"])
+            if errors:
+                plan.refuse(row, errors, kind)
+                continue
+            values["reference"] = reference or None
+            checked.append((row, values))
+    return plan
+
+
+# Writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What an import did (or, for a dry run, would do)."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    written: bool = False
+
+    def summary(self) -> str:
+        """One line a person reads: counts by kind."""
+        parts = []
+        for kind in KINDS:
+            counts = (
+                self.added.get(kind, 0),
+                self.changed.get(kind, 0),
+                self.unchanged.get(kind, 0),
+            )
+            if any(counts):
+                name = kind.replace("_", " ")
+                parts.append(f"{name}: {counts[0]} new, {counts[1]} changed, {counts[2]} unchanged")
+        return "; ".join(parts) or "nothing to import"
+
+
+CARER_STORED = (*CARER_FIELDS, "status", "closed_on", "closed_reason", "consent_date", "consent_by")
+LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
+    # kind: model, the stored columns compared, the column of its identity
+    "caring_roles": (
+        CaringRole,
+        (
+            "relationship_",
+            "cared_for_age_band",
+            "conditions",
+            "lives_with_carer",
+            "started_on",
+            "ended_on",
+        ),
+        "id",
+    ),
+    "contacts": (
+        Contact,
+        ("contact_on", "contact_time", "channel", "support", "minutes", "staff", "notes"),
+        "id",
+    ),
+    "cards": (
+        Card,
+        ("card_type", "issue_reason", "issued_on", "expires_on", "status"),
+        "card_number",
+    ),
+    "referrals": (
+        Referral,
+        ("destination", "reason", "urgency", "status", "made_on", "closed_on", "outcome"),
+        "id",
+    ),
+}
+
+
+def _stamp(by: Actor) -> dict[str, Any]:
+    now = utc_now()
+    return {"created_at": now, "updated_at": now, "created_by": by.name, "updated_by": by.name}
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _write_carers(
+    session: Session, plan: Plan, by: Actor, outcome: Outcome, dry_run: bool
+) -> dict[str, str]:
+    """Add or change the carers; returns each reference's carer id."""
+    wanted = [values["reference"] for _, values in plan.carers if values["reference"]]
+    existing: dict[str, Carer] = {}
+    for start in range(0, len(wanted), CHUNK):
+        batch = wanted[start : start + CHUNK]
+        for carer in session.scalars(select(Carer).where(Carer.reference.in_(batch))):
+            existing[carer.reference] = carer
+    new_rows: list[dict[str, Any]] = []
+    added = changed = unchanged = 0
+    for _, values in plan.carers:
+        found = existing.get(values["reference"]) if values["reference"] else None
+        if found is None:
+            added += 1
+            if dry_run:
+                continue
+            row: dict[str, Any] = {name: values.get(name) for name in CARER_STORED}
+            row["consent_date"] = row["consent_date"] or row["registered_on"]
+            row["consent_by"] = row["consent_by"] or by.name
+            row.update(
+                id=new_id(),
+                reference=values["reference"],
+                **ops.search_keys(
+                    str(row["first_name"]),
+                    str(row["last_name"]),
+                    row["preferred_name"],
+                    row["postcode"],
+                ),
+                **_stamp(by),
+            )
+            new_rows.append(row)
+            continue
+        carer = found
+        differs = [
+            name
+            for name in CARER_STORED
+            if name not in ("consent_date", "consent_by") or values.get(name) is not None
+            if getattr(carer, name) != values.get(name)
+        ]
+        if not differs:
+            unchanged += 1
+            continue
+        changed += 1
+        if not dry_run:
+            for name in differs:
+                setattr(carer, name, values.get(name))
+            carer.updated_by = by.name
+            for key, value in ops.search_keys(
+                carer.first_name, carer.last_name, carer.preferred_name, carer.postcode
+            ).items():
+                setattr(carer, key, value)
+    # The references given first; then the rows without one get new references, which
+    # therefore never take one that a row of the same file brings.
+    given = [row for row in new_rows if row["reference"]]
+    for chunk in _chunks(given):
+        session.execute(insert(Carer), chunk)
+    ops.reserve_references(session, (row["reference"] for row in given))
+    session.flush()
+    unnamed = [row for row in new_rows if not row["reference"]]
+    for row in unnamed:
+        row["reference"] = ops.next_reference(session)
+    for chunk in _chunks(unnamed):
+        session.execute(insert(Carer), chunk)
+    session.flush()
+    outcome.added["carers"], outcome.changed["carers"], outcome.unchanged["carers"] = (
+        added,
+        changed,
+        unchanged,
+    )
+    references = sorted({v["reference"] for _, v in plan.linked_rows() if v["reference"]})
+    ids: dict[str, str] = {}
+    for start in range(0, len(references), CHUNK):
+        batch = references[start : start + CHUNK]
+        query = select(Carer.reference, Carer.id).where(Carer.reference.in_(batch))
+        ids.update({reference: carer_id for reference, carer_id in session.execute(query)})
+    return ids
+
+
+def _write_linked(
+    session: Session,
+    kind: str,
+    rows: list[tuple[SourceRow, dict[str, Any]]],
+    carer_ids: Mapping[str, str],
+    by: Actor,
+    outcome: Outcome,
+    dry_run: bool,
+) -> None:
+    model, compared, identity = LINKED[kind]
+    key_column = getattr(model, identity)
+    given = [
+        values[_value_name(identity, kind)]
+        for _, values in rows
+        if values.get(_value_name(identity, kind))
+    ]
+    stored: dict[str, Any] = {}
+    for start in range(0, len(given), CHUNK):
+        batch = given[start : start + CHUNK]
+        for record in session.scalars(select(model).where(key_column.in_(batch))):
+            stored[getattr(record, identity)] = record
+    # Rows without an id match a stored record of the same carer field for field.
+    unnamed_carers = {
+        carer_ids.get(values["reference"] or "")
+        for _, values in rows
+        if not values.get(_value_name(identity, kind))
+    }
+    by_fields: set[tuple[Any, ...]] = set()
+    if unnamed_carers:
+        carer_list = [c for c in unnamed_carers if c]
+        anonymous = None in unnamed_carers or "" in unnamed_carers
+        for start in range(0, max(len(carer_list), 1), CHUNK):
+            batch = carer_list[start : start + CHUNK]
+            condition = model.carer_id.in_(batch)
+            if anonymous and start == 0 and kind == "contacts":
+                condition = condition | model.carer_id.is_(None)
+            for record in session.scalars(select(model).where(condition)):
+                by_fields.add((record.carer_id, *(getattr(record, c) for c in compared)))
+    new_rows: list[dict[str, Any]] = []
+    added = changed = unchanged = 0
+    for _, values in rows:
+        carer_id = carer_ids.get(values["reference"] or "") if values["reference"] else None
+        stored_values = {c: values[c.rstrip("_")] for c in compared}
+        key = values.get(_value_name(identity, kind))
+        record = stored.get(key) if key else None
+        if record is None and not key and (carer_id, *stored_values.values()) in by_fields:
+            unchanged += 1
+            continue
+        if record is None:
+            added += 1
+            by_fields.add((carer_id, *stored_values.values()))
+            if not dry_run:
+                new_rows.append(
+                    {
+                        identity: key or new_id(),
+                        **({"id": new_id()} if identity != "id" else {}),
+                        "carer_id": carer_id,
+                        **stored_values,
+                        **_stamp(by),
+                    }
+                )
+            continue
+        differs = [c for c in compared if getattr(record, c) != stored_values[c]]
+        if record.carer_id != carer_id:
+            differs.append("carer_id")
+            stored_values["carer_id"] = carer_id
+        if not differs:
+            unchanged += 1
+            continue
+        changed += 1
+        if not dry_run:
+            for name in differs:
+                setattr(record, name, stored_values[name])
+            record.updated_by = by.name
+    for chunk in _chunks(new_rows):
+        session.execute(insert(model), chunk)
+    outcome.added[kind], outcome.changed[kind], outcome.unchanged[kind] = added, changed, unchanged
+
+
+def _value_name(identity: str, kind: str) -> str:
+    return "card_number" if kind == "cards" else identity
+
+
+def import_register(
+    session: Session,
+    by: Actor,
+    sources: Mapping[str, list[SourceRow]],
+    *,
+    today: date,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Check every row, then (unless refused or a dry run) write them all in this transaction.
+
+    Coordinators only. With problems and without ``skip_invalid`` nothing is written; with
+    it, the good rows are written and the problems listed. One audit entry records the
+    import with its counts.
+    """
+    by.require(Can.IMPORT)
+    if progress:
+        progress("Checking every row…")
+    plan = check_source(session, sources, today)
+    outcome = Outcome(problems=plan.problems, rows_read=plan.rows_read)
+    if plan.problems and not skip_invalid:
+        return outcome
+    if progress:
+        progress("Writing the carers…")
+    carer_ids = _write_carers(session, plan, by, outcome, dry_run)
+    for kind in KINDS[1:]:
+        if progress:
+            progress(f"Writing the {kind.replace('_', ' ')}…")
+        _write_linked(session, kind, plan.linked.get(kind, []), carer_ids, by, outcome, dry_run)
+    if not dry_run:
+        session.flush()
+        audit.record(session, by, Action.IMPORTED, kind="register", detail=outcome.summary())
+        outcome.written = True
+    return outcome

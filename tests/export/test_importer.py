@@ -1,0 +1,201 @@
+"""Importing register files: the round trip, a messy spreadsheet, reports, idempotence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine, func, select
+
+from carerdesk.core.errors import NotAllowed
+from carerdesk.db import audit, ops
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from carerdesk.db.migrate import upgrade
+from carerdesk.db.models import Carer, Contact
+from carerdesk.export.importer import Outcome, import_register, read_source
+from carerdesk.export.register import COLUMNS, export_register
+from tests.conftest import COORDINATOR, STAFF
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Iterator[Engine]:
+    """A second, empty register."""
+    engine = make_engine(sqlite_url(tmp_path / "empty.sqlite"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def export(engine: Engine, out: Path) -> None:
+    with unit_of_work(engine, write=False) as session:
+        export_register(session, COORDINATOR, out)
+
+
+def load(engine: Engine, path: Path, **options: bool) -> Outcome:
+    with unit_of_work(engine) as session:
+        return import_register(session, COORDINATOR, read_source(path), today=TODAY, **options)
+
+
+def test_round_trip_gives_identical_files(register: Engine, empty: Engine, tmp_path: Path) -> None:
+    export(register, tmp_path / "one")
+    outcome = load(empty, tmp_path / "one")
+    assert outcome.problems == [] and outcome.written
+    assert outcome.added == {
+        "carers": 2,
+        "caring_roles": 1,
+        "contacts": 3,
+        "cards": 1,
+        "referrals": 1,
+    }
+    export(empty, tmp_path / "two")
+    for kind in COLUMNS:
+        name = f"{kind}.csv"
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
+
+
+def test_importing_again_adds_and_changes_nothing(
+    register: Engine, empty: Engine, tmp_path: Path
+) -> None:
+    export(register, tmp_path / "files")
+    load(empty, tmp_path / "files")
+    again = load(empty, tmp_path / "files")
+    assert sum(again.added.values()) == 0 and sum(again.changed.values()) == 0
+    assert again.unchanged["contacts"] == 3
+    with unit_of_work(empty, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 3
+
+
+def test_a_new_carer_after_an_import_takes_the_next_free_reference(
+    register: Engine, empty: Engine, tmp_path: Path, today: date
+) -> None:
+    export(register, tmp_path / "files")
+    load(empty, tmp_path / "files")
+    with unit_of_work(empty) as session:
+        assert ops.next_reference(session) == "C000003"
+
+
+def test_a_dry_run_writes_nothing(register: Engine, empty: Engine, tmp_path: Path) -> None:
+    export(register, tmp_path / "files")
+    outcome = load(empty, tmp_path / "files", dry_run=True)
+    assert outcome.added["carers"] == 2 and not outcome.written
+    with unit_of_work(empty, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 0
+
+
+def test_only_a_coordinator_imports(register: Engine, tmp_path: Path) -> None:
+    export(register, tmp_path / "files")
+    refusal = "may not import register files"
+    with pytest.raises(NotAllowed, match=refusal), unit_of_work(register) as session:
+        import_register(session, STAFF, read_source(tmp_path / "files"), today=TODAY)
+
+
+MESSY = (
+    "\ufeffReference,First Name,LAST_NAME,Date of Birth,Postcode,Mobile,Gender,"
+    "Registered On,Consent Store,Notes,Address Line 1\r\n"
+    "C000010,Siân,O'Brien,01/02/1970,ha12ab,+44 7700 900123,Female,2026-11-02,yes,"
+    '"=HYPERLINK(""x"")",@home\r\n'
+    "C000011,Thi,Nguyễn,1980-05-05,SW1A1AA,07700 900124,male,02/11/2026,Yes,"
+    '"- asked about PIP\r\nand about breaks",\r\n'
+    "C000012,Zoë,Łukasz,31/02/1990,HA1 2AB,07700 900125,,02/11/2026,yes,,\r\n"
+    "C000013,Amir,Patel,12/08/1951,NOT A POSTCODE,0207 946 0123,Man,02/11/2026,yes,,\r\n"
+    "C000014,Ola,Brown,14/03/2009,,12345,female,02/11/2026,no,,\r\n"
+    ",,,,,,,,,,\r\n"
+    ",,,,,,,,,,\r\n"
+)
+
+
+def test_a_messy_spreadsheet_is_read_and_its_bad_rows_reported(
+    empty: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "carers.csv").write_bytes(MESSY.encode("utf-8"))
+    outcome = load(empty, tmp_path / "carers.csv")
+    assert [str(p) for p in outcome.problems] == [
+        "carers.csv:5: date_of_birth: There is no 31 February 1990: check the day.",
+        "carers.csv:6: gender: Use one of: female, male, non_binary, other, prefer_not_to_say "
+        "(or their labels).",
+        "carers.csv:6: postcode: This is not a UK postcode: it should look like SW1A 1AA.",
+        "carers.csv:7: mobile: This is not a valid UK phone number: check the digits and the "
+        "area code.",
+        "carers.csv:7: consent_store: We can only register someone who agrees to us keeping "
+        "their details.",
+    ]
+    assert not outcome.written
+    skipped = load(empty, tmp_path / "carers.csv", skip_invalid=True)
+    assert skipped.added["carers"] == 2
+    with unit_of_work(empty, write=False) as session:
+        sian, thi = session.scalars(select(Carer).order_by(Carer.reference)).all()
+    assert (sian.postcode, sian.mobile, sian.gender) == ("HA1 2AB", "+447700900123", "female")
+    assert sian.notes == '=HYPERLINK("x")' and sian.address_line_1 == "@home"
+    assert thi.date_of_birth == date(1980, 5, 5) and thi.postcode == "SW1A 1AA"
+    assert thi.notes == "- asked about PIP\nand about breaks"
+
+
+def test_a_workbook_with_real_dates_and_numbers_for_phones(empty: Engine, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Carers"
+    sheet.append(
+        [
+            "reference",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "mobile",
+            "registered_on",
+            "consent_store",
+        ]
+    )
+    sheet.append(
+        ["C000020", "Ada", "Quill", datetime(1971, 3, 14), 7700900126, datetime(2026, 11, 2), "Yes"]
+    )
+    contacts = book.create_sheet("contacts")
+    contacts.append(["reference", "contact_on", "contact_time", "channel", "support"])
+    contacts.append(
+        ["c000020", datetime(2026, 11, 20), "10:15", "Drop-in", "Emotional support;signposting"]
+    )
+    book.save(tmp_path / "register.xlsx")
+    outcome = load(empty, tmp_path / "register.xlsx")
+    assert outcome.problems == [] and outcome.added == {
+        "carers": 1,
+        "caring_roles": 0,
+        "contacts": 1,
+        "cards": 0,
+        "referrals": 0,
+    }
+    with unit_of_work(empty, write=False) as session:
+        ada = session.scalars(select(Carer)).one()
+        contact = session.scalars(select(Contact)).one()
+    assert ada.mobile == "+447700900126" and ada.date_of_birth == date(1971, 3, 14)
+    assert contact.carer_id == ada.id and contact.support == "emotional_support;signposting"
+    assert contact.channel == "drop_in"
+
+
+def test_linked_rows_need_a_known_carer_and_say_which_line(empty: Engine, tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text(
+        "reference,contact_on,channel\nC999999,01/11/2026,phone\n,01/11/2026,phone\n,2099-01-01,fax\n",
+        encoding="utf-8",
+    )
+    outcome = load(empty, tmp_path / "contacts.csv")
+    assert [str(p) for p in outcome.problems] == [
+        "contacts.csv:2: reference: No carer has this reference, in the register or in the "
+        "carers file.",
+        "contacts.csv:4: contact_on: This date is in the future: use today or an earlier date.",
+        "contacts.csv:4: channel: Use one of: drop_in, phone, home_visit, event, online, email "
+        "(or their labels).",
+    ]
+
+
+def test_the_import_is_in_the_audit_trail(register: Engine, empty: Engine, tmp_path: Path) -> None:
+    export(register, tmp_path / "files")
+    load(empty, tmp_path / "files")
+    with unit_of_work(empty, write=False) as session:
+        (entry,) = audit.entries(session, audit.TrailFilter(), by=COORDINATOR, limit=1)
+    assert entry.action == "imported" and entry.detail.startswith("carers: 2 new, 0 changed")
