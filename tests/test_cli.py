@@ -270,3 +270,41 @@ def test_export_register_and_its_template(register: Path, tmp_path: Path) -> Non
     )
     assert refused.exit_code == 1 and "may not export the register in bulk" in refused.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_import_reports_bad_rows_on_standard_error_and_writes_nothing(
+    register: Path, tmp_path: Path
+) -> None:
+    _set_up(register)
+    files = tmp_path / "in"
+    files.mkdir()
+    (files / "carers.csv").write_text(
+        "reference,first_name,last_name,date_of_birth,registered_on,consent_store\n"
+        "C000100,Ada,Quill,14/03/1971,02/11/2026,yes\n"
+        "C000101,Bea,,1980-13-01,02/11/2026,yes\n",
+        encoding="utf-8",
+    )
+    refused = _as(register, "Casey Coordinator", "2580", "import", str(files))
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[:2] == [
+        "carers.csv:3: last_name: Last name is needed.",
+        "carers.csv:3: date_of_birth: There is no month with that number: use 1 to 12.",
+    ]
+    assert "1 of 2 rows need correcting (listed above): nothing was imported." in refused.stderr
+    dry = _as(
+        register, "Casey Coordinator", "2580", "import", str(files), "--dry-run", "--skip-invalid"
+    )
+    assert dry.exit_code == 0 and dry.stdout.startswith(
+        "Checked (dry run, nothing written): carers: 1 new"
+    )
+    done = _as(register, "Casey Coordinator", "2580", "import", str(files), "--skip-invalid")
+    assert done.exit_code == 0 and "Imported: carers: 1 new" in done.stdout
+    found = _as(register, "Casey Coordinator", "2580", "search", "C000100", "--json")
+    assert json.loads(found.stdout)[0]["first_name"] == "Ada"
+
+
+def test_import_of_a_file_of_unknown_kind_is_refused(register: Path, tmp_path: Path) -> None:
+    _set_up(register)
+    (tmp_path / "people.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    refused = _as(register, "Casey Coordinator", "2580", "import", str(tmp_path / "people.csv"))
+    assert refused.exit_code == 1 and "with --kind" in refused.stderr
