@@ -256,13 +256,27 @@ def label(codes: CodeList, code: str | None, empty: str = "") -> str:
 
 def parse_code(codes: CodeList, text: str) -> str | None:
     """The code for ``text``, given as a code or a label in any case; None when it is neither."""
+    if text in codes:
+        return text  # the usual case (an exported file, a form's list): the code itself
     wanted = _comparable(text)
     if not wanted:
         return None
-    for code, name in codes.items():
-        if wanted in (code.casefold(), _comparable(name)):
-            return code
-    return None
+    return _lookup(codes).get(wanted)
+
+
+_LOOKUPS: dict[int, tuple[CodeList, dict[str, str]]] = {}
+
+
+def _lookup(codes: CodeList) -> dict[str, str]:
+    # Each list's codes and labels, made comparable once (an import checks millions of cells).
+    cached = _LOOKUPS.get(id(codes))
+    if cached is None or cached[0] is not codes:
+        table: dict[str, str] = {}
+        for code, name in reversed(list(codes.items())):
+            table[_comparable(name)] = code
+            table[code.casefold()] = code
+        cached = _LOOKUPS[id(codes)] = (codes, table)
+    return cached[1]
 
 
 def _comparable(text: str) -> str:

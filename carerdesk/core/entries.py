@@ -238,8 +238,11 @@ class ContactEntry:
 def check_field(specs: Mapping[str, FieldSpec], name: str, text: str, today: date) -> Any:
     """Check one field's text; returns the stored value or raises ``FieldError`` for ``name``."""
     spec = specs[name]
-    if spec.required and not text.strip():
-        raise FieldError(name, spec.needed or f"{spec.label} is needed.")
+    if not text or text.isspace():
+        if spec.required:
+            raise FieldError(name, spec.needed or f"{spec.label} is needed.")
+        # An empty optional field: nothing, or no codes (an import checks millions of these).
+        return [] if spec.many else None
     try:
         return spec.parse(text, today)
     except FieldError as error:

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
@@ -44,6 +44,7 @@ from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
 from carerdesk.db import audit, ops
 from carerdesk.db.audit import Action
+from carerdesk.db.bulk import insert_rows, large_cache
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, new_id, utc_now
 from carerdesk.export.register import COLUMNS, FORMULA_STARTS
 
@@ -108,7 +109,10 @@ def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
     start = reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
-            texts = [unquote(cell.replace("\r\n", "\n")) for cell in cells]
+            texts = [
+                unquote(cell.replace("\r\n", "\n")) if cell[:1] == "'" or "\r" in cell else cell
+                for cell in cells
+            ]
             yield SourceRow(label, start, dict(zip(header, texts, strict=False)))
         start = reader.line_num + 1
 
@@ -423,6 +427,10 @@ LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
 }
 
 
+CARERS = cast(Table, Carer.__table__)
+TABLES = {kind: cast(Table, model.__table__) for kind, (model, _, _) in LINKED.items()}
+
+
 def _stamp(by: Actor) -> dict[str, Any]:
     now = utc_now()
     return {"created_at": now, "updated_at": now, "created_by": by.name, "updated_by": by.name}
@@ -489,15 +497,13 @@ def _write_carers(
     # The references given first; then the rows without one get new references, which
     # therefore never take one that a row of the same file brings.
     given = [row for row in new_rows if row["reference"]]
-    for chunk in _chunks(given):
-        session.execute(insert(Carer), chunk)
+    insert_rows(session, CARERS, given, staged=True)
     ops.reserve_references(session, (row["reference"] for row in given))
     session.flush()
     unnamed = [row for row in new_rows if not row["reference"]]
     for row in unnamed:
         row["reference"] = ops.next_reference(session)
-    for chunk in _chunks(unnamed):
-        session.execute(insert(Carer), chunk)
+    insert_rows(session, CARERS, unnamed, staged=True)
     session.flush()
     outcome.added["carers"], outcome.changed["carers"], outcome.unchanged["carers"] = (
         added,
@@ -587,8 +593,11 @@ def _write_linked(
             for name in differs:
                 setattr(record, name, stored_values[name])
             record.updated_by = by.name
-    for chunk in _chunks(new_rows):
-        session.execute(insert(model), chunk)
+    # By column name, in one executemany a chunk (the ORM's bulk insert splits rows by
+    # which values are None, and compiles a statement for each split).
+    names = {attribute: model.__mapper__.attrs[attribute].columns[0].name for attribute in compared}
+    by_column = [{names.get(key, key): value for key, value in row.items()} for row in new_rows]
+    insert_rows(session, TABLES[kind], by_column)
     outcome.added[kind], outcome.changed[kind], outcome.unchanged[kind] = added, changed, unchanged
 
 
@@ -619,13 +628,15 @@ def import_register(
     outcome = Outcome(problems=plan.problems, rows_read=plan.rows_read)
     if plan.problems and not skip_invalid:
         return outcome
-    if progress:
-        progress("Writing the carers…")
-    carer_ids = _write_carers(session, plan, by, outcome, dry_run)
-    for kind in KINDS[1:]:
+    with large_cache(session):
         if progress:
-            progress(f"Writing the {kind.replace('_', ' ')}…")
-        _write_linked(session, kind, plan.linked.get(kind, []), carer_ids, by, outcome, dry_run)
+            progress("Writing the carers…")
+        carer_ids = _write_carers(session, plan, by, outcome, dry_run)
+        for kind in KINDS[1:]:
+            if progress:
+                progress(f"Writing the {kind.replace('_', ' ')}…")
+            rows = plan.linked.get(kind, [])
+            _write_linked(session, kind, rows, carer_ids, by, outcome, dry_run)
     if not dry_run:
         session.flush()
         audit.record(session, by, Action.IMPORTED, kind="register", detail=outcome.summary())

@@ -1,0 +1,115 @@
+"""Writing many rows at once: what a bulk import or the demo needs beyond the ORM.
+
+On SQLite the rows go straight to the driver's ``executemany`` in the storage formats
+SQLAlchemy's SQLite dialect itself uses (ISO dates, times and timestamps with microseconds,
+booleans as 0 and 1), which skips a per-row parameter pass that costs as much as SQLite's own
+work. Any other database gets the same rows through a Core ``insert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Date, DateTime, Table, Time, insert, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+
+def _sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+CHUNK = 5000
+LARGE_CACHE_KIB = 256 * 1024
+
+
+def _datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _time(value: time) -> str:
+    return value.strftime("%H:%M:%S.%f")
+
+
+def _converter(column: Column[Any]) -> Callable[[Any], Any] | None:
+    # The storage formats of sqlalchemy.dialects.sqlite's DATETIME, DATE, TIME and BOOLEAN.
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return _datetime
+    if isinstance(kind, Date):
+        return date.isoformat
+    if isinstance(kind, Time):
+        return _time
+    if isinstance(kind, Boolean):
+        return int
+    return None
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, staged: bool = False
+) -> None:
+    """Insert ``rows`` (dicts by column name, all with the same keys) into ``table``.
+
+    ``staged``, for a table with a full-text trigger (carers): on SQLite the rows go first
+    into a temporary table with no index or trigger, then across in one ``INSERT ... SELECT``.
+    FTS5 does its work for one statement far faster than for one statement a row: 10,000
+    carers took 0.82 s by ``executemany`` and 0.25 s this way, measured here.
+    """
+    if not rows:
+        return
+    if not _sqlite(session):
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(table), list(rows[start : start + CHUNK]))
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    connection = session.connection()
+    target = f'"{table.name}"'
+    if staged:
+        target = f'temp."stage_{table.name}"'
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {target}")
+        connection.exec_driver_sql(
+            f'CREATE TEMP TABLE "stage_{table.name}" AS SELECT {names} FROM "{table.name}" WHERE 0'
+        )
+    sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"
+    # Converted column by column, only where the stored form differs from Python's.
+    converters = [
+        (index, convert)
+        for index, name in enumerate(columns)
+        if (convert := _converter(table.c[name])) is not None
+    ]
+    for start in range(0, len(rows), CHUNK):
+        batch: list[tuple[Any, ...]] = []
+        for row in rows[start : start + CHUNK]:
+            values = [row[name] for name in columns]
+            for index, convert in converters:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+            batch.append(tuple(values))
+        connection.exec_driver_sql(sql, batch)
+    if staged:
+        connection.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {target}'
+        )
+        connection.exec_driver_sql(f"DROP TABLE {target}")
+
+
+@contextmanager
+def large_cache(session: Session) -> Iterator[None]:
+    """A large SQLite page cache for the length of a bulk write: random UUID keys land all
+    over the indexes, and a cache that holds them saves re-reading pages from disk."""
+    if not _sqlite(session):
+        yield
+        return
+    before = session.scalar(text("PRAGMA cache_size"))
+    session.execute(text(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        # The connection goes back to the pool: give it back its usual cache.
+        with suppress(SQLAlchemyError):
+            session.execute(text(f"PRAGMA cache_size = {int(before)}"))
