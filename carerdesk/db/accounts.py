@@ -127,7 +127,7 @@ def set_up(session: Session, values: Mapping[str, str]) -> Actor:
         raise NotAllowed("This register is already set up: sign in instead.")
     checked = check_setup(values)
     _put(session, "organisation_name", checked["organisation_name"])
-    _put(session, "organisation_phone", checked["organisation_phone"])
+    _put(session, "organisation_phone", checked["organisation_phone"] or "")
     _put(session, "card_prefix", checked["card_prefix"])
     user = _new_user(session, checked["coordinator"], Role.COORDINATOR, checked["pin"], by=None)
     actor = actor_of(user)
@@ -333,7 +333,8 @@ def change_setting(session: Session, by: Actor, key: str, text: str) -> str:
     by.require(Can.CHANGE_SETTINGS)
     if key not in SETTINGS:
         raise NotFound(f"There is no setting called {key}: see the list of settings.")
-    value = str(check_field(SETTINGS, key, text, date.min))
+    checked = check_field(SETTINGS, key, text, date.min)
+    value = "" if checked is None else str(checked)
     _put(session, key, value)
     audit.record(session, by, Action.SETTING_CHANGED, kind="setting", fields=[key])
     return value

@@ -200,3 +200,10 @@ def test_pins_are_never_stored_as_typed(engine: Engine) -> None:
         hashes = session.scalars(select(User.pin_hash)).all()
         trail = session.scalars(select(AuditEntry.detail)).all()
     assert not any("97531" in text or "2580" in text for text in [*hashes, *trail])
+
+
+def test_a_setting_left_blank_is_stored_blank(engine: Engine) -> None:
+    coordinator = set_up(engine)
+    with unit_of_work(engine) as session:
+        assert accounts.change_setting(session, coordinator, "organisation_phone", " ") == ""
+        assert accounts.settings(session, coordinator)["organisation_phone"] == ""

@@ -1,0 +1,161 @@
+"""Import register files (coordinator): choose a file, see the check, then import it.
+
+Reading, checking and writing run in a worker thread, so the screen keeps drawing however
+large the files; the progress bar moves through the stages. Nothing is written by the check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Log, ProgressBar, Static
+
+from carerdesk.core.errors import CarerdeskError
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.export.importer import Outcome
+
+STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
+SHOWN_PROBLEMS = 500
+
+
+class ImportModal(ModalScreen[None]):
+    """Enter checks the file named; Ctrl+S imports it once checked; Esc closes."""
+
+    DEFAULT_CSS = """
+    ImportModal { align: center middle; }
+    ImportModal > Vertical {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ImportModal .modal-title { text-style: bold; color: $accent; }
+    ImportModal Label { color: $text-muted; }
+    ImportModal #import-status { height: auto; margin: 1 0 0 0; }
+    ImportModal #import-problems { height: 10; border: round $error; }
+    ImportModal ProgressBar { margin: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "import_now", "Import", priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+
+    app: CarerdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Import register files", classes="modal-title")
+            yield Label("A folder of CSV files, one CSV file, or an XLSX workbook")
+            yield Input(placeholder="/path/to/register-files", id="import-path", compact=True)
+            yield Checkbox("Import the good rows and skip the bad ones", id="import-skip")
+            yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
+            yield Static("Enter checks the files (nothing is written).", id="import-status")
+            yield Log(id="import-problems", highlight=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#import-path", Input).focus()
+
+    def _path(self) -> Path | None:
+        text = self.query_one("#import-path", Input).value.strip()
+        return Path(text).expanduser() if text else None
+
+    @on(Input.Submitted, "#import-path")
+    def _check(self) -> None:
+        path = self._path()
+        if path is None:
+            self._said("Say which folder or file to import.")
+            return
+        self._run(path, dry_run=True)
+
+    def action_import_now(self) -> None:
+        """Import the files checked (check them again first if the name changed)."""
+        path = self._path()
+        if path is None or path != self.checked:
+            self._said("Press Enter to check the files first.")
+            return
+        self._run(path, dry_run=False)
+
+    def _said(self, message: str) -> None:
+        self.query_one("#import-status", Static).update(message)
+
+    def _run(self, path: Path, *, dry_run: bool) -> None:
+        if any(w.group == "import" and w.is_running for w in self.app.workers):
+            self._said("Still working: a moment more.")
+            return
+        self.query_one("#import-progress", ProgressBar).update(total=STAGES, progress=0)
+        self.query_one("#import-problems", Log).clear()
+        self._said("Checking…" if dry_run else "Importing…")
+        skip = self.query_one("#import-skip", Checkbox).value
+        self._work(path, dry_run, skip)
+
+    @work(thread=True, exclusive=True, group="import")
+    def _work(self, path: Path, dry_run: bool, skip: bool) -> None:
+        from carerdesk.export.importer import import_register, read_source
+
+        bar = self.query_one("#import-progress", ProgressBar)
+
+        def advance(stage: str) -> None:
+            self.app.call_from_thread(bar.advance, 1)
+            self.app.call_from_thread(self._said, stage)
+
+        try:
+            sources = read_source(path)
+            advance("Read. Checking every row…")
+            with self.app.unit_of_work() as session:
+                outcome = import_register(
+                    session,
+                    self.app.user,
+                    sources,
+                    today=self.app.today(),
+                    dry_run=dry_run,
+                    skip_invalid=skip,
+                    progress=advance,
+                )
+        except CarerdeskError as error:
+            self.app.call_from_thread(self._said, error.message)
+            return
+        except OSError:
+            self.app.call_from_thread(self._said, "That file or folder cannot be read.")
+            return
+        self.app.call_from_thread(self._report, path, outcome, dry_run, skip)
+
+    def _report(self, path: Path, outcome: Outcome, dry_run: bool, skip: bool) -> None:
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.update(progress=STAGES)
+        log = self.query_one("#import-problems", Log)
+        for problem in outcome.problems[:SHOWN_PROBLEMS]:
+            log.write_line(str(problem))
+        if len(outcome.problems) > SHOWN_PROBLEMS:
+            log.write_line(f"… and {len(outcome.problems) - SHOWN_PROBLEMS} more.")
+        bad = len({(p.file, p.line) for p in outcome.problems})
+        if outcome.written:
+            skipped = f" {bad} bad rows skipped." if bad else ""
+            self.checked = None
+            self._said(f"Imported: {outcome.summary()}.{skipped} Esc closes.")
+            return
+        if outcome.problems and not skip:
+            self.checked = None
+            self._said(
+                f"{bad} of {outcome.rows_read} rows need correcting (listed below): nothing "
+                "can be imported until they are, or tick 'skip the bad ones' and check again."
+            )
+            return
+        self.checked = path
+        self._said(f"Checked: {outcome.summary()}. Ctrl+S imports.")
+
+    def action_close(self) -> None:
+        """Close (an import under way finishes first)."""
+        if any(w.group == "import" and w.is_running for w in self.app.workers):
+            self.notify("The import is still being written: a moment more.")
+            return
+        self.dismiss()
