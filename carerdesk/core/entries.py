@@ -9,7 +9,7 @@ One set of rules serves the screens, the command line and the importer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from typing import Any
 
@@ -273,9 +273,11 @@ def check_all(
     return parsed
 
 
-def check_carer(values: Mapping[str, str], today: date) -> CarerEntry:
+def check_carer(
+    values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CARER_FIELDS
+) -> CarerEntry:
     """Check every carer field; consent to keep their details must be yes to register."""
-    parsed, errors = _parse_all(CARER_FIELDS, values, today)
+    parsed, errors = _parse_all(specs, values, today)
     if "consent_store" in parsed and parsed["consent_store"] is not True:
         errors["consent_store"] = (
             "We can only register someone who agrees to us keeping their details."
@@ -291,9 +293,11 @@ def check_carer(values: Mapping[str, str], today: date) -> CarerEntry:
     return CarerEntry(**parsed)
 
 
-def check_role(values: Mapping[str, str], today: date) -> RoleEntry:
+def check_role(
+    values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = ROLE_FIELDS
+) -> RoleEntry:
     """Check a caring role; it cannot end before it started."""
-    parsed, errors = _parse_all(ROLE_FIELDS, values, today)
+    parsed, errors = _parse_all(specs, values, today)
     started, ended = parsed.get("started_on"), parsed.get("ended_on")
     if started and ended and ended < started:
         errors["ended_on"] = "The end date is before the start date."
@@ -302,9 +306,11 @@ def check_role(values: Mapping[str, str], today: date) -> RoleEntry:
     return RoleEntry(**parsed)
 
 
-def check_contact(values: Mapping[str, str], today: date) -> ContactEntry:
+def check_contact(
+    values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CONTACT_FIELDS
+) -> ContactEntry:
     """Check a contact."""
-    return ContactEntry(**check_all(CONTACT_FIELDS, values, today))
+    return ContactEntry(**check_all(specs, values, today))
 
 
 def field_text(value: Any) -> str:
@@ -348,9 +354,11 @@ class CloseEntry:
     closed_reason: str
 
 
-def check_close(values: Mapping[str, str], today: date) -> CloseEntry:
+def check_close(
+    values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CLOSE_FIELDS
+) -> CloseEntry:
     """Check a closing date and reason."""
-    return CloseEntry(**check_all(CLOSE_FIELDS, values, today))
+    return CloseEntry(**check_all(specs, values, today))
 
 
 def _card_number(text: str, today: date) -> str:
@@ -414,9 +422,11 @@ class ReferralEntry:
     outcome: str | None = None
 
 
-def check_card(values: Mapping[str, str], today: date) -> CardEntry:
+def check_card(
+    values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CARD_FIELDS
+) -> CardEntry:
     """Check a card: it expires after it was issued."""
-    parsed, errors = _parse_all(CARD_FIELDS, values, today)
+    parsed, errors = _parse_all(specs, values, today)
     issued, expires = parsed.get("issued_on"), parsed.get("expires_on")
     if issued and expires and expires <= issued:
         errors["expires_on"] = "The expiry date must be after the issue date."
@@ -426,11 +436,15 @@ def check_card(values: Mapping[str, str], today: date) -> CardEntry:
 
 
 def check_referral(
-    values: Mapping[str, str], today: date, *, consent_share: bool | None
+    values: Mapping[str, str],
+    today: date,
+    *,
+    consent_share: bool | None,
+    specs: Mapping[str, FieldSpec] = REFERRAL_FIELDS,
 ) -> ReferralEntry:
     """Check a referral: it leaves draft only with the carer's consent to share, a sent one
     has its date, and a closed one its closing date."""
-    parsed, errors = _parse_all(REFERRAL_FIELDS, values, today)
+    parsed, errors = _parse_all(specs, values, today)
     status = parsed.get("status")
     if status and status != "draft":
         if consent_share is not True:
@@ -447,3 +461,40 @@ def check_referral(
     if errors:
         raise InvalidEntry(errors)
     return ReferralEntry(**parsed)
+
+
+REPEATED = frozenset({"date_of_birth", "contact_time", "minutes"})
+
+
+def memoised(specs: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """A copy of ``specs`` whose repeatable fields remember what each text came to.
+
+    For an import, where the same date, code or time comes up thousands of times: codes,
+    dates, times and numbers are remembered (names, addresses and notes, mostly different
+    each row, are not). Make a fresh copy for each import, so the memory goes with it.
+    """
+    return {
+        name: replace(spec, parse=_remembered(spec.parse))
+        if spec.choices is not None or name.endswith("_on") or name in REPEATED
+        else spec
+        for name, spec in specs.items()
+    }
+
+
+def _remembered(parse: Parser) -> Parser:
+    seen: dict[tuple[str, date], tuple[bool, Any]] = {}
+
+    def remembered(text: str, today: date) -> Any:
+        known = seen.get((text, today))
+        if known is None:
+            try:
+                known = (True, parse(text, today))
+            except FieldError as error:
+                known = (False, error)
+            seen[(text, today)] = known
+        good, result = known
+        if not good:
+            raise FieldError(result.field, result.message)
+        return list(result) if isinstance(result, list) else result
+
+    return remembered

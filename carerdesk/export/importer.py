@@ -27,9 +27,11 @@ from carerdesk.core import codes
 from carerdesk.core.entries import (
     CARD_FIELDS,
     CARER_FIELDS,
+    CLOSE_FIELDS,
     CONTACT_FIELDS,
     REFERRAL_FIELDS,
     ROLE_FIELDS,
+    FieldSpec,
     check_card,
     check_carer,
     check_close,
@@ -37,6 +39,7 @@ from carerdesk.core.entries import (
     check_referral,
     check_role,
     entry_values,
+    memoised,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.permissions import Actor, Can
@@ -232,6 +235,7 @@ SPECS = {
     "contacts": CONTACT_FIELDS,
     "cards": CARD_FIELDS,
     "referrals": REFERRAL_FIELDS,
+    "closing": CLOSE_FIELDS,
 }
 
 
@@ -252,12 +256,16 @@ def _reference(text: str) -> str:
     return reference
 
 
-def _carer(row: SourceRow, today: date) -> dict[str, Any]:
+Specs = Mapping[str, Mapping[str, FieldSpec]]
+
+
+def _carer(row: SourceRow, today: date, specs: Specs) -> dict[str, Any]:
     cells = row.cells
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     try:
-        values.update(entry_values(check_carer({k: cells.get(k, "") for k in CARER_FIELDS}, today)))
+        typed = {k: cells.get(k, "") for k in CARER_FIELDS}
+        values.update(entry_values(check_carer(typed, today, specs["carers"])))
     except InvalidEntry as refused:
         errors.update(refused.errors)
     try:
@@ -276,6 +284,7 @@ def _carer(row: SourceRow, today: date) -> dict[str, Any]:
                     "closed_reason": cells.get("closed_reason", ""),
                 },
                 today,
+                specs["closing"],
             )
             values["closed_on"], values["closed_reason"] = closing.closed_on, closing.closed_reason
         except InvalidEntry as refused:
@@ -291,21 +300,27 @@ def _carer(row: SourceRow, today: date) -> dict[str, Any]:
     return values
 
 
-def _linked_values(kind: str, row: SourceRow, today: date, consent: bool | None) -> dict[str, Any]:
+def _linked_values(
+    kind: str, row: SourceRow, today: date, consent: bool | None, specs: Specs
+) -> dict[str, Any]:
     cells = row.cells
     if kind == "caring_roles":
-        values = entry_values(check_role({k: cells.get(k, "") for k in ROLE_FIELDS}, today))
+        typed = {k: cells.get(k, "") for k in ROLE_FIELDS}
+        values = entry_values(check_role(typed, today, specs[kind]))
         values["conditions"] = ";".join(values["conditions"])
         values["id"] = cells.get("role_id", "").strip() or None
     elif kind == "contacts":
-        values = entry_values(check_contact({k: cells.get(k, "") for k in CONTACT_FIELDS}, today))
+        typed = {k: cells.get(k, "") for k in CONTACT_FIELDS}
+        values = entry_values(check_contact(typed, today, specs[kind]))
         values["support"] = ";".join(values["support"])
         values["staff"] = tidy(cells.get("staff", "")) or None
         values["id"] = cells.get("contact_id", "").strip() or None
     elif kind == "cards":
-        values = entry_values(check_card(cells, today))
+        values = entry_values(check_card(cells, today, specs[kind]))
     else:
-        values = entry_values(check_referral(cells, today, consent_share=consent))
+        values = entry_values(
+            check_referral(cells, today, consent_share=consent, specs=specs[kind])
+        )
         values["id"] = cells.get("referral_id", "").strip() or None
     return values
 
@@ -313,12 +328,14 @@ def _linked_values(kind: str, row: SourceRow, today: date, consent: bool | None)
 def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today: date) -> Plan:
     """Check every row by the register's rules; a reference must lead to a carer."""
     plan = Plan()
+    # Each import remembers what a repeated date or code came to, for its own length only.
+    specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
     consents: dict[str, bool | None] = {}
     seen: set[str] = set()
     for row in sources.get("carers", []):
         plan.rows_read += 1
         try:
-            values = _carer(row, today)
+            values = _carer(row, today, specs)
         except InvalidEntry as refused:
             plan.refuse(row, refused.errors)
             continue
@@ -349,7 +366,7 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
                 )
             consent = consents.get(reference, stored.get(reference))
             try:
-                values = _linked_values(kind, row, today, consent)
+                values = _linked_values(kind, row, today, consent, specs)
             except InvalidEntry as refused:
                 errors.update(refused.errors)
                 values = {}
