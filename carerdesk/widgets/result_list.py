@@ -109,10 +109,10 @@ class ResultList(Widget, can_focus=True):
             labels = [label for label, _ in self.columns]
             strip = self._line(labels, ["result-list--header"])
             hidden = len(self.rows) - self._visible
-            if hidden > 0:
-                # Say where the page has scrolled to, at the header's right.
-                where = f"{self.top + 1}-{self.top + self._visible} of {len(self.rows)} "
-                width = self.size.width
+            where = f"{self.top + 1}-{self.top + self._visible} of {len(self.rows)} "
+            width = self.size.width
+            if hidden > 0 and len(strip.text.rstrip()) + 2 + len(where) <= width:
+                # Where the page has scrolled to, at the header's right, where there is room.
                 strip = Strip.join([strip.crop(0, width - len(where)), Strip([Segment(where)])])
             return strip
         index = self.top + y - 1

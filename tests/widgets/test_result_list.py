@@ -94,3 +94,10 @@ async def test_long_text_in_the_search_box_scrolls_to_the_cursor() -> None:
         box = app.query_one(SearchBox)
         assert box.value == text and box.scroll_x > 0
         assert "789" in box.render_line(0).text
+
+
+async def test_where_the_page_is_never_covers_a_column_label() -> None:
+    app = ListApp()
+    async with app.run_test(size=(24, 12)) as pilot:
+        await pilot.pause()
+        assert lines(app)[0] == " Ref       Name"
