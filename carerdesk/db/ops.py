@@ -23,7 +23,7 @@ from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Carer, CaringRole, Contact, Setting
+from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
@@ -141,6 +141,16 @@ def register_carer(
     return carer
 
 
+def _apply_changes(record: Stamped, values: dict[str, object], by: Actor) -> list[str]:
+    """Set the values that differ, stamp who changed them; the names of those changed."""
+    changed = [name for name, value in values.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, values[name])
+    if changed:
+        record.updated_by = by.name
+    return changed
+
+
 def _filled(values: dict[str, object]) -> list[str]:
     return [name for name, value in values.items() if value not in (None, "", ())]
 
@@ -206,12 +216,9 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Acto
             "the record with the reason 'Withdrew consent' instead.",
         )
     _check_ward(session, entry.ward)
-    changed = [name for name, value in values.items() if getattr(carer, name) != value]
+    changed = _apply_changes(carer, values, by)
     if not changed:
         return carer
-    for name in changed:
-        setattr(carer, name, values[name])
-    carer.updated_by = by.name
     _apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
@@ -267,13 +274,9 @@ def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) 
     role = session.get(CaringRole, role_id)
     if role is None:
         raise NotFound("That caring role no longer exists.")
-    values = _role_values(entry)
-    changed = [name for name, value in values.items() if getattr(role, name) != value]
+    changed = _apply_changes(role, _role_values(entry), by)
     if not changed:
         return role
-    for name in changed:
-        setattr(role, name, values[name])
-    role.updated_by = by.name
     session.flush()
     fields = [name.rstrip("_") for name in changed]
     _trail(
@@ -333,12 +336,9 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
         "minutes": entry.minutes,
         "notes": entry.notes,
     }
-    changed = [name for name, value in values.items() if getattr(contact, name) != value]
+    changed = _apply_changes(contact, values, by)
     if not changed:
         return contact
-    for name in changed:
-        setattr(contact, name, values[name])
-    contact.updated_by = by.name
     session.flush()
     _trail(
         session,
