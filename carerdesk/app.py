@@ -203,6 +203,8 @@ class CarerdeskApp(App[None]):
             return
         self.actor = None
         self.sub_title = ""
+        # A message such as "Registered ... as C000123" must not stay on the public screen.
+        self.clear_notifications()
         self.switch_mode(SIGN_IN_MODE)
 
     def signed_in(self, actor: Actor) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -103,21 +104,34 @@ def _kind_of(name: str) -> str | None:
     return wanted if wanted in KINDS else None
 
 
+def _header(cells: Iterable[object], label: str) -> list[str]:
+    names = [column_name(cell) for cell in cells]
+    twice = sorted({name for name in names if name and names.count(name) > 1})
+    if twice:
+        raise ImportRefused(f"{label}: the column {twice[0]} is there twice: keep one.")
+    return names
+
+
 def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [column_name(cell) for cell in next(reader)]
+        header = _header(next(reader), label)
+        start = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                texts = [
+                    unquote(cell.replace("\r\n", "\n")) if cell[:1] == "'" or "\r" in cell else cell
+                    for cell in cells
+                ]
+                yield SourceRow(label, start, dict(zip(header, texts, strict=False)))
+            start = reader.line_num + 1
     except StopIteration:
         return
-    start = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            texts = [
-                unquote(cell.replace("\r\n", "\n")) if cell[:1] == "'" or "\r" in cell else cell
-                for cell in cells
-            ]
-            yield SourceRow(label, start, dict(zip(header, texts, strict=False)))
-        start = reader.line_num + 1
+    except csv.Error:
+        raise ImportRefused(
+            f"{label}:{reader.line_num}: the file cannot be read from here as CSV "
+            "(a quote opened and never closed?)."
+        ) from None
 
 
 def _cell_text(value: object, column: str) -> str:
@@ -151,8 +165,8 @@ def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
             if kind is None:
                 continue
             rows = sheet.iter_rows(values_only=True)
-            header = [column_name(cell) for cell in next(rows, ())]
             label = f"{path.name}[{sheet.title}]"
+            header = _header(next(rows, ()), label)
             records = []
             for line, values in enumerate(rows, start=2):
                 cells = {
@@ -325,6 +339,15 @@ def _linked_values(
     return values
 
 
+IDS = {
+    "caring_roles": "role_id",
+    "contacts": "contact_id",
+    "cards": "card_number",
+    "referrals": "referral_id",
+}
+"""The column that names each linked record (a card's number is its name)."""
+
+
 def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today: date) -> Plan:
     """Check every row by the register's rules; a reference must lead to a carer."""
     plan = Plan()
@@ -351,9 +374,22 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
         reference: consent
         for reference, consent in session.execute(select(Carer.reference, Carer.consent_share))
     }
-    cards_seen: set[str] = set()
+    # A referral already stored with the same status was checked when it was sent: consent
+    # withdrawn since then does not make the register's own export refuse it.
+    given_referrals = [r.cells.get("referral_id", "").strip() for r in sources.get("referrals", [])]
+    sent_before = {
+        (referral_id, status)
+        for start in range(0, len(given_referrals), CHUNK)
+        for referral_id, status in session.execute(
+            select(Referral.id, Referral.status).where(
+                Referral.id.in_([i for i in given_referrals[start : start + CHUNK] if i])
+            )
+        )
+    }
     for kind in KINDS[1:]:
         checked = plan.linked.setdefault(kind, [])
+        id_column = IDS[kind]
+        ids_seen: set[str] = set()
         for row in sources.get(kind, []):
             plan.rows_read += 1
             errors: dict[str, str] = {}
@@ -365,15 +401,21 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
                     "No carer has this reference, in the register or in the carers file."
                 )
             consent = consents.get(reference, stored.get(reference))
+            status = codes.parse_code(codes.REFERRAL_STATUS, row.cells.get("status", ""))
+            if (
+                kind == "referrals"
+                and (row.cells.get("referral_id", "").strip(), status) in sent_before
+            ):
+                consent = True
+            identity = row.cells.get(id_column, "").strip().upper() if id_column else ""
+            if identity and identity in ids_seen:
+                errors[id_column] = "This id is in the file twice."
+            ids_seen.add(identity)
             try:
                 values = _linked_values(kind, row, today, consent, specs)
             except InvalidEntry as refused:
                 errors.update(refused.errors)
                 values = {}
-            if kind == "cards" and values:
-                if values["card_number"] in cards_seen:
-                    errors["card_number"] = "This card number is in the file twice."
-                cards_seen.add(values["card_number"])
             if errors:
                 plan.refuse(row, errors, kind)
                 continue
@@ -458,6 +500,25 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start : start + CHUNK]
 
 
+def _person_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(name) for name in CARER_FIELDS)
+
+
+def _same_people(session: Session, rows: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    """The stored carers with the names and birth dates of ``rows``, by every typed field."""
+    found: Counter[tuple[Any, ...]] = Counter()
+    for values in rows:
+        query = select(Carer).where(
+            Carer.first_name == values["first_name"],
+            Carer.last_name == values["last_name"],
+            Carer.date_of_birth == values["date_of_birth"],
+        )
+        for carer in session.scalars(query):
+            key = tuple(getattr(carer, name) for name in CARER_FIELDS)
+            found[key] = found[key] or 1
+    return found
+
+
 def _write_carers(
     session: Session, plan: Plan, by: Actor, outcome: Outcome, dry_run: bool
 ) -> dict[str, str]:
@@ -468,10 +529,18 @@ def _write_carers(
         batch = wanted[start : start + CHUNK]
         for carer in session.scalars(select(Carer).where(Carer.reference.in_(batch))):
             existing[carer.reference] = carer
+    unreferenced = _same_people(session, [v for _, v in plan.carers if not v["reference"]])
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
-    for _, values in plan.carers:
+    for source, values in plan.carers:
         found = existing.get(values["reference"]) if values["reference"] else None
+        if found is None and not values["reference"]:
+            # No reference: the same person stored already, field for field, is this row.
+            same = _person_key(values)
+            if unreferenced[same] > 0:
+                unreferenced[same] -= 1
+                unchanged += 1
+                continue
         if found is None:
             added += 1
             if dry_run:
@@ -493,9 +562,14 @@ def _write_carers(
             new_rows.append(row)
             continue
         carer = found
+        # A column the file does not have keeps what is stored (status goes with closed_on).
+        present = set(source.cells) | (
+            {"closed_on", "closed_reason"} if "status" in source.cells else set()
+        )
         differs = [
             name
             for name in CARER_STORED
+            if name in present
             if name not in ("consent_date", "consent_by") or values.get(name) is not None
             if getattr(carer, name) != values.get(name)
         ]
@@ -511,6 +585,16 @@ def _write_carers(
                 carer.first_name, carer.last_name, carer.preferred_name, carer.postcode
             ).items():
                 setattr(carer, key, value)
+            audit.record(
+                session,
+                by,
+                Action.CHANGED,
+                kind="carer",
+                record_id=carer.id,
+                reference=carer.reference,
+                fields=differs,
+                detail="import",
+            )
     # The references given first; then the rows without one get new references, which
     # therefore never take one that a row of the same file brings.
     given = [row for row in new_rows if row["reference"]]
@@ -547,46 +631,43 @@ def _write_linked(
 ) -> None:
     model, compared, identity = LINKED[kind]
     key_column = getattr(model, identity)
-    given = [
-        values[_value_name(identity, kind)]
-        for _, values in rows
-        if values.get(_value_name(identity, kind))
-    ]
+    id_name = _value_name(identity, kind)
+    given = [values[id_name] for _, values in rows if values.get(id_name)]
     stored: dict[str, Any] = {}
     for start in range(0, len(given), CHUNK):
         batch = given[start : start + CHUNK]
         for record in session.scalars(select(model).where(key_column.in_(batch))):
             stored[getattr(record, identity)] = record
-    # Rows without an id match a stored record of the same carer field for field.
-    unnamed_carers = {
-        carer_ids.get(values["reference"] or "")
-        for _, values in rows
-        if not values.get(_value_name(identity, kind))
-    }
-    by_fields: set[tuple[Any, ...]] = set()
-    if unnamed_carers:
-        carer_list = [c for c in unnamed_carers if c]
-        anonymous = None in unnamed_carers or "" in unnamed_carers
+    # Rows without an id match a stored record of the same carer field for field, one
+    # stored record for one row: two identical drop-ins in the file are two contacts.
+    reference_of = {carer_id: reference for reference, carer_id in carer_ids.items()}
+    unnamed = {values["reference"] for _, values in rows if not values.get(id_name)}
+    by_fields: Counter[tuple[Any, ...]] = Counter()
+    if unnamed:
+        carer_list = [carer_ids[ref] for ref in unnamed if ref and ref in carer_ids]
         for start in range(0, max(len(carer_list), 1), CHUNK):
-            batch = carer_list[start : start + CHUNK]
-            condition = model.carer_id.in_(batch)
-            if anonymous and start == 0 and kind == "contacts":
+            condition = model.carer_id.in_(carer_list[start : start + CHUNK])
+            if None in unnamed and start == 0:
                 condition = condition | model.carer_id.is_(None)
             for record in session.scalars(select(model).where(condition)):
-                by_fields.add((record.carer_id, *(getattr(record, c) for c in compared)))
+                reference = reference_of.get(record.carer_id) if record.carer_id else None
+                by_fields[(reference, *(getattr(record, c) for c in compared))] += 1
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
-    for _, values in rows:
-        carer_id = carer_ids.get(values["reference"] or "") if values["reference"] else None
+    for row, values in rows:
+        reference = values["reference"]
+        carer_id = carer_ids.get(reference) if reference else None
         stored_values = {c: values[c.rstrip("_")] for c in compared}
-        key = values.get(_value_name(identity, kind))
+        key = values.get(id_name)
         record = stored.get(key) if key else None
-        if record is None and not key and (carer_id, *stored_values.values()) in by_fields:
-            unchanged += 1
-            continue
+        if record is None and not key:
+            same = (reference, *stored_values.values())
+            if by_fields[same] > 0:
+                by_fields[same] -= 1
+                unchanged += 1
+                continue
         if record is None:
             added += 1
-            by_fields.add((carer_id, *stored_values.values()))
             if not dry_run:
                 new_rows.append(
                     {
@@ -598,7 +679,12 @@ def _write_linked(
                     }
                 )
             continue
-        differs = [c for c in compared if getattr(record, c) != stored_values[c]]
+        # A column the file does not have keeps what is stored.
+        differs = [
+            c
+            for c in compared
+            if c.rstrip("_") in row.cells and getattr(record, c) != stored_values[c]
+        ]
         if record.carer_id != carer_id:
             differs.append("carer_id")
             stored_values["carer_id"] = carer_id
@@ -610,6 +696,17 @@ def _write_linked(
             for name in differs:
                 setattr(record, name, stored_values[name])
             record.updated_by = by.name
+            fields = [name.rstrip("_") for name in differs]
+            audit.record(
+                session,
+                by,
+                Action.CHANGED,
+                kind=kind.rstrip("s"),
+                record_id=getattr(record, "id", None),
+                reference=reference,
+                fields=fields,
+                detail="import",
+            )
     # By column name, in one executemany a chunk (the ORM's bulk insert splits rows by
     # which values are None, and compiles a statement for each split).
     names = {attribute: model.__mapper__.attrs[attribute].columns[0].name for attribute in compared}

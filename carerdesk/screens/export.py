@@ -20,6 +20,7 @@ from carerdesk.core.errors import CarerdeskError
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
+    from carerdesk.core.permissions import Actor
     from carerdesk.export.register import Written
 
 FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
@@ -78,10 +79,11 @@ class ExportModal(ModalScreen[None]):
             return
         fmt = str(self.query_one("#export-format", Select).value)
         self.query_one("#export-status", Static).update("Writing…")
-        self._export(Path(text).expanduser(), fmt)
+        self._export(Path(text).expanduser(), fmt, self.app.user)
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, out: Path, fmt: str) -> None:
+    def _export(self, out: Path, fmt: str, actor: Actor) -> None:
+        # ``actor`` is read on the UI thread: the screen may lock while the files are written.
         from carerdesk.export.register import export_and_record
 
         bar = self.query_one("#export-progress", ProgressBar)
@@ -94,7 +96,7 @@ class ExportModal(ModalScreen[None]):
         try:
             written = export_and_record(
                 lambda write: self.app.unit_of_work(write=write),
-                self.app.user,
+                actor,
                 out,
                 fmt=fmt,
                 progress=progress,

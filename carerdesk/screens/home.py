@@ -29,6 +29,7 @@ from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
+    from carerdesk.core.permissions import Actor
     from carerdesk.db.ops import ContactLine
     from carerdesk.db.search import CarerHit
 
@@ -110,17 +111,18 @@ class HomeScreen(Screen[None]):
         if not text.strip():
             self.show_results(text, [])
             return
-        if self.app.ready:
-            self._search(text)
+        if self.app.ready and self.app.actor is not None:
+            # Who is searching is read here, on the UI thread: a lock may come mid-search.
+            self._search(text, self.app.actor)
 
     @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str) -> None:
+    def _search(self, text: str, actor: Actor) -> None:
         from carerdesk.db.search import find_carers
 
         worker = get_current_worker()
         try:
             with self.app.unit_of_work(write=False) as session:
-                hits = find_carers(session, text, by=self.app.user)
+                hits = find_carers(session, text, by=actor)
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return

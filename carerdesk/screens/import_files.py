@@ -20,6 +20,7 @@ from carerdesk.core.errors import CarerdeskError
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
+    from carerdesk.core.permissions import Actor
     from carerdesk.export.importer import Outcome
 
 STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
@@ -96,10 +97,11 @@ class ImportModal(ModalScreen[None]):
         self.query_one("#import-problems", Log).clear()
         self._said("Checking…" if dry_run else "Importing…")
         skip = self.query_one("#import-skip", Checkbox).value
-        self._work(path, dry_run, skip)
+        self._work(path, dry_run, skip, self.app.user)
 
     @work(thread=True, exclusive=True, group="import")
-    def _work(self, path: Path, dry_run: bool, skip: bool) -> None:
+    def _work(self, path: Path, dry_run: bool, skip: bool, actor: Actor) -> None:
+        # ``actor`` is read on the UI thread: the screen may lock while the files are read.
         from carerdesk.export.importer import import_register, read_source
 
         bar = self.query_one("#import-progress", ProgressBar)
@@ -114,7 +116,7 @@ class ImportModal(ModalScreen[None]):
             with self.app.unit_of_work() as session:
                 outcome = import_register(
                     session,
-                    self.app.user,
+                    actor,
                     sources,
                     today=self.app.today(),
                     dry_run=dry_run,

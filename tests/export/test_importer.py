@@ -199,3 +199,100 @@ def test_the_import_is_in_the_audit_trail(register: Engine, empty: Engine, tmp_p
     with unit_of_work(empty, write=False) as session:
         (entry,) = audit.entries(session, audit.TrailFilter(), by=COORDINATOR, limit=1)
     assert entry.action == "imported" and entry.detail.startswith("carers: 2 new, 0 changed")
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+CARER_ROW = "reference,first_name,last_name,date_of_birth,registered_on,consent_store\n"
+
+
+def test_identical_rows_without_ids_are_each_a_record(empty: Engine, tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    _write(files, "carers.csv", CARER_ROW + "C000030,Ada,Quill,14/03/1971,02/11/2026,yes\n")
+    _write(
+        files,
+        "contacts.csv",
+        "reference,contact_on,channel\n,01/11/2026,drop_in\n,01/11/2026,drop_in\n"
+        ",01/11/2026,drop_in\n",
+    )
+    _write(
+        files,
+        "caring_roles.csv",
+        "reference,relationship,cared_for_age_band\nC000030,child,under_18\nC000030,child,under_18\n",
+    )
+    dry = load(empty, files, dry_run=True)
+    first = load(empty, files)
+    again = load(empty, files)
+    assert dry.added == first.added
+    assert (first.added["contacts"], first.added["caring_roles"]) == (3, 2)
+    assert sum(again.added.values()) == 0 and again.unchanged["contacts"] == 3
+
+
+def test_carers_without_a_reference_are_not_added_twice(empty: Engine, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "carers.csv",
+        "first_name,last_name,date_of_birth,registered_on,consent_store\n"
+        "Ada,Quill,14/03/1971,02/11/2026,yes\n",
+    )
+    assert load(empty, path).added["carers"] == 1
+    again = load(empty, path)
+    assert (again.added["carers"], again.unchanged["carers"]) == (0, 1)
+
+
+def test_a_column_left_out_keeps_what_is_stored_and_changes_are_in_the_trail(
+    register: Engine, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path,
+        "carers.csv",
+        CARER_ROW.replace("\n", ",postcode\n")
+        + "C000001,Siân,O'Brien,01/02/1970,02/11/2026,yes,HA3 0QQ\n",
+    )
+    outcome = load(register, path)
+    assert outcome.changed["carers"] == 1
+    with unit_of_work(register, write=False) as session:
+        sian = ops.get_carer(session, "C000001")
+        (entry,) = audit.entries(
+            session, audit.TrailFilter(record="C000001"), by=COORDINATOR, limit=1
+        )
+    assert sian.postcode == "HA3 0QQ" and sian.phone == "+442079460018"  # phone kept
+    assert (entry.action, entry.fields, entry.detail) == ("changed", "postcode", "import")
+
+
+def test_a_sent_referral_comes_back_after_consent_was_withdrawn(
+    register: Engine, tmp_path: Path
+) -> None:
+    with unit_of_work(register) as session:
+        session.scalars(
+            select(Carer).where(Carer.reference == "C000001")
+        ).one().consent_share = False
+    export(register, tmp_path / "files")
+    again = load(register, tmp_path / "files")
+    assert again.problems == [] and sum(again.changed.values()) == 0
+
+
+def test_an_id_twice_in_a_file_is_reported(empty: Engine, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "contacts.csv",
+        "contact_id,reference,contact_on,channel\nx1,,01/11/2026,phone\nx1,,02/11/2026,phone\n",
+    )
+    assert [str(p) for p in load(empty, path).problems] == [
+        "contacts.csv:3: contact_id: This id is in the file twice."
+    ]
+
+
+def test_files_that_cannot_be_read_are_refused_with_where(tmp_path: Path) -> None:
+    from carerdesk.export.importer import ImportRefused
+
+    unclosed = _write(tmp_path, "carers.csv", CARER_ROW + 'C1,"Ada,Quill\n' + "x," * 70000 + "\n")
+    with pytest.raises(ImportRefused, match=r"carers\.csv:\d+: the file cannot be read"):
+        read_source(unclosed)
+    twice = _write(tmp_path, "contacts.csv", "reference,Contact On,contact_on\n")
+    with pytest.raises(ImportRefused, match="the column contact_on is there twice"):
+        read_source(twice)

@@ -143,3 +143,18 @@ async def test_a_volunteer_is_refused_an_edit_with_a_clear_message(
         assert not isinstance(app.screen, RegisterScreen)
         toast = " ".join(shown(pilot, "Toast").split())
         assert "A volunteer may not change a carer's details, caring roles or contacts" in toast
+
+
+async def test_a_lock_clears_messages_from_the_screen(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Registered Ola Brown as C000005.")
+        await settle(pilot)
+        assert "Ola Brown" in " ".join(shown(pilot, "Toast").split())
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Ola Brown" not in screen_text(pilot)
