@@ -242,8 +242,12 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
 
 
 def _unknown(name: str) -> Actor:
-    # The name typed is kept (cut short): it was meant as a staff name, not a carer's.
-    return Actor(tidy(name)[:60] or "(blank)", Role.VOLUNTEER)
+    # The name typed is kept (cut short): it was meant as a staff name, not a carer's. A name
+    # with a digit in it may be a PIN typed in the wrong box, and is never kept.
+    typed = tidy(name)[:60]
+    if any(ch.isdigit() for ch in typed):
+        typed = "(a name with digits)"
+    return Actor(typed or "(blank)", Role.VOLUNTEER)
 
 
 def users(session: Session) -> list[User]:

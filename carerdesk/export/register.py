@@ -169,7 +169,7 @@ def _linked_rows(
     )
     for record, reference in session.execute(stmt):
         yield [
-            (reference or "")
+            cell(reference)
             if column == "reference"
             else cell(getattr(record, attributes.get(column, column)), column)
             for column in columns

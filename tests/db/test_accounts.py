@@ -207,3 +207,9 @@ def test_a_setting_left_blank_is_stored_blank(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         assert accounts.change_setting(session, coordinator, "organisation_phone", " ") == ""
         assert accounts.settings(session, coordinator)["organisation_phone"] == ""
+
+
+def test_a_pin_typed_as_the_name_never_reaches_the_trail(engine: Engine) -> None:
+    set_up(engine)
+    sign_in(engine, "2580", "2580")
+    assert actions(engine)[-1] == ("(a name with digits)", Action.SIGN_IN_FAILED, "unknown name")

@@ -160,3 +160,17 @@ def test_the_template_has_headers_and_one_invented_example(tmp_path: Path) -> No
         assert header == list(columns) and any(example)
     carers = dict(zip(*read_csv(tmp_path / "carers.csv"), strict=True))
     assert carers["mobile"] == "07700 900123"
+
+
+def test_a_reference_that_looks_like_a_formula_is_written_as_text(
+    register: Engine, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from carerdesk.db.models import Carer
+
+    with unit_of_work(register) as session:
+        session.execute(update(Carer).where(Carer.reference == "C000001").values(reference="-A1"))
+    export(register, tmp_path)
+    roles = read_csv(tmp_path / "caring_roles.csv")
+    assert roles[1][1] == "'-A1"
