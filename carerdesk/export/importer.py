@@ -354,7 +354,9 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
     # Each import remembers what a repeated date or code came to, for its own length only.
     specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
     consents: dict[str, bool | None] = {}
+    registered: dict[str, date] = {}
     seen: set[str] = set()
+    wards = set(ops.ward_list(session))
     for row in sources.get("carers", []):
         plan.rows_read += 1
         try:
@@ -363,17 +365,27 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
             plan.refuse(row, refused.errors)
             continue
         reference = values["reference"]
+        problems = {}
+        if reference and reference in seen:
+            problems["reference"] = "This reference is in the file twice."
+        if values["ward"] and wards and values["ward"] not in wards:
+            problems["ward"] = "This ward is not on the organisation's ward list."
+        if values["closed_on"] and values["closed_on"] < values["registered_on"]:
+            problems["closed_on"] = "The closing date is before they registered."
+        if problems:
+            plan.refuse(row, problems)
+            continue
         if reference:
-            if reference in seen:
-                plan.refuse(row, {"reference": "This reference is in the file twice."})
-                continue
             seen.add(reference)
             consents[reference] = values.get("consent_share")
+            registered[reference] = values["registered_on"]
         plan.carers.append((row, values))
-    stored = {
-        reference: consent
-        for reference, consent in session.execute(select(Carer.reference, Carer.consent_share))
-    }
+    stored: dict[str, bool | None] = {}
+    for reference, consent, registered_on in session.execute(
+        select(Carer.reference, Carer.consent_share, Carer.registered_on)
+    ):
+        stored[reference] = consent
+        registered.setdefault(reference, registered_on)
     # A referral already stored with the same status was checked when it was sent: consent
     # withdrawn since then does not make the register's own export refuse it.
     given_referrals = [r.cells.get("referral_id", "").strip() for r in sources.get("referrals", [])]
@@ -416,6 +428,9 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
             except InvalidEntry as refused:
                 errors.update(refused.errors)
                 values = {}
+            since = registered.get(reference)
+            if kind == "contacts" and values and since and values["contact_on"] < since:
+                errors["contact_on"] = "This date is before the carer registered."
             if errors:
                 plan.refuse(row, errors, kind)
                 continue

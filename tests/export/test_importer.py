@@ -296,3 +296,26 @@ def test_files_that_cannot_be_read_are_refused_with_where(tmp_path: Path) -> Non
     twice = _write(tmp_path, "contacts.csv", "reference,Contact On,contact_on\n")
     with pytest.raises(ImportRefused, match="the column contact_on is there twice"):
         read_source(twice)
+
+
+def test_the_screens_rules_across_records_hold_in_an_import(empty: Engine, tmp_path: Path) -> None:
+    with unit_of_work(empty) as session:
+        from carerdesk.db.models import Setting
+
+        session.add(Setting(key="wards", value='["Greenhill", "Marlborough"]'))
+    files = tmp_path / "files"
+    _write(
+        files,
+        "carers.csv",
+        "reference,first_name,last_name,date_of_birth,registered_on,consent_store,ward,status,"
+        "closed_on,closed_reason\n"
+        "C000040,Ada,Quill,14/03/1971,02/11/2026,yes,Greenhill,,,\n"
+        "C000041,Bea,Lind,14/03/1971,02/11/2026,yes,Nowhere,,,\n"
+        "C000042,Cai,Moss,14/03/1971,02/11/2026,yes,,closed,01/11/2026,moved_away\n",
+    )
+    _write(files, "contacts.csv", "reference,contact_on,channel\nC000040,01/11/2026,phone\n")
+    assert [str(p) for p in load(empty, files).problems] == [
+        "carers.csv:3: ward: This ward is not on the organisation's ward list.",
+        "carers.csv:4: closed_on: The closing date is before they registered.",
+        "contacts.csv:2: contact_on: This date is before the carer registered.",
+    ]
