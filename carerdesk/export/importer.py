@@ -520,18 +520,33 @@ def _person_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _same_people(session: Session, rows: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
-    """The stored carers with the names and birth dates of ``rows``, by every typed field."""
+    """The stored carers, by every typed field, who may be ``rows`` (rows with no reference).
+
+    Looked up by folded surname (an indexed column), a chunk of surnames a query, never a
+    query a row."""
+    wanted = {_person_key(values) for values in rows}
+    surnames = sorted(
+        {
+            str(ops.search_keys(v["first_name"], v["last_name"], None, None)["last_folded"])
+            for v in rows
+        }
+    )
     found: Counter[tuple[Any, ...]] = Counter()
-    for values in rows:
-        query = select(Carer).where(
-            Carer.first_name == values["first_name"],
-            Carer.last_name == values["last_name"],
-            Carer.date_of_birth == values["date_of_birth"],
-        )
+    for start in range(0, len(surnames), CHUNK):
+        query = select(Carer).where(Carer.last_folded.in_(surnames[start : start + CHUNK]))
         for carer in session.scalars(query):
-            key = tuple(getattr(carer, name) for name in CARER_FIELDS)
-            found[key] = found[key] or 1
+            key = _person_key({name: getattr(carer, name) for name in CARER_FIELDS})
+            if key in wanted:
+                found[key] += 1
     return found
+
+
+def _take(counter: Counter[tuple[Any, ...]], key: tuple[Any, ...]) -> bool:
+    """Use up one stored record matching ``key``; False when none is left."""
+    if counter[key] <= 0:
+        return False
+    counter[key] -= 1
+    return True
 
 
 def _write_carers(
@@ -549,13 +564,10 @@ def _write_carers(
     added = changed = unchanged = 0
     for source, values in plan.carers:
         found = existing.get(values["reference"]) if values["reference"] else None
-        if found is None and not values["reference"]:
-            # No reference: the same person stored already, field for field, is this row.
-            same = _person_key(values)
-            if unreferenced[same] > 0:
-                unreferenced[same] -= 1
-                unchanged += 1
-                continue
+        # No reference: the same person stored already, field for field, is this row.
+        if found is None and not values["reference"] and _take(unreferenced, _person_key(values)):
+            unchanged += 1
+            continue
         if found is None:
             added += 1
             if dry_run:
@@ -675,12 +687,9 @@ def _write_linked(
         stored_values = {c: values[c.rstrip("_")] for c in compared}
         key = values.get(id_name)
         record = stored.get(key) if key else None
-        if record is None and not key:
-            same = (reference, *stored_values.values())
-            if by_fields[same] > 0:
-                by_fields[same] -= 1
-                unchanged += 1
-                continue
+        if record is None and not key and _take(by_fields, (reference, *stored_values.values())):
+            unchanged += 1
+            continue
         if record is None:
             added += 1
             if not dry_run:
