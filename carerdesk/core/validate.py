@@ -176,6 +176,20 @@ def is_drama_number(e164: str) -> bool:
     return any(low <= e164 <= high and len(e164) == len(low) for low, high in _DRAMA_RANGES)
 
 
+_UK_WRITTEN = re.compile(r"(?:\+44 ?(?:\(0\))?|0)([1-9][0-9 ]{8,12})")
+
+
+def _written_uk(value: str) -> str | None:
+    """The ten national digits of ``020 7946 0018``, ``+44 20 7946 0018`` or ``+44 (0)20...``
+    (spaces anywhere), else None: an import meets thousands of numbers written these ways,
+    and phonenumbers' parser is most of the time a check takes."""
+    match = _UK_WRITTEN.fullmatch(value)
+    if match is None:
+        return None
+    digits = match.group(1).replace(" ", "")
+    return digits if len(digits) == 10 else None
+
+
 def parse_phone(text: str, what: str = "phone") -> str | None:
     """A UK phone number written any usual way, stored in E.164: ``+442079460018``."""
     value = text.strip()
@@ -183,6 +197,15 @@ def parse_phone(text: str, what: str = "phone") -> str | None:
         return None
     if value.startswith("00"):
         value = "+" + value[2:]
+    written = _written_uk(value)
+    if written is not None:
+        # The usual ways of writing a UK number need no parser: a drama number, or one
+        # phonenumbers finds valid, is stored; anything else gets the parser's full say.
+        e164 = f"+44{written}"
+        if is_drama_number(e164) or phonenumbers.is_valid_number_for_region(
+            phonenumbers.PhoneNumber(country_code=44, national_number=int(written)), "GB"
+        ):
+            return e164
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:

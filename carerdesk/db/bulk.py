@@ -48,10 +48,30 @@ def _converter(column: Column[Any]) -> Callable[[Any], Any] | None:
     return None
 
 
+def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    # A bulk write repeats its dates and its one timestamp thousands of times.
+    done: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        if value is None:
+            return None
+        known = done.get(value)
+        if known is None:
+            known = done[value] = convert(value)
+        return known
+
+    return converted
+
+
 def insert_rows(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, staged: bool = False
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    staged: bool = False,
 ) -> None:
-    """Insert ``rows`` (dicts by column name, all with the same keys) into ``table``.
+    """Insert ``rows`` (value tuples in the order of ``columns``) into ``table``.
 
     ``staged``, for a table with a full-text trigger (carers): on SQLite the rows go first
     into a temporary table with no index or trigger, then across in one ``INSERT ... SELECT``.
@@ -62,9 +82,9 @@ def insert_rows(
         return
     if not _sqlite(session):
         for start in range(0, len(rows), CHUNK):
-            session.execute(insert(table), list(rows[start : start + CHUNK]))
+            batch = [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]]
+            session.execute(insert(table), batch)
         return
-    columns = list(rows[0])
     names = ", ".join(f'"{name}"' for name in columns)
     marks = ", ".join("?" for _ in columns)
     connection = session.connection()
@@ -78,18 +98,19 @@ def insert_rows(
     sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"
     # Converted column by column, only where the stored form differs from Python's.
     converters = [
-        (index, convert)
+        (index, _memo(convert))
         for index, name in enumerate(columns)
         if (convert := _converter(table.c[name])) is not None
     ]
     for start in range(0, len(rows), CHUNK):
         batch: list[tuple[Any, ...]] = []
         for row in rows[start : start + CHUNK]:
-            values = [row[name] for name in columns]
-            for index, convert in converters:
-                if values[index] is not None:
+            if converters:
+                values = list(row)
+                for index, convert in converters:
                     values[index] = convert(values[index])
-            batch.append(tuple(values))
+                row = values
+            batch.append(tuple(row))
         connection.exec_driver_sql(sql, batch)
     if staged:
         connection.exec_driver_sql(

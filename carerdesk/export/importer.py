@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -33,14 +33,13 @@ from carerdesk.core.entries import (
     REFERRAL_FIELDS,
     ROLE_FIELDS,
     FieldSpec,
-    check_card,
-    check_carer,
+    card_values,
+    carer_values,
+    check_all,
     check_close,
-    check_contact,
-    check_referral,
-    check_role,
-    entry_values,
     memoised,
+    referral_values,
+    role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.permissions import Actor, Can
@@ -61,8 +60,7 @@ class ImportRefused(CarerdeskError):
     """The files cannot be read as register files at all (not a row's fault)."""
 
 
-@dataclass(frozen=True)
-class SourceRow:
+class SourceRow(NamedTuple):
     """One record as read: where it came from and its cells by column name."""
 
     file: str
@@ -118,12 +116,16 @@ def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
         header = _header(next(reader), label)
         start = reader.line_num + 1
         for cells in reader:
-            if any(cell.strip() for cell in cells):
-                texts = [
-                    unquote(cell.replace("\r\n", "\n")) if cell[:1] == "'" or "\r" in cell else cell
-                    for cell in cells
-                ]
-                yield SourceRow(label, start, dict(zip(header, texts, strict=False)))
+            whole = "".join(cells)
+            if not whole.isspace() and whole:
+                if "'" in whole or "\r" in whole:
+                    cells = [
+                        unquote(cell.replace("\r\n", "\n"))
+                        if cell[:1] == "'" or "\r" in cell
+                        else cell
+                        for cell in cells
+                    ]
+                yield SourceRow(label, start, dict(zip(header, cells, strict=False)))
             start = reader.line_num + 1
     except StopIteration:
         return
@@ -278,8 +280,7 @@ def _carer(row: SourceRow, today: date, specs: Specs) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     try:
-        typed = {k: cells.get(k, "") for k in CARER_FIELDS}
-        values.update(entry_values(check_carer(typed, today, specs["carers"])))
+        values.update(carer_values(cells, today, specs["carers"]))
     except InvalidEntry as refused:
         errors.update(refused.errors)
     try:
@@ -319,22 +320,18 @@ def _linked_values(
 ) -> dict[str, Any]:
     cells = row.cells
     if kind == "caring_roles":
-        typed = {k: cells.get(k, "") for k in ROLE_FIELDS}
-        values = entry_values(check_role(typed, today, specs[kind]))
+        values = role_values(cells, today, specs[kind])
         values["conditions"] = ";".join(values["conditions"])
         values["id"] = cells.get("role_id", "").strip() or None
     elif kind == "contacts":
-        typed = {k: cells.get(k, "") for k in CONTACT_FIELDS}
-        values = entry_values(check_contact(typed, today, specs[kind]))
+        values = check_all(specs[kind], cells, today)
         values["support"] = ";".join(values["support"])
         values["staff"] = tidy(cells.get("staff", "")) or None
         values["id"] = cells.get("contact_id", "").strip() or None
     elif kind == "cards":
-        values = entry_values(check_card(cells, today, specs[kind]))
+        values = card_values(cells, today, specs[kind])
     else:
-        values = entry_values(
-            check_referral(cells, today, consent_share=consent, specs=specs[kind])
-        )
+        values = referral_values(cells, today, consent_share=consent, specs=specs[kind])
         values["id"] = cells.get("referral_id", "").strip() or None
     return values
 
@@ -506,8 +503,17 @@ TABLES = {kind: cast(Table, model.__table__) for kind, (model, _, _) in LINKED.i
 
 
 def _stamp(by: Actor) -> dict[str, Any]:
+    # One moment for the whole import: its rows were all made in one transaction.
     now = utc_now()
     return {"created_at": now, "updated_at": now, "created_by": by.name, "updated_by": by.name}
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]], staged: bool) -> None:
+    # Rows built alike have their keys in one order.
+    if rows:
+        insert_rows(
+            session, table, list(rows[0]), [tuple(row.values()) for row in rows], staged=staged
+        )
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -562,6 +568,7 @@ def _write_carers(
     unreferenced = _same_people(session, [v for _, v in plan.carers if not v["reference"]])
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
+    stamp = _stamp(by)
     for source, values in plan.carers:
         found = existing.get(values["reference"]) if values["reference"] else None
         # No reference: the same person stored already, field for field, is this row.
@@ -584,7 +591,7 @@ def _write_carers(
                     row["preferred_name"],
                     row["postcode"],
                 ),
-                **_stamp(by),
+                **stamp,
             )
             new_rows.append(row)
             continue
@@ -625,13 +632,13 @@ def _write_carers(
     # The references given first; then the rows without one get new references, which
     # therefore never take one that a row of the same file brings.
     given = [row for row in new_rows if row["reference"]]
-    insert_rows(session, CARERS, given, staged=True)
+    _insert(session, CARERS, given, staged=True)
     ops.reserve_references(session, (row["reference"] for row in given))
     session.flush()
     unnamed = [row for row in new_rows if not row["reference"]]
     for row in unnamed:
         row["reference"] = ops.next_reference(session)
-    insert_rows(session, CARERS, unnamed, staged=True)
+    _insert(session, CARERS, unnamed, staged=True)
     session.flush()
     outcome.added["carers"], outcome.changed["carers"], outcome.unchanged["carers"] = (
         added,
@@ -679,35 +686,31 @@ def _write_linked(
             for record in session.scalars(select(model).where(condition)):
                 reference = reference_of.get(record.carer_id) if record.carer_id else None
                 by_fields[(reference, *(getattr(record, c) for c in compared))] += 1
-    new_rows: list[dict[str, Any]] = []
+    pairs = [(column, column.rstrip("_")) for column in compared]
+    stamp = _stamp(by)
+    new_rows: list[tuple[Any, ...]] = []
     added = changed = unchanged = 0
     for row, values in rows:
         reference = values["reference"]
         carer_id = carer_ids.get(reference) if reference else None
-        stored_values = {c: values[c.rstrip("_")] for c in compared}
+        given_values = [values[name] for _, name in pairs]
         key = values.get(id_name)
         record = stored.get(key) if key else None
-        if record is None and not key and _take(by_fields, (reference, *stored_values.values())):
+        if record is None and not key and _take(by_fields, (reference, *given_values)):
             unchanged += 1
             continue
         if record is None:
             added += 1
             if not dry_run:
-                new_rows.append(
-                    {
-                        identity: key or new_id(),
-                        **({"id": new_id()} if identity != "id" else {}),
-                        "carer_id": carer_id,
-                        **stored_values,
-                        **_stamp(by),
-                    }
-                )
+                own_id = (new_id(),) if identity != "id" else ()
+                new_rows.append((key or new_id(), *own_id, carer_id, *given_values))
             continue
         # A column the file does not have keeps what is stored.
+        stored_values = dict(zip(compared, given_values, strict=True))
         differs = [
-            c
-            for c in compared
-            if c.rstrip("_") in row.cells and getattr(record, c) != stored_values[c]
+            column
+            for column, name in pairs
+            if name in row.cells and getattr(record, column) != stored_values[column]
         ]
         if record.carer_id != carer_id:
             differs.append("carer_id")
@@ -733,9 +736,9 @@ def _write_linked(
             )
     # By column name, in one executemany a chunk (the ORM's bulk insert splits rows by
     # which values are None, and compiles a statement for each split).
-    names = {attribute: model.__mapper__.attrs[attribute].columns[0].name for attribute in compared}
-    by_column = [{names.get(key, key): value for key, value in row.items()} for row in new_rows]
-    insert_rows(session, TABLES[kind], by_column)
+    names = [model.__mapper__.attrs[column].columns[0].name for column in compared]
+    columns = [identity, *(["id"] if identity != "id" else []), "carer_id", *names, *stamp]
+    insert_rows(session, TABLES[kind], columns, [(*row, *stamp.values()) for row in new_rows])
     outcome.added[kind], outcome.changed[kind], outcome.unchanged[kind] = added, changed, unchanged
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, time
 
+import phonenumbers
 import pytest
 
-from carerdesk.core import codes
+from carerdesk.core import codes, validate
 from carerdesk.core.errors import FieldError
 from carerdesk.core.validate import (
     MAX_AGE_YEARS,
@@ -439,6 +440,57 @@ def test_postcode_key(postcode: str, key: str) -> None:
 )
 def test_uk_phones_are_stored_in_e164(typed: str, stored: str) -> None:
     assert parse_phone(typed) == stored
+
+
+def _by_the_parser(typed: str) -> str | None:
+    """What phonenumbers' own parser makes of ``typed``: the answer the shortcut must give."""
+    value = typed.strip()
+    value = "+" + value[2:] if value.startswith("00") else value
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number_for_region(number, "GB"):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+WRITINGS = [
+    "{0}{1} {2}",
+    "{0}{1}{2}",
+    "+44 {1} {2}",
+    "+44{1}{2}",
+    "+44 (0){1} {2}",
+    "0044 {1} {2}",
+    " {0}{1} {2} ",
+]
+NUMBERS = [
+    ("0", "20", "7946 0018"),
+    ("0", "7700", "900123"),
+    ("0", "1632", "960001"),
+    ("0", "113", "496 0999"),
+    ("0", "7700", "9001234"),  # one digit too many
+    ("0", "20", "7946 001"),  # one too few
+    ("0", "10", "0000 0000"),  # no such area code
+    ("0", "70", "0000 0000"),
+    ("0", "4", "000 000 000"),
+]
+
+
+@pytest.mark.parametrize("writing", WRITINGS)
+@pytest.mark.parametrize("parts", NUMBERS)
+def test_usual_writings_agree_with_the_parser(
+    writing: str, parts: tuple[str, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shortcut for numbers written the usual ways decides as phonenumbers' parser does,
+    # drama numbers apart (so here every number is judged by phonenumbers alone).
+    monkeypatch.setattr(validate, "is_drama_number", lambda e164: False)
+    typed = writing.format(*parts)
+    try:
+        stored = parse_phone(typed)
+    except FieldError:
+        stored = None
+    assert stored == _by_the_parser(typed)
 
 
 @pytest.mark.parametrize("typed", ["", "   "])
