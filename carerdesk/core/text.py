@@ -13,6 +13,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 
 def fold(text: str) -> str:
     """Lower-case ``text`` with accents stripped and spaces collapsed: ``Siân`` -> ``sian``."""
+    if text.isascii():  # most names: nothing to decompose (an import folds millions)
+        return " ".join(text.lower().translate(_APOSTROPHES).split())
     decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.casefold().translate(_APOSTROPHES).split())

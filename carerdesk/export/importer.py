@@ -13,15 +13,21 @@ that equals a stored record field for field is that record.
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import os
+import pickle
+import subprocess
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
@@ -193,16 +199,60 @@ def _read_text(path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def read_source(path: Path, kind: str | None = None) -> dict[str, list[SourceRow]]:
+@dataclass(frozen=True)
+class LargeCsv:
+    """A large CSV file of a kind whose rows are checked one by one (contacts), left to be
+    read and checked by a helper process while this one checks the rest."""
+
+    path: Path
+    kind: str
+    columns: tuple[str, ...]
+
+
+Sources = Mapping[str, "list[SourceRow] | LargeCsv"]
+"""The records of each kind in the files: rows read, or a large file to be read."""
+
+ALONE = frozenset({"contacts"})
+"""The kinds a helper process may read and check: each row by its own fields (the rules
+between records are applied after, here), and the most numerous in any register."""
+LARGE_BYTES = 4_000_000
+"""From this size (about 40,000 contacts, a second or more of work), a file is worth a
+helper process's start (about half a second)."""
+
+
+def _read_csv(path: Path, kind: str) -> list[SourceRow] | LargeCsv:
+    if kind in ALONE and path.stat().st_size >= LARGE_BYTES:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            try:
+                first = next(csv.reader(handle), [])
+            except csv.Error:
+                first = []
+        return LargeCsv(path, kind, tuple(_header(first, path.name)))
+    return list(_csv_rows(_read_text(path), path.name))
+
+
+def _rows(sources: Sources, kind: str) -> list[SourceRow]:
+    found = sources.get(kind, [])
+    if isinstance(found, LargeCsv):
+        return list(_csv_rows(_read_text(found.path), found.path.name))
+    return found
+
+
+def read_source(path: Path, kind: str | None = None) -> Sources:
     """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook."""
+    with paused_gc():
+        return _read_source(path, kind)
+
+
+def _read_source(path: Path, kind: str | None) -> Sources:
     if not path.exists():
         raise ImportRefused(f"{path} does not exist.")
     if path.is_dir():
-        found: dict[str, list[SourceRow]] = {}
+        found: dict[str, list[SourceRow] | LargeCsv] = {}
         for child in sorted(path.iterdir()):
             child_kind = _kind_of(child.name)
             if child.suffix.lower() == ".csv" and child_kind:
-                found[child_kind] = list(_csv_rows(_read_text(child), child.name))
+                found[child_kind] = _read_csv(child, child_kind)
         if not found:
             raise ImportRefused(
                 f"{path} holds none of the register files ({', '.join(f'{k}.csv' for k in KINDS)})."
@@ -216,7 +266,7 @@ def read_source(path: Path, kind: str | None = None) -> dict[str, list[SourceRow
     chosen = kind or _kind_of(path.name)
     if chosen not in KINDS:
         raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")
-    return {chosen: list(_csv_rows(_read_text(path), path.name))}
+    return {chosen: _read_csv(path, chosen)}
 
 
 # Checking --------------------------------------------------------------------------------
@@ -345,8 +395,21 @@ IDS = {
 """The column that names each linked record (a card's number is its name)."""
 
 
-def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today: date) -> Plan:
-    """Check every row by the register's rules; a reference must lead to a carer."""
+def check_source(session: Session, sources: Sources, today: date) -> Plan:
+    """Check every row by the register's rules; a reference must lead to a carer.
+
+    A large file of a kind checked row by row is read and checked by a helper process,
+    started first so that it works alongside this one."""
+    with _helper(sources, today) as helper:
+        return _check_all(session, sources, today, helper)
+
+
+def _check_all(
+    session: Session,
+    sources: Sources,
+    today: date,
+    helper: Callable[[LargeCsv], list[Checked]],
+) -> Plan:
     plan = Plan()
     # Each import remembers what a repeated date or code came to, for its own length only.
     specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
@@ -354,7 +417,7 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
     registered: dict[str, date] = {}
     seen: set[str] = set()
     wards = set(ops.ward_list(session))
-    for row in sources.get("carers", []):
+    for row in _rows(sources, "carers"):
         plan.rows_read += 1
         try:
             values = _carer(row, today, specs)
@@ -385,7 +448,7 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
         registered.setdefault(reference, registered_on)
     # A referral already stored with the same status was checked when it was sent: consent
     # withdrawn since then does not make the register's own export refuse it.
-    given_referrals = [r.cells.get("referral_id", "").strip() for r in sources.get("referrals", [])]
+    given_referrals = [r.cells.get("referral_id", "").strip() for r in _rows(sources, "referrals")]
     sent_before = {
         (referral_id, status)
         for start in range(0, len(given_referrals), CHUNK)
@@ -395,45 +458,176 @@ def check_source(session: Session, sources: Mapping[str, list[SourceRow]], today
             )
         )
     }
+    known = consents.keys() | stored.keys()
+
+    def consent_of(kind: str, cells: Mapping[str, str]) -> bool | None:
+        if kind != "referrals":
+            return None
+        status = codes.parse_code(codes.REFERRAL_STATUS, cells.get("status", ""))
+        if (cells.get("referral_id", "").strip(), status) in sent_before:
+            return True
+        reference = cells.get("reference", "").strip().upper()
+        return consents.get(reference, stored.get(reference))
+
     for kind in KINDS[1:]:
-        checked = plan.linked.setdefault(kind, [])
-        id_column = IDS[kind]
-        ids_seen: set[str] = set()
-        for row in sources.get(kind, []):
-            plan.rows_read += 1
-            errors: dict[str, str] = {}
-            reference = row.cells.get("reference", "").strip().upper()
-            if not reference and kind != "contacts":
-                errors["reference"] = "Which carer? Give their reference."
-            elif reference and reference not in consents and reference not in stored:
-                errors["reference"] = (
-                    "No carer has this reference, in the register or in the carers file."
-                )
-            consent = consents.get(reference, stored.get(reference))
-            status = codes.parse_code(codes.REFERRAL_STATUS, row.cells.get("status", ""))
-            if (
-                kind == "referrals"
-                and (row.cells.get("referral_id", "").strip(), status) in sent_before
-            ):
-                consent = True
-            identity = row.cells.get(id_column, "").strip().upper() if id_column else ""
-            if identity and identity in ids_seen:
-                errors[id_column] = "This id is in the file twice."
-            ids_seen.add(identity)
-            try:
-                values = _linked_values(kind, row, today, consent, specs)
-            except InvalidEntry as refused:
-                errors.update(refused.errors)
-                values = {}
-            since = registered.get(reference)
-            if kind == "contacts" and values and since and values["contact_on"] < since:
-                errors["contact_on"] = "This date is before the carer registered."
-            if errors:
-                plan.refuse(row, errors, kind)
-                continue
-            values["reference"] = reference or None
-            checked.append((row, values))
+        source = sources.get(kind, [])
+        if isinstance(source, LargeCsv):
+            rows = helper(source)
+        else:
+            rows = [
+                _checked(kind, row, today, specs, consent_of(kind, row.cells)) for row in source
+            ]
+        _check_across(plan, kind, rows, known, registered)
     return plan
+
+
+Sent = tuple[
+    str, tuple[str, ...], list[tuple[int, str, str, dict[str, Any] | None, dict[str, str]]]
+]
+
+
+def check_file(large: LargeCsv, today: date) -> Sent:
+    """Read a large file and check each row by its own fields: in a helper process.
+
+    What goes back is plain tuples (ten times quicker to send than named ones), and no
+    cells: the rows' file columns are all the writing needs of them."""
+    specs = {large.kind: memoised(SPECS[large.kind])}
+    with paused_gc():
+        checked = []
+        for row in _csv_rows(_read_text(large.path), large.path.name):
+            _, reference, identity, values, errors = _checked(large.kind, row, today, specs, None)
+            checked.append((row.line, reference, identity, values, errors))
+    return large.path.name, large.columns, checked
+
+
+def _received(sent: Sent) -> list[Checked]:
+    label, columns, checked = sent
+    shared = dict.fromkeys(columns, "")
+    return [
+        Checked(SourceRow(label, line, shared), reference, identity, values, errors)
+        for line, reference, identity, values, errors in checked
+    ]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cycle collection while a bulk read or write makes hundreds of thousands of objects
+    that all live on (each collection would walk them all again); reference counting still
+    frees what goes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def _helper(sources: Sources, today: date) -> Iterator[Callable[[LargeCsv], list[Checked]]]:
+    """Start a helper process on each large file now; yields how to collect its rows.
+
+    A fresh interpreter (``python -m carerdesk.export.helper``), never a fork of this one,
+    which may be running threads (the application's screens), and never a re-run of the
+    program that called (as multiprocessing's spawn would). If it cannot start, or fails,
+    the file is read and checked here instead, which says what is wrong if anything is."""
+    started: dict[Path, subprocess.Popen[bytes]] = {}
+    for found in sources.values():
+        if isinstance(found, LargeCsv):
+            with suppress(OSError):
+                started[found.path] = _start_helper(found, today)
+
+    def collect(found: LargeCsv) -> list[Checked]:
+        helper = started.pop(found.path, None)
+        if helper is not None and helper.stdout is not None:
+            try:
+                outcome, answer = pickle.load(helper.stdout)
+                if helper.wait() == 0 and outcome == "refused":
+                    raise ImportRefused(answer)
+                if helper.returncode == 0 and outcome == "checked":
+                    return _received(answer)
+            except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+                pass
+        return _received(check_file(found, today))
+
+    try:
+        yield collect
+    finally:
+        for helper in started.values():
+            helper.kill()
+            helper.wait()
+
+
+def _start_helper(found: LargeCsv, today: date) -> subprocess.Popen[bytes]:
+    package_root = str(Path(__file__).resolve().parents[2])
+    paths = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    helper = subprocess.Popen(
+        [sys.executable, "-m", "carerdesk.export.helper"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+    )
+    assert helper.stdin is not None
+    pickle.dump((found, today), helper.stdin)
+    helper.stdin.close()
+    return helper
+
+
+class Checked(NamedTuple):
+    """One linked row checked alone: the values, or what is wrong with the row."""
+
+    row: SourceRow
+    reference: str
+    identity: str
+    values: dict[str, Any] | None
+    errors: dict[str, str]
+
+
+def _checked(kind: str, row: SourceRow, today: date, specs: Specs, consent: bool | None) -> Checked:
+    id_column = IDS[kind]
+    reference = row.cells.get("reference", "").strip().upper()
+    identity = row.cells.get(id_column, "").strip().upper()
+    try:
+        values = _linked_values(kind, row, today, consent, specs)
+    except InvalidEntry as refused:
+        return Checked(row, reference, identity, None, refused.errors)
+    return Checked(row, reference, identity, values, {})
+
+
+def _check_across(
+    plan: Plan,
+    kind: str,
+    rows: Iterable[Checked],
+    known: Container[str],
+    registered: Mapping[str, date],
+) -> None:
+    """The rules between records: a reference leads to a carer, an id comes once, and a
+    contact is not before the carer registered."""
+    checked = plan.linked.setdefault(kind, [])
+    id_column = IDS[kind]
+    ids_seen: set[str] = set()
+    for row, reference, identity, values, row_errors in rows:
+        plan.rows_read += 1
+        errors: dict[str, str] = {}
+        if not reference and kind != "contacts":
+            errors["reference"] = "Which carer? Give their reference."
+        elif reference and reference not in known:
+            errors["reference"] = (
+                "No carer has this reference, in the register or in the carers file."
+            )
+        if identity and identity in ids_seen:
+            errors[id_column] = "This id is in the file twice."
+        ids_seen.add(identity)
+        errors.update(row_errors)
+        since = registered.get(reference)
+        if kind == "contacts" and values and since and values["contact_on"] < since:
+            errors["contact_on"] = "This date is before the carer registered."
+        if errors or values is None:
+            plan.refuse(row, errors, kind)
+            continue
+        values["reference"] = reference or None
+        checked.append((row, values))
 
 
 # Writing ---------------------------------------------------------------------------------
@@ -555,16 +749,32 @@ def _take(counter: Counter[tuple[Any, ...]], key: tuple[Any, ...]) -> bool:
     return True
 
 
+def _stored(session: Session, column: Any, keys: list[str]) -> dict[str, Any]:
+    """The stored records whose ``column`` is one of ``keys``, by key.
+
+    A table holding fewer records than there are keys is read for its keys alone first (on
+    a first import, an empty table: no query a chunk of keys at all); then the records with
+    those keys are read, a chunk of keys a query."""
+    model = column.class_
+    if not keys:
+        return {}
+    held = session.scalar(select(func.count()).select_from(model)) or 0
+    if held < len(keys):
+        there = set(session.scalars(select(column)))
+        keys = [key for key in keys if key in there]
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), CHUNK):
+        for record in session.scalars(select(model).where(column.in_(keys[start : start + CHUNK]))):
+            found[getattr(record, column.key)] = record
+    return found
+
+
 def _write_carers(
     session: Session, plan: Plan, by: Actor, outcome: Outcome, dry_run: bool
 ) -> dict[str, str]:
     """Add or change the carers; returns each reference's carer id."""
     wanted = [values["reference"] for _, values in plan.carers if values["reference"]]
-    existing: dict[str, Carer] = {}
-    for start in range(0, len(wanted), CHUNK):
-        batch = wanted[start : start + CHUNK]
-        for carer in session.scalars(select(Carer).where(Carer.reference.in_(batch))):
-            existing[carer.reference] = carer
+    existing: dict[str, Carer] = _stored(session, Carer.reference, wanted)
     unreferenced = _same_people(session, [v for _, v in plan.carers if not v["reference"]])
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
@@ -645,8 +855,15 @@ def _write_carers(
         changed,
         unchanged,
     )
-    references = sorted({v["reference"] for _, v in plan.linked_rows() if v["reference"]})
-    ids: dict[str, str] = {}
+    ids = {reference: carer.id for reference, carer in existing.items()}
+    ids.update((row["reference"], row["id"]) for row in new_rows)
+    references = sorted(
+        {
+            v["reference"]
+            for _, v in plan.linked_rows()
+            if v["reference"] and v["reference"] not in ids
+        }
+    )
     for start in range(0, len(references), CHUNK):
         batch = references[start : start + CHUNK]
         query = select(Carer.reference, Carer.id).where(Carer.reference.in_(batch))
@@ -667,11 +884,7 @@ def _write_linked(
     key_column = getattr(model, identity)
     id_name = _value_name(identity, kind)
     given = [values[id_name] for _, values in rows if values.get(id_name)]
-    stored: dict[str, Any] = {}
-    for start in range(0, len(given), CHUNK):
-        batch = given[start : start + CHUNK]
-        for record in session.scalars(select(model).where(key_column.in_(batch))):
-            stored[getattr(record, identity)] = record
+    stored = _stored(session, key_column, given)
     # Rows without an id match a stored record of the same carer field for field, one
     # stored record for one row: two identical drop-ins in the file are two contacts.
     reference_of = {carer_id: reference for reference, carer_id in carer_ids.items()}
@@ -749,7 +962,7 @@ def _value_name(identity: str, kind: str) -> str:
 def import_register(
     session: Session,
     by: Actor,
-    sources: Mapping[str, list[SourceRow]],
+    sources: Sources,
     *,
     today: date,
     dry_run: bool = False,
@@ -765,11 +978,12 @@ def import_register(
     by.require(Can.IMPORT)
     if progress:
         progress("Checking every row…")
-    plan = check_source(session, sources, today)
+    with paused_gc():
+        plan = check_source(session, sources, today)
     outcome = Outcome(problems=plan.problems, rows_read=plan.rows_read)
     if plan.problems and not skip_invalid:
         return outcome
-    with large_cache(session):
+    with large_cache(session), paused_gc():
         if progress:
             progress("Writing the carers…")
         carer_ids = _write_carers(session, plan, by, outcome, dry_run)

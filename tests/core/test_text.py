@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import unicodedata
 
 import pytest
@@ -113,3 +114,11 @@ def test_tidy_composes_accents(name: str) -> None:
 
 def test_tidy_keeps_case_and_accents() -> None:
     assert tidy("ZOË o’brien") == "ZOË o’brien"
+
+
+def test_plain_ascii_folds_as_the_full_decomposition_would() -> None:
+    # Names in plain ASCII skip the decomposition: the answer must not change for any of them.
+    everything = string.printable + " O'Brien  Smith-Jones\tMC`DONALD "
+    decomposed = unicodedata.normalize("NFKD", everything)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    assert fold(everything) == " ".join(plain.casefold().replace("`", "'").split())
