@@ -53,6 +53,9 @@ _DRAMA_RANGES = (
 )
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z '-]*")
+
+
 def _name_char_ok(ch: str) -> bool:
     return ch in " '’-" or unicodedata.category(ch)[0] in ("L", "M")
 
@@ -64,6 +67,8 @@ def parse_name(text: str, what: str = "name") -> str:
         raise FieldError(what, f"Enter the {what}.")
     if len(name) > 100:
         raise FieldError(what, f"The {what} is too long: 100 characters at most.")
+    if _PLAIN_NAME.fullmatch(name):  # most names, with no need to look at each letter
+        return name
     if not all(_name_char_ok(ch) for ch in name):
         raise FieldError(
             what, f"The {what} may hold only letters, apostrophes, hyphens and spaces."
