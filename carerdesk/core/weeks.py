@@ -1,0 +1,70 @@
+"""ISO 8601 weeks (``2026-W47``): Monday to Sunday, by the dates recorded (Europe/London)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from carerdesk.core.errors import FieldError
+
+_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """One ISO week: ``Week(2026, 47)`` is 16 to 22 November 2026."""
+
+    year: int
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.number:02}"
+
+    @property
+    def monday(self) -> date:
+        """The week's first day."""
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    @property
+    def sunday(self) -> date:
+        """The week's last day."""
+        return date.fromisocalendar(self.year, self.number, 7)
+
+    def days(self) -> list[date]:
+        """Monday to Sunday."""
+        return [self.monday + timedelta(days=offset) for offset in range(7)]
+
+    def before(self, weeks: int = 1) -> Week:
+        """The week ``weeks`` earlier."""
+        return week_of(self.monday - timedelta(weeks=weeks))
+
+    @property
+    def label(self) -> str:
+        """How a person reads it: ``2026-W47 (16 Nov to 22 Nov 2026)``."""
+        return f"{self} ({self.monday:%d %b} to {self.sunday:%d %b %Y})"
+
+
+def week_of(day: date) -> Week:
+    """The ISO week a day belongs to (1 January may belong to the year before's last week)."""
+    year, number, _ = day.isocalendar()
+    return Week(year, number)
+
+
+def last_complete_week(today: date) -> Week:
+    """The latest week whose Sunday has passed: the week a return is usually made for."""
+    return week_of(today - timedelta(days=today.isoweekday()))
+
+
+def parse_week(text: str) -> Week:
+    """``2026-W47`` (or ``2026W47``, any case); refused when that year has no such week."""
+    match = _WEEK.fullmatch(text.strip())
+    if match is None:
+        raise FieldError("week", "Write the week as YYYY-Www, such as 2026-W47.")
+    year, number = int(match.group(1)), int(match.group(2))
+    try:
+        date.fromisocalendar(year, number, 1)
+    except ValueError:
+        last = week_of(date(year, 12, 28)).number
+        raise FieldError("week", f"{year} has weeks 1 to {last}.") from None
+    return Week(year, number)
