@@ -38,6 +38,7 @@ class Can(StrEnum):
     CLOSE = "close or reopen a carer's record"
     MANAGE_USERS = "add, change or deactivate staff accounts"
     EXPORT = "export the register in bulk"
+    MAKE_RETURN = "make the weekly return"
     IMPORT = "import register files"
     MERGE = "merge duplicate records"
     ERASE = "erase a carer's record"
@@ -50,6 +51,7 @@ COORDINATOR_ONLY = frozenset(
     {
         Can.MANAGE_USERS,
         Can.EXPORT,
+        Can.MAKE_RETURN,
         Can.IMPORT,
         Can.MERGE,
         Can.ERASE,

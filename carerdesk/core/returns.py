@@ -78,7 +78,7 @@ def arrange(counts: Counts, wards: Sequence[str]) -> list[Figure]:
     figures: list[Figure] = []
     for measure, breakdown, categories in layout(wards):
         found = counts.get((measure, breakdown), {})
-        fallback = next((c for c in categories if c in (NOT_RECORDED, "not_known")), None)
+        fallback = next((c for c in (NOT_RECORDED, "not_known") if c in categories), None)
         values = dict.fromkeys(categories, 0)
         for category, count in found.items():
             if category in values:

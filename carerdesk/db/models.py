@@ -133,6 +133,7 @@ class Carer(Stamped, Base):
         Index("ix_carers_last_first", "last_folded", "first_folded"),
         Index("ix_carers_first_last", "first_folded", "last_folded"),
         Index("ix_carers_postcode", "postcode"),
+        Index("ix_carers_closed_on", "closed_on"),
     )
 
 
@@ -188,7 +189,7 @@ class Card(Stamped, Base):
     carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
     card_type: Mapped[str] = mapped_column(String(30))
     issue_reason: Mapped[str] = mapped_column(String(20))
-    issued_on: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
     expires_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="active")
 
@@ -206,8 +207,8 @@ class Referral(Stamped, Base):
     reason: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(10), default="routine")
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    made_on: Mapped[date | None] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date)
+    made_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
 
     carer: Mapped[Carer] = relationship(back_populates="referrals")
@@ -260,3 +261,22 @@ class AuditEntry(Base):
         Index("ix_audit_record", "record_id"),
         Index("ix_audit_at", "at"),
     )
+
+
+class WeeklyReturn(Base):
+    """A weekly return made: its week, when and by whom, every figure, and a checksum.
+
+    ``figures`` is the return's rows as JSON (counts only, never a person's detail);
+    ``amends`` is the return it replaced when the week's records changed after it was made.
+    """
+
+    __tablename__ = "weekly_returns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    week: Mapped[str] = mapped_column(String(8), index=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    made_by: Mapped[str] = mapped_column(String(100))
+    figures: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    amends: Mapped[str | None] = mapped_column(String(36))
+    suppress_under: Mapped[int | None] = mapped_column(Integer)

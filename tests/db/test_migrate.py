@@ -25,6 +25,7 @@ TABLES = {
     "referrals",
     "settings",
     "users",
+    "weekly_returns",
 }
 FTS_TABLES = {
     "carers_fts",

@@ -1,0 +1,351 @@
+"""The weekly return counted by the database: a grouped query a breakdown, over the week's
+rows through the date indexes, never a loop over the register here.
+
+``week_counts`` gives the raw counts; ``week_figures`` puts them in the return's order
+(``core.returns``). ``make_return`` remembers a return made, with its figures and checksum,
+and refuses to make a second for the same week silently: when the week's records changed
+since, the figures that moved are named first and the new return is made as an amendment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from carerdesk.core import codes
+from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.returns import ETHNIC_GROUPS, Counts, Figure, Moved, arrange, checksum, moved
+from carerdesk.core.validate import years_before
+from carerdesk.core.weeks import Week
+from carerdesk.db import audit, ops
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, WeeklyReturn
+
+ADULT, YOUNG_ADULT_UNTIL, OLDER = 18, 26, 65
+
+
+def _carer_type(born: Any, c18: Any, c26: Any, c65: Any) -> ColumnElement[str]:
+    # Born after the day 18 years before: under 18 on that day (English law's birthdays).
+    return case(
+        (born > c18, literal("young_carer")),
+        (born > c26, literal("young_adult_carer")),
+        (born > c65, literal("adult_carer")),
+        else_=literal("older_carer"),
+    )
+
+
+def _cutoffs(day: date) -> tuple[date, date, date]:
+    return (
+        years_before(day, ADULT),
+        years_before(day, YOUNG_ADULT_UNTIL),
+        years_before(day, OLDER),
+    )
+
+
+def _days(week: Week):  # type: ignore[no-untyped-def]
+    # Each day of the week with the latest birth dates of an adult, a 26- and a 65-year-old.
+    table = values(
+        column("day", Date),
+        column("c18", Date),
+        column("c26", Date),
+        column("c65", Date),
+        name="week_days",
+    ).data([(day, *_cutoffs(day)) for day in week.days()])
+    return table.cte("week_days")
+
+
+def _grouped(session: Session, query: Select[Any, int]) -> dict[str | None, int]:
+    return {category: count for category, count in session.execute(query)}
+
+
+def _in_week(day: Any, week: Week) -> ColumnElement[bool]:
+    return day.between(week.monday, week.sunday)  # type: ignore[no-any-return]
+
+
+def _active_on(day: Any) -> ColumnElement[bool]:
+    return and_(
+        or_(CaringRole.started_on.is_(None), CaringRole.started_on <= day),
+        or_(CaringRole.ended_on.is_(None), CaringRole.ended_on >= day),
+    )
+
+
+def _each_code(text: Any, code: str) -> ColumnElement[bool]:
+    # A ";"-separated list holds this code: portable SQL (SQLite and PostgreSQL alike).
+    wrapped: ColumnElement[str] = literal(";") + text + literal(";")
+    return wrapped.like(f"%;{code};%")
+
+
+def week_counts(session: Session, week: Week) -> Counts:
+    """Every count of the return for ``week``, by (measure, breakdown) and category."""
+    counts: dict[tuple[str, str], dict[str | None, int]] = {}
+    new = _in_week(Carer.registered_on, week)
+
+    counts["new_registrations", "total"] = {
+        "all": session.scalar(select(func.count()).select_from(Carer).where(new)) or 0
+    }
+    days = _days(week)
+    carer_type = _carer_type(Carer.date_of_birth, days.c.c18, days.c.c26, days.c.c65)
+    counts["new_registrations", "carer_type"] = _grouped(
+        session,
+        select(carer_type, func.count())
+        .select_from(Carer)
+        .join(days, days.c.day == Carer.registered_on)
+        .group_by(carer_type),
+    )
+    for breakdown, stored in (
+        ("gender", Carer.gender),
+        ("how_heard", Carer.how_heard),
+        ("hours_caring", Carer.hours_caring),
+        ("ward", Carer.ward),
+    ):
+        counts["new_registrations", breakdown] = _grouped(
+            session, select(stored, func.count()).where(new).group_by(stored)
+        )
+    ethnicity = _grouped(
+        session, select(Carer.ethnicity, func.count()).where(new).group_by(Carer.ethnicity)
+    )
+    groups: dict[str | None, int] = dict.fromkeys(ETHNIC_GROUPS, 0)
+    for code, count in ethnicity.items():
+        groups[codes.ETHNIC_GROUP.get(code or "", "not_known")] += count
+    counts["new_registrations", "ethnic_group"] = groups
+    parent = case(
+        (Carer.parent_carer.is_(True), literal("yes")),
+        (Carer.parent_carer.is_(False), literal("no")),
+        else_=literal("not_recorded"),
+    )
+    counts["new_registrations", "parent_carer"] = _grouped(
+        session, select(parent, func.count()).where(new).group_by(parent)
+    )
+    roles = (
+        select(func.count())
+        .where(CaringRole.carer_id == Carer.id, _active_on(Carer.registered_on))
+        .scalar_subquery()
+    )
+    several = case((roles > 1, literal("yes")), else_=literal("no"))
+    counts["new_registrations", "multiple_caring_roles"] = _grouped(
+        session, select(several, func.count()).where(new).group_by(several)
+    )
+    conditions = session.execute(
+        select(
+            *(
+                func.count(func.distinct(case((_each_code(CaringRole.conditions, code), Carer.id))))
+                for code in codes.CONDITION
+            )
+        )
+        .select_from(Carer)
+        .join(CaringRole, CaringRole.carer_id == Carer.id)
+        .where(new, _active_on(Carer.registered_on))
+    ).one()
+    counts["new_registrations", "cared_for_condition"] = dict(
+        zip(codes.CONDITION, conditions, strict=True)
+    )
+
+    sunday = week.sunday
+    size_type = _carer_type(Carer.date_of_birth, *_cutoffs(sunday))
+    on_register = and_(
+        Carer.registered_on <= sunday, or_(Carer.closed_on.is_(None), Carer.closed_on > sunday)
+    )
+    by_type = _grouped(
+        session, select(size_type, func.count()).where(on_register).group_by(size_type)
+    )
+    counts["register_size", "total"] = {"all": sum(by_type.values())}
+    counts["register_size", "carer_type"] = by_type
+
+    in_week = _in_week(Contact.contact_on, week)
+    counts["contacts", "channel"] = _grouped(
+        session, select(Contact.channel, func.count()).where(in_week).group_by(Contact.channel)
+    )
+    counts["contacts", "total"] = {"all": sum(counts["contacts", "channel"].values())}
+    support = session.execute(
+        select(
+            *(func.count(case((_each_code(Contact.support, code), 1))) for code in codes.SUPPORT)
+        ).where(in_week)
+    ).one()
+    counts["contacts", "support"] = dict(zip(codes.SUPPORT, support, strict=True))
+    anonymous = case((Contact.carer_id.is_(None), literal("yes")), else_=literal("no"))
+    counts["contacts", "anonymous"] = _grouped(
+        session, select(anonymous, func.count()).where(in_week).group_by(anonymous)
+    )
+
+    first = (
+        select(Contact.carer_id, func.min(Contact.contact_on).label("first_on"))
+        .where(in_week, Contact.carer_id.is_not(None))
+        .group_by(Contact.carer_id)
+        .subquery()
+    )
+    contacted_type = _carer_type(Carer.date_of_birth, days.c.c18, days.c.c26, days.c.c65)
+    by_type = _grouped(
+        session,
+        select(contacted_type, func.count())
+        .select_from(first)
+        .join(Carer, Carer.id == first.c.carer_id)
+        .join(days, days.c.day == first.c.first_on)
+        .group_by(contacted_type),
+    )
+    counts["carers_contacted", "total"] = {"all": sum(by_type.values())}
+    counts["carers_contacted", "carer_type"] = by_type
+
+    issued = _in_week(Card.issued_on, week)
+    for breakdown, stored in (("card_type", Card.card_type), ("issue_reason", Card.issue_reason)):
+        counts["cards_issued", breakdown] = _grouped(
+            session, select(stored, func.count()).where(issued).group_by(stored)
+        )
+    counts["cards_issued", "total"] = {"all": sum(counts["cards_issued", "card_type"].values())}
+
+    made = _in_week(Referral.made_on, week)
+    counts["referrals_made", "destination"] = _grouped(
+        session,
+        select(Referral.destination, func.count()).where(made).group_by(Referral.destination),
+    )
+    counts["referrals_made", "total"] = {
+        "all": sum(counts["referrals_made", "destination"].values())
+    }
+    closed = and_(
+        _in_week(Referral.closed_on, week),
+        Referral.status.in_(("completed", "declined", "withdrawn")),
+    )
+    counts["referrals_closed", "outcome"] = _grouped(
+        session, select(Referral.status, func.count()).where(closed).group_by(Referral.status)
+    )
+    counts["referrals_closed", "total"] = {
+        "all": sum(counts["referrals_closed", "outcome"].values())
+    }
+
+    gone = _in_week(Carer.closed_on, week)
+    counts["carers_closed", "closed_reason"] = _grouped(
+        session,
+        select(Carer.closed_reason, func.count()).where(gone).group_by(Carer.closed_reason),
+    )
+    counts["carers_closed", "total"] = {
+        "all": sum(counts["carers_closed", "closed_reason"].values())
+    }
+    return counts
+
+
+def week_figures(session: Session, week: Week, by: Actor) -> list[Figure]:
+    """Every figure of ``week``'s return, in file order (coordinators)."""
+    by.require(Can.MAKE_RETURN)
+    return arrange(week_counts(session, week), ops.ward_list(session))
+
+
+def contacts_by_day(session: Session, week: Week) -> list[tuple[date, int]]:
+    """The week's contacts on each day, Monday to Sunday (for the chart)."""
+    found = dict(
+        session.execute(
+            select(Contact.contact_on, func.count())
+            .where(_in_week(Contact.contact_on, week))
+            .group_by(Contact.contact_on)
+        ).all()
+    )
+    return [(day, found.get(day, 0)) for day in week.days()]
+
+
+def registrations_by_week(session: Session, last: Week, weeks: int = 12) -> list[tuple[Week, int]]:
+    """New registrations in each of the ``weeks`` weeks up to ``last`` (for the chart)."""
+    chosen = [last.before(back) for back in reversed(range(weeks))]
+    found = dict(
+        session.execute(
+            select(Carer.registered_on, func.count())
+            .where(Carer.registered_on.between(chosen[0].monday, last.sunday))
+            .group_by(Carer.registered_on)
+        ).all()
+    )
+    return [(week, sum(found.get(day, 0) for day in week.days())) for week in chosen]
+
+
+@dataclass(frozen=True)
+class MadeReturn:
+    """A return made before: what a coordinator sees of the history."""
+
+    id: str
+    week: str
+    made_at: object
+    made_by: str
+    checksum: str
+    amends: str | None
+    figures: list[Figure]
+
+    @property
+    def intact(self) -> bool:
+        """Whether the stored figures still match the checksum made with them."""
+        return checksum(self.figures) == self.checksum
+
+
+def _made(row: WeeklyReturn) -> MadeReturn:
+    figures = [Figure(*item) for item in json.loads(row.figures)]
+    return MadeReturn(row.id, row.week, row.made_at, row.made_by, row.checksum, row.amends, figures)
+
+
+def past_returns(session: Session, by: Actor, week: Week | None = None) -> list[MadeReturn]:
+    """The returns made, newest first (of one week, if given)."""
+    by.require(Can.MAKE_RETURN)
+    query = select(WeeklyReturn).order_by(WeeklyReturn.made_at.desc())
+    if week is not None:
+        query = query.where(WeeklyReturn.week == str(week))
+    return [_made(row) for row in session.scalars(query)]
+
+
+class FiguresMoved(CarerdeskError):
+    """The week was returned before and some figures have moved since: amend on purpose."""
+
+    def __init__(self, week: Week, changes: Sequence[Moved]) -> None:
+        super().__init__(
+            f"{week} was returned before and {len(changes)} figures have moved since. "
+            "Check them, then make an amended return."
+        )
+        self.changes = list(changes)
+
+
+def make_return(
+    session: Session,
+    week: Week,
+    by: Actor,
+    *,
+    amend: bool = False,
+    suppress_under: int | None = None,
+) -> tuple[list[Figure], MadeReturn | None]:
+    """Count ``week`` and remember the return made; returns the figures and the return it
+    amends, if any.
+
+    A week returned before whose figures have moved is refused with ``FiguresMoved`` (the
+    moved figures, old and new) unless ``amend``; with the same figures it is made again,
+    for another copy of the files, and remembered again."""
+    figures = week_figures(session, week, by)
+    before = past_returns(session, by, week)
+    last = before[0] if before else None
+    if last is not None:
+        changes = moved(last.figures, figures)
+        if changes and not amend:
+            raise FiguresMoved(week, changes)
+    made = WeeklyReturn(
+        week=str(week),
+        made_by=by.name,
+        figures=json.dumps([list(figure) for figure in figures], separators=(",", ":")),
+        checksum=checksum(figures),
+        amends=last.id if last is not None and amend else None,
+        suppress_under=suppress_under,
+    )
+    session.add(made)
+    session.flush()
+    detail = f"weekly return {week}" + (" (amended)" if made.amends else "")
+    audit.record(session, by, Action.EXPORTED, kind="return", record_id=made.id, detail=detail)
+    return figures, last
