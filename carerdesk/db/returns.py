@@ -204,40 +204,21 @@ def week_counts(session: Session, week: Week) -> Counts:
     counts["carers_contacted", "total"] = {"all": sum(by_type.values())}
     counts["carers_contacted", "carer_type"] = by_type
 
-    issued = _in_week(Card.issued_on, week)
-    for breakdown, stored in (("card_type", Card.card_type), ("issue_reason", Card.issue_reason)):
-        counts["cards_issued", breakdown] = _grouped(
-            session, select(stored, func.count()).where(issued).group_by(stored)
-        )
-    counts["cards_issued", "total"] = {"all": sum(counts["cards_issued", "card_type"].values())}
-
-    made = _in_week(Referral.made_on, week)
-    counts["referrals_made", "destination"] = _grouped(
-        session,
-        select(Referral.destination, func.count()).where(made).group_by(Referral.destination),
-    )
-    counts["referrals_made", "total"] = {
-        "all": sum(counts["referrals_made", "destination"].values())
-    }
     closed = and_(
         _in_week(Referral.closed_on, week),
         Referral.status.in_(("completed", "declined", "withdrawn")),
     )
-    counts["referrals_closed", "outcome"] = _grouped(
-        session, select(Referral.status, func.count()).where(closed).group_by(Referral.status)
-    )
-    counts["referrals_closed", "total"] = {
-        "all": sum(counts["referrals_closed", "outcome"].values())
-    }
-
-    gone = _in_week(Carer.closed_on, week)
-    counts["carers_closed", "closed_reason"] = _grouped(
-        session,
-        select(Carer.closed_reason, func.count()).where(gone).group_by(Carer.closed_reason),
-    )
-    counts["carers_closed", "total"] = {
-        "all": sum(counts["carers_closed", "closed_reason"].values())
-    }
+    for measure, breakdown, stored, where in (
+        ("cards_issued", "card_type", Card.card_type, _in_week(Card.issued_on, week)),
+        ("cards_issued", "issue_reason", Card.issue_reason, _in_week(Card.issued_on, week)),
+        ("referrals_made", "destination", Referral.destination, _in_week(Referral.made_on, week)),
+        ("referrals_closed", "outcome", Referral.status, closed),
+        ("carers_closed", "closed_reason", Carer.closed_reason, _in_week(Carer.closed_on, week)),
+    ):
+        found = _grouped(session, select(stored, func.count()).where(where).group_by(stored))
+        counts[measure, breakdown] = found
+        # Each record falls in one category of its first breakdown: their sum is the total.
+        counts.setdefault((measure, "total"), {"all": sum(found.values())})
     return counts
 
 
