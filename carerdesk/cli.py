@@ -18,6 +18,7 @@ import click
 
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SYSTEM, Actor, Can
+from carerdesk.core.weeks import Week
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -459,6 +460,86 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
     for path in written.files:
         click.echo(f"Wrote {path}")
     click.echo(f"The register: {counts}.")
+
+
+def _week_option(text: str | None) -> Week:
+    from carerdesk.core.weeks import last_complete_week, parse_week
+
+    return parse_week(text) if text else last_complete_week(_today())
+
+
+def _formats(text: str) -> list[str]:
+    from carerdesk.export.weekly import FORMATS
+
+    chosen = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not chosen or any(part not in FORMATS for part in chosen):
+        raise CarerdeskError("--format takes csv, xlsx or csv,xlsx.")
+    return chosen
+
+
+@export.command("return")
+@click.option("--week", help="The ISO week, such as 2026-W47 (default: the last complete week).")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="A folder."
+)
+@click.option("--format", "formats", default="csv", help="csv, xlsx or csv,xlsx (default csv).")
+@click.option(
+    "--suppress-under",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Write counts from 1 to N-1 as <N, for publication.",
+)
+@click.option("--amend", is_flag=True, help="Make an amended return for a week returned before.")
+@click.pass_obj
+@refusals
+def export_return(
+    obj: Context,
+    week: str | None,
+    out: Path,
+    formats: str,
+    suppress_under: int | None,
+    amend: bool,
+) -> None:
+    """Write the weekly return to the commissioner (coordinators): counts only.
+
+    A week returned before whose figures have moved since is refused, with the figures that
+    moved (old -> new) on standard error; --amend then makes the amended return.
+
+    Example: carerdesk --user "casey coordinator" export return --week 2026-W47 --out returns
+    """
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.db.returns import FiguresMoved
+    from carerdesk.export.weekly import export_return as write_return
+
+    chosen_week = _week_option(week)
+    chosen = _formats(formats)
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.MAKE_RETURN) or SYSTEM
+    try:
+        made = write_return(
+            lambda write: unit_of_work(engine, write=write),
+            actor,
+            chosen_week,
+            out,
+            formats=chosen,
+            suppress_under=suppress_under,
+            amend=amend,
+        )
+    except FiguresMoved as moved:
+        for change in moved.changes:
+            click.echo(str(change), err=True)
+        raise CarerdeskError(
+            f"{moved.message} Nothing was written; add --amend to make the amended return."
+        ) from None
+    for path in made.files:
+        click.echo(f"Wrote {path}")
+    total = {(f.measure, f.breakdown): f.value for f in made.figures}
+    click.echo(
+        f"{chosen_week.label}: {total['new_registrations', 'total']} new registrations, "
+        f"{total['contacts', 'total']} contacts, register size {total['register_size', 'total']}"
+        + (" (amended)" if made.amended else "")
+        + "."
+    )
 
 
 @main.group()

@@ -304,29 +304,29 @@ def make_return(
     amend: bool = False,
     suppress_under: int | None = None,
 ) -> tuple[list[Figure], MadeReturn | None]:
-    """Count ``week`` and remember the return made; returns the figures and the return it
-    amends, if any.
+    """Count ``week`` and remember the return made; returns the figures and, for an amended
+    return, the return it amends.
 
     A week returned before whose figures have moved is refused with ``FiguresMoved`` (the
-    moved figures, old and new) unless ``amend``; with the same figures it is made again,
-    for another copy of the files, and remembered again."""
+    moved figures, old and new) unless ``amend``. With the same figures as last time it is
+    made again (another copy of the files), remembered, and amends nothing."""
     figures = week_figures(session, week, by)
     before = past_returns(session, by, week)
-    last = before[0] if before else None
-    if last is not None:
-        changes = moved(last.figures, figures)
-        if changes and not amend:
-            raise FiguresMoved(week, changes)
+    amended = None
+    if before and moved(before[0].figures, figures):
+        if not amend:
+            raise FiguresMoved(week, moved(before[0].figures, figures))
+        amended = before[0]
     made = WeeklyReturn(
         week=str(week),
         made_by=by.name,
         figures=json.dumps([list(figure) for figure in figures], separators=(",", ":")),
         checksum=checksum(figures),
-        amends=last.id if last is not None and amend else None,
+        amends=amended.id if amended else None,
         suppress_under=suppress_under,
     )
     session.add(made)
     session.flush()
-    detail = f"weekly return {week}" + (" (amended)" if made.amends else "")
+    detail = f"weekly return {week}" + (" (amended)" if amended else "")
     audit.record(session, by, Action.EXPORTED, kind="return", record_id=made.id, detail=detail)
-    return figures, last
+    return figures, amended

@@ -1,0 +1,198 @@
+"""The weekly return's files (``spec/weekly-return.md``): ``return_YYYY-Www.csv``, and the
+workbook with a cover sheet, a sheet a measure and a chart of contacts by day.
+
+The CSV is the same bytes for the same data. Counts only: no person's detail is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from carerdesk.core.permissions import Actor
+from carerdesk.core.returns import COLUMNS, Figure, shown
+from carerdesk.core.weeks import Week
+from carerdesk.db import accounts, returns
+from carerdesk.db.models import utc_now
+
+FORMATS = ("csv", "xlsx")
+
+
+def file_name(week: Week, fmt: str) -> str:
+    """``return_2026-W47.csv`` or ``.xlsx``."""
+    return f"return_{week}.{fmt}"
+
+
+def csv_bytes(week: Week, figures: Sequence[Figure], suppress_under: int | None = None) -> bytes:
+    """The return as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), one
+    row a count, in return order."""
+    text = io.StringIO(newline="")
+    out = csv.writer(text, lineterminator="\r\n")
+    out.writerow(COLUMNS)
+    for figure in figures:
+        value = shown(figure.value, suppress_under)
+        out.writerow([str(week), figure.measure, figure.breakdown, figure.category, value])
+    return text.getvalue().encode("utf-8-sig")
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The workbook's cover: whose return, which week, made when and by whom."""
+
+    organisation: str
+    week: Week
+    made_at: datetime
+    made_by: str
+    amended: bool
+
+
+def xlsx_bytes(
+    cover: Cover,
+    figures: Sequence[Figure],
+    by_day: Sequence[tuple[date, int]],
+    suppress_under: int | None = None,
+) -> bytes:
+    """The return as a workbook: a cover sheet, a sheet a measure (counts as numbers, a
+    hidden small count as its ``<N`` text), and a bar chart of the week's contacts by day."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "cover"
+    for row in (
+        ("Weekly return to the commissioner",),
+        ("Organisation", cover.organisation),
+        ("Week", cover.week.label),
+        ("Made", f"{cover.made_at:%d/%m/%Y %H:%M} UTC"),
+        ("Made by", cover.made_by),
+        ("Amended return", "yes" if cover.amended else "no"),
+        (
+            "Small numbers",
+            f"under {suppress_under} shown as <{suppress_under}"
+            if suppress_under
+            else "every count shown",
+        ),
+        ("Counts only: no person's details are in this return.",),
+    ):
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 44
+    sheet["A1"].font = Font(bold=True, size=14)
+    for measure in dict.fromkeys(f.measure for f in figures):
+        page = book.create_sheet(measure)
+        page.append(list(COLUMNS))
+        for f in figures:
+            if f.measure == measure:
+                text = shown(f.value, suppress_under)
+                page.append(
+                    [
+                        str(cover.week),
+                        f.measure,
+                        f.breakdown,
+                        f.category,
+                        int(text) if text.isdigit() else text,
+                    ]
+                )
+        for letter, width in zip("ABCDE", (10, 20, 22, 28, 8), strict=True):
+            page.column_dimensions[letter].width = width
+    days = book.create_sheet("contacts_by_day")
+    days.append(["day", "contacts"])
+    for day, count in by_day:
+        days.append([day.strftime("%a %d %b"), count])
+    chart = BarChart()
+    chart.title = f"Contacts by day, {cover.week}"
+    chart.y_axis.title = "contacts"
+    chart.x_axis.title = "day"
+    chart.legend = None
+    chart.add_data(
+        Reference(days, min_col=2, min_row=1, max_row=len(by_day) + 1), titles_from_data=True
+    )
+    chart.set_categories(Reference(days, min_col=1, min_row=2, max_row=len(by_day) + 1))
+    chart.width, chart.height = 16, 8  # centimetres: the width of a portrait A4 page
+    days.column_dimensions["A"].width = 14
+    days.add_chart(chart, "A10")
+    for page in book.worksheets:  # each sheet prints one page wide
+        page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        page.page_setup.fitToWidth, page.page_setup.fitToHeight = 1, 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ReturnMade:
+    """What ``export_return`` wrote, and the return it amended, if any."""
+
+    files: list[Path]
+    figures: list[Figure]
+    amended: returns.MadeReturn | None
+
+
+def export_return(
+    unit_of_work: Callable[[bool], AbstractContextManager[Session]],
+    by: Actor,
+    week: Week,
+    out: Path,
+    *,
+    formats: Sequence[str] = ("csv",),
+    suppress_under: int | None = None,
+    amend: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ReturnMade:
+    """Count ``week``, remember the return and write its files into the folder ``out``, all
+    in one transaction: if a file cannot be written the return is not remembered, and if the
+    return cannot be remembered the files are removed again.
+
+    Coordinators only. A week returned before whose figures moved raises
+    ``returns.FiguresMoved`` (naming them) unless ``amend``."""
+    written: list[Path] = []
+    try:
+        with unit_of_work(True) as session:
+            if progress:
+                progress("Counting the week…")
+            figures, amended = returns.make_return(
+                session, week, by, amend=amend, suppress_under=suppress_under
+            )
+            out.mkdir(parents=True, exist_ok=True)
+            if "csv" in formats:
+                if progress:
+                    progress("Writing the CSV file…")
+                written.append(
+                    _write(out / file_name(week, "csv"), csv_bytes(week, figures, suppress_under))
+                )
+            if "xlsx" in formats:
+                if progress:
+                    progress("Writing the workbook…")
+                organisation = accounts.organisation(session)
+                cover = Cover(
+                    organisation.name if organisation else "",
+                    week,
+                    utc_now(),
+                    by.name,
+                    amended=amended is not None,
+                )
+                data = xlsx_bytes(
+                    cover, figures, returns.contacts_by_day(session, week), suppress_under
+                )
+                written.append(_write(out / file_name(week, "xlsx"), data))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return ReturnMade(written, figures, amended)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
