@@ -131,7 +131,11 @@ def _indexes_rebuilt_if_cheaper(session: Session, table: Table, adding: int) -> 
     finally:
         # Even after a failed statement: a caller that goes on must find every index there.
         for _, create in indexes:
-            connection.exec_driver_sql(create)
+            # IF NOT EXISTS: after an error that rolled the whole transaction back (a full
+            # disk), the drop was undone too, and the original error must be the one seen.
+            connection.exec_driver_sql(
+                create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+            )
 
 
 def _execute_many(

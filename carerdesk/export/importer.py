@@ -481,31 +481,43 @@ def _check_all(
     return plan
 
 
-Sent = tuple[
-    str, tuple[str, ...], list[tuple[int, str, str, dict[str, Any] | None, dict[str, str]]]
-]
+SentRow = tuple[int, int, str, str, dict[str, Any] | None, dict[str, str]]
+"""A row checked by the helper: line, how many columns, reference, id, values, errors."""
+Sent = tuple[str, tuple[str, ...], list[SentRow]]
 
 
 def check_file(large: LargeCsv, today: date) -> Sent:
     """Read a large file and check each row by its own fields: in a helper process.
 
     What goes back is plain tuples (ten times quicker to send than named ones), and no
-    cells: the rows' file columns are all the writing needs of them."""
+    cells: only how many columns each row has, which is all the writing needs of them (a
+    row shorter than the header leaves its last columns out, and they keep what is stored)."""
     specs = {large.kind: memoised(SPECS[large.kind])}
     with paused_gc():
         checked = []
         for row in _csv_rows(_read_text(large.path), large.path.name):
             _, reference, identity, values, errors = _checked(large.kind, row, today, specs, None)
-            checked.append((row.line, reference, identity, values, errors))
+            checked.append((row.line, len(row.cells), reference, identity, values, errors))
     return large.path.name, large.columns, checked
 
 
 def _received(sent: Sent) -> list[Checked]:
     label, columns, checked = sent
-    shared = dict.fromkeys(columns, "")
+    # The columns a row has, as a mapping shared by every row as long as it.
+    shared: dict[int, dict[str, str]] = {}
     return [
-        Checked(SourceRow(label, line, shared), reference, identity, values, errors)
-        for line, reference, identity, values, errors in checked
+        Checked(
+            SourceRow(
+                label,
+                line,
+                shared.get(width) or shared.setdefault(width, dict.fromkeys(columns[:width], "")),
+            ),
+            reference,
+            identity,
+            values,
+            errors,
+        )
+        for line, width, reference, identity, values, errors in checked
     ]
 
 
@@ -527,7 +539,7 @@ def paused_gc() -> Iterator[None]:
 def _helper(sources: Sources, today: date) -> Iterator[Callable[[LargeCsv], list[Checked]]]:
     """Start a helper process on each large file now; yields how to collect its rows.
 
-    A fresh interpreter (``python -m carerdesk.export.helper``), never a fork of this one,
+    A fresh interpreter (``carerdesk.export.helper``, see ``HELPER``), never a fork of this one,
     which may be running threads (the application's screens), and never a re-run of the
     program that called (as multiprocessing's spawn would). If it cannot start, or fails,
     the file is read and checked here instead, which says what is wrong if anything is."""
@@ -538,7 +550,7 @@ def _helper(sources: Sources, today: date) -> Iterator[Callable[[LargeCsv], list
                 started[found.path] = _start_helper(found, today)
 
     def collect(found: LargeCsv) -> list[Checked]:
-        helper = started.pop(found.path, None)
+        helper = started.get(found.path)
         if helper is not None and helper.stdout is not None:
             try:
                 outcome, answer = pickle.load(helper.stdout)
@@ -546,32 +558,54 @@ def _helper(sources: Sources, today: date) -> Iterator[Callable[[LargeCsv], list
                     raise ImportRefused(answer)
                 if helper.returncode == 0 and outcome == "checked":
                     return _received(answer)
-            except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+            except ImportRefused:
+                raise
+            except Exception:  # the helper failed in some way: this process does the work
                 pass
+            finally:
+                _stop(started.pop(found.path))
         return _received(check_file(found, today))
 
     try:
         yield collect
     finally:
         for helper in started.values():
-            helper.kill()
-            helper.wait()
+            _stop(helper)
+
+
+HELPER = (
+    "import sys; sys.path.append(sys.argv[1]); from carerdesk.export.helper import main; main()"
+)
+"""The helper's program: with ``-P``, nothing is imported from the folder the import was run
+in (a ``csv.py`` among received files must not run); this package's own folder comes last
+on the path, after the standard library and the installed packages."""
 
 
 def _start_helper(found: LargeCsv, today: date) -> subprocess.Popen[bytes]:
     package_root = str(Path(__file__).resolve().parents[2])
-    paths = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
     helper = subprocess.Popen(
-        [sys.executable, "-m", "carerdesk.export.helper"],
+        [sys.executable, "-P", "-c", HELPER, package_root],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
     )
-    assert helper.stdin is not None
-    pickle.dump((found, today), helper.stdin)
-    helper.stdin.close()
+    try:
+        assert helper.stdin is not None
+        pickle.dump((found, today), helper.stdin)
+        helper.stdin.close()
+    except BaseException:
+        _stop(helper)
+        raise
     return helper
+
+
+def _stop(helper: subprocess.Popen[bytes]) -> None:
+    if helper.poll() is None:
+        helper.kill()
+    helper.wait()
+    if helper.stdout is not None:
+        helper.stdout.close()
 
 
 class Checked(NamedTuple):
@@ -697,7 +731,7 @@ TABLES = {kind: cast(Table, model.__table__) for kind, (model, _, _) in LINKED.i
 
 
 def _stamp(by: Actor) -> dict[str, Any]:
-    # One moment for the whole import: its rows were all made in one transaction.
+    # One moment for all the rows of a kind, made in one transaction.
     now = utc_now()
     return {"created_at": now, "updated_at": now, "created_by": by.name, "updated_by": by.name}
 

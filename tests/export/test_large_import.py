@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
+from carerdesk.db.models import Contact
 from carerdesk.export import importer
 from carerdesk.export.importer import ImportRefused, LargeCsv, import_register, read_source
 from carerdesk.export.register import COLUMNS, export_register
@@ -89,7 +90,9 @@ def test_bad_rows_in_a_large_file_are_reported_where_they_are(
     empty: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _contacts(tmp_path, BAD)
+    monkeypatch.setattr(importer, "LARGE_BYTES", 10**9)
     here = _report(empty, path)
+    monkeypatch.setattr(importer, "LARGE_BYTES", 1)
     _checked_here_is_refused(monkeypatch)
     by_helper = _report(empty, path)
     assert by_helper == here
@@ -112,3 +115,43 @@ def test_without_a_helper_the_file_is_checked_here(
 ) -> None:
     monkeypatch.setattr(importer.sys, "executable", str(tmp_path / "no-such-python"))
     assert _report(empty, _contacts(tmp_path, BAD))[0].startswith(REPORT[0])
+
+
+def _load(engine: Engine, path: Path) -> importer.Outcome:
+    with unit_of_work(engine) as session:
+        return import_register(session, COORDINATOR, read_source(path), today=TODAY)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_short_row_keeps_what_its_missing_columns_hold(
+    empty: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    # A row that stops before the last columns (as some spreadsheets write them) leaves
+    # those columns alone, whichever process checked it.
+    header = "contact_id,contact_on,channel,minutes,staff,notes\n"
+    monkeypatch.setattr(importer, "LARGE_BYTES", 10**9)
+    assert _load(
+        empty, _contacts(tmp_path, header + "A1,01/11/2026,phone,15,Sam,keep me\n")
+    ).written
+    if large:
+        monkeypatch.setattr(importer, "LARGE_BYTES", 1)
+        _checked_here_is_refused(monkeypatch)
+    again = _load(empty, _contacts(tmp_path, header + "A1,01/11/2026,phone,15\n"))
+    assert (again.changed["contacts"], again.unchanged["contacts"]) == (0, 1)
+    with unit_of_work(empty, write=False) as session:
+        stored = session.get(Contact, "A1")
+        assert stored is not None and (stored.staff, stored.notes) == ("Sam", "keep me")
+
+
+def test_the_helper_runs_no_code_from_the_folder_it_was_started_in(
+    register: Engine, empty: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Received files may sit beside a csv.py: the helper must import the real csv module.
+    with unit_of_work(register, write=False) as session:
+        export_register(session, COORDINATOR, tmp_path / "files")
+    marker = tmp_path / "ran"
+    (tmp_path / "files" / "csv.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path / "files")
+    _checked_here_is_refused(monkeypatch)
+    assert _load(empty, Path(".")).added["contacts"] == 3
+    assert not marker.exists()
