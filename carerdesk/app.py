@@ -168,6 +168,10 @@ class CarerdeskApp(App[None]):
         assert self.actor is not None, "nobody is signed in"
         return self.actor
 
+    def working(self, group: str) -> bool:
+        """Whether a worker of ``group`` (an import, an export, a return) is still running."""
+        return any(worker.group == group and worker.is_running for worker in self.workers)
+
     def allowed(self, action: Can) -> bool:
         """Whether the person signed in may do ``action``; if not, say why (before any typing).
 

@@ -69,6 +69,33 @@ def layout(wards: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     ]
 
 
+LISTS: Mapping[str, codes.CodeList] = {
+    "carer_type": codes.CARER_TYPE,
+    "gender": codes.GENDER,
+    "how_heard": codes.SOURCE,
+    "hours_caring": codes.HOURS_CARING,
+    "cared_for_condition": codes.CONDITION,
+    "channel": codes.CHANNEL,
+    "support": codes.SUPPORT,
+    "card_type": codes.CARD_TYPE,
+    "issue_reason": codes.ISSUE_REASON,
+    "destination": codes.DESTINATION,
+    "outcome": codes.REFERRAL_STATUS,
+    "closed_reason": codes.CLOSED_REASON,
+}
+"""The code list behind each breakdown whose categories are codes."""
+
+
+def category_label(breakdown: str, category: str) -> str:
+    """A category as a person reads it: a code's label, else the words of the code."""
+    found = LISTS.get(breakdown, {}).get(category)
+    if found:
+        return found
+    if category == "all":
+        return "Total"
+    return category.replace("_", " ").capitalize() if category.islower() else category
+
+
 def arrange(counts: Counts, wards: Sequence[str]) -> list[Figure]:
     """Every figure of the return in order, a category nobody fell in counted as 0.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -259,7 +259,7 @@ class MadeReturn:
 
     id: str
     week: str
-    made_at: object
+    made_at: datetime
     made_by: str
     checksum: str
     amends: str | None

@@ -123,7 +123,7 @@ class ExportModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         """Close (an export under way finishes first)."""
-        if any(w.group == "export" and w.is_running for w in self.app.workers):
+        if self.app.working("export"):
             self.notify("The export is still being written: a moment more.")
             return
         self.dismiss()

@@ -58,6 +58,7 @@ class HomeScreen(Screen[None]):
         Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
         # The coordinator's keys: out of the footer (the desk's own keys need the room), in
         # F1's list and the command palette; anyone else pressing one is told why not.
+        Binding("f5", "returns", "Returns", show=False, tooltip="The weekly return"),
         Binding("f6", "import_files", "Import", show=False, tooltip="Import register files"),
         Binding("f7", "accounts", "Accounts", show=False, tooltip="Staff accounts"),
         Binding("f8", "audit", "Audit trail", show=False, tooltip="Who saw and changed what"),
@@ -228,6 +229,13 @@ class HomeScreen(Screen[None]):
             from carerdesk.screens.audit import AuditScreen
 
             self.app.push_screen(AuditScreen())
+
+    def action_returns(self) -> None:
+        """Open the weekly return (coordinator only)."""
+        if self.app.allowed(Can.MAKE_RETURN) and self._need_register():
+            from carerdesk.screens.returns import ReturnsScreen
+
+            self.app.push_screen(ReturnsScreen())
 
     def action_import_files(self) -> None:
         """Import register files (coordinator only: anyone else is told why not)."""

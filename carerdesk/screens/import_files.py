@@ -90,7 +90,7 @@ class ImportModal(ModalScreen[None]):
         self.query_one("#import-status", Static).update(message)
 
     def _run(self, path: Path, *, dry_run: bool) -> None:
-        if any(w.group == "import" and w.is_running for w in self.app.workers):
+        if self.app.working("import"):
             self._said("Still working: a moment more.")
             return
         self.query_one("#import-progress", ProgressBar).update(total=STAGES, progress=0)
@@ -157,7 +157,7 @@ class ImportModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         """Close (an import under way finishes first)."""
-        if any(w.group == "import" and w.is_running for w in self.app.workers):
+        if self.app.working("import"):
             self.notify("The import is still being written: a moment more.")
             return
         self.dismiss()

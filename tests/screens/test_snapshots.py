@@ -71,3 +71,15 @@ class TestAccounts:
     def test_accounts(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
         app = make_app(user="Casey Coordinator")
         assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f7>"))
+
+
+class TestReturns:
+    def test_returns(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f5>", "<pageup>", "<pageup>")  # the week of the four registrations
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+    def test_returns_wide(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f5>", "<pageup>", "<pageup>")
+        assert snap_compare(app, terminal_size=(140, 40), run_before=steps)
