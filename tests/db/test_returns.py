@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
@@ -249,15 +248,6 @@ def test_every_category_is_there_in_code_list_order(register: Engine) -> None:
     assert found[0] == Figure("new_registrations", "total", "all", 3)
     assert [f.measure for f in found][-1] == "carers_closed"
     assert all(isinstance(f.value, int) for f in found)
-
-
-def test_a_contact_at_half_past_midnight_in_summer_time_is_mondays() -> None:
-    # 00:30 on Monday 1 June 2026 at the desk is 23:30 on Sunday in UTC; the desk records
-    # the local date, and the return counts by it.
-    moment = datetime(2026, 5, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
-    desk_day = moment.astimezone(ZoneInfo("Europe/London")).date()
-    assert desk_day == date(2026, 6, 1)
-    assert Week(2026, 23).monday == desk_day
 
 
 def test_a_contact_logged_on_monday_morning_counts_in_mondays_week(engine: Engine) -> None:

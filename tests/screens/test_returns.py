@@ -124,3 +124,37 @@ async def test_only_the_coordinator_opens_the_returns(
         await settle(pilot)
         assert not isinstance(app.screen, ReturnsScreen)
         assert refusal in " ".join(shown(pilot, "Toast").split())
+
+
+async def test_a_contact_logged_at_half_past_midnight_in_summer_time_is_mondays(
+    desk_db: Path, engine: Engine
+) -> None:
+    # The machine's clock says 23:30 on Sunday 31 May 2026 in UTC: 00:30 on Monday 1 June at
+    # the desk, in British Summer Time. The contact is Monday's, and so is its return week.
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from carerdesk.db.engine import sqlite_url
+    from tests.screens.conftest import actor_named
+
+    clock = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
+    app = CarerdeskApp(
+        sqlite_url(desk_db),
+        now=lambda: clock.astimezone(ZoneInfo("Europe/London")),
+        actor=actor_named(engine, "Sam Staff"),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")  # an anonymous contact, dated today at the desk
+        await settle(pilot)
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with unit_of_work(engine, write=False) as session:
+        monday = returns.week_figures(session, Week(2026, 23), COORDINATOR)
+        sunday = returns.week_figures(session, Week(2026, 22), COORDINATOR)
+        days = returns.contacts_by_day(session, Week(2026, 23))
+    total = ("contacts", "total", "all")
+    assert [f.value for f in monday if (f.measure, f.breakdown, f.category) == total] == [1]
+    assert [f.value for f in sunday if (f.measure, f.breakdown, f.category) == total] == [0]
+    assert days[0][1] == 1  # on the Monday
