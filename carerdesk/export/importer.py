@@ -24,6 +24,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -823,7 +824,8 @@ def _write_carers(
             added += 1
             if dry_run:
                 continue
-            row: dict[str, Any] = {name: values.get(name) for name in CARER_STORED}
+            stored = map(values.get, CARER_STORED)
+            row: dict[str, Any] = dict(zip(CARER_STORED, stored, strict=True))
             row["consent_date"] = row["consent_date"] or row["registered_on"]
             row["consent_by"] = row["consent_by"] or by.name
             row.update(
@@ -934,13 +936,14 @@ def _write_linked(
                 reference = reference_of.get(record.carer_id) if record.carer_id else None
                 by_fields[(reference, *(getattr(record, c) for c in compared))] += 1
     pairs = [(column, column.rstrip("_")) for column in compared]
+    take_given = itemgetter(*(name for _, name in pairs))  # the row's values, column order
     stamp = _stamp(by)
     new_rows: list[tuple[Any, ...]] = []
     added = changed = unchanged = 0
     for row, values in rows:
         reference = values["reference"]
         carer_id = carer_ids.get(reference) if reference else None
-        given_values = [values[name] for _, name in pairs]
+        given_values = take_given(values)
         key = values.get(id_name)
         record = stored.get(key) if key else None
         if record is None and not key and _take(by_fields, (reference, *given_values)):
