@@ -8,6 +8,7 @@ mistyped digit or two neighbours swapped are caught at the desk: ``HC0000123`` b
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
@@ -47,3 +48,50 @@ def check_card_number(text: str, field: str = "card_number") -> str:
             field, "That card number's last digit does not match: check it was typed right."
         ) from None
     return number
+
+
+# Issuing ----------------------------------------------------------------------------------
+
+YOUNG_CARD_TYPES = ("young_carer_card", "emergency_card")
+"""The cards offered to someone under 18 on the day of issue."""
+ADULT_CARD_TYPES = ("carer_card", "carer_passport", "emergency_card")
+"""The cards offered from 18."""
+VALID_YEARS = 3
+"""How long a card lasts unless the organisation says otherwise (setting ``card_valid_years``)."""
+
+
+def anniversary(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February falls on 1 March in a common year, as
+    English law counts a birthday."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+def types_offered(born: date, on: date) -> tuple[str, ...]:
+    """The card types a carer born on ``born`` may be issued on ``on``."""
+    return YOUNG_CARD_TYPES if on < anniversary(born, 18) else ADULT_CARD_TYPES
+
+
+def expiry(card_type: str, issued_on: date, born: date, valid_years: int = VALID_YEARS) -> date:
+    """When a card issued on ``issued_on`` expires: the day before its anniversary
+    ``valid_years`` on, and a young carer card no later than the day before the 18th
+    birthday."""
+    ends = anniversary(issued_on, valid_years) - timedelta(days=1)
+    if card_type == "young_carer_card":
+        ends = min(ends, anniversary(born, 18) - timedelta(days=1))
+    return ends
+
+
+def check_type(card_type: str, born: date, on: date) -> str:
+    """``card_type`` if it may be issued to this carer on ``on``, else a refusal that says
+    which may."""
+    from carerdesk.core.codes import CARD_TYPE
+
+    offered = types_offered(born, on)
+    if card_type not in offered:
+        names = ", ".join(CARD_TYPE[code].lower() for code in offered)
+        who = "someone under 18" if offered == YOUNG_CARD_TYPES else "someone aged 18 or over"
+        raise FieldError("card_type", f"For {who}: {names}.")
+    return card_type
