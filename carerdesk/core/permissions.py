@@ -39,6 +39,7 @@ class Can(StrEnum):
     MANAGE_USERS = "add, change or deactivate staff accounts"
     EXPORT = "export the register in bulk"
     MAKE_RETURN = "make the weekly return"
+    ISSUE_CARDS = "issue or cancel carer cards"
     IMPORT = "import register files"
     MERGE = "merge duplicate records"
     ERASE = "erase a carer's record"
@@ -238,6 +239,16 @@ def _whole(low: int, high: int) -> Callable[[str, date], str]:
     return parse
 
 
+PASSPORT_SETTINGS = {
+    "passport_hospital": "At the hospital",
+    "passport_gp": "At the GP practice",
+    "passport_pharmacy": "At the pharmacy",
+    "passport_employer": "At work",
+    "passport_leisure": "At the leisure centre",
+}
+"""The settings where a carer passport's back is printed from: what the organisation has
+agreed with each place for the holder (empty until agreed; an empty one is left off)."""
+
 SETTINGS: dict[str, FieldSpec] = {
     "organisation_name": FieldSpec(
         "The organisation's name", lambda text, today: tidy(text), required=True
@@ -254,5 +265,10 @@ SETTINGS: dict[str, FieldSpec] = {
         "Argon2 memory in KiB", _whole(1024, 1_048_576), required=True
     ),
     "pin_hash_parallelism": FieldSpec("Argon2 lanes", _whole(1, 16), required=True),
+    "card_valid_years": FieldSpec("Years a card lasts", _whole(1, 10), required=True),
+    **{
+        key: FieldSpec(f"Carer passport: {setting.lower()}", lambda text, today: tidy(text)[:300])
+        for key, setting in PASSPORT_SETTINGS.items()
+    },
 }
 """The settings a coordinator may change, each checked like a form field."""

@@ -108,6 +108,8 @@ class Carer(Stamped, Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
+    contingency_plan: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether an emergency (contingency) plan is held for the person they care for."""
     # Search keys, written by the operations from the fields above (never typed in).
     first_folded: Mapped[str] = mapped_column(String(100))
     last_folded: Mapped[str] = mapped_column(String(100))
@@ -122,6 +124,9 @@ class Carer(Stamped, Base):
         order_by="(Contact.contact_on.desc(), Contact.contact_time.desc())",
     )
     cards: Mapped[list[Card]] = relationship(back_populates="carer", order_by="Card.issued_on")
+    emergency_contacts: Mapped[list[EmergencyContact]] = relationship(
+        back_populates="carer", order_by="EmergencyContact.position"
+    )
     referrals: Mapped[list[Referral]] = relationship(
         back_populates="carer", order_by="Referral.created_at"
     )
@@ -190,10 +195,28 @@ class Card(Stamped, Base):
     card_type: Mapped[str] = mapped_column(String(30))
     issue_reason: Mapped[str] = mapped_column(String(20))
     issued_on: Mapped[date] = mapped_column(Date, index=True)
-    expires_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    """When it was replaced by a new card of its type, or cancelled."""
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
     carer: Mapped[Carer] = relationship(back_populates="cards")
+
+
+class EmergencyContact(Stamped, Base):
+    """Someone to call in an emergency, printed on the emergency card (up to three)."""
+
+    __tablename__ = "emergency_contacts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    relationship_: Mapped[str | None] = mapped_column("relationship", String(60))
+    phone: Mapped[str] = mapped_column(String(20))
+
+    carer: Mapped[Carer] = relationship(back_populates="emergency_contacts")
 
 
 class Referral(Stamped, Base):

@@ -22,6 +22,7 @@ TABLES = {
     "carers",
     "caring_roles",
     "contacts",
+    "emergency_contacts",
     "referrals",
     "settings",
     "users",
