@@ -1,0 +1,186 @@
+"""Carer cards and passports: issue, supersede, cancel, and the cards due for renewal.
+
+One active card of a type per carer: issuing one replaces the active card of that type (its
+status becomes ``replaced``, ended that day). A card past its expiry date reads as
+``expired`` (``status_on``) without anyone having to mark it. Numbers come from the
+organisation's prefix and a serial that never goes back, with a Luhn check digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carerdesk.core import codes
+from carerdesk.core.cards import card_number, check_card_number, check_type, expiry
+from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.text import tidy
+from carerdesk.db import audit, ops
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Card, Carer, Setting
+
+SERIAL_KEY = "next_card_serial"
+VALID_YEARS_KEY = "card_valid_years"
+RENEW_WITHIN_DAYS = 30
+
+
+def status_on(card: Card, today: date) -> str:
+    """The card's status as a person reads it today: an active card past its date is expired."""
+    if card.status == "active" and card.expires_on < today:
+        return "expired"
+    return card.status
+
+
+def valid_years(session: Session) -> int:
+    """How many years a new card lasts (setting ``card_valid_years``, default 3)."""
+    setting = session.get(Setting, VALID_YEARS_KEY)
+    return int(setting.value) if setting and setting.value.isdigit() else 3
+
+
+def _next_serial(session: Session) -> int:
+    counter = session.get(Setting, SERIAL_KEY)
+    if counter is None:
+        # After an import, past the highest serial already used.
+        numbers = session.scalars(select(Card.card_number)).all()
+        highest = max((int(n[-8:-1]) for n in numbers if n[-8:-1].isdigit()), default=0)
+        counter = Setting(key=SERIAL_KEY, value=str(highest + 1))
+        session.add(counter)
+    serial = int(counter.value)
+    counter.value = str(serial + 1)
+    return serial
+
+
+def _prefix(session: Session) -> str:
+    setting = session.get(Setting, "card_prefix")
+    if setting is None or not setting.value:
+        raise NotAllowed("Set the organisation's card prefix first (settings: card_prefix).")
+    return setting.value
+
+
+def suggested_reason(session: Session, carer_id: str, card_type: str, today: date) -> str:
+    """``new`` for a first card of this type, ``renewal`` when the last one ends within 30
+    days or has ended, else ``replacement`` (lost, stolen or damaged)."""
+    last = session.scalar(
+        select(Card)
+        .where(Card.carer_id == carer_id, Card.card_type == card_type)
+        .order_by(Card.issued_on.desc(), Card.created_at.desc())
+        .limit(1)
+    )
+    if last is None:
+        return "new"
+    if last.status != "active" or last.expires_on <= today + timedelta(days=RENEW_WITHIN_DAYS):
+        return "renewal"
+    return "replacement"
+
+
+def issue_card(
+    session: Session, carer_id: str, card_type: str, reason: str, *, by: Actor, today: date
+) -> Card:
+    """Issue a card of ``card_type`` to the carer today, replacing their active one of that
+    type. The type must suit their age on the day; the expiry follows the organisation's
+    rule (a young carer card ends before the 18th birthday)."""
+    by.require(Can.ISSUE_CARDS)
+    carer = ops.get_carer(session, carer_id)
+    if carer.status == "closed":
+        raise NotAllowed("This carer's record is closed: reopen it before issuing a card.")
+    if card_type not in codes.CARD_TYPE:
+        raise FieldError("card_type", "Choose a type of card.")
+    check_type(card_type, carer.date_of_birth, today)
+    if reason not in codes.ISSUE_REASON:
+        raise FieldError("issue_reason", "Choose new, renewal or replacement.")
+    for old in session.scalars(
+        select(Card).where(
+            Card.carer_id == carer.id, Card.card_type == card_type, Card.status == "active"
+        )
+    ):
+        old.status, old.ended_on, old.updated_by = "replaced", today, by.name
+        audit.record(
+            session, by, Action.CHANGED, kind="card", record_id=old.id,
+            reference=carer.reference, fields=["status"], detail="replaced",
+        )  # fmt: skip
+    card = Card(
+        card_number=card_number(_prefix(session), _next_serial(session)),
+        carer_id=carer.id,
+        card_type=card_type,
+        issue_reason=reason,
+        issued_on=today,
+        expires_on=expiry(card_type, today, carer.date_of_birth, valid_years(session)),
+        status="active",
+        created_by=by.name,
+        updated_by=by.name,
+    )
+    session.add(card)
+    session.flush()
+    audit.record(
+        session, by, Action.CREATED, kind="card", record_id=card.id,
+        reference=carer.reference, detail=f"{card_type} {card.card_number}",
+    )  # fmt: skip
+    return card
+
+
+def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
+    """Cancel an active card, saying why (it is not replaced by another)."""
+    by.require(Can.ISSUE_CARDS)
+    card = session.get(Card, card_id)
+    if card is None:
+        raise NotFound("That card is not in the register.")
+    if card.status != "active":
+        raise NotAllowed(f"This card is already {card.status}.")
+    why = tidy(reason)
+    if not why:
+        raise FieldError("cancel_reason", "Say why the card is cancelled.")
+    card.status, card.ended_on, card.cancel_reason = "cancelled", today, why[:200]
+    card.updated_by = by.name
+    audit.record(
+        session, by, Action.CHANGED, kind="card", record_id=card.id,
+        reference=card.carer.reference, fields=["status", "cancel_reason"], detail="cancelled",
+    )  # fmt: skip
+    return card
+
+
+@dataclass(frozen=True)
+class DueCard:
+    """An active card ending soon, and whose it is."""
+
+    card_number: str
+    card_type: str
+    expires_on: date
+    reference: str
+    name: str
+    carer_id: str
+
+
+def expiring_cards(session: Session, today: date, days: int = RENEW_WITHIN_DAYS) -> list[DueCard]:
+    """Active cards that end within ``days`` (or have ended, not yet renewed), soonest first,
+    of carers whose records are open."""
+    rows = session.execute(
+        select(Card, Carer)
+        .join(Carer, Carer.id == Card.carer_id)
+        .where(
+            Card.status == "active",
+            Card.expires_on <= today + timedelta(days=days),
+            Carer.status == "active",
+        )
+        .order_by(Card.expires_on, Carer.reference)
+    ).all()
+    return [
+        DueCard(
+            card.card_number,
+            card.card_type,
+            card.expires_on,
+            carer.reference,
+            carer.preferred_name or f"{carer.first_name} {carer.last_name}",
+            carer.id,
+        )
+        for card, carer in rows
+    ]
+
+
+def find_card(session: Session, text: str) -> Card | None:
+    """The card with this number, however typed; a wrong check digit is refused as such."""
+    number = check_card_number(text)
+    return session.scalar(select(Card).where(Card.card_number == number))
