@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from stdnum import luhn
-from stdnum.exceptions import ValidationError
-
 from carerdesk.core.errors import FieldError
 
 SERIAL_DIGITS = 7
@@ -21,6 +18,8 @@ _CARD = re.compile(r"([A-Z]{2,4})(\d{4,12})")
 
 def card_number(prefix: str, serial: int) -> str:
     """The card number of ``serial`` under ``prefix``: ``HC`` and 123 give ``HC00001230``."""
+    from stdnum import luhn  # here: python-stdnum takes 35 ms to import, start-up none
+
     digits = f"{serial:0{SERIAL_DIGITS}d}"
     return f"{prefix}{digits}{luhn.calc_check_digit(digits)}"
 
@@ -35,8 +34,22 @@ def looks_like_card(text: str) -> bool:
     return _CARD.fullmatch(compact(text)) is not None
 
 
+def card_number_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as a card number, when it looks like one; else None."""
+    if not looks_like_card(text):
+        return None
+    try:
+        check_card_number(text)
+    except FieldError as error:
+        return error.message
+    return None
+
+
 def check_card_number(text: str, field: str = "card_number") -> str:
     """A card number with a good check digit, compacted; otherwise a clear refusal."""
+    from stdnum import luhn
+    from stdnum.exceptions import ValidationError
+
     number = compact(text)
     match = _CARD.fullmatch(number)
     if match is None:

@@ -22,10 +22,12 @@ from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, and_, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from carerdesk.core.cards import check_card_number, looks_like_card
+from carerdesk.core.errors import FieldError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import phone_query
-from carerdesk.db.models import Carer
+from carerdesk.db.models import Card, Carer
 
 PAGE = 20
 TYPO_CANDIDATES = 200
@@ -210,6 +212,14 @@ def _find(session: Session, query: str, limit: int) -> list[CarerHit]:
         references = {compact, compact.upper()}
         stmt = select(*_COLUMNS).where(Carer.reference.in_(references))
         add(_hits(session, stmt, "reference"))
+    if looks_like_card(compact):
+        try:
+            number = check_card_number(compact)
+        except FieldError:
+            number = None  # a wrong check digit finds nobody: the desk says why
+        if number is not None:
+            stmt = select(*_COLUMNS).join(Card, Card.carer_id == Carer.id)
+            add(_hits(session, stmt.where(Card.card_number == number), "card"))
     if (e164 := phone_query(typed)) is not None:
         stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
         add(_hits(session, stmt.order_by(Carer.last_folded).limit(limit), "phone"))

@@ -158,6 +158,8 @@ class HomeScreen(Screen[None]):
         status = self.query_one("#search-status", StatusLine)
         if not text.strip():
             status.message = IDLE_HINT
+        elif not hits and (problem := _card_number_problem(text)):
+            status.message = problem
         elif not hits:
             status.message = "Nobody found. Check the spelling, or press F2 to register them."
         else:
@@ -299,3 +301,9 @@ class HomeScreen(Screen[None]):
         if not self.app.ready:
             self.notify("The register is still opening: try again in a moment.")
         return self.app.ready
+
+
+def _card_number_problem(text: str) -> str | None:
+    from carerdesk.core.cards import card_number_problem
+
+    return card_number_problem(text)

@@ -127,3 +127,16 @@ def test_a_card_is_found_by_its_number_however_typed(
         assert cards.find_card(session, "ht 0000 0018") is card
         with pytest.raises(FieldError, match="last digit does not match"):
             cards.find_card(session, "HT00000019")
+
+
+def test_the_front_desk_search_finds_a_carer_by_card_number(
+    engine: Engine, carers: dict[str, str]
+) -> None:
+    from carerdesk.db.search import find_carers
+
+    with unit_of_work(engine) as session:
+        cards.issue_card(session, carers["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY)
+    with unit_of_work(engine, write=False) as session:
+        hits = find_carers(session, "ht0000 0018", by=STAFF)
+        assert [(hit.first_name, hit.matched) for hit in hits] == [("Zoë", "card")]
+        assert find_carers(session, "HT00000017", by=STAFF) == []  # a wrong check digit

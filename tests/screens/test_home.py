@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Engine
 from textual.widgets import Input
 
 from carerdesk.app import CarerdeskApp
+from carerdesk.db.search import find_carers
 from tests.screens.helpers import settle, shown, table_text, type_text
 
 
@@ -116,3 +118,28 @@ async def test_down_chooses_among_results_and_enter_opens_that_one(
         await pilot.press("down", "down", "enter")
         await settle(pilot)
         assert rows[1].split(" | ")[1] in shown(pilot, "#summary")
+
+
+async def test_a_card_number_finds_its_carer_and_a_mistyped_one_is_named(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.db import cards
+    from carerdesk.db.engine import unit_of_work
+    from tests.conftest import STAFF, TODAY
+
+    with unit_of_work(engine) as session:
+        thi = next(hit for hit in find_carers(session, "nguyen"))
+        cards.issue_card(session, thi.id, "carer_card", "new", by=STAFF, today=TODAY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "HT00000018")
+        await settle(pilot)
+        assert [row.split(" | ")[:2] for row in table_text(pilot, "#results")] == [
+            ["C000002", "Thi Nguyễn"]
+        ]
+        app.screen.query_one("#carer-search", Input).value = ""
+        await type_text(pilot, "HT00000019")
+        await settle(pilot)
+        assert table_text(pilot, "#results") == []
+        assert "last digit does not match" in shown(pilot, "#search-status")
