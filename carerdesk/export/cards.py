@@ -111,37 +111,29 @@ def _qr_png(text: str) -> io.BytesIO:
     return out
 
 
+def _text(pdf, x: float, y: float, text: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    pdf.set_xy(x, y)
+    pdf.cell(WIDTH - 32, size * 0.45, text, align="L")
+
+
 def _front(pdf, x: float, y: float, card: CardPrint) -> None:  # type: ignore[no-untyped-def]
     pdf.set_draw_color(160, 160, 160)
     pdf.rect(x, y, WIDTH, HEIGHT)
     pdf.set_fill_color(0, 84, 147)
     pdf.rect(x, y, WIDTH, 11, style="F")
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.set_xy(x + 4, y + 1.5)
-    pdf.cell(WIDTH - 8, 4.5, card.organisation, align="L")
-    pdf.set_font("DejaVu", "", 7)
-    pdf.set_xy(x + 4, y + 6)
-    pdf.cell(WIDTH - 8, 3.5, card.organisation_phone, align="L")
+    _text(pdf, x + 4, y + 1.5, card.organisation, 9, bold=True)
+    _text(pdf, x + 4, y + 6, card.organisation_phone, 7)
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.set_xy(x + 4, y + 14)
-    pdf.cell(WIDTH - 32, 6, card.title, align="L")
-    pdf.set_font("DejaVu", "", 7)
-    pdf.set_xy(x + 4, y + 22)
-    pdf.cell(WIDTH - 32, 3.5, "Holder", align="L")
+    _text(pdf, x + 4, y + 14, card.title, 12, bold=True)
+    _text(pdf, x + 4, y + 22, "Holder", 7)
     pdf.set_font("DejaVu", "B", 10)
     pdf.set_xy(x + 4, y + 25.5)
     pdf.multi_cell(WIDTH - 33, 4.5, card.holder, align="L", max_line_height=4.5)
-    pdf.set_font("DejaVu", "", 7)
-    pdf.set_xy(x + 4, y + 38)
-    pdf.cell(WIDTH - 32, 3.5, "Card number", align="L")
-    pdf.set_font("DejaVu", "B", 10)
-    pdf.set_xy(x + 4, y + 41.5)
-    pdf.cell(WIDTH - 32, 4.5, card.card_number, align="L")
-    pdf.set_font("DejaVu", "", 7)
-    pdf.set_xy(x + 4, y + 47)
-    pdf.cell(WIDTH - 32, 3.5, f"Expires {card.expires_on:%d/%m/%Y}", align="L")
+    _text(pdf, x + 4, y + 38, "Card number", 7)
+    _text(pdf, x + 4, y + 41.5, card.card_number, 10, bold=True)
+    _text(pdf, x + 4, y + 47, f"Expires {card.expires_on:%d/%m/%Y}", 7)
     pdf.image(_qr_png(card.card_number), x=x + WIDTH - 27, y=y + 20, w=23, h=23)
 
 
