@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from carerdesk.core.errors import FieldError
+
+if TYPE_CHECKING:
+    from carerdesk.core.entries import FieldSpec
 
 SERIAL_DIGITS = 7
 _CARD = re.compile(r"([A-Z]{2,4})(\d{4,12})")
@@ -108,3 +112,35 @@ def check_type(card_type: str, born: date, on: date) -> str:
         who = "someone under 18" if offered == YOUNG_CARD_TYPES else "someone aged 18 or over"
         raise FieldError("card_type", f"For {who}: {names}.")
     return card_type
+
+
+def issue_fields(born: date, on: date) -> dict[str, FieldSpec]:
+    """The issue form's fields: the types offered at this age, and the reason."""
+    from carerdesk.core.codes import CARD_TYPE, ISSUE_REASON
+    from carerdesk.core.entries import FieldSpec
+    from carerdesk.core.validate import parse_choice
+
+    offered = {code: CARD_TYPE[code] for code in types_offered(born, on)}
+    return {
+        "card_type": FieldSpec(
+            "Type of card", lambda t, d: parse_choice(offered, t), True, offered
+        ),
+        "issue_reason": FieldSpec(
+            "Reason", lambda t, d: parse_choice(ISSUE_REASON, t), True, ISSUE_REASON
+        ),
+    }
+
+
+def cancel_fields() -> dict[str, FieldSpec]:
+    """The cancel form's one field: why."""
+    from carerdesk.core.entries import FieldSpec
+    from carerdesk.core.validate import parse_text
+
+    return {
+        "cancel_reason": FieldSpec(
+            "Why is the card cancelled?",
+            lambda t, d: parse_text(t, max_length=200),
+            required=True,
+            needed="Say why the card is cancelled.",
+        )
+    }

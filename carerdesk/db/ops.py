@@ -192,7 +192,7 @@ def get_carer(session: Session, carer_id: str) -> Carer:
     stmt = (
         select(Carer)
         .where(or_(Carer.id == carer_id, Carer.reference == carer_id))
-        .options(selectinload(Carer.roles), selectinload(Carer.contacts))
+        .options(selectinload(Carer.roles), selectinload(Carer.contacts), selectinload(Carer.cards))
     )
     carer = session.scalar(stmt)
     if carer is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,7 @@ from carerdesk.core.validate import age_on, format_phone
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
-    from carerdesk.db.models import Carer, CaringRole, Contact
+    from carerdesk.db.models import Card, Carer, CaringRole, Contact
 
 # Fields shown in the details panel, with the code list each is shown through.
 DETAILS: list[tuple[str, codes.CodeList | None]] = [
@@ -77,6 +78,9 @@ class CarerScreen(Screen[None]):
         Binding("c,f3", "log_contact", "Log contact", tooltip="Log a contact with this carer"),
         Binding("e", "edit", "Edit", tooltip="Change this carer's details"),
         Binding("r", "add_role", "Add caring role"),
+        Binding("i", "issue_card", "Issue card", tooltip="Issue a carer card or passport"),
+        Binding("p", "print_card", "Print card", tooltip="A PDF of the chosen card"),
+        Binding("k", "cancel_card", "Cancel card", show=False, tooltip="Cancel the chosen card"),
         Binding("x", "close_record", "Close record", tooltip="Close with a reason"),
         Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
         Binding("escape", "back", "Back", tooltip="Back to the search"),
@@ -88,6 +92,8 @@ class CarerScreen(Screen[None]):
         super().__init__()
         self.carer_id = carer_id
         self.roles: list[CaringRole] = []
+        self.cards: list[Card] = []
+        self.born: date | None = None
         self.contacts: list[Contact] = []
         self.carer_name = ""
 
@@ -100,6 +106,9 @@ class CarerScreen(Screen[None]):
             yield Label("Caring roles", id="roles-title", classes="section-title")
             roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
             yield roles
+            yield Label("Cards", id="cards-title", classes="section-title")
+            cards: DataTable[str] = DataTable(id="cards", cursor_type="row")
+            yield cards
             yield Label("Contacts", id="contacts-title", classes="section-title")
             contacts: DataTable[str] = DataTable(id="contacts", cursor_type="row")
             yield contacts
@@ -112,6 +121,9 @@ class CarerScreen(Screen[None]):
         )
         self.query_one("#contacts", DataTable).add_columns(
             "Date", "Time", "Channel", "Support", "Minutes", "By"
+        )
+        self.query_one("#cards", DataTable).add_columns(
+            "Card", "Number", "Issued", "Expires", "Status"
         )
         self.reload(opening=True)
         self.query_one("#contacts", DataTable).focus()
@@ -138,6 +150,7 @@ class CarerScreen(Screen[None]):
     def _show(self, carer: Carer) -> None:
         today = self.app.today()
         self.carer_name = f"{carer.first_name} {carer.last_name}"
+        self.born = carer.date_of_birth
         kind = codes.label(codes.CARER_TYPE, carer_type(carer.date_of_birth, today))
         known_as = f" (known as {carer.preferred_name})" if carer.preferred_name else ""
         status = "Active"
@@ -187,6 +200,7 @@ class CarerScreen(Screen[None]):
         self.query_one("#roles-title", Label).update(
             f"Caring roles: {len(self.roles)} ({active} active) · R adds, Enter changes"
         )
+        self._show_cards(carer, today)
         contacts = self.query_one("#contacts", DataTable)
         contacts.clear()
         self.contacts = list(carer.contacts)
@@ -211,6 +225,130 @@ class CarerScreen(Screen[None]):
             f"Created {created} UTC by {carer.created_by or 'unknown'} · "
             f"last changed {updated} UTC by {carer.updated_by or 'unknown'}"
         )
+
+    def _show_cards(self, carer: Carer, today: date) -> None:
+        from carerdesk.db.cards import status_on
+
+        self.cards = sorted(carer.cards, key=lambda card: card.issued_on, reverse=True)
+        table = self.query_one("#cards", DataTable)
+        table.clear()
+        for card in self.cards:
+            status = codes.label(codes.CARD_STATUS, status_on(card, today))
+            if card.status == "cancelled" and card.cancel_reason:
+                status += f": {card.cancel_reason}"
+            table.add_row(
+                codes.label(codes.CARD_TYPE, card.card_type),
+                card.card_number,
+                _shown(card.issued_on, None),
+                _shown(card.expires_on, None),
+                status,
+            )
+        table.display = bool(self.cards)
+        active = sum(status_on(card, today) == "active" for card in self.cards)
+        self.query_one("#cards-title", Label).update(
+            f"Cards: {active} active · I issues, P prints the chosen one, K cancels it"
+            if self.cards
+            else "Cards: none · I issues one"
+        )
+
+    def _chosen_card(self) -> Card | None:
+        table = self.query_one("#cards", DataTable)
+        if not self.cards:
+            self.notify("No card yet: I issues one.", severity="warning")
+            return None
+        return self.cards[min(table.cursor_row, len(self.cards) - 1)]
+
+    def action_issue_card(self) -> None:
+        """Issue a card: the types offered at this carer's age, and why."""
+        if not self.app.allowed(Can.ISSUE_CARDS) or self.born is None:
+            return
+        from carerdesk.core.cards import issue_fields, types_offered
+        from carerdesk.core.entries import check_all
+        from carerdesk.db import cards
+        from carerdesk.screens.form_modal import FormModal
+
+        today = self.app.today()
+        specs = issue_fields(self.born, today)
+        first = types_offered(self.born, today)[0]
+        with self.app.unit_of_work(write=False) as session:
+            reason = cards.suggested_reason(session, self.carer_id, first, today)
+
+        def save(texts: dict[str, str]) -> str:
+            values = check_all(specs, texts, today)
+            with self.app.unit_of_work() as session:
+                card = cards.issue_card(
+                    session,
+                    self.carer_id,
+                    values["card_type"],
+                    values["issue_reason"],
+                    by=self.app.user,
+                    today=today,
+                )
+                number, expires, card_id = card.card_number, card.expires_on, card.id
+            path = self._print(card_id)
+            return f"Issued {number}, valid to {expires:%d/%m/%Y}. To print: {path}"
+
+        modal = FormModal(
+            f"Issue a card to {self.carer_name}",
+            specs,
+            save,
+            values={"card_type": first, "issue_reason": reason},
+        )
+        self.app.push_screen(modal, self._card_done)
+
+    def _card_done(self, message: str | None) -> None:
+        if message:
+            self.notify(message, timeout=15)
+        self.reload()
+
+    def _print(self, card_id: str) -> str:
+        from carerdesk.export.cards import card_pdf, card_print
+        from carerdesk.settings import data_dir
+
+        with self.app.unit_of_work(write=False) as session:
+            printed = card_print(session, card_id, self.app.user)
+        folder = data_dir() / "cards"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{printed.card_number}.pdf"
+        path.write_bytes(card_pdf(printed))
+        return str(path)
+
+    def action_print_card(self) -> None:
+        """Write the chosen card as a PDF, front and back, to print."""
+        card = self._chosen_card()
+        if card is None or not self.app.allowed(Can.ISSUE_CARDS):
+            return
+        try:
+            path = self._print(card.id)
+        except (CarerdeskError, OSError) as error:
+            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
+            self.notify(f"The card could not be written: {message}", severity="error")
+            return
+        self.notify(f"Card {card.card_number} to print: {path}", timeout=15)
+
+    def action_cancel_card(self) -> None:
+        """Cancel the chosen card, saying why."""
+        card = self._chosen_card()
+        if card is None or not self.app.allowed(Can.ISSUE_CARDS):
+            return
+        from carerdesk.core.cards import cancel_fields
+        from carerdesk.core.entries import check_all
+        from carerdesk.db import cards
+        from carerdesk.screens.form_modal import FormModal
+
+        today = self.app.today()
+        specs = cancel_fields()
+        card_id, number = card.id, card.card_number
+
+        def save(texts: dict[str, str]) -> str:
+            values = check_all(specs, texts, today)
+            with self.app.unit_of_work() as session:
+                cards.cancel_card(
+                    session, card_id, values["cancel_reason"], by=self.app.user, today=today
+                )
+            return f"Card {number} cancelled."
+
+        self.app.push_screen(FormModal(f"Cancel card {number}", specs, save), self._card_done)
 
     def action_log_contact(self) -> None:
         """Log a contact with this carer."""

@@ -50,19 +50,26 @@ class FormModal(ModalScreen[str | None]):
         save: Callable[[dict[str, str]], str],
         *,
         secret: frozenset[str] = frozenset(),
+        values: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.specs = specs
         self.save = save
         self.secret = secret
+        self.values = values or {}
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="modal-title")
             for name, spec in self.specs.items():
                 yield FormField(
-                    name, spec, self.specs, today=self.app.today, password=name in self.secret
+                    name,
+                    spec,
+                    self.specs,
+                    value=self.values.get(name, ""),
+                    today=self.app.today,
+                    password=name in self.secret,
                 )
             yield Static("", id="form-error")
             yield Label("Ctrl+S saves · Esc goes back", classes="hint")
