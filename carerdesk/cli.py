@@ -543,6 +543,80 @@ def export_return(
 
 
 @main.group()
+def cards() -> None:
+    """Carer cards: those due for renewal, and printing several on A4 sheets.
+
+    Example: carerdesk --user "sam staff" cards due --days 30
+    """
+
+
+@cards.command("due")
+@click.option("--days", type=click.IntRange(min=0, max=366), default=30, show_default=True)
+@click.pass_obj
+@refusals
+def cards_due(obj: Context, days: int) -> None:
+    """List the active cards that end within --days (or have ended), soonest first.
+
+    Example: carerdesk --user "sam staff" cards due --days 14
+    """
+    from carerdesk.db import cards as card_ops
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
+    actor.require(Can.ISSUE_CARDS)
+    with unit_of_work(engine, write=False) as session:
+        due = card_ops.expiring_cards(session, _today(), days)
+    for card in due:
+        click.echo(
+            f"{card.expires_on:%d/%m/%Y}  {card.card_number:<12} {card.reference:<8} "
+            f"{card.card_type.replace('_', ' '):<18} {card.name}"
+        )
+    click.echo(f"{len(due)} cards end within {days} days.")
+
+
+@cards.command("print")
+@click.argument("numbers", nargs=-1)
+@click.option(
+    "--due",
+    "due_days",
+    type=click.IntRange(min=0, max=366),
+    default=None,
+    help="Instead of numbers: every card ending within this many days.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@refusals
+def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, out: Path) -> None:
+    """Print cards ten to an A4 sheet (fronts, then their backs for two-sided printing).
+
+    Example: carerdesk --user "sam staff" cards print HD00000018 HD00000026 --out cards.pdf
+    """
+    from carerdesk.db import cards as card_ops
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.export.cards import batch_pdf, card_print
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
+    actor.require(Can.ISSUE_CARDS)
+    with unit_of_work(engine, write=False) as session:
+        if due_days is not None:
+            numbers = tuple(
+                c.card_number for c in card_ops.expiring_cards(session, _today(), due_days)
+            )
+        prints = []
+        for number in numbers:
+            card = card_ops.find_card(session, number)
+            if card is None:
+                raise CarerdeskError(f"No card has the number {number}.")
+            prints.append(card_print(session, card.id, actor))
+    if not prints:
+        raise CarerdeskError("No cards to print: give their numbers, or --due DAYS.")
+    out.write_bytes(batch_pdf(prints))
+    click.echo(f"Wrote {out}: {len(prints)} cards.")
+
+
+@main.group()
 def settings() -> None:
     """Read and change the organisation's settings (coordinators).
 

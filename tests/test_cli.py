@@ -308,3 +308,47 @@ def test_import_of_a_file_of_unknown_kind_is_refused(register: Path, tmp_path: P
     (tmp_path / "people.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     refused = _as(register, "Casey Coordinator", "2580", "import", str(tmp_path / "people.csv"))
     assert refused.exit_code == 1 and "with --kind" in refused.stderr
+
+
+def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from carerdesk.db import cards
+
+    _set_up(register)
+    engine = make_engine(sqlite_url(register))
+    with unit_of_work(engine) as session:
+        entry = check_carer(
+            {
+                "first_name": "Zoë",
+                "last_name": "Quill",
+                "date_of_birth": "03/12/2008",  # 18 on 3 December: her card ends on the 2nd
+                "registered_on": "01/11/2026",
+                "consent_store": "yes",
+            },
+            TODAY,
+        )
+        young = ops.register_carer(session, entry, by=STAFF)
+        card = cards.issue_card(session, young.id, "young_carer_card", "new", by=STAFF, today=TODAY)
+        number = card.card_number
+        assert card.expires_on == date(2026, 12, 2)
+    engine.dispose()
+    due = _as(register, "Casey Coordinator", "2580", "cards", "due", "--days", "30")
+    assert due.exit_code == 0, due.output
+    assert f"02/12/2026  {number}" in due.stdout and "1 cards end within 30 days." in due.stdout
+    sheet = tmp_path / "sheet.pdf"
+    printed = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
+    )
+    assert printed.exit_code == 0 and sheet.read_bytes().startswith(b"%PDF")
+    wrong = _as(
+        register,
+        "Casey Coordinator",
+        "2580",
+        "cards",
+        "print",
+        number[:-1] + "0",
+        "--out",
+        str(sheet),
+    )
+    assert wrong.exit_code == 1 and "last digit does not match" in wrong.stderr
