@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from carerdesk.core.cards import VALID_YEARS
 from carerdesk.core.entries import check_field
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import (
@@ -329,6 +330,7 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     by.require(Can.CHANGE_SETTINGS)
     defaults = {key: str(default) for key, (_, default) in HASH_SETTINGS.items()}
     defaults[IDLE_SETTING] = str(IDLE_DEFAULT)
+    defaults["card_valid_years"] = str(VALID_YEARS)
     return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
 
 
