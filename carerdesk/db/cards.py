@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
-from carerdesk.core.cards import card_number, check_card_number, check_type, expiry
+from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, check_type, expiry
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
@@ -38,7 +38,7 @@ def status_on(card: Card, today: date) -> str:
 def valid_years(session: Session) -> int:
     """How many years a new card lasts (setting ``card_valid_years``, default 3)."""
     setting = session.get(Setting, VALID_YEARS_KEY)
-    return int(setting.value) if setting and setting.value.isdigit() else 3
+    return int(setting.value) if setting and setting.value.isdigit() else VALID_YEARS
 
 
 def _next_serial(session: Session) -> int:
