@@ -8,8 +8,9 @@ mistyped digit or two neighbours swapped are caught at the desk: ``HC0000123`` b
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from carerdesk.core.errors import FieldError
 
@@ -144,3 +145,50 @@ def cancel_fields() -> dict[str, FieldSpec]:
             needed="Say why the card is cancelled.",
         )
     }
+
+
+EMERGENCY_CONTACTS = 3
+"""How many emergency contacts an emergency card carries."""
+
+
+def emergency_fields() -> dict[str, FieldSpec]:
+    """The emergency contacts form: up to three (name, relationship, phone), and whether a
+    contingency plan is held."""
+    from carerdesk.core.codes import YES_NO
+    from carerdesk.core.entries import FieldSpec
+    from carerdesk.core.validate import parse_name, parse_phone, parse_text, parse_yes_no
+
+    fields: dict[str, FieldSpec] = {}
+    for n in range(1, EMERGENCY_CONTACTS + 1):
+        fields[f"name_{n}"] = FieldSpec(
+            f"Contact {n}: name", lambda t, d: parse_name(t, "contact's name")
+        )
+        fields[f"relationship_{n}"] = FieldSpec(
+            f"Contact {n}: who they are to the carer", lambda t, d: parse_text(t, max_length=60)
+        )
+        fields[f"phone_{n}"] = FieldSpec(f"Contact {n}: phone", lambda t, d: parse_phone(t))
+    fields["contingency_plan"] = FieldSpec(
+        "A contingency plan is held", lambda t, d: parse_yes_no(t), choices=YES_NO
+    )
+    return fields
+
+
+def check_emergency(values: Mapping[str, str], today: date) -> dict[str, Any]:
+    """The contacts as (name, relationship, phone) in order, and the plan; a contact needs
+    both a name and a phone."""
+    from carerdesk.core.entries import parse_fields
+    from carerdesk.core.errors import InvalidEntry
+
+    parsed, errors = parse_fields(emergency_fields(), values, today)
+    contacts = []
+    for n in range(1, EMERGENCY_CONTACTS + 1):
+        name, phone = parsed.get(f"name_{n}"), parsed.get(f"phone_{n}")
+        if name and not phone and f"phone_{n}" not in errors:
+            errors[f"phone_{n}"] = "Give a phone number for this contact."
+        if phone and not name and f"name_{n}" not in errors:
+            errors[f"name_{n}"] = "Whose number is this? Give their name."
+        if name and phone:
+            contacts.append((name, parsed.get(f"relationship_{n}"), phone))
+    if errors:
+        raise InvalidEntry(errors)
+    return {"contacts": contacts, "contingency_plan": parsed.get("contingency_plan")}

@@ -252,7 +252,7 @@ def check_field(specs: Mapping[str, FieldSpec], name: str, text: str, today: dat
         raise FieldError(name, error.message) from None
 
 
-def _parse_all(
+def parse_fields(
     specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Each field's stored value, and each bad field's message (a bad field has no value).
@@ -276,7 +276,7 @@ def check_all(
     specs: Mapping[str, FieldSpec], values: Mapping[str, str], today: date
 ) -> dict[str, Any]:
     """Every field's stored value, or ``InvalidEntry`` naming every bad field at once."""
-    parsed, errors = _parse_all(specs, values, today)
+    parsed, errors = parse_fields(specs, values, today)
     if errors:
         raise InvalidEntry(errors)
     return parsed
@@ -293,7 +293,7 @@ def carer_values(
     values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CARER_FIELDS
 ) -> dict[str, Any]:
     """``check_carer``'s stored values by field name, for an import (no entry object)."""
-    parsed, errors = _parse_all(specs, values, today)
+    parsed, errors = parse_fields(specs, values, today)
     if "consent_store" in parsed and parsed["consent_store"] is not True:
         errors["consent_store"] = (
             "We can only register someone who agrees to us keeping their details."
@@ -320,7 +320,7 @@ def role_values(
     values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = ROLE_FIELDS
 ) -> dict[str, Any]:
     """``check_role``'s stored values by field name."""
-    parsed, errors = _parse_all(specs, values, today)
+    parsed, errors = parse_fields(specs, values, today)
     started, ended = parsed.get("started_on"), parsed.get("ended_on")
     if started and ended and ended < started:
         errors["ended_on"] = "The end date is before the start date."
@@ -456,7 +456,7 @@ def card_values(
     values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CARD_FIELDS
 ) -> dict[str, Any]:
     """``check_card``'s stored values by field name."""
-    parsed, errors = _parse_all(specs, values, today)
+    parsed, errors = parse_fields(specs, values, today)
     issued, expires = parsed.get("issued_on"), parsed.get("expires_on")
     if issued and expires and expires <= issued:
         errors["expires_on"] = "The expiry date must be after the issue date."
@@ -485,7 +485,7 @@ def referral_values(
     specs: Mapping[str, FieldSpec] = REFERRAL_FIELDS,
 ) -> dict[str, Any]:
     """``check_referral``'s stored values by field name."""
-    parsed, errors = _parse_all(specs, values, today)
+    parsed, errors = parse_fields(specs, values, today)
     status = parsed.get("status")
     if status and status != "draft":
         if consent_share is not True:

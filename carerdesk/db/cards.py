@@ -21,7 +21,7 @@ from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.db import audit, ops
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Card, Carer, Setting
+from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
 
 SERIAL_KEY = "next_card_serial"
 VALID_YEARS_KEY = "card_valid_years"
@@ -184,3 +184,59 @@ def find_card(session: Session, text: str) -> Card | None:
     """The card with this number, however typed; a wrong check digit is refused as such."""
     number = check_card_number(text)
     return session.scalar(select(Card).where(Card.card_number == number))
+
+
+def set_emergency(
+    session: Session,
+    carer_id: str,
+    contacts: list[tuple[str, str | None, str]],
+    contingency_plan: bool | None,
+    *,
+    by: Actor,
+) -> None:
+    """Replace the carer's emergency contacts (up to three, in order) and say whether a
+    contingency plan is held: what their emergency card prints."""
+    by.require(Can.EDIT)
+    carer = ops.get_carer(session, carer_id)
+    for old in session.scalars(
+        select(EmergencyContact).where(EmergencyContact.carer_id == carer.id)
+    ):
+        session.delete(old)
+    session.flush()
+    for position, (name, relationship, phone) in enumerate(contacts[:3], start=1):
+        session.add(
+            EmergencyContact(
+                carer_id=carer.id,
+                position=position,
+                name=name,
+                relationship_=relationship,
+                phone=phone,
+                created_by=by.name,
+                updated_by=by.name,
+            )
+        )
+    carer.contingency_plan = contingency_plan
+    carer.updated_by = by.name
+    audit.record(
+        session, by, Action.CHANGED, kind="carer", record_id=carer.id,
+        reference=carer.reference, fields=["emergency_contacts", "contingency_plan"],
+    )  # fmt: skip
+
+
+def emergency_texts(session: Session, carer_id: str) -> dict[str, str]:
+    """The emergency contacts form as stored, to change."""
+    from carerdesk.core.validate import format_phone
+
+    carer = ops.get_carer(session, carer_id)
+    plan = carer.contingency_plan
+    texts = {"contingency_plan": "" if plan is None else ("yes" if plan else "no")}
+    stored = session.scalars(
+        select(EmergencyContact)
+        .where(EmergencyContact.carer_id == carer.id)
+        .order_by(EmergencyContact.position)
+    )
+    for n, contact in enumerate(stored, start=1):
+        texts[f"name_{n}"] = contact.name
+        texts[f"relationship_{n}"] = contact.relationship_ or ""
+        texts[f"phone_{n}"] = format_phone(contact.phone)
+    return texts

@@ -81,6 +81,9 @@ class CarerScreen(Screen[None]):
         Binding("i", "issue_card", "Issue card", tooltip="Issue a carer card or passport"),
         Binding("p", "print_card", "Print card", tooltip="A PDF of the chosen card"),
         Binding("k", "cancel_card", "Cancel card", show=False, tooltip="Cancel the chosen card"),
+        Binding(
+            "m", "emergency", "Emergency contacts", show=False, tooltip="For the emergency card"
+        ),
         Binding("x", "close_record", "Close record", tooltip="Close with a reason"),
         Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
         Binding("escape", "back", "Back", tooltip="Back to the search"),
@@ -246,9 +249,10 @@ class CarerScreen(Screen[None]):
         table.display = bool(self.cards)
         active = sum(status_on(card, today) == "active" for card in self.cards)
         self.query_one("#cards-title", Label).update(
-            f"Cards: {active} active · I issues, P prints the chosen one, K cancels it"
+            f"Cards: {active} active · I issues, P prints the chosen one, K cancels it, "
+            "M emergency contacts"
             if self.cards
-            else "Cards: none · I issues one"
+            else "Cards: none · I issues one, M sets emergency contacts"
         )
 
     def _chosen_card(self) -> Card | None:
@@ -349,6 +353,35 @@ class CarerScreen(Screen[None]):
             return f"Card {number} cancelled."
 
         self.app.push_screen(FormModal(f"Cancel card {number}", specs, save), self._card_done)
+
+    def action_emergency(self) -> None:
+        """The carer's emergency contacts and contingency plan (the emergency card's back)."""
+        if not self.app.allowed(Can.EDIT):
+            return
+        from carerdesk.core.cards import check_emergency, emergency_fields
+        from carerdesk.db import cards
+        from carerdesk.screens.form_modal import FormModal
+
+        today = self.app.today()
+        with self.app.unit_of_work(write=False) as session:
+            texts = cards.emergency_texts(session, self.carer_id)
+
+        def save(typed: dict[str, str]) -> str:
+            checked = check_emergency(typed, today)
+            with self.app.unit_of_work() as session:
+                cards.set_emergency(
+                    session,
+                    self.carer_id,
+                    checked["contacts"],
+                    checked["contingency_plan"],
+                    by=self.app.user,
+                )
+            return f"Emergency contacts saved: {len(checked['contacts'])}."
+
+        modal = FormModal(
+            f"Emergency contacts of {self.carer_name}", emergency_fields(), save, values=texts
+        )
+        self.app.push_screen(modal, self._card_done)
 
     def action_log_contact(self) -> None:
         """Log a contact with this carer."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -29,7 +29,7 @@ class FormModal(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     FormModal { align: center middle; }
-    FormModal > Vertical {
+    FormModal > VerticalScroll {
         width: 64; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
@@ -60,7 +60,8 @@ class FormModal(ModalScreen[str | None]):
         self.values = values or {}
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # Scrolls as the focus moves down a form taller than the screen.
+        with VerticalScroll():
             yield Label(self.title_text, classes="modal-title")
             for name, spec in self.specs.items():
                 yield FormField(

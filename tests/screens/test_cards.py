@@ -59,3 +59,34 @@ async def test_a_volunteer_is_told_to_ask_a_member_of_staff(
         await pilot.press("i")
         await settle(pilot)
         assert "A volunteer may not issue or cancel carer cards" in shown(pilot, "Toast")
+
+
+async def test_emergency_contacts_go_on_the_emergency_card(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_record(pilot, "amir")  # Amir Patel, 75
+        await pilot.press("m")
+        await settle(pilot)
+        await type_text(pilot, "Ada Quill")
+        await pilot.press("tab")
+        await type_text(pilot, "daughter")
+        await pilot.press("ctrl+s")  # a name without a phone
+        await settle(pilot)
+        assert "Give a phone number" in shown(pilot, "#field-phone-1 .field-error")
+        app.screen.query_one("#field-phone-1 Input").focus()
+        await type_text(pilot, "020 7946 0456")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Emergency contacts saved: 1." in " ".join(screen_text(pilot).split())
+        await pilot.press("i")
+        await settle(pilot)
+        for key in ("enter", "down", "down", "enter"):  # carer card, passport, emergency card
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    card = tmp_path / "data" / "cards" / "HT00000018.pdf"
+    back = PdfReader(card).pages[1].extract_text()
+    assert "Ada Quill (daughter): 020 7946 0456" in back
