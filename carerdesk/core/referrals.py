@@ -1,0 +1,54 @@
+"""A referral's way through its statuses (``spec/data.md``, Referral).
+
+``draft`` -> ``sent`` -> ``acknowledged`` -> ``completed`` or ``declined``, with ``withdrawn``
+possible until it is closed, and no step skipped from a draft: a referral cannot be
+completed or declined before it was sent. Sending needs the carer's consent to share,
+confirmed at that moment by the person sending it.
+"""
+
+from __future__ import annotations
+
+from carerdesk.core import codes
+from carerdesk.core.errors import FieldError
+
+NEXT: dict[str, tuple[str, ...]] = {
+    "draft": ("sent", "withdrawn"),
+    "sent": ("acknowledged", "completed", "declined", "withdrawn"),
+    "acknowledged": ("completed", "declined", "withdrawn"),
+    "completed": (),
+    "declined": (),
+    "withdrawn": (),
+}
+"""From each status, the statuses it may move to."""
+CLOSED = frozenset({"completed", "declined", "withdrawn"})
+
+
+def check_move(current: str, wanted: str) -> str:
+    """``wanted`` if a referral at ``current`` may move there, else a refusal naming where
+    it may go."""
+    if wanted not in NEXT:
+        raise FieldError("status", "Choose a status from the list.")
+    if wanted == current:
+        raise FieldError("status", f"The referral is already {current}.")
+    allowed = NEXT.get(current, ())
+    if wanted not in allowed:
+        label = codes.label(codes.REFERRAL_STATUS, current).lower()
+        if not allowed:
+            raise FieldError("status", f"A {label} referral is closed: it does not change.")
+        names = " or ".join(codes.label(codes.REFERRAL_STATUS, s).lower() for s in allowed)
+        raise FieldError("status", f"A {label} referral can become {names}, not that.")
+    return wanted
+
+
+def check_send(consent_share: bool | None, confirmed: bool) -> None:
+    """Sending needs the carer's consent to share, recorded and confirmed now."""
+    if consent_share is not True:
+        raise FieldError(
+            "consent",
+            "They have not consented to share their details: ask them, and record it on "
+            "their record, before this is sent.",
+        )
+    if not confirmed:
+        raise FieldError(
+            "consent", "Confirm that they agree, today, to their details going to this service."
+        )
