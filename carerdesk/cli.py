@@ -507,6 +507,7 @@ def export_return(
 
     Example: carerdesk --user "casey coordinator" export return --week 2026-W47 --out returns
     """
+    from carerdesk.core.returns import moved as moved_figures
     from carerdesk.db.engine import unit_of_work
     from carerdesk.db.returns import FiguresMoved
     from carerdesk.export.weekly import export_return as write_return
@@ -531,6 +532,13 @@ def export_return(
         raise CarerdeskError(
             f"{moved.message} Nothing was written; add --amend to make the amended return."
         ) from None
+    except OSError as error:
+        raise CarerdeskError(
+            f"{out} cannot be written to ({error.strerror}): nothing was made."
+        ) from None
+    if made.amended is not None:
+        for change in moved_figures(made.amended.figures, made.figures):
+            click.echo(f"Amended: {change}")
     for path in made.files:
         click.echo(f"Wrote {path}")
     total = {(f.measure, f.breakdown): f.value for f in made.figures}

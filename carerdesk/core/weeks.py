@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from carerdesk.core.errors import FieldError
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""The years a week may be in: a birth date 65 years before is still a date."""
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})", re.IGNORECASE)
 
 
@@ -62,6 +64,8 @@ def parse_week(text: str) -> Week:
     if match is None:
         raise FieldError("week", "Write the week as YYYY-Www, such as 2026-W47.")
     year, number = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise FieldError("week", f"Give a year from {FIRST_YEAR} to {LAST_YEAR}, such as 2026-W47.")
     try:
         date.fromisocalendar(year, number, 1)
     except ValueError:

@@ -288,9 +288,10 @@ def past_returns(session: Session, by: Actor, week: Week | None = None) -> list[
 class FiguresMoved(CarerdeskError):
     """The week was returned before and some figures have moved since: amend on purpose."""
 
-    def __init__(self, week: Week, changes: Sequence[Moved]) -> None:
+    def __init__(self, week: Week, changes: Sequence[Moved], message: str | None = None) -> None:
         super().__init__(
-            f"{week} was returned before and {len(changes)} figures have moved since. "
+            message
+            or f"{week} was returned before and {len(changes)} figures have moved since. "
             "Check them, then make an amended return."
         )
         self.changes = list(changes)
@@ -303,19 +304,34 @@ def make_return(
     *,
     amend: bool = False,
     suppress_under: int | None = None,
+    shown: str | None = None,
 ) -> tuple[list[Figure], MadeReturn | None]:
     """Count ``week`` and remember the return made; returns the figures and, for an amended
     return, the return it amends.
 
     A week returned before whose figures have moved is refused with ``FiguresMoved`` (the
     moved figures, old and new) unless ``amend``. With the same figures as last time it is
-    made again (another copy of the files), remembered, and amends nothing."""
+    made again (another copy of the files), remembered, and amends nothing. ``shown`` is the
+    checksum of the figures the person was shown: if the register has moved on since, the
+    return is refused, so nothing goes out that nobody saw."""
+    if session.get_bind().dialect.name != "sqlite":
+        # Every count from one moment of the register, though other desks go on writing.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     figures = week_figures(session, week, by)
     before = past_returns(session, by, week)
+    changes = moved(before[0].figures, figures) if before else []
+    if shown is not None and checksum(figures) != shown:
+        # The register moved on after the person was shown the figures: show them again.
+        raise FiguresMoved(
+            week,
+            changes,
+            f"The figures of {week} changed while they were on the screen: they are shown "
+            "again. Check them, then make the return.",
+        )
     amended = None
-    if before and moved(before[0].figures, figures):
+    if changes:
         if not amend:
-            raise FiguresMoved(week, moved(before[0].figures, figures))
+            raise FiguresMoved(week, changes)
         amended = before[0]
     made = WeeklyReturn(
         week=str(week),

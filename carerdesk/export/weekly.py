@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -125,8 +127,27 @@ def xlsx_bytes(
     for page in book.worksheets:  # each sheet prints one page wide
         page.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         page.page_setup.fitToWidth, page.page_setup.fitToHeight = 1, 0
+    # The same data, the same bytes (the cover's date made apart): fixed document dates,
+    # and zip entries with one fixed time rather than the moment of saving.
+    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            fixed = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the moment it saves
+                body = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", body
+                )
+            target.writestr(fixed, body)
     return out.getvalue()
 
 
@@ -148,11 +169,13 @@ def export_return(
     formats: Sequence[str] = ("csv",),
     suppress_under: int | None = None,
     amend: bool = False,
+    shown: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ReturnMade:
-    """Count ``week``, remember the return and write its files into the folder ``out``, all
-    in one transaction: if a file cannot be written the return is not remembered, and if the
-    return cannot be remembered the files are removed again.
+    """Count ``week``, remember the return and write its files into the folder ``out``, in
+    one transaction: each file is written beside its place first and put there once the
+    return is remembered, so a failure leaves neither a return remembered without its files
+    nor an earlier return's file lost.
 
     Coordinators only. A week returned before whose figures moved raises
     ``returns.FiguresMoved`` (naming them) unless ``amend``."""
@@ -162,7 +185,7 @@ def export_return(
             if progress:
                 progress("Counting the week…")
             figures, amended = returns.make_return(
-                session, week, by, amend=amend, suppress_under=suppress_under
+                session, week, by, amend=amend, suppress_under=suppress_under, shown=shown
             )
             out.mkdir(parents=True, exist_ok=True)
             if "csv" in formats:
@@ -187,12 +210,14 @@ def export_return(
                 )
                 written.append(_write(out / file_name(week, "xlsx"), data))
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for part in written:
+            part.unlink(missing_ok=True)
         raise
-    return ReturnMade(written, figures, amended)
+    files = [part.replace(part.with_suffix("")) for part in written]
+    return ReturnMade(files, figures, amended)
 
 
 def _write(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    return part

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Sparkline, Static
 
 from carerdesk.core.errors import CarerdeskError
-from carerdesk.core.returns import Figure, Moved, category_label, moved
+from carerdesk.core.returns import Figure, Moved, category_label, checksum, moved
 from carerdesk.core.weeks import Week, last_complete_week, parse_week
 
 if TYPE_CHECKING:
@@ -196,11 +196,12 @@ class ReturnsScreen(Screen[None]):
         bar = self.query_one("#return-progress", ProgressBar)
         bar.update(progress=0)
         bar.display = True
-        self._make(self.week, bool(self.changes), self.app.user)
+        self._make(self.week, bool(self.changes), checksum(self.figures), self.app.user)
 
     @work(thread=True, exclusive=True, group="return")
-    def _make(self, week: Week, amend: bool, actor: Actor) -> None:
+    def _make(self, week: Week, amend: bool, shown: str, actor: Actor) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are written.
+        from carerdesk.db.returns import FiguresMoved
         from carerdesk.export.weekly import export_return
 
         bar = self.query_one("#return-progress", ProgressBar)
@@ -217,8 +218,14 @@ class ReturnsScreen(Screen[None]):
                 self._folder(),
                 formats=("csv", "xlsx"),
                 amend=amend,
+                shown=shown,
                 progress=progress,
             )
+        except FiguresMoved as moved_since:
+            # The register moved on while the figures were on the screen: show them again.
+            self.app.call_from_thread(self.show, week)
+            self.app.call_from_thread(self._said, moved_since.message)
+            return
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
             return

@@ -79,3 +79,9 @@ def test_weeks_that_do_not_exist_are_refused(typed: str, words: str) -> None:
 
 def test_a_week_reads_as_its_dates() -> None:
     assert Week(2026, 47).label == "2026-W47 (16 Nov to 22 Nov 2026)"
+
+
+@pytest.mark.parametrize("typed", ["0026-W47", "0000-W01", "9999-W52", "1899-W10"])
+def test_a_year_out_of_reach_is_refused_not_crashed_on(typed: str) -> None:
+    with pytest.raises(FieldError, match="Give a year from 1900 to 2199"):
+        parse_week(typed)

@@ -220,3 +220,60 @@ def test_the_command_refuses_a_week_that_does_not_exist(
     assert bad.exit_code == 1 and "2027 has weeks 1 to 52" in bad.stderr
     fmt = _as(register_file, "export", "return", "--format", "pdf", "--out", str(tmp_path))
     assert fmt.exit_code == 1 and "--format takes csv, xlsx" in fmt.stderr
+
+
+def test_the_workbook_is_the_same_bytes_for_the_same_return(engine: Engine) -> None:
+    import time
+    from datetime import datetime
+
+    from carerdesk.export.weekly import Cover, xlsx_bytes
+
+    _fill(engine)
+    with unit_of_work(engine, write=False) as session:
+        figures = returns.week_figures(session, W47, COORDINATOR)
+        days = returns.contacts_by_day(session, W47)
+    cover = Cover("Harrow Carers", W47, datetime(2026, 11, 23, 9, 0), "Casey Coordinator", False)
+    first = xlsx_bytes(cover, figures, days)
+    time.sleep(2.1)  # a zip entry's time has two-second steps
+    assert xlsx_bytes(cover, figures, days) == first
+
+
+def test_a_failed_write_keeps_the_files_of_the_return_before(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _fill(engine)
+    (csv_file,) = _made(engine, tmp_path)
+    before = csv_file.read_bytes()
+    (tmp_path / "return_2026-W47.xlsx.part").mkdir()  # the workbook cannot be written
+    with pytest.raises(OSError):
+        _made(engine, tmp_path, formats=("csv", "xlsx"))
+    assert csv_file.read_bytes() == before
+    assert not (tmp_path / "return_2026-W47.csv.part").exists()
+    with unit_of_work(engine, write=False) as session:
+        assert len(returns.past_returns(session, COORDINATOR)) == 1
+
+
+def test_figures_that_moved_after_they_were_shown_are_not_sent(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from carerdesk.core.returns import checksum
+
+    _fill(engine)
+    with unit_of_work(engine, write=False) as session:
+        shown = checksum(returns.week_figures(session, W47, COORDINATOR))
+    with unit_of_work(engine) as session:
+        late = check_contact({"contact_on": "19/11/2026", "channel": "email"}, TODAY)
+        ops.log_contact(session, None, late, by=STAFF)
+    with pytest.raises(returns.FiguresMoved, match="changed while they were on the screen"):
+        _made(engine, tmp_path, shown=shown)
+    assert not (tmp_path / "return_2026-W47.csv").exists()
+
+
+def test_the_command_says_why_it_cannot_write(register_file: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    failed = _as(
+        register_file, "export", "return", "--week", "2026-W47", "--out", str(blocker / "x")
+    )
+    assert failed.exit_code == 1 and "cannot be written to" in failed.stderr
+    assert "Traceback" not in failed.output
