@@ -40,6 +40,7 @@ class Can(StrEnum):
     EXPORT = "export the register in bulk"
     MAKE_RETURN = "make the weekly return"
     ISSUE_CARDS = "issue or cancel carer cards"
+    REFER = "make or change referrals"
     IMPORT = "import register files"
     MERGE = "merge duplicate records"
     ERASE = "erase a carer's record"

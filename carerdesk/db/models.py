@@ -233,6 +233,12 @@ class Referral(Stamped, Base):
     made_on: Mapped[date | None] = mapped_column(Date, index=True)
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     outcome: Mapped[str | None] = mapped_column(Text)
+    hopes: Mapped[str | None] = mapped_column(Text)
+    """What the carer hopes the service will do for them."""
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    consent_confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    """Who confirmed, as it was sent, that the carer agreed to share their details."""
+    consent_confirmed_on: Mapped[date | None] = mapped_column(Date)
 
     carer: Mapped[Carer] = relationship(back_populates="referrals")
 
@@ -303,3 +309,15 @@ class WeeklyReturn(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     amends: Mapped[str | None] = mapped_column(String(36))
     suppress_under: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReferralEvent(Base):
+    """One step of a referral (made, sent, acknowledged, closed): when, and by whom."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    by: Mapped[str] = mapped_column(String(100))

@@ -23,6 +23,7 @@ TABLES = {
     "caring_roles",
     "contacts",
     "emergency_contacts",
+    "referral_events",
     "referrals",
     "settings",
     "users",
