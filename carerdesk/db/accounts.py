@@ -331,6 +331,7 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults = {key: str(default) for key, (_, default) in HASH_SETTINGS.items()}
     defaults[IDLE_SETTING] = str(IDLE_DEFAULT)
     defaults["card_valid_years"] = str(VALID_YEARS)
+    defaults["referral_chase_days"] = "10"
     return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
 
 
