@@ -94,3 +94,23 @@ def register(engine: Engine, today: date) -> Engine:
             )
         )
     return engine
+
+
+@pytest.fixture
+def organised(engine: Engine) -> Engine:
+    """An empty register with its organisation set up (name, phone, card prefix HT)."""
+    from carerdesk.db import accounts
+
+    with unit_of_work(engine) as session:
+        accounts.set_up(
+            session,
+            {
+                "organisation_name": "Harrow Carers Test",
+                "organisation_phone": "02079460000",
+                "card_prefix": "HT",
+                "coordinator": "Casey Coordinator",
+                "pin": "2580",
+                "pin_again": "2580",
+            },
+        )
+    return engine

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer
-from carerdesk.db import accounts, cards, ops
+from carerdesk.db import cards, ops
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import EmergencyContact, Setting
 from carerdesk.export.cards import CardPrint, batch_pdf, card_pdf, card_print
@@ -83,19 +83,8 @@ def test_a_batch_puts_ten_cards_on_each_a4_sheet_with_their_backs() -> None:
     assert pages[1][2].count("is an unpaid carer") == 10
 
 
-def test_what_is_printed_comes_from_the_register(engine: Engine) -> None:
-    with unit_of_work(engine) as session:
-        accounts.set_up(
-            session,
-            {
-                "organisation_name": "Harrow Carers Test",
-                "organisation_phone": "02079460000",
-                "card_prefix": "HT",
-                "coordinator": "Casey Coordinator",
-                "pin": "2580",
-                "pin_again": "2580",
-            },
-        )
+def test_what_is_printed_comes_from_the_register(organised: Engine) -> None:
+    with unit_of_work(organised) as session:
         session.add(Setting(key="passport_gp", value="An annual carer's health check."))
         carer = ops.register_carer(
             session,

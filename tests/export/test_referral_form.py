@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer, check_role
-from carerdesk.db import accounts, ops, referrals
+from carerdesk.db import ops, referrals
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Setting
 from carerdesk.export.referrals import form_pdf, referral_form
@@ -19,19 +19,8 @@ TODAY = date(2026, 11, 23)
 NOTES = "Private: argued with the GP"
 
 
-def test_the_form_holds_what_the_service_needs_and_never_the_notes(engine: Engine) -> None:
-    with unit_of_work(engine) as session:
-        accounts.set_up(
-            session,
-            {
-                "organisation_name": "Harrow Carers Test",
-                "organisation_phone": "02079460000",
-                "card_prefix": "HT",
-                "coordinator": "Casey Coordinator",
-                "pin": "2580",
-                "pin_again": "2580",
-            },
-        )
+def test_the_form_holds_what_the_service_needs_and_never_the_notes(organised: Engine) -> None:
+    with unit_of_work(organised) as session:
         session.add(
             Setting(key="referral_to_benefits_advice", value="Welfare rights, 020 7946 0999")
         )
