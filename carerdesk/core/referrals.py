@@ -8,8 +8,13 @@ confirmed at that moment by the person sending it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from carerdesk.core import codes
 from carerdesk.core.errors import FieldError
+
+if TYPE_CHECKING:
+    from carerdesk.core.entries import FieldSpec
 
 NEXT: dict[str, tuple[str, ...]] = {
     "draft": ("sent", "withdrawn"),
@@ -52,3 +57,48 @@ def check_send(consent_share: bool | None, confirmed: bool) -> None:
         raise FieldError(
             "consent", "Confirm that they agree, today, to their details going to this service."
         )
+
+
+def make_fields() -> dict[str, FieldSpec]:
+    """The new referral form: where to, why, how urgent, what the carer hopes for."""
+    from carerdesk.core.entries import FieldSpec
+    from carerdesk.core.validate import parse_choice, parse_text
+
+    return {
+        "destination": FieldSpec(
+            "Refer to", lambda t, d: parse_choice(codes.DESTINATION, t), True, codes.DESTINATION
+        ),
+        "reason": FieldSpec(
+            "Why", lambda t, d: parse_text(t, max_length=2000), required=True,
+            needed="Say why they are referred.",
+        ),
+        "urgency": FieldSpec(
+            "Urgency", lambda t, d: parse_choice(codes.URGENCY, t), True, codes.URGENCY
+        ),
+        "hopes": FieldSpec(
+            "What they hope for", lambda t, d: parse_text(t, max_length=2000)
+        ),
+    }  # fmt: skip
+
+
+def step_fields(current: str, destination: str) -> dict[str, FieldSpec]:
+    """The next-step form of a referral at ``current``: the statuses it may move to, the
+    outcome for a closing step, and for sending, the carer's consent confirmed now."""
+    from carerdesk.core.entries import FieldSpec
+    from carerdesk.core.validate import parse_choice, parse_text, parse_yes_no
+
+    allowed = {s: codes.REFERRAL_STATUS[s] for s in NEXT.get(current, ())}
+    fields = {
+        "status": FieldSpec("Move it to", lambda t, d: parse_choice(allowed, t), True, allowed),
+        "outcome": FieldSpec(
+            "Outcome (when it closes)", lambda t, d: parse_text(t, max_length=2000)
+        ),
+    }
+    if "sent" in allowed:
+        service = codes.label(codes.DESTINATION, destination)
+        fields["consent"] = FieldSpec(
+            f"They agree, today, to their details going to {service}",
+            lambda t, d: parse_yes_no(t),
+            choices=codes.YES_NO,
+        )
+    return fields

@@ -188,11 +188,16 @@ def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
 
 
 def get_carer(session: Session, carer_id: str) -> Carer:
-    """A carer with roles and contacts loaded, by id or reference."""
+    """A carer with roles, contacts, cards and referrals loaded, by id or reference."""
     stmt = (
         select(Carer)
         .where(or_(Carer.id == carer_id, Carer.reference == carer_id))
-        .options(selectinload(Carer.roles), selectinload(Carer.contacts), selectinload(Carer.cards))
+        .options(
+            selectinload(Carer.roles),
+            selectinload(Carer.contacts),
+            selectinload(Carer.cards),
+            selectinload(Carer.referrals),
+        )
     )
     carer = session.scalar(stmt)
     if carer is None:

@@ -31,7 +31,7 @@ from carerdesk.core.validate import age_on, format_phone
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
-    from carerdesk.db.models import Card, Carer, CaringRole, Contact
+    from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
 
 # Fields shown in the details panel, with the code list each is shown through.
 DETAILS: list[tuple[str, codes.CodeList | None]] = [
@@ -84,6 +84,10 @@ class CarerScreen(Screen[None]):
         Binding(
             "m", "emergency", "Emergency contacts", show=False, tooltip="For the emergency card"
         ),
+        Binding("f", "refer", "Refer", tooltip="Refer them to another service"),
+        Binding(
+            "w", "write_form", "Referral form", show=False, tooltip="The chosen referral's form"
+        ),
         Binding("x", "close_record", "Close record", tooltip="Close with a reason"),
         Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
         Binding("escape", "back", "Back", tooltip="Back to the search"),
@@ -96,6 +100,7 @@ class CarerScreen(Screen[None]):
         self.carer_id = carer_id
         self.roles: list[CaringRole] = []
         self.cards: list[Card] = []
+        self.referrals: list[Referral] = []
         self.born: date | None = None
         self.contacts: list[Contact] = []
         self.carer_name = ""
@@ -112,6 +117,9 @@ class CarerScreen(Screen[None]):
             yield Label("Cards", id="cards-title", classes="section-title")
             cards: DataTable[str] = DataTable(id="cards", cursor_type="row")
             yield cards
+            yield Label("Referrals", id="referrals-title", classes="section-title")
+            referrals: DataTable[str] = DataTable(id="referrals", cursor_type="row")
+            yield referrals
             yield Label("Contacts", id="contacts-title", classes="section-title")
             contacts: DataTable[str] = DataTable(id="contacts", cursor_type="row")
             yield contacts
@@ -127,6 +135,9 @@ class CarerScreen(Screen[None]):
         )
         self.query_one("#cards", DataTable).add_columns(
             "Card", "Number", "Issued", "Expires", "Status"
+        )
+        self.query_one("#referrals", DataTable).add_columns(
+            "Referred to", "Status", "Urgency", "Sent", "Closed"
         )
         self.reload(opening=True)
         self.query_one("#contacts", DataTable).focus()
@@ -204,6 +215,7 @@ class CarerScreen(Screen[None]):
             f"Caring roles: {len(self.roles)} ({active} active) · R adds, Enter changes"
         )
         self._show_cards(carer, today)
+        self._show_referrals(carer)
         contacts = self.query_one("#contacts", DataTable)
         contacts.clear()
         self.contacts = list(carer.contacts)
@@ -353,6 +365,127 @@ class CarerScreen(Screen[None]):
             return f"Card {number} cancelled."
 
         self.app.push_screen(FormModal(f"Cancel card {number}", specs, save), self._card_done)
+
+    def _show_referrals(self, carer: Carer) -> None:
+        self.referrals = sorted(carer.referrals, key=lambda r: r.created_at, reverse=True)
+        table = self.query_one("#referrals", DataTable)
+        table.clear()
+        for referral in self.referrals:
+            table.add_row(
+                codes.label(codes.DESTINATION, referral.destination),
+                codes.label(codes.REFERRAL_STATUS, referral.status),
+                codes.label(codes.URGENCY, referral.urgency),
+                _shown(referral.made_on, None),
+                _shown(referral.closed_on, None),
+            )
+        table.display = bool(self.referrals)
+        self.query_one("#referrals-title", Label).update(
+            f"Referrals: {len(self.referrals)} · F refers, Enter takes the next step, W the form"
+            if self.referrals
+            else "Referrals: none · F refers them to another service"
+        )
+
+    def action_refer(self) -> None:
+        """A new referral, as a draft to send once the carer agrees."""
+        if not self.app.allowed(Can.REFER):
+            return
+        from carerdesk.core.entries import check_all
+        from carerdesk.core.referrals import make_fields
+        from carerdesk.db import referrals
+        from carerdesk.screens.form_modal import FormModal
+
+        specs = make_fields()
+        today = self.app.today()
+
+        def save(texts: dict[str, str]) -> str:
+            values = check_all(specs, texts, today)
+            with self.app.unit_of_work() as session:
+                referrals.make_referral(
+                    session,
+                    self.carer_id,
+                    destination=values["destination"],
+                    reason=values["reason"],
+                    urgency=values["urgency"],
+                    hopes=values["hopes"] or "",
+                    by=self.app.user,
+                )
+            return "Referral saved as a draft: Enter on it sends it, with their consent."
+
+        modal = FormModal(f"Refer {self.carer_name}", specs, save, values={"urgency": "routine"})
+        self.app.push_screen(modal, self._card_done)
+
+    @on(DataTable.RowSelected, "#referrals")
+    def _referral_step(self, event: DataTable.RowSelected) -> None:
+        if not self.app.allowed(Can.REFER):
+            return
+        from carerdesk.core.entries import check_all
+        from carerdesk.core.referrals import NEXT, step_fields
+        from carerdesk.db import referrals
+        from carerdesk.screens.form_modal import FormModal
+
+        referral = self.referrals[event.cursor_row]
+        if not NEXT.get(referral.status):
+            self.notify("This referral is closed: it does not change.", severity="warning")
+            return
+        specs = step_fields(referral.status, referral.destination)
+        today = self.app.today()
+        referral_id = referral.id
+
+        def save(texts: dict[str, str]) -> str:
+            values = check_all(specs, texts, today)
+            with self.app.unit_of_work() as session:
+                if values["status"] == "sent":
+                    referrals.send_referral(
+                        session,
+                        referral_id,
+                        confirmed=values.get("consent") is True,
+                        by=self.app.user,
+                        today=today,
+                    )
+                else:
+                    referrals.move_referral(
+                        session,
+                        referral_id,
+                        values["status"],
+                        by=self.app.user,
+                        today=today,
+                        outcome=values["outcome"] or "",
+                    )
+            if values["status"] == "sent":
+                return f"Sent. The form to send securely: {self._write_form(referral_id)}"
+            return "Saved."
+
+        first = next(iter(specs["status"].choices or {}), "")
+        modal = FormModal("The referral's next step", specs, save, values={"status": first})
+        self.app.push_screen(modal, self._card_done)
+
+    def _write_form(self, referral_id: str) -> str:
+        from carerdesk.export.referrals import form_pdf, referral_form
+        from carerdesk.settings import data_dir
+
+        with self.app.unit_of_work(write=False) as session:
+            form = referral_form(session, referral_id, self.app.user)
+        folder = data_dir() / "referrals"
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"referral-{referral_id[:8]}"
+        stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
+        stem.with_suffix(".pdf").write_bytes(form_pdf(form))
+        return f"{stem}.txt (and .pdf)"
+
+    def action_write_form(self) -> None:
+        """Write the chosen referral's form, as text and as a PDF."""
+        if not self.referrals or not self.app.allowed(Can.REFER):
+            self.notify("No referral yet: F refers them.", severity="warning")
+            return
+        table = self.query_one("#referrals", DataTable)
+        referral = self.referrals[min(table.cursor_row, len(self.referrals) - 1)]
+        try:
+            path = self._write_form(referral.id)
+        except (CarerdeskError, OSError) as error:
+            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
+            self.notify(f"The form could not be written: {message}", severity="error")
+            return
+        self.notify(f"Referral form: {path}", timeout=15)
 
     def action_emergency(self) -> None:
         """The carer's emergency contacts and contingency plan (the emergency card's back)."""
