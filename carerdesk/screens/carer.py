@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import zip_longest
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -319,13 +320,10 @@ class CarerScreen(Screen[None]):
 
     def _print(self, card_id: str) -> str:
         from carerdesk.export.cards import card_pdf, card_print
-        from carerdesk.settings import data_dir
 
         with self.app.unit_of_work(write=False) as session:
             printed = card_print(session, card_id, self.app.user)
-        folder = data_dir() / "cards"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{printed.card_number}.pdf"
+        path = _folder("cards") / f"{printed.card_number}.pdf"
         path.write_bytes(card_pdf(printed))
         return str(path)
 
@@ -461,13 +459,10 @@ class CarerScreen(Screen[None]):
 
     def _write_form(self, referral_id: str) -> str:
         from carerdesk.export.referrals import form_pdf, referral_form
-        from carerdesk.settings import data_dir
 
         with self.app.unit_of_work(write=False) as session:
             form = referral_form(session, referral_id, self.app.user)
-        folder = data_dir() / "referrals"
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = folder / f"referral-{referral_id[:8]}"
+        stem = _folder("referrals") / f"referral-{referral_id[:8]}"
         stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
         stem.with_suffix(".pdf").write_bytes(form_pdf(form))
         return f"{stem}.txt (and .pdf)"
@@ -625,3 +620,12 @@ class CarerScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to where the record was opened from."""
         self.dismiss()
+
+
+def _folder(name: str) -> Path:
+    """A folder of the data folder for files to print or send (cards, referral forms)."""
+    from carerdesk.settings import data_dir
+
+    folder = data_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
