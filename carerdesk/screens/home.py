@@ -63,6 +63,7 @@ class HomeScreen(Screen[None]):
         Binding("f7", "accounts", "Accounts", show=False, tooltip="Staff accounts"),
         Binding("f8", "audit", "Audit trail", show=False, tooltip="Who saw and changed what"),
         Binding("f9", "export", "Export", show=False, tooltip="Export the whole register"),
+        Binding("f10", "follow_ups", "Follow-ups", show=False, tooltip="Referrals and renewals"),
         Binding("down", "to_results", "Results", show=False),
     ]
 
@@ -231,6 +232,13 @@ class HomeScreen(Screen[None]):
             from carerdesk.screens.audit import AuditScreen
 
             self.app.push_screen(AuditScreen())
+
+    def action_follow_ups(self) -> None:
+        """Open referrals and cards due for renewal (staff and coordinators)."""
+        if self.app.allowed(Can.REFER) and self._need_register():
+            from carerdesk.screens.followups import FollowUpsScreen
+
+            self.app.push_screen(FollowUpsScreen())
 
     def action_returns(self) -> None:
         """Open the weekly return (coordinator only)."""

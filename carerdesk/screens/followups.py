@@ -1,0 +1,158 @@
+"""Follow-ups (F10, staff): open referrals with their age, those sent and not acknowledged
+in time highlighted, filtered by service and status; and the cards due for renewal. Enter
+opens the carer's record."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Select, Static
+
+from carerdesk.core import codes
+from carerdesk.core.errors import CarerdeskError
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+
+ANY = "any"
+
+
+class FollowUpsScreen(Screen[None]):
+    """Open referrals, oldest first, then the cards due for renewal."""
+
+    BINDINGS = [Binding("escape", "back", "Back")]
+    DEFAULT_CSS = """
+    FollowUpsScreen #follow-filters { height: auto; margin: 0 1; }
+    FollowUpsScreen #follow-filters Select { width: 1fr; }
+    FollowUpsScreen #open-referrals { height: 1fr; margin: 0 1; }
+    FollowUpsScreen #cards-due { height: auto; max-height: 10; margin: 0 1; }
+    FollowUpsScreen .section-title { margin: 1 1 0 1; }
+    FollowUpsScreen #follow-status { margin: 0 1; height: auto; }
+    """
+
+    app: CarerdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.referral_carers: list[str] = []
+        self.card_carers: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Open referrals", id="referrals-heading", classes="section-title")
+        with Horizontal(id="follow-filters"):
+            services = [
+                ("Every service", ANY),
+                *((label, code) for code, label in codes.DESTINATION.items()),
+            ]
+            yield Select(services, value=ANY, allow_blank=False, id="filter-service", compact=True)
+            statuses = [("Every open status", ANY)] + [
+                (codes.REFERRAL_STATUS[s], s) for s in ("draft", "sent", "acknowledged")
+            ]
+            yield Select(statuses, value=ANY, allow_blank=False, id="filter-status", compact=True)
+        referrals: DataTable[Text] = DataTable(id="open-referrals", cursor_type="row")
+        yield referrals
+        yield Label("Cards due for renewal (30 days)", id="cards-heading", classes="section-title")
+        cards: DataTable[Text] = DataTable(id="cards-due", cursor_type="row")
+        yield cards
+        yield Static("", id="follow-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#open-referrals", DataTable).add_columns(
+            "Days", "Ref", "Carer", "Referred to", "Status", "Urgency"
+        )
+        self.query_one("#cards-due", DataTable).add_columns(
+            "Ends", "Ref", "Carer", "Card", "Number"
+        )
+        self.reload()
+        self.query_one("#open-referrals", DataTable).focus()
+
+    @on(Select.Changed)
+    def _filtered(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read both lists again, with the filters as chosen."""
+        from carerdesk.db import cards, referrals
+
+        service = str(self.query_one("#filter-service", Select).value)
+        status = str(self.query_one("#filter-status", Select).value)
+        today = self.app.today()
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                found = referrals.open_referrals(
+                    session,
+                    today,
+                    destination=None if service == ANY else service,
+                    status=None if status == ANY else status,
+                    by=self.app.user,
+                )
+                chase = referrals.chase_days(session)
+                due = cards.expiring_cards(session, today)
+        except CarerdeskError as error:
+            self.query_one("#follow-status", Static).update(error.message)
+            return
+        table = self.query_one("#open-referrals", DataTable)
+        table.clear()
+        self.referral_carers = []
+        for row in found:
+            style = "bold red" if row.overdue else ""
+            table.add_row(
+                Text(str(row.age_days), style=style),
+                Text(row.reference),
+                Text(row.name),
+                Text(codes.label(codes.DESTINATION, row.destination)),
+                Text(
+                    codes.label(codes.REFERRAL_STATUS, row.status)
+                    + (" · chase" if row.overdue else ""),
+                    style=style,
+                ),
+                Text(codes.label(codes.URGENCY, row.urgency)),
+            )
+            self.referral_carers.append(row.reference)
+        late = sum(row.overdue for row in found)
+        self.query_one("#referrals-heading", Label).update(
+            f"Open referrals: {len(found)}, {late} sent over {chase} days ago and not acknowledged"
+        )
+        cards_table = self.query_one("#cards-due", DataTable)
+        cards_table.clear()
+        self.card_carers = []
+        for card in due:
+            cards_table.add_row(
+                Text(card.expires_on.strftime("%d/%m/%Y")),
+                Text(card.reference),
+                Text(card.name),
+                Text(codes.label(codes.CARD_TYPE, card.card_type)),
+                Text(card.card_number),
+            )
+            self.card_carers.append(card.reference)
+        self.query_one("#cards-heading", Label).update(
+            f"Cards due for renewal within 30 days: {len(due)}"
+        )
+        self.query_one("#follow-status", Static).update(
+            "Enter opens the carer's record · Tab moves between the lists and filters"
+        )
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from carerdesk.screens.carer import CarerScreen
+
+        carers = (
+            self.referral_carers if event.data_table.id == "open-referrals" else self.card_carers
+        )
+        if event.cursor_row < len(carers):
+            self.app.push_screen(CarerScreen(carers[event.cursor_row]))
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        """Back to the front desk."""
+        self.dismiss()
