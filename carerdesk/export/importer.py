@@ -460,6 +460,15 @@ def _check_all(
         )
     }
     known = consents.keys() | stored.keys()
+    # One active card of a type per carer: the stored ones, by (carer, type).
+    active_cards: dict[tuple[str, str], str] = {
+        (reference, card_type): number
+        for number, reference, card_type in session.execute(
+            select(Card.card_number, Carer.reference, Card.card_type)
+            .join(Carer, Carer.id == Card.carer_id)
+            .where(Card.status == "active")
+        )
+    }
 
     def consent_of(kind: str, cells: Mapping[str, str]) -> bool | None:
         if kind != "referrals":
@@ -478,7 +487,7 @@ def _check_all(
             rows = [
                 _checked(kind, row, today, specs, consent_of(kind, row.cells)) for row in source
             ]
-        _check_across(plan, kind, rows, known, registered)
+        _check_across(plan, kind, rows, known, registered, active_cards)
     return plan
 
 
@@ -636,9 +645,18 @@ def _check_across(
     rows: Iterable[Checked],
     known: Container[str],
     registered: Mapping[str, date],
+    active_cards: Mapping[tuple[str, str], str] | None = None,
 ) -> None:
-    """The rules between records: a reference leads to a carer, an id comes once, and a
-    contact is not before the carer registered."""
+    """The rules between records: a reference leads to a carer, an id comes once, a contact
+    is not before the carer registered, and a carer has one active card of a type."""
+    active = dict(active_cards or {})
+    if kind == "cards":
+        rows = list(rows)
+        for _, reference, _, values, _ in rows:  # a stored card the file ends frees its place
+            if values and values["status"] != "active":
+                key = (reference, values["card_type"])
+                if active.get(key) == values["card_number"]:
+                    del active[key]
     checked = plan.linked.setdefault(kind, [])
     id_column = IDS[kind]
     ids_seen: set[str] = set()
@@ -658,6 +676,13 @@ def _check_across(
         since = registered.get(reference)
         if kind == "contacts" and values and since and values["contact_on"] < since:
             errors["contact_on"] = "This date is before the carer registered."
+        if kind == "cards" and values and values["status"] == "active":
+            held = active.setdefault((reference, values["card_type"]), values["card_number"])
+            if held != values["card_number"]:
+                errors["status"] = (
+                    f"This carer already has an active card of this type ({held}): "
+                    "mark one of them replaced or cancelled."
+                )
         if errors or values is None:
             plan.refuse(row, errors, kind)
             continue

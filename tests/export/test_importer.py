@@ -319,3 +319,28 @@ def test_the_screens_rules_across_records_hold_in_an_import(empty: Engine, tmp_p
         "carers.csv:4: closed_on: The closing date is before they registered.",
         "contacts.csv:2: contact_on: This date is before the carer registered.",
     ]
+
+
+CARDS = "card_number,reference,card_type,issue_reason,issued_on,expires_on,status\n"
+
+
+def test_a_carer_has_one_active_card_of_a_type(register: Engine, tmp_path: Path) -> None:
+    # The register holds HC00001230, an active carer card of C000001.
+    second = _write(
+        tmp_path,
+        "cards.csv",
+        CARDS + "HC00002238,C000001,carer_card,new,01/11/2026,31/10/2029,active\n",
+    )
+    assert [str(p) for p in load(register, second).problems] == [
+        "cards.csv:2: status: This carer already has an active card of this type (HC00001230): "
+        "mark one of them replaced or cancelled."
+    ]
+    both = _write(
+        tmp_path,
+        "cards.csv",
+        CARDS
+        + "HC00002238,C000001,carer_card,renewal,01/11/2026,31/10/2029,active\n"
+        + "HC00001230,C000001,carer_card,new,02/11/2026,01/11/2029,replaced\n",
+    )
+    outcome = load(register, both)
+    assert outcome.problems == [] and outcome.added["cards"] == 1 and outcome.changed["cards"] == 1
