@@ -169,21 +169,10 @@ def _as(path: Path, *args: str) -> click.testing.Result:
 
 @pytest.fixture
 def register_file(tmp_path: Path) -> Path:
+    from tests.test_cli import _set_up  # the register as `init` sets it up
+
     path = tmp_path / "register.sqlite"
-    set_up = CliRunner().invoke(
-        main,
-        [
-            "--db",
-            str(path),
-            "init",
-            "--organisation",
-            "Harrow Carers",
-            "--coordinator",
-            "Casey Coordinator",
-        ],
-        env={"CARERDESK_PIN": "2580"},
-    )
-    assert set_up.exit_code == 0, set_up.output
+    _set_up(path)
     engine = make_engine(sqlite_url(path))
     _fill(engine)
     engine.dispose()
