@@ -46,6 +46,14 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
+def output_dir(name: str) -> Path:
+    """A folder of the data folder for files made at the desk (``cards``, ``referrals``,
+    ``returns``), made when first asked for."""
+    folder = data_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @dataclass(frozen=True)
 class Settings:
     """This machine's settings, as read from the file and the environment."""

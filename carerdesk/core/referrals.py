@@ -26,6 +26,9 @@ NEXT: dict[str, tuple[str, ...]] = {
 }
 """From each status, the statuses it may move to."""
 CLOSED = frozenset({"completed", "declined", "withdrawn"})
+ACKNOWLEDGE_WITHIN = 10
+"""Days after sending before an unacknowledged referral is chased, unless the organisation
+says otherwise (setting ``referral_chase_days``)."""
 
 
 def check_move(current: str, wanted: str) -> str:

@@ -32,6 +32,7 @@ from carerdesk.core.permissions import (
     name_key,
     parse_role,
 )
+from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN
 from carerdesk.core.text import tidy
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
@@ -78,10 +79,15 @@ def hasher(session: Session) -> PasswordHasher:
     )
 
 
+def whole_setting(session: Session, key: str, default: int) -> int:
+    """A setting that is a whole number above 0, or ``default`` when unset."""
+    stored = _setting(session, key)
+    return int(stored) if stored and stored.isdigit() and int(stored) > 0 else default
+
+
 def idle_minutes(session: Session) -> int:
     """Minutes without a key or a click before the screen locks (default 5)."""
-    stored = _setting(session, IDLE_SETTING)
-    return int(stored) if stored and stored.isdigit() and int(stored) > 0 else IDLE_DEFAULT
+    return whole_setting(session, IDLE_SETTING, IDLE_DEFAULT)
 
 
 def demo_pins(session: Session) -> list[tuple[str, str, str]]:
@@ -331,7 +337,7 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults = {key: str(default) for key, (_, default) in HASH_SETTINGS.items()}
     defaults[IDLE_SETTING] = str(IDLE_DEFAULT)
     defaults["card_valid_years"] = str(VALID_YEARS)
-    defaults["referral_chase_days"] = "10"
+    defaults["referral_chase_days"] = str(ACKNOWLEDGE_WITHIN)
     return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
 
 

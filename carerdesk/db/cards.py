@@ -19,7 +19,7 @@ from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, ch
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.db import audit, ops
+from carerdesk.db import accounts, audit, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
 
@@ -37,8 +37,7 @@ def status_on(card: Card, today: date) -> str:
 
 def valid_years(session: Session) -> int:
     """How many years a new card lasts (setting ``card_valid_years``, default 3)."""
-    setting = session.get(Setting, VALID_YEARS_KEY)
-    return int(setting.value) if setting and setting.value.isdigit() else VALID_YEARS
+    return accounts.whole_setting(session, VALID_YEARS_KEY, VALID_YEARS)
 
 
 def _next_serial(session: Session) -> int:

@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.core.referrals import CLOSED, check_move, check_send
+from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
 from carerdesk.core.text import tidy
-from carerdesk.db import audit, ops
+from carerdesk.db import accounts, audit, ops
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Carer, Referral, ReferralEvent, Setting
+from carerdesk.db.models import Carer, Referral, ReferralEvent
 
-ACKNOWLEDGE_WITHIN = 10
 CHASE_KEY = "referral_chase_days"
 
 
@@ -156,8 +155,7 @@ class OpenReferral:
 
 def chase_days(session: Session) -> int:
     """Days after sending before an unacknowledged referral is chased (default 10)."""
-    setting = session.get(Setting, CHASE_KEY)
-    return int(setting.value) if setting and setting.value.isdigit() else ACKNOWLEDGE_WITHIN
+    return accounts.whole_setting(session, CHASE_KEY, ACKNOWLEDGE_WITHIN)
 
 
 def open_referrals(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import zip_longest
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -29,6 +28,7 @@ from carerdesk.core.entries import (
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on, format_phone
+from carerdesk.settings import output_dir
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
@@ -323,7 +323,7 @@ class CarerScreen(Screen[None]):
 
         with self.app.unit_of_work(write=False) as session:
             printed = card_print(session, card_id, self.app.user)
-        path = _folder("cards") / f"{printed.card_number}.pdf"
+        path = output_dir("cards") / f"{printed.card_number}.pdf"
         path.write_bytes(card_pdf(printed))
         return str(path)
 
@@ -462,7 +462,7 @@ class CarerScreen(Screen[None]):
 
         with self.app.unit_of_work(write=False) as session:
             form = referral_form(session, referral_id, self.app.user)
-        stem = _folder("referrals") / f"referral-{referral_id[:8]}"
+        stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
         stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
         stem.with_suffix(".pdf").write_bytes(form_pdf(form))
         return f"{stem}.txt (and .pdf)"
@@ -620,12 +620,3 @@ class CarerScreen(Screen[None]):
     def action_back(self) -> None:
         """Back to where the record was opened from."""
         self.dismiss()
-
-
-def _folder(name: str) -> Path:
-    """A folder of the data folder for files to print or send (cards, referral forms)."""
-    from carerdesk.settings import data_dir
-
-    folder = data_dir() / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -8,7 +8,6 @@ then asks to be pressed again to make the amended return.
 from __future__ import annotations
 
 from datetime import UTC, date
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.returns import Figure, Moved, category_label, checksum, moved
 from carerdesk.core.weeks import Week, last_complete_week, parse_week
+from carerdesk.settings import output_dir
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
@@ -173,11 +173,6 @@ class ReturnsScreen(Screen[None]):
             "Ctrl+S to make an amended return."
         )
 
-    def _folder(self) -> Path:
-        from carerdesk.settings import data_dir
-
-        return data_dir() / "returns"
-
     def _said(self, message: str) -> None:
         self.query_one("#return-status", Static).update(message)
 
@@ -215,7 +210,7 @@ class ReturnsScreen(Screen[None]):
                 lambda write: self.app.unit_of_work(write=write),
                 actor,
                 week,
-                self._folder(),
+                output_dir("returns"),
                 formats=("csv", "xlsx"),
                 amend=amend,
                 shown=shown,
@@ -230,7 +225,9 @@ class ReturnsScreen(Screen[None]):
             self.app.call_from_thread(self._said, error.message)
             return
         except OSError:
-            self.app.call_from_thread(self._said, f"{self._folder()} cannot be written to.")
+            self.app.call_from_thread(
+                self._said, "The returns folder cannot be written to: nothing was made."
+            )
             return
         self.app.call_from_thread(self._done, week, made)
 
