@@ -221,7 +221,8 @@ def demo(obj: Context, carers: int, seed: int, no_open: bool) -> None:
     summary = fill_demo(demo_ctx.engine(), carers=carers, seed=seed, today=_today())
     click.echo(
         f"Demo register {path}: {summary.carers} carers, {summary.roles} caring roles, "
-        f"{summary.contacts} contacts (all invented)."
+        f"{summary.contacts} contacts, {summary.cards} cards, {summary.referrals} referrals "
+        "(all invented)."
     )
     if not no_open:
         _open_app(demo_ctx.settings())
@@ -670,6 +671,132 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     with unit_of_work(engine) as session:
         stored = accounts.change_setting(session, actor, key, value)
     click.echo(f"{key} is now {stored}.")
+
+
+@main.group()
+def services() -> None:
+    """The services the centre refers carers to (changes: coordinators).
+
+    Example: carerdesk --user "casey coordinator" services add "Harrow Dementia Café"
+    --counts-as dementia_support --contact "020 7946 0456"
+    """
+
+
+@services.command("list")
+@click.pass_obj
+@refusals
+def services_list(obj: Context) -> None:
+    """Every service: its code, name, return category, referrals and contact details.
+
+    Example: carerdesk services list
+    """
+    from carerdesk.db import destinations
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    obj.actor(engine, Can.REFER)
+    with unit_of_work(engine, write=False) as session:
+        for service in destinations.services(session):
+            state = f"retired {service.retired_on}" if service.retired_on else "offered"
+            used = destinations.in_use(session, service.code)
+            click.echo(
+                f"{service.code:<30} {service.name:<32} counts as {service.counts_as:<28} "
+                f"{state:<18} {used:>6} referrals  {service.contact or ''}".rstrip()
+            )
+
+
+def _service_texts(name: str | None, contact: str | None, counts_as: str | None) -> dict[str, str]:
+    given = {"name": name, "contact": contact, "counts_as": counts_as}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _change_services(obj: Context, change: Callable[[Any, Actor], str]) -> str:
+    """Run one change to the list of services, as the coordinator signed in, in one
+    transaction; returns what ``change`` says was done."""
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
+    with unit_of_work(engine) as session:
+        return change(session, actor)
+
+
+@services.command("add")
+@click.argument("name")
+@click.option("--contact", help="How to reach them, printed on the referral form.")
+@click.option("--counts-as", required=True, help="The weekly return's category (a code).")
+@click.pass_obj
+@refusals
+def services_add(obj: Context, name: str, contact: str | None, counts_as: str) -> None:
+    """Add a service at the end of the list; it is offered for new referrals.
+
+    Example: carerdesk --user "casey coordinator" services add "Harrow Dementia Café"
+    --counts-as dementia_support
+    """
+    from carerdesk.db import destinations
+
+    texts = _service_texts(name, contact, counts_as)
+    code = _change_services(
+        obj, lambda session, by: destinations.add_service(session, by, texts).code
+    )
+    click.echo(f"Added {name} as {code}.")
+
+
+@services.command("change")
+@click.argument("code")
+@click.option("--name", help="The service's new name.")
+@click.option("--contact", help="How to reach them, printed on the referral form.")
+@click.option("--counts-as", help="The return's category (only while no referral names it).")
+@click.pass_obj
+@refusals
+def services_change(
+    obj: Context, code: str, name: str | None, contact: str | None, counts_as: str | None
+) -> None:
+    """Rename a service or change its contact details; its code and referrals stay.
+
+    Example: carerdesk --user "casey coordinator" services change counselling
+    --contact "Talking therapies, 020 7946 0777"
+    """
+    from carerdesk.db import destinations
+
+    texts = _service_texts(name, contact, counts_as)
+    shown = _change_services(
+        obj, lambda session, by: destinations.change_service(session, by, code, texts).name
+    )
+    click.echo(f"{code} is now {shown}.")
+
+
+@services.command("retire")
+@click.argument("code")
+@click.pass_obj
+@refusals
+def services_retire(obj: Context, code: str) -> None:
+    """No longer offer a service for new referrals; those made keep its name.
+
+    Example: carerdesk --user "casey coordinator" services retire employment_support
+    """
+    from carerdesk.db import destinations
+
+    today = _today()
+    _change_services(
+        obj, lambda session, by: destinations.retire_service(session, by, code, today).name
+    )
+    click.echo(f"{code} is retired.")
+
+
+@services.command("restore")
+@click.argument("code")
+@click.pass_obj
+@refusals
+def services_restore(obj: Context, code: str) -> None:
+    """Offer a retired service again.
+
+    Example: carerdesk --user "casey coordinator" services restore employment_support
+    """
+    from carerdesk.db import destinations
+
+    _change_services(obj, lambda session, by: destinations.restore_service(session, by, code).name)
+    click.echo(f"{code} is offered again.")
 
 
 if __name__ == "__main__":  # pragma: no cover

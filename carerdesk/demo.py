@@ -33,13 +33,24 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carerdesk.core.cards import card_number, expiry, types_offered
 from carerdesk.core.codes import CONDITION, SUPPORT
+from carerdesk.core.destinations import new_code
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.text import fold
 from carerdesk.core.validate import now_local, parse_name
 from carerdesk.db import accounts, ops
 from carerdesk.db.engine import is_sqlite, unit_of_work
-from carerdesk.db.models import Carer, CaringRole, Contact, Setting
+from carerdesk.db.models import (
+    Card,
+    Carer,
+    CaringRole,
+    Contact,
+    Destination,
+    Referral,
+    ReferralEvent,
+    Setting,
+)
 
 T = TypeVar("T")
 
@@ -50,6 +61,7 @@ DEMO_USERS = (
     ("Sam Staff", "staff", "1357"),
     ("Robin Volunteer", "volunteer", "2468"),
 )
+DEMO_PREFIX = "HD"
 CHUNK = 5000
 YEARS_OF_REGISTRATIONS = 5
 CONTACT_DAYS = 365
@@ -509,6 +521,8 @@ class DemoSummary:
     carers: int
     roles: int
     contacts: int
+    cards: int = 0
+    referrals: int = 0
 
 
 class _Home(NamedTuple):
@@ -997,13 +1011,196 @@ class _Facts(NamedTuple):
     registered_at: str
 
 
+class _Holder(NamedTuple):
+    """What a carer's cards and referrals depend on."""
+
+    carer_id: str
+    born: date
+    registered_on: date
+    closed_on: date | None
+    consent_share: bool
+    staff: str
+
+
+DEMO_SERVICES = (
+    # code: contact details, invented (drama numbers, example.org addresses).
+    ("council_carers_assessment", "Adult social care, carers team: 020 7946 0100"),
+    ("young_carers_assessment", "Children's services front door: 020 7946 0101"),
+    ("benefits_advice", "Welfare rights, secure email welfare.rights@example.org"),
+    ("counselling", "Talking therapies: 020 7946 0102"),
+    ("breaks_respite", "Short breaks team: 020 7946 0103"),
+    ("dementia_support", "Memory service: 020 7946 0104"),
+)
+LOCAL_SERVICES = (
+    # name, return category, contact: services a centre adds to the list itself.
+    ("Harrow Dementia Café", "dementia_support", "cafe@example.org, 020 7946 0105"),
+    ("Young Carers Club", "young_carers_assessment", "Wednesdays after school: 020 7946 0106"),
+)
+CARD_HOLDERS = 0.14
+"""The share of carers with a card; about one referral is made for every five of them."""
+REFERRED = 0.05
+_ADULT_CARDS = _Weighted([("carer_card", 0.6), ("carer_passport", 0.25), ("emergency_card", 0.15)])
+_YOUNG_CARDS = _Weighted([("young_carer_card", 0.85), ("emergency_card", 0.15)])
+_DESTINATIONS = _Weighted(
+    [
+        ("council_carers_assessment", 0.24), ("benefits_advice", 0.2), ("counselling", 0.12),
+        ("breaks_respite", 0.1), ("gp_carer_registration", 0.08),
+        ("mental_health_carers_support", 0.06), ("dementia_support", 0.06),
+        ("employment_support", 0.04), ("harrow_dementia_cafe", 0.04), ("other", 0.06),
+    ]
+)  # fmt: skip
+_REASONS = {
+    "council_carers_assessment": "Asked for a carer's assessment: struggling with nights",
+    "young_carers_assessment": "School noticed tiredness; caring for a parent after school",
+    "benefits_advice": "May be entitled to Carer's Allowance and has not claimed",
+    "counselling": "Low mood since the person they care for was diagnosed",
+    "breaks_respite": "Has had no break in over a year",
+    "gp_carer_registration": "Their GP does not know they are a carer",
+    "mental_health_carers_support": "Cares for an adult child with psychosis",
+    "dementia_support": "Cares for a parent recently diagnosed with dementia",
+    "employment_support": "Wants to return to work part time around caring",
+    "harrow_dementia_cafe": "Would like to meet other carers of people with dementia",
+    "young_carers_club": "Wants time with other young carers",
+    "other": "Housing adaptation advice",
+}
+# Where an open referral has got to, and how the closed ones ended.
+_FATE = _Weighted(
+    [
+        ("draft", 0.06), ("sent", 0.16), ("acknowledged", 0.18), ("completed", 0.42),
+        ("declined", 0.1), ("withdrawn", 0.08),
+    ]
+)  # fmt: skip
+_OUTCOMES = {
+    "completed": "Seen; support in place",
+    "declined": "Not eligible for this service",
+    "withdrawn": "The carer no longer wanted it",
+}
+
+
+def _services(session: Session) -> None:
+    """Contact details on some of the starting services, and the centre's own additions."""
+    for code, contact in DEMO_SERVICES:
+        service = session.get(Destination, code)
+        if service is not None:
+            service.contact = contact
+    taken = set(session.scalars(select(Destination.code)))
+    for position, (name, counts_as, contact) in enumerate(LOCAL_SERVICES, len(taken) + 1):
+        code = new_code(name, taken)
+        taken.add(code)
+        session.add(
+            Destination(
+                code=code, name=name, contact=contact, counts_as=counts_as, position=position
+            )
+        )
+
+
+def _day_between(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+
+
+def _cards_and_referrals(
+    session: Session, seed: int, today: date, holders: list[_Holder], prefix: str
+) -> tuple[int, int]:
+    """Cards for some carers (a few renewed or cancelled) and referrals for others, at
+    every step, from a random stream of their own (the carers stay as they were)."""
+    rng = random.Random(seed * 7919 + 3)
+    card_rows: list[dict[str, Any]] = []
+    referral_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    serial = 0
+    for holder in holders:
+        last = min(today, holder.closed_on or today)
+        if rng.random() < CARD_HOLDERS:
+            issued = _day_between(rng, holder.registered_on, last)
+            young = types_offered(holder.born, issued)[0] == "young_carer_card"
+            kind = (_YOUNG_CARDS if young else _ADULT_CARDS).pick(rng)
+            ends = expiry(kind, issued, holder.born)
+            cards: list[tuple[str, str, date, date, str, date | None, str | None]]
+            cards = [(kind, "new", issued, ends, "active", None, None)]
+            if ends < today - timedelta(days=30) and rng.random() < 0.5:
+                # Renewed when it ran out (a young carer card renews as an adult's).
+                renewed = ends + timedelta(days=rng.randint(1, 30))
+                again = types_offered(holder.born, renewed)[0]
+                renewal = expiry(again, renewed, holder.born)
+                cards = [
+                    (kind, "new", issued, ends, "replaced", renewed, None),
+                    (again, "renewal", renewed, renewal, "active", None, None),
+                ]
+            elif ends >= today and rng.random() < 0.04:
+                cards = [(kind, "new", issued, ends, "cancelled", last, "Reported lost")]
+            for kind, reason, issued_on, expires_on, status, ended_on, why in cards:
+                serial += 1
+                stamp = _utc(issued_on, 11 * 60)
+                card_rows.append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        "card_number": card_number(prefix, serial),
+                        "carer_id": holder.carer_id, "card_type": kind,
+                        "issue_reason": reason, "issued_on": issued_on,
+                        "expires_on": expires_on, "status": status, "ended_on": ended_on,
+                        "cancel_reason": why, "created_at": stamp, "created_by": holder.staff,
+                        "updated_at": stamp, "updated_by": holder.staff,
+                    }
+                )  # fmt: skip
+        since = max(holder.registered_on, today - timedelta(180))
+        if holder.consent_share and rng.random() < REFERRED and since <= last:
+            made = _day_between(rng, since, last)
+            status = _FATE.pick(rng)
+            if holder.closed_on and status in ("draft", "sent", "acknowledged"):
+                status = "withdrawn"
+            destination = _DESTINATIONS.pick(rng)
+            referral_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            steps = [("draft", made)]
+            if status != "draft":
+                steps.append(("sent", made))
+            acknowledged = None
+            if status in ("acknowledged", "completed", "declined"):
+                acknowledged = min(last, made + timedelta(days=rng.randint(1, 12)))
+                steps.append(("acknowledged", acknowledged))
+            closed_on = None
+            if status in _OUTCOMES:
+                closed_on = min(last, steps[-1][1] + timedelta(days=rng.randint(3, 40)))
+                steps.append((status, closed_on))
+            stamp = _utc(made, 10 * 60)
+            referral_rows.append(
+                {
+                    "id": referral_id, "carer_id": holder.carer_id, "destination": destination,
+                    "reason": _REASONS[destination], "urgency": "urgent"
+                    if rng.random() < 0.12 else "routine",
+                    "status": status, "made_on": made if status != "draft" else None,
+                    "closed_on": closed_on, "outcome": _OUTCOMES.get(status),
+                    "hopes": None, "acknowledged_on": acknowledged,
+                    "consent_confirmed_by": holder.staff if status != "draft" else None,
+                    "consent_confirmed_on": made if status != "draft" else None,
+                    "created_at": stamp, "created_by": holder.staff,
+                    "updated_at": _utc(steps[-1][1], 10 * 60), "updated_by": holder.staff,
+                }
+            )  # fmt: skip
+            for number, (step, day) in enumerate(steps):
+                event_rows.append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        "referral_id": referral_id, "status": step,
+                        "at": _utc(day, 10 * 60 + number), "by": holder.staff,
+                    }
+                )  # fmt: skip
+    _insert(session, Card.__table__, card_rows)
+    _insert(session, Referral.__table__, referral_rows)
+    _insert(session, ReferralEvent.__table__, event_rows)
+    session.merge(Setting(key="next_card_serial", value=str(serial + 1)))
+    return len(card_rows), len(referral_rows)
+
+
 def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(table), rows[start : start + CHUNK])
 
 
-def _fill(session: Session, builder: _Builder, carers: int) -> tuple[int, int]:
-    """Insert the carers, their roles and contacts, and the settings; count roles, contacts."""
+def _fill(
+    session: Session, builder: _Builder, carers: int, holders: list[_Holder]
+) -> tuple[int, int]:
+    """Insert the carers, their roles and contacts, and the settings; count roles, contacts.
+    ``holders`` is given what each carer's cards and referrals depend on."""
     today = builder.today
     with_today = set(builder.rng.sample(range(carers), min(carers, max(3, carers // 80))))
     moments = builder.registrations(carers)
@@ -1016,6 +1213,16 @@ def _fill(session: Session, builder: _Builder, carers: int) -> tuple[int, int]:
             registered_on, minutes = moments[index]
             row, roles, facts = builder.carer(index + 1, registered_on, minutes)
             carer_rows.append(row)
+            holders.append(
+                _Holder(
+                    row["id"],
+                    row["date_of_birth"],
+                    registered_on,
+                    row["closed_on"],
+                    row["consent_share"] is True,
+                    row["created_by"],
+                )
+            )
             role_rows.extend(roles)
             contact_rows.extend(builder.contacts(facts, index in with_today))
         _insert(session, Carer.__table__, carer_rows)
@@ -1048,7 +1255,7 @@ def _demo_accounts(session: Session) -> None:
         {
             "organisation_name": ORGANISATION_NAME,
             "organisation_phone": "020 7946 0000",
-            "card_prefix": "HD",
+            "card_prefix": DEMO_PREFIX,
             "coordinator": first_name,
             "pin": first_pin,
             "pin_again": first_pin,
@@ -1093,9 +1300,15 @@ def fill_demo(
             # Random ids land all over the indexes: a big page cache keeps them in memory.
             cache = session.scalar(text("PRAGMA cache_size"))
             session.execute(text(f"PRAGMA cache_size = -{FILL_CACHE_KIB}"))
+        holders: list[_Holder] = []
         try:
-            roles_count, contacts_count = _fill(session, builder, carers)
+            roles_count, contacts_count = _fill(session, builder, carers, holders)
             _demo_accounts(session)
+            _services(session)
+            cards_count, referrals_count = _cards_and_referrals(
+                session, seed, today, holders, DEMO_PREFIX
+            )
+            del holders
             if sqlite:
                 session.execute(text("ANALYZE"))
         finally:
@@ -1103,4 +1316,4 @@ def fill_demo(
                 # The connection goes back to the pool: give it back its usual cache.
                 with suppress(SQLAlchemyError):
                     session.execute(text(f"PRAGMA cache_size = {int(cache)}"))
-    return DemoSummary(carers=carers, roles=roles_count, contacts=contacts_count)
+    return DemoSummary(carers, roles_count, contacts_count, cards_count, referrals_count)

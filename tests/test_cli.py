@@ -241,6 +241,34 @@ def test_a_coordinator_reads_and_changes_the_settings(register: Path) -> None:
     assert "setting changed setting [idle_lock_minutes]" in trail.stdout
 
 
+def test_a_coordinator_keeps_the_list_of_services(register: Path) -> None:
+    _set_up(register)
+    coordinator = ("Casey Coordinator", "2580")
+    added = _as(
+        register, *coordinator, "services", "add", "Harrow Dementia Café",
+        "--counts-as", "dementia_support", "--contact", "020 7946 0456",
+    )  # fmt: skip
+    assert added.exit_code == 0 and "Added Harrow Dementia Café as harrow_dementia_cafe." in (
+        added.stdout
+    )
+    again = _as(
+        register, *coordinator, "services", "add", "harrow dementia cafe", "--counts-as", "x"
+    )
+    assert again.exit_code == 1 and "Choose one of the listed options" in again.stderr
+    assert "Traceback" not in again.output
+    renamed = _as(register, *coordinator, "services", "change", "counselling", "--name", "Talk")
+    assert renamed.exit_code == 0 and "counselling is now Talk." in renamed.stdout
+    retired = _as(register, *coordinator, "services", "retire", "employment_support")
+    assert retired.exit_code == 0
+    listed = _as(register, *coordinator, "services", "list").stdout.splitlines()
+    assert listed[3].split()[:2] == ["counselling", "Talk"]
+    assert "retired" in listed[8] and listed[8].startswith("employment_support")
+    assert listed[-1].startswith("harrow_dementia_cafe") and listed[-1].endswith("020 7946 0456")
+    _add_user(register, "Sam Staff", "staff", "1357")
+    staff = _as(register, "Sam Staff", "1357", "services", "retire", "counselling")
+    assert staff.exit_code == 1 and "may not change the organisation's settings" in staff.stderr
+
+
 def test_export_register_and_its_template(register: Path, tmp_path: Path) -> None:
     _set_up(register)
     out = tmp_path / "files"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from datetime import date
@@ -10,14 +11,23 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from carerdesk.core.entries import carer_type, check_carer
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.validate import is_drama_number, parse_name, parse_postcode
-from carerdesk.db import ops
+from carerdesk.db import destinations, ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
-from carerdesk.db.models import Carer, CaringRole, Contact, Setting
+from carerdesk.db.models import (
+    Card,
+    Carer,
+    CaringRole,
+    Contact,
+    Referral,
+    ReferralEvent,
+    Setting,
+)
 from carerdesk.db.search import find_carers
 from carerdesk.demo import DemoSummary, fill_demo
 from tests.conftest import FAST_PINS, STAFF
@@ -60,6 +70,9 @@ def test_the_same_seed_gives_the_same_register(engine: Engine, tmp_path: Path, t
             (Carer, Carer.reference),
             (CaringRole, CaringRole.id),
             (Contact, Contact.id),
+            (Card, Card.card_number),
+            (Referral, Referral.id),
+            (ReferralEvent, ReferralEvent.id),
         ):
             assert table_rows(engine, model, order) == table_rows(second, model, order)
         # The accounts' PIN hashes are salted and the audit trail is stamped with the moment
@@ -70,6 +83,12 @@ def test_the_same_seed_gives_the_same_register(engine: Engine, tmp_path: Path, t
             for db in (engine, second)
         ]
         assert settings[0] == settings[1]
+        services = [
+            [(s.code, s.name, s.contact, s.counts_as) for s in destinations.services(session)]
+            for db in (engine, second)
+            for session in [Session(db)]
+        ]
+        assert services[0] == services[1]
     finally:
         second.dispose()
 
@@ -212,3 +231,58 @@ def test_a_registration_after_the_demo_takes_the_next_reference(
     with unit_of_work(engine) as session:
         carer = ops.register_carer(session, entry, by=STAFF, today=today)
     assert carer.reference == f"C{CARERS + 1:06d}"
+
+
+def test_cards_follow_the_rules_a_desk_issues_them_by(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    from carerdesk.core.cards import check_card_number, expiry, types_offered
+
+    with unit_of_work(engine, write=False) as session:
+        cards = list(session.scalars(select(Card).order_by(Card.card_number)))
+        born = {id_: day for id_, day in session.execute(select(Carer.id, Carer.date_of_birth))}
+        serial = session.get(Setting, "next_card_serial")
+    assert len(cards) == filled.cards and 0.08 * CARERS <= len(cards) <= 0.25 * CARERS
+    assert serial is not None and int(serial.value) == len(cards) + 1
+    active = Counter((card.carer_id, card.card_type) for card in cards if card.status == "active")
+    assert set(active.values()) == {1}, "one active card of a type per carer"
+    for card in cards:
+        assert check_card_number(card.card_number) == card.card_number
+        assert card.card_number.startswith("HD")
+        assert card.card_type in types_offered(born[card.carer_id], card.issued_on)
+        assert card.expires_on == expiry(card.card_type, card.issued_on, born[card.carer_id])
+        assert card.issued_on <= today
+        assert (card.ended_on is None) == (card.status == "active")
+    assert {card.status for card in cards} >= {"active", "replaced"}
+    assert {card.card_type for card in cards} == {
+        "carer_card", "carer_passport", "young_carer_card", "emergency_card"
+    }  # fmt: skip
+
+
+def test_referrals_go_only_with_consent_and_step_by_step(
+    engine: Engine, filled: DemoSummary, today: date
+) -> None:
+    from carerdesk.core.referrals import NEXT
+
+    with unit_of_work(engine, write=False) as session:
+        found = list(session.scalars(select(Referral)))
+        consenting = {r.id for r in found if r.carer.consent_share is True}
+        steps: dict[str, list[str]] = {}
+        for event in session.scalars(select(ReferralEvent).order_by(ReferralEvent.at)):
+            steps.setdefault(event.referral_id, []).append(event.status)
+        on_list = destinations.names(session)
+        local = [s for s in destinations.services(session) if s.code != s.counts_as]
+    assert len(found) == filled.referrals and found
+    assert [s.name for s in local] == ["Harrow Dementia Café", "Young Carers Club"]
+    for referral in found:
+        assert referral.destination in on_list
+        assert referral.id in consenting
+        path = steps[referral.id]
+        assert path[0] == "draft" and path[-1] == referral.status
+        assert all(b in NEXT[a] for a, b in itertools.pairwise(path)), path
+        sent = referral.status != "draft"
+        assert (referral.consent_confirmed_on is not None) == sent == (referral.made_on is not None)
+        assert (referral.closed_on is not None) == (
+            referral.status in NEXT and not NEXT[referral.status]
+        )
+        assert referral.made_on is None or referral.made_on <= today

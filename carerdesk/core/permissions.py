@@ -13,7 +13,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from carerdesk.core.codes import DESTINATION
 from carerdesk.core.entries import FieldSpec, check_all
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.text import fold, tidy
@@ -271,12 +270,6 @@ SETTINGS: dict[str, FieldSpec] = {
     "referral_chase_days": FieldSpec(
         "Days before an unacknowledged referral is chased", _whole(1, 90), required=True
     ),
-    **{
-        f"referral_to_{code}": FieldSpec(
-            f"Referrals to {label}: their contact details", lambda text, today: tidy(text)[:300]
-        )
-        for code, label in DESTINATION.items()
-    },
     **{
         key: FieldSpec(f"Carer passport: {setting.lower()}", lambda text, today: tidy(text)[:300])
         for key, setting in PASSPORT_SETTINGS.items()

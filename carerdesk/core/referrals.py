@@ -62,14 +62,15 @@ def check_send(consent_share: bool | None, confirmed: bool) -> None:
         )
 
 
-def make_fields() -> dict[str, FieldSpec]:
-    """The new referral form: where to, why, how urgent, what the carer hopes for."""
+def make_fields(services: codes.CodeList) -> dict[str, FieldSpec]:
+    """The new referral form: where to (one of ``services``, the organisation's list now
+    offered), why, how urgent, what the carer hopes for."""
     from carerdesk.core.entries import FieldSpec
     from carerdesk.core.validate import parse_choice, parse_text
 
     return {
         "destination": FieldSpec(
-            "Refer to", lambda t, d: parse_choice(codes.DESTINATION, t), True, codes.DESTINATION
+            "Refer to", lambda t, d: parse_choice(services, t), True, services
         ),
         "reason": FieldSpec(
             "Why", lambda t, d: parse_text(t, max_length=2000), required=True,
@@ -84,9 +85,10 @@ def make_fields() -> dict[str, FieldSpec]:
     }  # fmt: skip
 
 
-def step_fields(current: str, destination: str) -> dict[str, FieldSpec]:
+def step_fields(current: str, service: str) -> dict[str, FieldSpec]:
     """The next-step form of a referral at ``current``: the statuses it may move to, the
-    outcome for a closing step, and for sending, the carer's consent confirmed now."""
+    outcome for a closing step, and for sending, the carer's consent to their details going
+    to ``service`` (its name) confirmed now."""
     from carerdesk.core.entries import FieldSpec
     from carerdesk.core.validate import parse_choice, parse_text, parse_yes_no
 
@@ -98,7 +100,6 @@ def step_fields(current: str, destination: str) -> dict[str, FieldSpec]:
         ),
     }
     if "sent" in allowed:
-        service = codes.label(codes.DESTINATION, destination)
         fields["consent"] = FieldSpec(
             f"They agree, today, to their details going to {service}",
             lambda t, d: parse_yes_no(t),

@@ -26,6 +26,9 @@ from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
 SERIAL_KEY = "next_card_serial"
 VALID_YEARS_KEY = "card_valid_years"
 RENEW_WITHIN_DAYS = 30
+LAPSED_DAYS = 90
+"""A card that ended longer ago than this, never renewed, is no longer listed as due: its
+holder has not been back, and the list is for the desk's next few weeks."""
 
 
 def status_on(card: Card, today: date) -> str:
@@ -154,14 +157,15 @@ class DueCard:
 
 
 def expiring_cards(session: Session, today: date, days: int = RENEW_WITHIN_DAYS) -> list[DueCard]:
-    """Active cards that end within ``days`` (or have ended, not yet renewed), soonest first,
-    of carers whose records are open."""
+    """Active cards that end within ``days``, or ended in the last ``LAPSED_DAYS`` and were
+    not renewed, soonest first, of carers whose records are open."""
     rows = session.execute(
         select(Card, Carer)
         .join(Carer, Carer.id == Card.carer_id)
         .where(
             Card.status == "active",
             Card.expires_on <= today + timedelta(days=days),
+            Card.expires_on >= today - timedelta(days=LAPSED_DAYS),
             Carer.status == "active",
         )
         .order_by(Card.expires_on, Carer.reference)

@@ -219,6 +219,24 @@ class EmergencyContact(Stamped, Base):
     carer: Mapped[Carer] = relationship(back_populates="emergency_contacts")
 
 
+class Destination(Stamped, Base):
+    """A service the centre refers carers to: the organisation's own list, which it edits.
+
+    The code never changes (past referrals and register files name it); the name and the
+    contact details may. ``counts_as`` is the category of the weekly return it counts under;
+    a retired service is no longer offered for new referrals.
+    """
+
+    __tablename__ = "referral_destinations"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(Text)
+    counts_as: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    retired_on: Mapped[date | None] = mapped_column(Date)
+
+
 class Referral(Stamped, Base):
     """A referral to a partner service; it leaves ``draft`` only with consent to share."""
 

@@ -18,7 +18,7 @@ from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
 from carerdesk.core.text import tidy
-from carerdesk.db import accounts, audit, ops
+from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
 
@@ -51,8 +51,8 @@ def make_referral(
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}
-    if destination not in codes.DESTINATION:
-        errors["destination"] = "Choose where the referral goes."
+    if destination not in destinations.offered(session):
+        errors["destination"] = "Choose where the referral goes, from the services offered."
     if urgency not in codes.URGENCY:
         errors["urgency"] = "Routine or urgent?"
     if not tidy(reason):
@@ -146,6 +146,7 @@ class OpenReferral:
     reference: str
     name: str
     destination: str
+    """The service's name."""
     status: str
     urgency: str
     age_days: int
@@ -179,6 +180,7 @@ def open_referrals(
     if status:
         query = query.where(Referral.status == status)
     chase = chase_days(session)
+    service_names = destinations.names(session)
     found = []
     for referral, carer in session.execute(query):
         since = referral.made_on or referral.created_at.date()
@@ -188,7 +190,7 @@ def open_referrals(
                 referral.id,
                 carer.reference,
                 carer.preferred_name or f"{carer.first_name} {carer.last_name}",
-                referral.destination,
+                service_names.get(referral.destination, referral.destination),
                 referral.status,
                 referral.urgency,
                 age,

@@ -38,7 +38,15 @@ from carerdesk.core.validate import years_before
 from carerdesk.core.weeks import Week
 from carerdesk.db import audit, ops
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, WeeklyReturn
+from carerdesk.db.models import (
+    Card,
+    Carer,
+    CaringRole,
+    Contact,
+    Destination,
+    Referral,
+    WeeklyReturn,
+)
 
 ADULT, YOUNG_ADULT_UNTIL, OLDER = 18, 26, 65
 
@@ -204,17 +212,26 @@ def week_counts(session: Session, week: Week) -> Counts:
     counts["carers_contacted", "total"] = {"all": sum(by_type.values())}
     counts["carers_contacted", "carer_type"] = by_type
 
+    # A referral counts under its service's return category (the service's own code when
+    # it is not on the list, which the return then counts as not recorded).
+    counts_as = func.coalesce(
+        select(Destination.counts_as)
+        .where(Destination.code == Referral.destination)
+        .scalar_subquery(),
+        Referral.destination,
+    )
     closed = and_(
         _in_week(Referral.closed_on, week),
         Referral.status.in_(("completed", "declined", "withdrawn")),
     )
-    for measure, breakdown, stored, where in (
+    grouped: tuple[tuple[str, str, Any, ColumnElement[bool]], ...] = (
         ("cards_issued", "card_type", Card.card_type, _in_week(Card.issued_on, week)),
         ("cards_issued", "issue_reason", Card.issue_reason, _in_week(Card.issued_on, week)),
-        ("referrals_made", "destination", Referral.destination, _in_week(Referral.made_on, week)),
+        ("referrals_made", "destination", counts_as, _in_week(Referral.made_on, week)),
         ("referrals_closed", "outcome", Referral.status, closed),
         ("carers_closed", "closed_reason", Carer.closed_reason, _in_week(Carer.closed_on, week)),
-    ):
+    )
+    for measure, breakdown, stored, where in grouped:
         found = _grouped(session, select(stored, func.count()).where(where).group_by(stored))
         counts[measure, breakdown] = found
         # Each record falls in one category of its first breakdown: their sum is the total.

@@ -51,8 +51,8 @@ from carerdesk.core.entries import (
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.core.validate import parse_date
-from carerdesk.db import audit, ops
+from carerdesk.core.validate import parse_choice, parse_date
+from carerdesk.db import audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, new_id, utc_now
@@ -282,6 +282,8 @@ class Plan:
     carers: list[tuple[SourceRow, dict[str, Any]]] = field(default_factory=list)
     linked: dict[str, list[tuple[SourceRow, dict[str, Any]]]] = field(default_factory=dict)
     rows_read: int = 0
+    specs: Mapping[str, Mapping[str, FieldSpec]] = field(default_factory=dict)
+    """The rules the rows were checked by (the organisation's own lists filled in)."""
 
     def linked_rows(self) -> Iterator[tuple[SourceRow, dict[str, Any]]]:
         """Every checked row of the kinds that belong to a carer."""
@@ -292,7 +294,7 @@ class Plan:
         self.bad_rows.add((row.file, row.line))
         for column, message in errors.items():
             self.problems.append(
-                Problem(row.file, row.line, column, _explain(kind, column, message))
+                Problem(row.file, row.line, column, _explain(self.specs, kind, column, message))
             )
 
 
@@ -306,9 +308,11 @@ SPECS = {
 }
 
 
-def _explain(kind: str, column: str, message: str) -> str:
+def _explain(
+    specs: Mapping[str, Mapping[str, FieldSpec]], kind: str, column: str, message: str
+) -> str:
     # A form shows its list; a file does not, so a refused code says what would do.
-    spec = SPECS[kind].get(column)
+    spec = (specs.get(kind) or SPECS[kind]).get(column)
     if spec is None or spec.choices is None or "listed" not in message:
         return message
     return f"Use one of: {', '.join(spec.choices)} (or their labels)."
@@ -411,9 +415,15 @@ def _check_all(
     today: date,
     helper: Callable[[LargeCsv], list[Checked]],
 ) -> Plan:
-    plan = Plan()
     # Each import remembers what a repeated date or code came to, for its own length only.
     specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
+    # A referral names a service on the organisation's list, retired ones included (the
+    # referrals made to one before it was retired come back with a register's files).
+    services = destinations.names(session)
+    specs["referrals"]["destination"] = FieldSpec(
+        "Referred to", lambda text, today: parse_choice(services, text), True, services
+    )
+    plan = Plan(specs=specs)
     consents: dict[str, bool | None] = {}
     registered: dict[str, date] = {}
     seen: set[str] = set()

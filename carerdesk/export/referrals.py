@@ -17,7 +17,7 @@ from carerdesk.core.errors import NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import format_phone
 from carerdesk.db import accounts
-from carerdesk.db.models import Referral, Setting
+from carerdesk.db.models import Destination, Referral
 from carerdesk.export.cards import FONTS
 
 
@@ -46,8 +46,9 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
     carer = referral.carer
     organisation = accounts.organisation(session)
     org_name = organisation.name if organisation else ""
-    destination = codes.label(codes.DESTINATION, referral.destination)
-    contact = session.get(Setting, f"referral_to_{referral.destination}")
+    service = session.get(Destination, referral.destination)
+    destination = service.name if service else referral.destination
+    reach = (service.contact if service else None) or ""
     address = ", ".join(
         part
         for part in (carer.address_line_1, carer.address_line_2, carer.town, carer.postcode)
@@ -102,7 +103,7 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
                     ("Date", made.strftime("%d/%m/%Y")),
                 ],
             ),
-            ("To", [("Service", destination), ("Contact", contact.value if contact else "")]),
+            ("To", [("Service", destination), ("Contact", reach)]),
             ("The carer", [(label, value) for label, value in person if value]),
             ("Their caring situation", caring or [("", "Not recorded.")]),
             (

@@ -102,6 +102,7 @@ class CarerScreen(Screen[None]):
         self.roles: list[CaringRole] = []
         self.cards: list[Card] = []
         self.referrals: list[Referral] = []
+        self.service_names: dict[str, str] = {}
         self.born: date | None = None
         self.contacts: list[Contact] = []
         self.carer_name = ""
@@ -148,6 +149,7 @@ class CarerScreen(Screen[None]):
 
     def reload(self, *, opening: bool = False) -> None:
         """Read the record again from the register (opening it is in the audit trail)."""
+        from carerdesk.db import destinations
         from carerdesk.db.ops import get_carer, open_carer
 
         try:
@@ -156,6 +158,7 @@ class CarerScreen(Screen[None]):
                     carer = open_carer(session, self.carer_id, by=self.app.user)
                 else:
                     carer = get_carer(session, self.carer_id)
+                self.service_names = destinations.names(session)
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             self.dismiss()
@@ -370,7 +373,7 @@ class CarerScreen(Screen[None]):
         table.clear()
         for referral in self.referrals:
             table.add_row(
-                codes.label(codes.DESTINATION, referral.destination),
+                self.service_names.get(referral.destination, referral.destination),
                 codes.label(codes.REFERRAL_STATUS, referral.status),
                 codes.label(codes.URGENCY, referral.urgency),
                 _shown(referral.made_on, None),
@@ -389,10 +392,11 @@ class CarerScreen(Screen[None]):
             return
         from carerdesk.core.entries import check_all
         from carerdesk.core.referrals import make_fields
-        from carerdesk.db import referrals
+        from carerdesk.db import destinations, referrals
         from carerdesk.screens.form_modal import FormModal
 
-        specs = make_fields()
+        with self.app.unit_of_work(write=False) as session:
+            specs = make_fields(destinations.offered(session))
         today = self.app.today()
 
         def save(texts: dict[str, str]) -> str:
@@ -425,7 +429,8 @@ class CarerScreen(Screen[None]):
         if not NEXT.get(referral.status):
             self.notify("This referral is closed: it does not change.", severity="warning")
             return
-        specs = step_fields(referral.status, referral.destination)
+        service = self.service_names.get(referral.destination, referral.destination)
+        specs = step_fields(referral.status, service)
         today = self.app.today()
         referral_id = referral.id
 

@@ -26,7 +26,10 @@ ANY = "any"
 class FollowUpsScreen(Screen[None]):
     """Open referrals, oldest first, then the cards due for renewal."""
 
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [
+        Binding("s", "services", "Services"),
+        Binding("escape", "back", "Back"),
+    ]
     DEFAULT_CSS = """
     FollowUpsScreen #follow-filters { height: auto; margin: 0 1; }
     FollowUpsScreen #follow-filters Select { width: 1fr; }
@@ -47,11 +50,10 @@ class FollowUpsScreen(Screen[None]):
         yield Header()
         yield Label("Open referrals", id="referrals-heading", classes="section-title")
         with Horizontal(id="follow-filters"):
-            services = [
-                ("Every service", ANY),
-                *((label, code) for code, label in codes.DESTINATION.items()),
-            ]
-            yield Select(services, value=ANY, allow_blank=False, id="filter-service", compact=True)
+            yield Select(
+                [("Every service", ANY)], value=ANY, allow_blank=False, id="filter-service",
+                compact=True,
+            )  # fmt: skip
             statuses = [("Every open status", ANY)] + [
                 (codes.REFERRAL_STATUS[s], s) for s in ("draft", "sent", "acknowledged")
             ]
@@ -66,10 +68,18 @@ class FollowUpsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#open-referrals", DataTable).add_columns(
-            "Days", "Ref", "Carer", "Referred to", "Status", "Urgency"
+            "Days", "Status", "Urgency", "Ref", "Carer", "Referred to"
         )
         self.query_one("#cards-due", DataTable).add_columns(
             "Ends", "Ref", "Carer", "Card", "Number"
+        )
+        from carerdesk.db import destinations
+
+        with self.app.unit_of_work(write=False) as session:
+            # Retired services too: referrals already made to one may still be open.
+            services = destinations.names(session)
+        self.query_one("#filter-service", Select).set_options(
+            [("Every service", ANY), *((name, code) for code, name in services.items())]
         )
         self.reload()
         self.query_one("#open-referrals", DataTable).focus()
@@ -104,17 +114,18 @@ class FollowUpsScreen(Screen[None]):
         self.referral_carers = []
         for row in found:
             style = "bold red" if row.overdue else ""
+            # The status (and the chase mark) before the names, so they show at 80 columns.
             table.add_row(
                 Text(str(row.age_days), style=style),
-                Text(row.reference),
-                Text(row.name),
-                Text(codes.label(codes.DESTINATION, row.destination)),
                 Text(
                     codes.label(codes.REFERRAL_STATUS, row.status)
                     + (" · chase" if row.overdue else ""),
                     style=style,
                 ),
                 Text(codes.label(codes.URGENCY, row.urgency)),
+                Text(row.reference),
+                Text(row.name),
+                Text(row.destination),
             )
             self.referral_carers.append(row.reference)
         late = sum(row.overdue for row in found)
@@ -134,10 +145,11 @@ class FollowUpsScreen(Screen[None]):
             )
             self.card_carers.append(card.reference)
         self.query_one("#cards-heading", Label).update(
-            f"Cards due for renewal within 30 days: {len(due)}"
+            f"Cards due for renewal: {len(due)} (ending in 30 days, or lapsed in the last 90)"
         )
         self.query_one("#follow-status", Static).update(
             "Enter opens the carer's record · Tab moves between the lists and filters"
+            " · S the services we refer to"
         )
 
     @on(DataTable.RowSelected)
@@ -152,6 +164,12 @@ class FollowUpsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.reload()
+
+    def action_services(self) -> None:
+        """The services the centre refers to, and (coordinators) the keys to change them."""
+        from carerdesk.screens.services import ServicesScreen
+
+        self.app.push_screen(ServicesScreen())
 
     def action_back(self) -> None:
         """Back to the front desk."""

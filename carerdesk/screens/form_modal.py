@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from carerdesk.core.entries import FieldSpec
-from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
@@ -84,6 +84,12 @@ class FormModal(ModalScreen[str | None]):
             message = self.save(form_texts(self))
         except InvalidEntry as error:
             show_errors(self, error.errors)
+            return
+        except FieldError as error:
+            if error.field in self.specs:
+                show_errors(self, {error.field: error.message})
+                return
+            self.query_one("#form-error", Static).update(error.message)
             return
         except CarerdeskError as error:
             self.query_one("#form-error", Static).update(error.message)

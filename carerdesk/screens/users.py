@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, check_new_pin
 from carerdesk.screens.form_modal import FormModal
+from carerdesk.screens.managed_list import ManagedList
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from carerdesk.db.models import User
 
 
-class UsersScreen(Screen[None]):
+class UsersScreen(ManagedList):
     """The list of accounts, and the keys to change them."""
 
     BINDINGS = [
@@ -82,15 +82,6 @@ class UsersScreen(Screen[None]):
         row = self.query_one(DataTable).cursor_row
         return self.accounts[row] if 0 <= row < len(self.accounts) else None
 
-    def _changed(self, message: str | None) -> None:
-        if message:
-            self.notify(message)
-            self.reload()
-
-    def _run(self, operation: object) -> str:
-        with self.app.unit_of_work() as session:
-            return str(operation(session))  # type: ignore[operator]
-
     def action_add(self) -> None:
         """Add an account: name, role and a first PIN to pass on in person."""
         from carerdesk.db import accounts
@@ -100,11 +91,11 @@ class UsersScreen(Screen[None]):
                 user = accounts.add_user(session, self.app.user, texts)
                 return f"Added {user.name} as {user.role}."
 
-            return self._run(add)
+            return self.run_change(add)
 
         self.app.push_screen(
             FormModal("Add a staff account", USER_FIELDS, save, secret=frozenset({"pin"})),
-            self._changed,
+            self.changed,
         )
 
     def action_role(self) -> None:
@@ -121,10 +112,10 @@ class UsersScreen(Screen[None]):
                 user = accounts.change_role(session, self.app.user, user_id, texts["role"])
                 return f"{user.name} is now {user.role}."
 
-            return self._run(change)
+            return self.run_change(change)
 
         specs = {"role": USER_FIELDS["role"]}
-        self.app.push_screen(FormModal(f"Change the role of {name}", specs, save), self._changed)
+        self.app.push_screen(FormModal(f"Change the role of {name}", specs, save), self.changed)
 
     def action_reset_pin(self) -> None:
         """Give the chosen account a new PIN; this also lifts a lock after wrong PINs."""
@@ -142,13 +133,13 @@ class UsersScreen(Screen[None]):
                 accounts.reset_pin(session, self.app.user, user_id, pin)
                 return f"New PIN set for {name}."
 
-            return self._run(reset)
+            return self.run_change(reset)
 
         self.app.push_screen(
             FormModal(
                 f"A new PIN for {name}", PIN_FIELDS, save, secret=frozenset({"pin", "pin_again"})
             ),
-            self._changed,
+            self.changed,
         )
 
     def action_deactivate(self) -> None:
@@ -166,18 +157,16 @@ class UsersScreen(Screen[None]):
             from carerdesk.db import accounts
 
             try:
-                self._run(lambda session: accounts.deactivate(session, self.app.user, user_id))
+                self.run_change(
+                    lambda session: accounts.deactivate(session, self.app.user, user_id)
+                )
             except CarerdeskError as error:
                 self.notify(error.message, severity="warning")
                 return
-            self._changed(f"{name} can no longer sign in.")
+            self.changed(f"{name} can no longer sign in.")
 
         question = f"Deactivate {name}? They will no longer be able to sign in."
         self.app.push_screen(ConfirmModal(question, yes="Deactivate"), answered)
-
-    def action_back(self) -> None:
-        """Back to the front desk."""
-        self.dismiss()
 
 
 def _state(user: User, now: datetime) -> str:

@@ -115,6 +115,10 @@ def test_cards_due_for_renewal_and_expired_ones(engine: Engine, carers: dict[str
         assert cards.expiring_cards(session, TODAY) == []
         due = cards.expiring_cards(session, date(2027, 5, 20))  # 20 days before hers ends
         assert [(d.reference, d.card_type) for d in due] == [("C000002", "young_carer_card")]
+        # Ended and not renewed: still due for 90 days, then the holder has not been back.
+        lapsed = [d.reference for d in cards.expiring_cards(session, date(2027, 9, 7))]
+        assert lapsed == ["C000002"]
+        assert cards.expiring_cards(session, date(2027, 9, 8)) == []
         assert cards.status_on(young, date(2027, 6, 9)) == "active"
         assert cards.status_on(young, date(2027, 6, 10)) == "expired"
 

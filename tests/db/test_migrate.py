@@ -24,6 +24,7 @@ TABLES = {
     "contacts",
     "emergency_contacts",
     "referral_events",
+    "referral_destinations",
     "referrals",
     "settings",
     "users",
@@ -145,3 +146,30 @@ def test_head_constant_is_alembics_head() -> None:
     from carerdesk.db.migrate import HEAD, head_revision
 
     assert head_revision() == HEAD
+
+
+def test_referral_contacts_move_from_the_settings_to_the_service_list_and_back(
+    engine: Engine,
+) -> None:
+    run(engine, "downgrade", "0007")
+    with engine.execution_options(write=True).begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO settings (key, value) VALUES"
+                " ('referral_to_counselling', 'Talking therapies, 020 7946 0777')"
+            )
+        )
+    run(engine, "upgrade", "0008")
+    with engine.connect() as conn:
+        contact = conn.execute(
+            text("SELECT contact FROM referral_destinations WHERE code = 'counselling'")
+        ).scalar_one()
+        left = conn.execute(text("SELECT count(*) FROM settings WHERE key LIKE 'referral_to_%'"))
+        assert contact == "Talking therapies, 020 7946 0777"
+        assert left.scalar_one() == 0
+    run(engine, "downgrade", "0007")
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT value FROM settings WHERE key = 'referral_to_counselling'")
+        ).scalar_one()
+    assert back == "Talking therapies, 020 7946 0777"

@@ -14,7 +14,7 @@ from carerdesk.core.errors import NotAllowed
 from carerdesk.db import audit, ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
-from carerdesk.db.models import Carer, Contact
+from carerdesk.db.models import Carer, Contact, Referral
 from carerdesk.export.importer import Outcome, import_register, read_source
 from carerdesk.export.register import COLUMNS, export_register
 from tests.conftest import COORDINATOR, STAFF
@@ -344,3 +344,43 @@ def test_a_carer_has_one_active_card_of_a_type(register: Engine, tmp_path: Path)
     )
     outcome = load(register, both)
     assert outcome.problems == [] and outcome.added["cards"] == 1 and outcome.changed["cards"] == 1
+
+
+REFERRALS = "referral_id,reference,destination,reason,urgency,status,made_on\n"
+
+
+def test_a_referral_names_a_service_on_the_organisations_list(
+    register: Engine, tmp_path: Path
+) -> None:
+    from carerdesk.db import destinations
+
+    with unit_of_work(register) as session:
+        destinations.add_service(
+            session, COORDINATOR, {"name": "Harrow Dementia Café", "counts_as": "dementia_support"}
+        )
+        destinations.retire_service(session, COORDINATOR, "harrow_dementia_cafe", TODAY)
+    files = _write(
+        tmp_path,
+        "referrals.csv",
+        REFERRALS
+        + "r-local,C000001,harrow_dementia_cafe,Memory loss,routine,sent,02/11/2026\n"
+        + "r-named,C000001,Harrow Dementia Café,Memory loss,routine,sent,02/11/2026\n"
+        + "r-unknown,C000001,knitting_circle,Company,routine,sent,02/11/2026\n",
+    )
+    outcome = load(register, files)
+    (problem,) = outcome.problems
+    assert str(problem).startswith("referrals.csv:4: destination: Use one of: ")
+    assert "harrow_dementia_cafe" in str(problem)
+    # Code or name, a retired service's referrals come back with a register's files.
+    kept = REFERRALS + _line(files, 2) + _line(files, 3)
+    outcome = load(register, _write(tmp_path, "referrals.csv", kept))
+    assert outcome.problems == [] and outcome.added["referrals"] == 2
+    with unit_of_work(register, write=False) as session:
+        stored = session.scalars(
+            select(Referral.destination).where(Referral.id.in_(["r-local", "r-named"]))
+        ).all()
+    assert stored == ["harrow_dementia_cafe"] * 2
+
+
+def _line(path: Path, number: int) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[number - 1] + "\n"

@@ -9,11 +9,10 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer, check_role
-from carerdesk.db import ops, referrals
+from carerdesk.db import destinations, ops, referrals
 from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import Setting
 from carerdesk.export.referrals import form_pdf, referral_form
-from tests.conftest import STAFF
+from tests.conftest import COORDINATOR, STAFF
 
 TODAY = date(2026, 11, 23)
 NOTES = "Private: argued with the GP"
@@ -21,8 +20,11 @@ NOTES = "Private: argued with the GP"
 
 def test_the_form_holds_what_the_service_needs_and_never_the_notes(organised: Engine) -> None:
     with unit_of_work(organised) as session:
-        session.add(
-            Setting(key="referral_to_benefits_advice", value="Welfare rights, 020 7946 0999")
+        destinations.change_service(
+            session,
+            COORDINATOR,
+            "benefits_advice",
+            {"name": "Benefits advice", "contact": "Welfare rights, 020 7946 0999"},
         )
         carer = ops.register_carer(
             session,

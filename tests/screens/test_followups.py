@@ -50,9 +50,9 @@ async def test_late_referrals_are_marked_and_a_row_opens_the_record(
         assert isinstance(app.screen, FollowUpsScreen)
         rows = [" ".join(row.split()) for row in table_text(pilot, "#open-referrals")]
         assert rows == [
-            "21 | C000004 | Amir Patel | Counselling | Sent · chase | Routine",
-            "3 | C000002 | Thi Nguyễn | Counselling | Sent | Routine",
-            "0 | C000001 | Siân O'Brien | Benefits advice | Draft | Routine",
+            "21 | Sent · chase | Routine | C000004 | Amir Patel | Counselling",
+            "3 | Sent | Routine | C000002 | Thi Nguyễn | Counselling",
+            "0 | Draft | Routine | C000001 | Siân O'Brien | Benefits advice",
         ]
         assert "1 sent over 10 days ago and not acknowledged" in shown(pilot, "#referrals-heading")
         assert [" ".join(row.split()) for row in table_text(pilot, "#cards-due")] == [

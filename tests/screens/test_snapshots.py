@@ -83,3 +83,10 @@ class TestReturns:
         app = make_app(user="Casey Coordinator")
         steps = _typing("<f5>", "<pageup>", "<pageup>")
         assert snap_compare(app, terminal_size=(140, 40), run_before=steps)
+
+
+class TestServices:
+    def test_services(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f10>", "s", "<down>", "<d>")  # the second service retired
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)

@@ -1,0 +1,39 @@
+"""A list the coordinator keeps (staff accounts, the services we refer to): a table, the
+keys to change it, each change saved through an operation and the list read again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from carerdesk.app import CarerdeskApp
+
+
+class ManagedList(Screen[None]):
+    """The shared workings of a coordinator's list; a subclass shows it in ``reload``."""
+
+    app: CarerdeskApp
+
+    def reload(self) -> None:
+        """Read the list again (each list its own)."""
+        raise NotImplementedError
+
+    def run_change(self, operation: Callable[[Session], Any]) -> str:
+        """Run one change in its own transaction; returns what it says it did."""
+        with self.app.unit_of_work() as session:
+            return str(operation(session))
+
+    def changed(self, message: str | None) -> None:
+        """After a form: say what was done and show the list as it is now."""
+        if message:
+            self.notify(message)
+            self.reload()
+
+    def action_back(self) -> None:
+        """Back to the screen before."""
+        self.dismiss()
