@@ -38,13 +38,14 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from bench.duplicates import duplicate_figures
 from bench.weekly import grow, weekly_return
 from carerdesk.core.text import search_form
-from carerdesk.db import accounts
+from carerdesk.db import accounts, destinations
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
 from carerdesk.db.search import PAGE, find_carers
-from carerdesk.demo import DEMO_USERS, fill_demo
+from carerdesk.demo import DEMO_USERS, LOCAL_SERVICES, fill_demo
 
 RESULTS = Path(__file__).with_name("results.json")
 TODAY = date(2026, 11, 23)
@@ -276,6 +277,12 @@ def register_files(path: Path, folder: Path, results: dict[str, float], contacts
 
     target = make_engine(sqlite_url(folder / "imported.sqlite"))
     upgrade(target)
+    with unit_of_work(target) as session:
+        # The register's own services go on the new one's list first, as a centre moving
+        # its register would add them (register files carry referrals, not the list).
+        for service, counts_as, contact in LOCAL_SERVICES:
+            texts = {"name": service, "counts_as": counts_as, "contact": contact}
+            destinations.add_service(session, coordinator, texts)
     started = time.perf_counter()
     sources = read_source(out)
     with unit_of_work(target) as session:
@@ -309,6 +316,7 @@ def main() -> None:
         start_times(big_path, results)
         asyncio.run(keystrokes(big_path, results))
         register_files(big_path, Path(folder), results, contacts=300_000 if not quick else 60_000)
+        duplicate_figures(big_path, results)
         grown = Path(folder, "return.sqlite")
         grow(big_path, grown, 2_000_000 if not quick else 400_000)
         weekly_return(grown, TODAY, results)

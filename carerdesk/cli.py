@@ -673,6 +673,45 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     click.echo(f"{key} is now {stored}.")
 
 
+@main.command("duplicates")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per pair.")
+@click.pass_obj
+@refusals
+def duplicates_command(obj: Context, limit: int, as_json: bool) -> None:
+    """List the pairs of records that are probably one person, best first (coordinators).
+
+    Each pair has a score out of 100 and its reasons; a pair scored 90 or more is as good as
+    certain. Merge them on the Duplicates screen.
+
+    Example: carerdesk --user "casey coordinator" duplicates --limit 20
+    """
+    from carerdesk.db import duplicates
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.MERGE) or SYSTEM
+    with unit_of_work(engine, write=False) as session:
+        found = duplicates.scan(session, by=actor, limit=limit)
+    for pair in found:
+        if as_json:
+            sides = [
+                {"reference": side.reference, "name": side.name,
+                 "date_of_birth": side.date_of_birth.isoformat(), "status": side.status}
+                for side in (pair.first, pair.second)
+            ]  # fmt: skip
+            row = {"score": pair.match.score, "reasons": list(pair.match.reasons), "pair": sides}
+            click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        one, other = (
+            f"{side.reference} {side.name} ({side.date_of_birth:%d/%m/%Y})"
+            for side in (pair.first, pair.second)
+        )
+        click.echo(f"{pair.match.score:>3}  {one}  ~  {other}  {'; '.join(pair.match.reasons)}")
+    if not found and not as_json:
+        click.echo("No probable duplicates.")
+
+
 @main.group()
 def services() -> None:
     """The services the centre refers carers to (changes: coordinators).

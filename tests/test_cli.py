@@ -269,6 +269,22 @@ def test_a_coordinator_keeps_the_list_of_services(register: Path) -> None:
     assert staff.exit_code == 1 and "may not change the organisation's settings" in staff.stderr
 
 
+def test_duplicates_lists_the_probable_pairs(register: Path) -> None:
+    _set_up(register)
+    listed = _as(register, "Casey Coordinator", "2580", "duplicates")
+    assert listed.exit_code == 0, listed.output
+    (line,) = listed.stdout.splitlines()
+    assert line.split()[1:4] == ["C000001", "Siân", "Nguyễn"]
+    assert "~  C000002 Sean Nguyen (02/03/1975)" in line
+    assert line.endswith("same date of birth and a close name; a close name at the same postcode")
+    as_json = _as(register, "Casey Coordinator", "2580", "duplicates", "--json")
+    row = json.loads(as_json.stdout)
+    assert row["score"] == int(line.split()[0]) and row["pair"][1]["status"] == "closed"
+    _add_user(register, "Sam Staff", "staff", "1357")
+    staff = _as(register, "Sam Staff", "1357", "duplicates")
+    assert staff.exit_code == 1 and "may not merge duplicate records" in staff.stderr
+
+
 def test_export_register_and_its_template(register: Path, tmp_path: Path) -> None:
     _set_up(register)
     out = tmp_path / "files"

@@ -45,6 +45,7 @@ class Action:
     EXPORTED = "exported"
     IMPORTED = "imported"
     SETTING_CHANGED = "setting changed"
+    MERGED = "merged"
 
 
 def _digest(entry: AuditEntry) -> str:

@@ -110,6 +110,8 @@ class Carer(Stamped, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     contingency_plan: Mapped[bool | None] = mapped_column(Boolean)
     """Whether an emergency (contingency) plan is held for the person they care for."""
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    """The id of the record this one was merged into (its reference finds that one)."""
     # Search keys, written by the operations from the fields above (never typed in).
     first_folded: Mapped[str] = mapped_column(String(100))
     last_folded: Mapped[str] = mapped_column(String(100))
@@ -259,6 +261,18 @@ class Referral(Stamped, Base):
     consent_confirmed_on: Mapped[date | None] = mapped_column(Date)
 
     carer: Mapped[Carer] = relationship(back_populates="referrals")
+
+
+class NotDuplicate(Base):
+    """Two records a coordinator has said are two people: not offered as a pair again."""
+
+    __tablename__ = "not_duplicates"
+
+    first_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    """The smaller of the two ids."""
+    second_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class User(Stamped, Base):

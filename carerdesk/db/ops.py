@@ -47,7 +47,8 @@ def search_keys(
     }
 
 
-def _apply_search_keys(carer: Carer) -> None:
+def apply_search_keys(carer: Carer) -> None:
+    """Write the carer's search keys from its fields (after a change to them)."""
     keys = search_keys(carer.first_name, carer.last_name, carer.preferred_name, carer.postcode)
     for name, value in keys.items():
         setattr(carer, name, value)
@@ -130,7 +131,7 @@ def register_carer(
         created_by=by.name,
         updated_by=by.name,
     )
-    _apply_search_keys(carer)
+    apply_search_keys(carer)
     session.add(carer)
     for role in roles or []:
         carer.roles.append(CaringRole(**_role_values(role), created_by=by.name, updated_by=by.name))
@@ -187,8 +188,11 @@ def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
     return carer
 
 
-def get_carer(session: Session, carer_id: str) -> Carer:
-    """A carer with roles, contacts, cards and referrals loaded, by id or reference."""
+def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
+    """A carer with roles, contacts, cards and referrals loaded, by id or reference.
+
+    The id or reference of a record merged into another gives that other record, unless
+    ``follow_merge`` is False."""
     stmt = (
         select(Carer)
         .where(or_(Carer.id == carer_id, Carer.reference == carer_id))
@@ -202,6 +206,8 @@ def get_carer(session: Session, carer_id: str) -> Carer:
     carer = session.scalar(stmt)
     if carer is None:
         raise NotFound("No carer has that reference. They may have been removed.")
+    if follow_merge and carer.merged_into is not None:
+        return get_carer(session, carer.merged_into)
     return carer
 
 
@@ -224,7 +230,7 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Acto
     changed = _apply_changes(carer, values, by)
     if not changed:
         return carer
-    _apply_search_keys(carer)
+    apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
     return carer
@@ -441,7 +447,9 @@ def possible_duplicates(
         add(carer, "same name and date of birth")
     numbers = [n for n in (entry.phone, entry.mobile) if n]
     if numbers:
-        same_phone = select(Carer).where(or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)))
+        same_phone = select(Carer).where(
+            or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)), Carer.merged_into.is_(None)
+        )
         for carer in session.scalars(same_phone.limit(20)):
             add(carer, "same phone number")
     if entry.postcode:

@@ -210,8 +210,13 @@ def _find(session: Session, query: str, limit: int) -> list[CarerHit]:
     compact = "".join(typed.split())
     if _REFERENCE.match(compact):
         references = {compact, compact.upper()}
-        stmt = select(*_COLUMNS).where(Carer.reference.in_(references))
-        add(_hits(session, stmt, "reference"))
+        by_reference = select(*_COLUMNS, Carer.merged_into).where(Carer.reference.in_(references))
+        for row in session.execute(by_reference).all():
+            if row.merged_into is None:
+                add([_hit(row, "reference")])
+            else:  # a merged-away reference finds the record it was merged into
+                survivor = select(*_COLUMNS).where(Carer.id == row.merged_into)
+                add(_hits(session, survivor, f"merged reference {row.reference}"))
     if looks_like_card(compact):
         try:
             number = check_card_number(compact)
@@ -221,13 +226,15 @@ def _find(session: Session, query: str, limit: int) -> list[CarerHit]:
             stmt = select(*_COLUMNS).join(Card, Card.carer_id == Carer.id)
             add(_hits(session, stmt.where(Card.card_number == number), "card"))
     if (e164 := phone_query(typed)) is not None:
-        stmt = select(*_COLUMNS).where(or_(Carer.phone == e164, Carer.mobile == e164))
+        stmt = select(*_COLUMNS).where(
+            or_(Carer.phone == e164, Carer.mobile == e164), Carer.merged_into.is_(None)
+        )
         add(_hits(session, stmt.order_by(Carer.last_folded).limit(limit), "phone"))
     if len(compact) >= 2 and _POSTCODE_START.match(compact) and any(c.isdigit() for c in compact):
         wanted = compact.upper()
         # SW1 finds SW1 1AA before SW10 1AA: the whole outward code first, then any start.
         for column, start in ((Carer.postcode, wanted + " "), (Carer.postcode_key, wanted)):
-            stmt = select(*_COLUMNS).where(_starts(column, start))
+            stmt = select(*_COLUMNS).where(_starts(column, start), Carer.merged_into.is_(None))
             add(_hits(session, stmt.order_by(column).limit(limit), "postcode"))
     tokens = search_form(typed).split()
     if tokens and len(found) < limit:

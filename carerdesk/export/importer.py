@@ -420,9 +420,19 @@ def _check_all(
     # A referral names a service on the organisation's list, retired ones included (the
     # referrals made to one before it was retired come back with a register's files).
     services = destinations.names(session)
-    specs["referrals"]["destination"] = FieldSpec(
-        "Referred to", lambda text, today: parse_choice(services, text), True, services
-    )
+
+    def service(text: str, today: date) -> str | None:
+        try:
+            return parse_choice(services, text)
+        except FieldError:
+            raise FieldError(
+                "destination",
+                "This service is not on this register's list: add it first (S on the "
+                f"follow-ups screen, or carerdesk services add), or use one of: "
+                f"{', '.join(services)}.",
+            ) from None
+
+    specs["referrals"]["destination"] = FieldSpec("Referred to", service, True, services)
     plan = Plan(specs=specs)
     consents: dict[str, bool | None] = {}
     registered: dict[str, date] = {}

@@ -64,6 +64,7 @@ class HomeScreen(Screen[None]):
         Binding("f8", "audit", "Audit trail", show=False, tooltip="Who saw and changed what"),
         Binding("f9", "export", "Export", show=False, tooltip="Export the whole register"),
         Binding("f10", "follow_ups", "Follow-ups", show=False, tooltip="Referrals and renewals"),
+        Binding("f12", "duplicates", "Duplicates", show=False, tooltip="Merge duplicate records"),
         Binding("down", "to_results", "Results", show=False),
     ]
 
@@ -239,6 +240,13 @@ class HomeScreen(Screen[None]):
             from carerdesk.screens.followups import FollowUpsScreen
 
             self.app.push_screen(FollowUpsScreen())
+
+    def action_duplicates(self) -> None:
+        """Open the probable duplicates, to merge (coordinator only)."""
+        if self.app.allowed(Can.MERGE) and self._need_register():
+            from carerdesk.screens.merge import DuplicatesScreen
+
+            self.app.push_screen(DuplicatesScreen())
 
     def action_returns(self) -> None:
         """Open the weekly return (coordinator only)."""

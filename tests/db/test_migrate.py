@@ -25,6 +25,7 @@ TABLES = {
     "emergency_contacts",
     "referral_events",
     "referral_destinations",
+    "not_duplicates",
     "referrals",
     "settings",
     "users",

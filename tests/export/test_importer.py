@@ -369,7 +369,9 @@ def test_a_referral_names_a_service_on_the_organisations_list(
     )
     outcome = load(register, files)
     (problem,) = outcome.problems
-    assert str(problem).startswith("referrals.csv:4: destination: Use one of: ")
+    assert str(problem).startswith(
+        "referrals.csv:4: destination: This service is not on this register's list: add it"
+    )
     assert "harrow_dementia_cafe" in str(problem)
     # Code or name, a retired service's referrals come back with a register's files.
     kept = REFERRALS + _line(files, 2) + _line(files, 3)

@@ -1,0 +1,340 @@
+"""Duplicates (F12, coordinator): the pairs of records that are probably one person, best
+first, and the merge of a pair side by side.
+
+On the list, Enter opens a pair side by side and N sets it aside as two people. Side by side,
+each row is one field with both records' values: Left and Right choose whose value the
+merged record keeps (where only one record has a value, it is chosen already), S swaps which
+record survives (the other's reference will open it), and Ctrl+S merges after a question.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from carerdesk.core import codes
+from carerdesk.core.entries import CARER_FIELDS
+from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.permissions import Actor
+
+if TYPE_CHECKING:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.db.duplicates import Pair
+    from carerdesk.db.models import Carer
+
+SHOWN = 200
+"""Pairs listed at once (best first); merging some brings the next ones up."""
+
+
+class DuplicatesScreen(Screen[None]):
+    """The probable duplicates, best first."""
+
+    BINDINGS = [
+        Binding("n", "apart", "Not the same person"),
+        Binding("escape", "back", "Back"),
+    ]
+    DEFAULT_CSS = """
+    DuplicatesScreen #pairs { height: 1fr; margin: 0 1; }
+    DuplicatesScreen #pairs-title { margin: 0 2; }
+    DuplicatesScreen #pairs-status { margin: 0 2; height: auto; }
+    """
+
+    app: CarerdeskApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pairs: list[Pair] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Probable duplicates", id="pairs-title", classes="section-title")
+        table: DataTable[Text] = DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("Looking for pairs…", id="pairs-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Score", "One record", "The other", "Why")
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Look for pairs again (in the background: a large register takes a few seconds)."""
+        if not self.app.working("duplicates"):
+            self._scan(self.app.user)
+
+    @work(thread=True, exclusive=True, group="duplicates")
+    def _scan(self, actor: Actor) -> None:
+        from carerdesk.db import duplicates
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                found = duplicates.scan(session, by=actor, limit=SHOWN)
+        except CarerdeskError as error:
+            self.app.call_from_thread(self._said, error.message)
+            return
+        self.app.call_from_thread(self._show, found)
+
+    def _said(self, message: str) -> None:
+        self.query_one("#pairs-status", Static).update(message)
+
+    def _show(self, found: list[Pair]) -> None:
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        table.clear()
+        self.pairs = found
+        for pair in found:
+            style = "bold" if pair.match.certain else ""
+            table.add_row(
+                Text(str(pair.match.score), style=style, justify="right"),
+                Text(_side(pair.first)),
+                Text(_side(pair.second)),
+                Text("; ".join(pair.match.reasons), style="dim"),
+            )
+        if found:
+            table.move_cursor(row=min(max(at, 0), len(found) - 1))
+        certain = sum(pair.match.certain for pair in found)
+        self._said(
+            f"{len(found)} pairs, {certain} as good as certain (score 90 or more, in bold) · "
+            "Enter compares a pair side by side · N: they are two people"
+            if found
+            else "No probable duplicates in the register."
+        )
+
+    def _chosen(self) -> Pair | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.pairs[row] if 0 <= row < len(self.pairs) else None
+
+    @on(DataTable.RowSelected)
+    def _compare(self) -> None:
+        pair = self._chosen()
+        if pair is not None:
+            self.app.push_screen(MergeScreen(pair.first.id, pair.second.id))
+
+    def action_apart(self) -> None:
+        """Set the chosen pair aside as two people (after a question)."""
+        from carerdesk.screens.confirm import ConfirmModal
+
+        pair = self._chosen()
+        if pair is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes or pair is None:
+                return
+            from carerdesk.db import duplicates
+
+            try:
+                with self.app.unit_of_work() as session:
+                    duplicates.not_the_same(
+                        session, pair.first.id, pair.second.id, by=self.app.user
+                    )
+            except CarerdeskError as error:
+                self.notify(error.message, severity="warning")
+                return
+            self.notify(f"{pair.first.reference} and {pair.second.reference} are two people.")
+            self.reload()
+
+        question = (
+            f"Are {pair.first.reference} {pair.first.name} and {pair.second.reference} "
+            f"{pair.second.name} two different people? The pair will not be offered again."
+        )
+        self.app.push_screen(ConfirmModal(question, yes="Two people"), answered)
+
+    def action_back(self) -> None:
+        """Back to the front desk."""
+        self.dismiss()
+
+
+def _side(side: Any) -> str:
+    return f"{side.reference} {side.name}, {side.date_of_birth:%d/%m/%Y}" + (
+        " (closed)" if side.status == "closed" else ""
+    )
+
+
+def _value(carer: Carer, name: str) -> str:
+    from carerdesk.core.validate import format_phone
+
+    value = getattr(carer, name)
+    if value is None or value == "":
+        return ""
+    if name in ("phone", "mobile"):
+        return format_phone(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%d/%m/%Y"))
+    spec = CARER_FIELDS.get(name)
+    if spec is not None and spec.choices is not None:
+        return codes.label(spec.choices, value)
+    return " ".join(str(value).split())
+
+
+class MergeScreen(Screen[None]):
+    """Two records side by side, to merge into one."""
+
+    BINDINGS = [
+        Binding("left", "choose(0)", "Take the left", show=False),
+        Binding("right", "choose(1)", "Take the right", show=False),
+        Binding("s", "swap", "Swap which record stays"),
+        Binding("ctrl+s", "merge", "Merge", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+    DEFAULT_CSS = """
+    MergeScreen #merge-fields { height: 1fr; margin: 0 1; }
+    MergeScreen #merge-title, MergeScreen #merge-status { margin: 0 2; height: auto; }
+    """
+
+    app: CarerdeskApp
+
+    def __init__(self, first_id: str, second_id: str) -> None:
+        super().__init__()
+        self.ids = [first_id, second_id]
+        self.keep = 0
+        """Which of the two (0 left, 1 right) survives."""
+        self.values: list[dict[str, str]] = [{}, {}]
+        self.chosen: dict[str, int] = {}
+        """For each field that differs, whose value the merged record keeps."""
+        self.fields: list[str] = []
+        self.labels: list[str] = ["", ""]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="merge-title")
+        table: DataTable[Text] = DataTable(id="merge-fields", cursor_type="row")
+        yield table
+        yield Static("", id="merge-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from carerdesk.db import ops
+        from carerdesk.db.duplicates import MERGE_FIELDS
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                carers = [ops.get_carer(session, i, follow_merge=False) for i in self.ids]
+                for index, carer in enumerate(carers):
+                    self.values[index] = {name: _value(carer, name) for name in MERGE_FIELDS}
+                    held = (
+                        f"{len(carer.contacts)} contacts, {len(carer.roles)} caring roles, "
+                        f"{len(carer.cards)} cards, {len(carer.referrals)} referrals"
+                    )
+                    self.labels[index] = (
+                        f"{carer.reference}, registered {carer.registered_on:%d/%m/%Y}: {held}"
+                    )
+                # The record registered first stays, unless the coordinator swaps them.
+                self.keep = 0 if carers[0].registered_on <= carers[1].registered_on else 1
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+            self.dismiss()
+            return
+        self.fields = [
+            name for name in MERGE_FIELDS if self.values[0][name] or self.values[1][name]
+        ]
+        for name in self.fields:
+            left, right = self.values[0][name], self.values[1][name]
+            if left != right and name != "notes":  # both records' notes are kept
+                self.chosen[name] = 0 if left and (not right or self.keep == 0) else 1
+        table = self.query_one(DataTable)
+        table.add_columns("Field", "Left", "Right")
+        self._show()
+        table.focus()
+
+    def _label(self, name: str) -> str:
+        spec = CARER_FIELDS.get(name)
+        return spec.label if spec else "Contingency plan held"
+
+    def _show(self) -> None:
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        table.clear()
+        for name in self.fields:
+            cells = []
+            for side in (0, 1):
+                value = self.values[side][name]
+                if name not in self.chosen:
+                    cells.append(Text(value, style="dim"))
+                elif self.chosen[name] == side:
+                    cells.append(Text("▶ " + (value or "(empty)"), style="bold"))
+                else:
+                    cells.append(Text("  " + (value or "(empty)"), style="dim strike"))
+            table.add_row(Text(self._label(name)), *cells)
+        if self.fields:
+            table.move_cursor(row=min(max(at, 0), len(self.fields) - 1))
+        stays, goes = self.keep, 1 - self.keep
+        self.query_one("#merge-title", Static).update(
+            f"[b]Stays:[/b] {'left' if stays == 0 else 'right'}, {self.labels[stays]}\n"
+            f"[b]Merged in:[/b] {'left' if goes == 0 else 'right'}, {self.labels[goes]}"
+        )
+        differ = len(self.chosen)
+        self.query_one("#merge-status", Static).update(
+            f"{differ} fields differ: ← → choose whose value stays (▶) · S swaps which record "
+            "stays · Ctrl+S merges. Every contact, role, card and referral of both is kept; "
+            "notes are joined."
+        )
+
+    def action_choose(self, side: int) -> None:
+        """Keep the left (0) or right (1) value of the field under the cursor."""
+        row = self.query_one(DataTable).cursor_row
+        if 0 <= row < len(self.fields) and self.fields[row] in self.chosen:
+            self.chosen[self.fields[row]] = side
+            self._show()
+
+    def action_swap(self) -> None:
+        """Swap which record survives (the values chosen stay chosen)."""
+        self.keep = 1 - self.keep
+        self._show()
+
+    def action_merge(self) -> None:
+        """Merge, after a question."""
+        from carerdesk.screens.confirm import ConfirmModal
+
+        away = 1 - self.keep
+        take = [name for name, side in self.chosen.items() if side == away]
+        stays = self.labels[self.keep].split(",")[0]
+        goes = self.labels[away].split(",")[0]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._merge(take)
+
+        question = (
+            f"Merge {goes} into {stays}? {goes} will be closed as a duplicate and its "
+            f"reference will open {stays}. This cannot be undone."
+        )
+        self.app.push_screen(ConfirmModal(question, yes="Merge"), answered)
+
+    def _merge(self, take: list[str]) -> None:
+        from carerdesk.db import duplicates
+        from carerdesk.screens.carer import CarerScreen
+
+        try:
+            with self.app.unit_of_work() as session:
+                kept = duplicates.merge_carers(
+                    session,
+                    self.ids[self.keep],
+                    self.ids[1 - self.keep],
+                    take=take,
+                    by=self.app.user,
+                    today=self.app.today(),
+                )
+                reference = kept.reference
+        except CarerdeskError as error:
+            self.query_one("#merge-status", Static).update(error.message)
+            return
+        self.notify(f"Merged into {reference}.")
+        self.dismiss()
+        self.app.push_screen(CarerScreen(reference))
+
+    def action_back(self) -> None:
+        """Back to the list without merging."""
+        self.dismiss()

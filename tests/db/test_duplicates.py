@@ -1,0 +1,159 @@
+"""Duplicates in the register: found in pairs, merged into one record without losing
+anything, or set aside as two people."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from carerdesk.core.entries import check_carer, check_contact, check_role
+from carerdesk.core.errors import NotAllowed
+from carerdesk.core.matching import SAME_BIRTH, SAME_PHONE
+from carerdesk.db import audit, cards, duplicates, ops, referrals
+from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import Carer, Contact, Setting
+from carerdesk.db.search import find_carers
+from tests.conftest import COORDINATOR, STAFF
+
+TODAY = date(2026, 11, 23)
+
+
+def _carer(session, **fields: str) -> str:  # type: ignore[no-untyped-def]
+    values = {
+        "date_of_birth": "14/03/1971",
+        "consent_store": "yes",
+        "consent_share": "yes",
+        **fields,
+    }
+    return ops.register_carer(session, check_carer(values, TODAY), by=STAFF).id
+
+
+@pytest.fixture
+def twice(engine: Engine) -> tuple[str, str]:
+    """Ada registered twice (her second record at an event, her name misspelt), each record
+    with contacts, a caring role, a card and a referral; and her son, who shares her phone."""
+    with unit_of_work(engine) as session:
+        session.add(Setting(key="card_prefix", value="HT"))
+        first = _carer(
+            session, first_name="Ada", last_name="Quillfeather", registered_on="05/01/2026",
+            mobile="07700 900123", postcode="HA1 2AB", notes="Prefers mornings",
+        )  # fmt: skip
+        second = _carer(
+            session, first_name="Ada", last_name="Quilfeather", registered_on="01/06/2026",
+            mobile="07700 900123", email="ada@example.org", notes="Met at the GP open day",
+        )  # fmt: skip
+        _carer(
+            session, first_name="Tom", last_name="Quillfeather", date_of_birth="02/02/2001",
+            registered_on="05/01/2026", mobile="07700 900123",
+        )  # fmt: skip
+        for carer_id, day in (
+            (first, "06/01/2026"),
+            (second, "02/06/2026"),
+            (second, "01/11/2026"),
+        ):
+            contact = check_contact({"contact_on": day, "channel": "drop_in"}, TODAY)
+            ops.log_contact(session, carer_id, contact, by=STAFF)
+        for carer_id in (first, second):
+            role = check_role({"relationship": "parent", "cared_for_age_band": "65_plus"}, TODAY)
+            ops.add_role(session, carer_id, role, by=STAFF)
+            referral = referrals.make_referral(
+                session, carer_id, destination="benefits_advice", reason="A claim", by=STAFF
+            )
+        cards.issue_card(session, first, "carer_card", "new", by=STAFF, today=date(2026, 1, 5))
+        cards.issue_card(session, second, "carer_card", "new", by=STAFF, today=date(2026, 6, 1))
+        cards.issue_card(session, second, "emergency_card", "new", by=STAFF, today=TODAY)
+        cards.set_emergency(
+            session, second, [("Tom Quillfeather", "son", "07700 900124")], True, by=STAFF
+        )
+        del referral
+    return first, second
+
+
+def test_the_scan_finds_the_pair_best_first_with_its_reasons(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    with unit_of_work(engine, write=False) as session:
+        found = duplicates.scan(session, by=COORDINATOR)
+    best = found[0]
+    assert {best.first.id, best.second.id} == set(twice)
+    assert best.match.reasons == (SAME_BIRTH, SAME_PHONE)
+    assert best.match.certain
+    # The son shares the phone: listed, far below, never certain.
+    assert [p.match.reasons for p in found[1:]] == [(SAME_PHONE,), (SAME_PHONE,)]
+    assert all(not p.match.certain for p in found[1:])
+
+
+def test_a_merge_keeps_every_contact_role_card_and_referral_of_both(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    first, second = twice
+    with unit_of_work(engine) as session:
+        away = ops.get_carer(session, second)
+        away_reference = away.reference
+        kept = duplicates.merge_carers(
+            session, first, second, take=["email"], by=COORDINATOR, today=TODAY
+        )
+        assert kept.id == first
+    with unit_of_work(engine, write=False) as session:
+        kept = ops.get_carer(session, first)
+        assert len(kept.contacts) == 3
+        assert len(kept.roles) == 2
+        assert len(kept.referrals) == 2
+        assert sorted((c.card_type, c.status) for c in kept.cards) == [
+            ("carer_card", "active"), ("carer_card", "replaced"), ("emergency_card", "active")
+        ]  # fmt: skip
+        newest = max(
+            (c for c in kept.cards if c.card_type == "carer_card"), key=lambda c: c.issued_on
+        )
+        assert newest.status == "active"  # the newer card of a type stays
+        assert [e.name for e in kept.emergency_contacts] == ["Tom Quillfeather"]
+        assert kept.email == "ada@example.org" and kept.last_name == "Quillfeather"
+        assert kept.registered_on == date(2026, 1, 5)
+        assert kept.notes == "Prefers mornings\n\nMet at the GP open day"
+        gone = session.scalar(select(Carer).where(Carer.id == second))
+        assert gone is not None
+        assert (gone.status, gone.closed_reason, gone.merged_into) == ("closed", "duplicate", first)
+        left = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.carer_id == second)
+        )
+        assert left == 0
+        # The merged-away reference still finds the survivor, by search and when opened.
+        assert ops.get_carer(session, away_reference).id == first
+        assert [h.id for h in find_carers(session, away_reference)] == [first]
+        by_name = [h.id for h in find_carers(session, "ada quilfeather")]
+        assert first in by_name and second not in by_name
+        (entry,) = [
+            e for e in audit.entries(session, audit.TrailFilter(), by=COORDINATOR)
+            if e.action == "merged"
+        ]  # fmt: skip
+        assert entry.record_id == first and away_reference in entry.detail
+        assert "3 contacts" not in entry.detail and "2 contacts" in entry.detail
+        pairs = duplicates.scan(session, by=COORDINATOR)
+    assert all(second not in (p.first.id, p.second.id) for p in pairs)
+
+
+def test_only_a_coordinator_merges_and_a_record_is_merged_once(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    first, second = twice
+    with unit_of_work(engine) as session:
+        with pytest.raises(NotAllowed, match="may not merge"):
+            duplicates.merge_carers(session, first, second, by=STAFF, today=TODAY)
+        with pytest.raises(NotAllowed, match="two different records"):
+            duplicates.merge_carers(session, first, first, by=COORDINATOR, today=TODAY)
+        duplicates.merge_carers(session, first, second, by=COORDINATOR, today=TODAY)
+        with pytest.raises(NotAllowed, match="was merged already"):
+            duplicates.merge_carers(session, first, second, by=COORDINATOR, today=TODAY)
+
+
+def test_two_people_set_aside_are_not_offered_again(engine: Engine, twice: tuple[str, str]) -> None:
+    first, second = twice
+    with unit_of_work(engine) as session:
+        duplicates.not_the_same(session, second, first, by=COORDINATOR)
+        duplicates.not_the_same(session, first, second, by=COORDINATOR)  # said twice: once
+    with unit_of_work(engine, write=False) as session:
+        found = duplicates.scan(session, by=COORDINATOR)
+    assert all({p.first.id, p.second.id} != {first, second} for p in found)
+    assert len(found) == 2  # the son's pairs are still there
