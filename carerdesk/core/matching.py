@@ -26,6 +26,9 @@ CLOSE_NAME = 85
 """A name score (0-100) from which two names are close: Katherine and Catherine Jones."""
 CERTAIN = 90
 """A match scored this or more is shown for a quick confirmation; below, side by side."""
+LIKELY = 60
+"""The register's scan lists pairs scored this or more: below it, a pair only shares a
+household's phone or home and their names are not close (a parent and child)."""
 BIG_BLOCK = 200
 """A block larger than this (a care home's postcode, a placeholder birth date) is split by
 the first letter of the surname before its records are compared."""
@@ -145,8 +148,9 @@ def blocks(people: Iterable[Person]) -> list[list[Person]]:
     return found
 
 
-def pairs(people: Iterable[Person]) -> list[tuple[Person, Person, Match]]:
-    """Every pair of records that may be one person, best first; each pair once."""
+def pairs(people: Iterable[Person], least: int = LIKELY) -> list[tuple[Person, Person, Match]]:
+    """Every pair of records that may be one person, scored ``least`` or more, best first;
+    each pair once."""
     everyone = list(people)
     common = common_details(index_of(everyone))
     seen: set[tuple[str, str]] = set()
@@ -159,7 +163,7 @@ def pairs(people: Iterable[Person]) -> list[tuple[Person, Person, Match]]:
                     continue
                 seen.add(key)
                 match = compare(a, b, common)
-                if match is not None:
+                if match is not None and match.score >= least:
                     found.append((a, b, match) if a.id < b.id else (b, a, match))
     found.sort(key=lambda item: (-item[2].score, item[0].last, item[0].first, item[0].id))
     return found

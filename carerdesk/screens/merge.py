@@ -161,6 +161,10 @@ def _side(side: Any) -> str:
     )
 
 
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _value(carer: Carer, name: str) -> str:
     from carerdesk.core.validate import format_phone
 
@@ -224,10 +228,13 @@ class MergeScreen(Screen[None]):
                 carers = [ops.get_carer(session, i, follow_merge=False) for i in self.ids]
                 for index, carer in enumerate(carers):
                     self.values[index] = {name: _value(carer, name) for name in MERGE_FIELDS}
-                    held = (
-                        f"{len(carer.contacts)} contacts, {len(carer.roles)} caring roles, "
-                        f"{len(carer.cards)} cards, {len(carer.referrals)} referrals"
-                    )
+                    held = ", ".join(
+                        _count(len(rows), noun)
+                        for rows, noun in (
+                            (carer.contacts, "contact"), (carer.roles, "caring role"),
+                            (carer.cards, "card"), (carer.referrals, "referral"),
+                        )
+                    )  # fmt: skip
                     self.labels[index] = (
                         f"{carer.reference}, registered {carer.registered_on:%d/%m/%Y}: {held}"
                     )
@@ -245,7 +252,12 @@ class MergeScreen(Screen[None]):
             if left != right and name != "notes":  # both records' notes are kept
                 self.chosen[name] = 0 if left and (not right or self.keep == 0) else 1
         table = self.query_one(DataTable)
-        table.add_columns("Field", "Left", "Right")
+        # Both records' values in view at any width: the two columns share what is left.
+        field = 20
+        side = max(12, (self.size.width - field - 10) // 2)
+        table.add_column("Field", width=field)
+        table.add_column("Left", width=side)
+        table.add_column("Right", width=side)
         self._show()
         table.focus()
 
@@ -272,8 +284,8 @@ class MergeScreen(Screen[None]):
             table.move_cursor(row=min(max(at, 0), len(self.fields) - 1))
         stays, goes = self.keep, 1 - self.keep
         self.query_one("#merge-title", Static).update(
-            f"[b]Stays:[/b] {'left' if stays == 0 else 'right'}, {self.labels[stays]}\n"
-            f"[b]Merged in:[/b] {'left' if goes == 0 else 'right'}, {self.labels[goes]}"
+            f"[b]Stays[/b] ({'left' if stays == 0 else 'right'}): {self.labels[stays]}\n"
+            f"[b]Merged in[/b] ({'left' if goes == 0 else 'right'}): {self.labels[goes]}"
         )
         differ = len(self.chosen)
         self.query_one("#merge-status", Static).update(

@@ -89,9 +89,15 @@ def test_a_number_many_records_share_is_no_reason() -> None:
         Person(str(n), f"name{n}", f"family{n}", date(1950, 1, n + 1), home) for n in range(11)
     ]
     assert pairs(people) == []
-    assert pairs(people[:10]) != []  # ten is still a household's or a family's
+    assert pairs(people[:10], least=0) != []  # ten is still a household's or a family's
     incoming = Person("new", "someone", "else", date(1990, 1, 1), home)
     assert best_matches(incoming, index_of(people)) == []
+
+
+def test_the_scan_leaves_out_pairs_that_only_share_a_home() -> None:
+    son = Person("b", "tyler", "jones", date(1995, 7, 9), ("+447700900123",), None, "HA12AB")
+    assert pairs([KATHERINE, son]) == []
+    assert [m.reasons for _, _, m in pairs([KATHERINE, son], least=0)] == [(SAME_PHONE,)]
 
 
 def test_best_matches_for_an_incoming_record() -> None:

@@ -52,7 +52,7 @@ async def test_the_coordinator_merges_a_pair_choosing_field_by_field(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MergeScreen)
-        assert "Stays: left, C000001" in shown(pilot, "#merge-title")
+        assert "Stays (left): C000001" in shown(pilot, "#merge-title")
         rows = table_text(pilot, "#merge-fields")
         first_name = next(i for i, r in enumerate(rows) if r.startswith("First name"))
         assert rows[first_name] == "First name | ▶ Siân |   Sian"

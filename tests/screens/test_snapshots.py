@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -89,4 +90,16 @@ class TestServices:
     def test_services(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
         app = make_app(user="Casey Coordinator")
         steps = _typing("<f10>", "s", "<down>", "<d>")  # the second service retired
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+class TestMerge:
+    def test_side_by_side(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], engine: Engine
+    ) -> None:
+        from tests.screens.test_merge import _second_sian
+
+        _second_sian(engine)
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f12>", "<enter>", "<down>", "<right>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
