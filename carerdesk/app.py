@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from carerdesk.db.accounts import Organisation
+    from carerdesk.db.events import EventInfo
 
 THEMES = (
     Theme(
@@ -140,10 +141,15 @@ class CarerdeskApp(App[None]):
         theme: str = "carerdesk-dark",
         now: Callable[[], datetime] = london_now,
         actor: Actor | None = None,
+        key: str | None = None,
     ) -> None:
-        """``actor``: someone already signed in (the command line checked their PIN)."""
+        """``actor``: someone already signed in (the command line checked their PIN);
+        ``key``: the passphrase of an event's encrypted file."""
         super().__init__()
         self.database_url = database_url
+        self.key = key
+        self.event: EventInfo | None = None
+        """The event, when the register open is an event's file."""
         self.now = now
         self.actor: Actor | None = None
         self.first_actor = actor
@@ -232,12 +238,16 @@ class CarerdeskApp(App[None]):
         from carerdesk.db.migrate import upgrade
 
         try:
-            engine = make_engine(self.database_url)
+            engine = make_engine(self.database_url, key=self.key)
             upgrade(engine)
             with self._session(engine, write=False) as session:
                 organisation = accounts.organisation(session)
                 idle = accounts.idle_minutes(session)
                 demo_pins = accounts.demo_pins(session)
+                if self.key is not None:
+                    from carerdesk.db import events
+
+                    self.event = events.event_info(session)
         except Exception:
             self.call_from_thread(
                 self.notify,

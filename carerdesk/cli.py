@@ -712,6 +712,168 @@ def duplicates_command(obj: Context, limit: int, as_json: bool) -> None:
         click.echo("No probable duplicates.")
 
 
+PASSPHRASE_VARIABLE = "CARERDESK_EVENT_PASSPHRASE"
+
+
+def _passphrase(*, twice: bool = False) -> str:
+    """The event's passphrase from ``CARERDESK_EVENT_PASSPHRASE``, or asked for unseen."""
+    import os
+
+    if (text := os.environ.get(PASSPHRASE_VARIABLE)) is not None:
+        return text
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            f"Give the passphrase in {PASSPHRASE_VARIABLE}, or run this at a terminal."
+        )
+    return str(
+        click.prompt("The event's passphrase", hide_input=True, confirmation_prompt=twice, err=True)
+    )
+
+
+@main.group()
+def event() -> None:
+    """Community events: an encrypted register on a laptop, imported into the main one.
+
+    Example: carerdesk event start carers-week.event --name "Carers Week stall" --venue
+    "St Ann's" --date 10/06/2026 --volunteer "Robin Volunteer"
+    """
+
+
+@event.command("start")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="What the event is called.")
+@click.option("--venue", required=True, help="Where it is.")
+@click.option("--date", "day", required=True, help="The day, DD/MM/YYYY.")
+@click.option("--volunteer", required=True, help="Who runs the desk (signs in with a PIN).")
+@click.option("--no-open", is_flag=True, help="Only create the event's file.")
+@refusals
+def event_start(file: Path, name: str, venue: str, day: str, volunteer: str, no_open: bool) -> None:
+    """Start an event: a new file, encrypted under a passphrase you choose now (asked twice,
+    or CARERDESK_EVENT_PASSPHRASE), with your account (PIN asked, or CARERDESK_PIN); then
+    open it.
+
+    Example: carerdesk event start carers-week.event --name "Carers Week stall" --venue
+    "St Ann's" --date 10/06/2026 --volunteer "Robin Volunteer"
+    """
+    from carerdesk.db import events
+
+    passphrase = events.check_passphrase(_passphrase(twice=True))
+    pin = _pin("Your PIN for the event (4 to 8 digits)", twice=True)
+    info = events.start_event(
+        file, passphrase, name=name, venue=venue, day=day, volunteer=volunteer, pin=pin
+    )
+    click.echo(f"Started {info.name} at {info.venue} on {info.day:%d/%m/%Y}: {file}.")
+    if not no_open:
+        _open_event(file, passphrase)
+
+
+def _open_event(file: Path, passphrase: str) -> None:
+    from carerdesk.app import CarerdeskApp
+    from carerdesk.db import events
+    from carerdesk.db.engine import sqlite_url
+    from carerdesk.settings import load_settings
+
+    events.open_event(file, passphrase).dispose()
+    theme = load_settings().theme
+    CarerdeskApp(sqlite_url(file), theme=theme, key=passphrase).run()
+
+
+@event.command("open")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@refusals
+def event_open(file: Path) -> None:
+    """Open an event's file in the application (its passphrase asked, or
+    CARERDESK_EVENT_PASSPHRASE).
+
+    Example: carerdesk event open carers-week.event
+    """
+    _open_event(file, _passphrase())
+
+
+@event.command("close")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@refusals
+def event_close(file: Path) -> None:
+    """Close an event: every page of its file is checked, and it is left as one file to
+    hand to the coordinator.
+
+    Example: carerdesk event close carers-week.event
+    """
+    from carerdesk.db import events
+
+    info = events.close_event(file, _passphrase())
+    click.echo(
+        f"Closed {info.name} ({info.day:%d/%m/%Y}): {info.carers} carers registered, "
+        f"{info.contacts} contacts. Give {file} to your coordinator, and the passphrase "
+        "separately (not in the same email or bag)."
+    )
+
+
+@event.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
+@click.option(
+    "--same", "same", multiple=True, metavar="EVENTREF=REF",
+    help="This event carer is this register's carer (repeat for each).",
+)  # fmt: skip
+@click.option(
+    "--new", "new", multiple=True, metavar="EVENTREF",
+    help="Add this event carer as new, though the register has a certain match.",
+)  # fmt: skip
+@click.pass_obj
+@refusals
+def event_import(
+    obj: Context, file: Path, dry_run: bool, same: tuple[str, ...], new: tuple[str, ...]
+) -> None:
+    """Bring an event's registrations into this register, all or nothing, once: a certain
+    match joins the record the register has (unless --new), any other carer is added as new
+    (unless --same). Importing the same file again adds nothing.
+
+    Example: carerdesk --user "casey coordinator" event import carers-week.event --dry-run
+    """
+    from carerdesk.db import events, ops
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.IMPORT) or SYSTEM
+    event_file = events.read_event(file, _passphrase())
+    with unit_of_work(engine, write=not dry_run) as session:
+        plan = events.plan_import(session, event_file, by=actor)
+        by_reference = {incoming.reference: incoming for incoming in plan}
+        decisions: dict[str, str | None] = {
+            i.id: i.matches[0][0] for i in plan if i.certain and i.reference not in new
+        }
+        for pair in same:
+            event_ref, _, register_ref = pair.partition("=")
+            incoming = by_reference.get(event_ref.strip().upper())
+            if incoming is None or not register_ref:
+                raise CarerdeskError(f"--same {pair}: give EVENTREF=REF, such as C000003=C001234.")
+            decisions[incoming.id] = ops.get_carer(session, register_ref.strip().upper()).id
+        for incoming in plan:
+            decision = decisions.get(incoming.id)
+            if incoming.done:
+                verdict = f"imported before, as {incoming.done}"
+            elif decision is not None:
+                verdict = "joins " + next(
+                    (name for i, name, _ in incoming.matches if i == decision), decision
+                )
+            else:
+                verdict = "new"
+            click.echo(f"{incoming.reference} {incoming.name}: {verdict}")
+            for _, name, match in incoming.matches:
+                if decision is None and not incoming.done:
+                    click.echo(f"    maybe {name} ({match.score}: {'; '.join(match.reasons)})")
+        if dry_run:
+            click.echo("Nothing written (--dry-run).")
+            return
+        outcome = events.import_event(session, event_file, decisions, by=actor)
+    click.echo(
+        f"Imported {event_file.info.name}: {outcome.added} new carers, {outcome.joined} joined "
+        f"to records the register had, {outcome.already} imported before; "
+        f"{outcome.roles} caring roles, {outcome.contacts} contacts."
+    )
+
+
 @main.group()
 def services() -> None:
     """The services the centre refers carers to (changes: coordinators).

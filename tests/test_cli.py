@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from carerdesk.cli import main
 from carerdesk.core.entries import check_carer
-from carerdesk.db import ops
+from carerdesk.db import events, ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from tests.conftest import STAFF, TODAY
 
@@ -283,6 +283,47 @@ def test_duplicates_lists_the_probable_pairs(register: Path) -> None:
     _add_user(register, "Sam Staff", "staff", "1357")
     staff = _as(register, "Sam Staff", "1357", "duplicates")
     assert staff.exit_code == 1 and "may not merge duplicate records" in staff.stderr
+
+
+def test_an_event_from_start_to_import(register: Path, tmp_path: Path) -> None:
+    _set_up(register)
+    event_file = tmp_path / "stall.event"
+    secret = {"CARERDESK_EVENT_PASSPHRASE": "purple kettle harbour", "CARERDESK_PIN": "2468"}
+    started = CliRunner().invoke(
+        main,
+        ["event", "start", str(event_file), "--name", "Carers Week stall", "--venue",
+         "St Ann's", "--date", "23/11/2026", "--volunteer", "Robin Volunteer", "--no-open"],
+        env=secret,
+    )  # fmt: skip
+    assert started.exit_code == 0, started.output
+    engine = events.open_event(event_file, "purple kettle harbour")
+    with unit_of_work(engine) as session:
+        for first, last, born in (("Sian", "Nguyen", "02/03/1975"), ("Ola", "Brown", "01/01/1980")):
+            entry = check_carer(
+                {"first_name": first, "last_name": last, "date_of_birth": born,
+                 "postcode": "HA1 2AB", "registered_on": "23/11/2026", "consent_store": "yes"},
+                TODAY,
+            )  # fmt: skip
+            ops.register_carer(session, entry, by=STAFF)
+    engine.dispose()
+    closed = CliRunner().invoke(main, ["event", "close", str(event_file)], env=secret)
+    assert closed.exit_code == 0 and "2 carers registered" in closed.stdout
+    wrong = CliRunner().invoke(
+        main, ["event", "close", str(event_file)],
+        env={"CARERDESK_EVENT_PASSPHRASE": "not the passphrase"},
+    )  # fmt: skip
+    assert wrong.exit_code == 1 and "passphrase is wrong" in wrong.stderr
+    assert "Traceback" not in wrong.output
+    coordinator = {**secret, "CARERDESK_PIN": "2580"}
+    args = ["--db", str(register), "--user", "Casey Coordinator", "event", "import"]
+    dry = CliRunner().invoke(main, [*args, str(event_file), "--dry-run"], env=coordinator)
+    assert dry.exit_code == 0, dry.output
+    assert "C000001 Sian Nguyen: joins C000001 Siân Nguyễn" in dry.stdout
+    assert "C000002 Ola Brown: new" in dry.stdout and "Nothing written" in dry.stdout
+    done = CliRunner().invoke(main, [*args, str(event_file)], env=coordinator)
+    assert "1 new carers, 1 joined to records the register had, 0 imported before" in done.stdout
+    again = CliRunner().invoke(main, [*args, str(event_file)], env=coordinator)
+    assert "0 new carers, 0 joined to records the register had, 2 imported before" in again.stdout
 
 
 def test_export_register_and_its_template(register: Path, tmp_path: Path) -> None:

@@ -28,18 +28,39 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).expanduser()}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``, set up for several desks at once on SQLite."""
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (a PRAGMA takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def make_engine(url: str, *, key: str | None = None) -> Engine:
+    """An engine for ``url``, set up for several desks at once on SQLite.
+
+    With ``key``, the SQLite file is encrypted with SQLCipher under that passphrase (an
+    event's file): it is opened through the sqlcipher3 driver, keyed before anything else is
+    read, and kept as one file (no write-ahead log beside it) so that it can be handed on.
+    """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if key is not None:
+        import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]
+
+        options["module"] = sqlcipher
+    engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own transaction handling is off, so the BEGIN below is the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if key is not None:
+            cursor.execute(f"PRAGMA key = {sql_string(key)}")
+            # SQLCipher writes its own errors to standard error: the screen would show them.
+            cursor.execute("PRAGMA cipher_log_level = NONE")
+            cursor.execute("PRAGMA journal_mode=DELETE")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -275,6 +275,18 @@ class NotDuplicate(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
 
 
+class ImportedRecord(Base):
+    """A record brought in from elsewhere (an event's file) as part of a carer already in the
+    register: importing the same file again finds it here and adds nothing."""
+
+    __tablename__ = "imported_records"
+
+    source_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    by: Mapped[str] = mapped_column(String(100))
+
+
 class User(Stamped, Base):
     """A staff account: a volunteer, a member of staff or a coordinator.
 

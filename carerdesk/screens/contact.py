@@ -48,7 +48,7 @@ class ContactModal(ModalScreen[bool]):
         start = self.texts or {
             "contact_on": now.strftime("%d/%m/%Y"),
             "contact_time": now.strftime("%H:%M"),
-            "channel": "drop_in",
+            "channel": "event" if self.app.event is not None else "drop_in",
         }
         title = "Change the contact" if self.contact_id else "Log a contact"
         with Vertical(id="contact-box"):

@@ -179,6 +179,10 @@ class HomeScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=False) as session:
                 lines = contacts_on(session, self.app.today())
+                if self.app.event is not None:
+                    from carerdesk.db import events
+
+                    self.app.event = events.event_info(session)
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return
@@ -194,7 +198,11 @@ class HomeScreen(Screen[None]):
                 codes.label(codes.SUPPORT, code) for code in line.support.split(";") if code
             )
             table.add_row(when, who, codes.label(codes.CHANNEL, line.channel), support)
-        self.query_one("#today-title", Label).update(f"Today's contacts: {len(lines)}")
+        title = f"Today's contacts: {len(lines)}"
+        if (event := self.app.event) is not None:
+            # The running count at an event, with what the event is.
+            title = f"{event.name} ({event.venue}): {event.carers} registered · {title}"
+        self.query_one("#today-title", Label).update(title)
 
     def _chosen(self) -> CarerHit | None:
         cursor = self.query_one("#results", ResultList).cursor

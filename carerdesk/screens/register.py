@@ -60,6 +60,16 @@ SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
 ]
 
 
+EVENT_SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
+    ("Who they are", [("first_name", "last_name"), ("preferred_name", "date_of_birth")]),
+    ("How to reach them", [("mobile", "email"), ("phone", "postcode")]),
+    ("Consent", [("consent_store", "consent_share", "consent_contact")]),
+    ("Registration", [("registered_on", "registered_at")]),
+]
+"""The short form at an event: who they are, a way to reach them, consent; the rest is
+asked when they first come to the centre."""
+
+
 def carer_texts(carer: Carer) -> dict[str, str]:
     """A carer's stored values as a form shows them (UK dates, national phone numbers)."""
     texts = {name: field_text(getattr(carer, name)) for name in CARER_FIELDS}
@@ -113,7 +123,10 @@ class RegisterScreen(Screen[None]):
                     "Ward", CARER_FIELDS["ward"].parse, choices={n: n for n in names}
                 )
             if self.carer_id is None:
-                return start_texts(self.start, self.app.today())
+                texts = start_texts(self.start, self.app.today())
+                if self.app.event is not None:
+                    texts["registered_at"] = "event"
+                return texts
             carer = get_carer(session, self.carer_id)
             self.reference = carer.reference
             return carer_texts(carer)
@@ -125,7 +138,8 @@ class RegisterScreen(Screen[None]):
         title = f"Edit {self.reference}" if self.carer_id else "Register a new carer"
         with VerticalScroll(id="form"):
             yield Label(f"{title}  (* needed)", id="form-title")
-            for heading, rows in SECTIONS:
+            short = self.app.event is not None and self.carer_id is None
+            for heading, rows in EVENT_SECTIONS if short else SECTIONS:
                 if heading == "Registration" and self.carer_id:
                     rows = [("registered_on", "registered_at", "how_heard")]
                 yield Label(heading, classes="section-title")

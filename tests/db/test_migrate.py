@@ -25,6 +25,7 @@ TABLES = {
     "emergency_contacts",
     "referral_events",
     "referral_destinations",
+    "imported_records",
     "not_duplicates",
     "referrals",
     "settings",

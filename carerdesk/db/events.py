@@ -1,0 +1,441 @@
+"""Community events: a register of its own on a volunteer's laptop, encrypted from the first
+keystroke, brought into the main register afterwards as one record a person.
+
+An event's file is a carerdesk register encrypted with SQLCipher under a passphrase the
+volunteer chooses when starting the event: the same screens work on it, and its search sees
+only the event's own carers. Closing the event checks every page of the file and leaves it
+as one file to hand to the coordinator. On the main register, each of the event's carers is
+matched against the register (``core.matching``); the coordinator confirms the certain
+matches and decides the others, and the whole event is written in one transaction. The
+event's own ids are kept, so importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
+from carerdesk.core.matching import Match, Person, best_matches, common_details, index_of
+from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.text import tidy
+from carerdesk.core.validate import parse_date
+from carerdesk.db import accounts, audit, duplicates, ops
+from carerdesk.db.audit import Action
+from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from carerdesk.db.models import Carer, CaringRole, Contact, ImportedRecord, Setting, utc_now
+
+EVENT_KEYS = ("event_name", "event_venue", "event_date", "event_closed_at")
+MIN_PASSPHRASE = 10
+CARD_PREFIX = "EV"
+"""An event issues no cards; its register still needs a prefix to be set up."""
+FILLED_IF_EMPTY = (
+    "preferred_name", "gender", "ethnicity", "address_line_1", "address_line_2", "town",
+    "postcode", "ward", "phone", "mobile", "email", "preferred_contact", "hours_caring",
+    "parent_carer", "employment", "carers_allowance", "gp_practice", "consent_share",
+    "consent_contact",
+)  # fmt: skip
+"""What an event's record adds to the register's record of the same person: only what the
+register does not know yet (the register's own details are never overwritten)."""
+
+
+class EventFileRefused(CarerdeskError):
+    """An event file that cannot be opened: a wrong passphrase, or an altered file."""
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """An event as its file describes it."""
+
+    name: str
+    venue: str
+    day: date
+    closed_at: str | None
+    carers: int
+    contacts: int
+
+
+def check_passphrase(text: str, again: str | None = None) -> str:
+    """A passphrase long enough to protect a lost laptop, typed the same twice."""
+    if len(text) < MIN_PASSPHRASE:
+        raise FieldError(
+            "passphrase",
+            f"Use at least {MIN_PASSPHRASE} characters: three or four words are easy to "
+            "remember and hard to guess.",
+        )
+    if again is not None and again != text:
+        raise FieldError("passphrase_again", "The two passphrases are not the same.")
+    return text
+
+
+def _refused() -> EventFileRefused:
+    return EventFileRefused(
+        "The event file cannot be opened: the passphrase is wrong, or the file was altered "
+        "or damaged on its way. Nothing was read from it."
+    )
+
+
+def open_event(path: Path, passphrase: str) -> Engine:
+    """The engine of an event's file, once every page of it has been checked against the
+    passphrase (SQLCipher keeps a code on each page: a changed byte fails its page)."""
+    if not path.is_file():
+        raise EventFileRefused(f"There is no event file at {path}.")
+    engine = make_engine(sqlite_url(path), key=passphrase)
+    try:
+        with engine.connect() as connection:
+            failures = connection.exec_driver_sql("PRAGMA cipher_integrity_check").all()
+            verdict = connection.exec_driver_sql("PRAGMA quick_check").scalar()
+            named = connection.execute(
+                text("SELECT value FROM settings WHERE key = 'event_name'")
+            ).scalar()
+    except SQLAlchemyError:
+        engine.dispose()
+        raise _refused() from None
+    if failures or verdict != "ok":
+        engine.dispose()
+        raise _refused()
+    if named is None:
+        engine.dispose()
+        raise EventFileRefused("This file is a carerdesk register, but not an event's.")
+    return engine
+
+
+def start_event(
+    path: Path,
+    passphrase: str,
+    *,
+    name: str,
+    venue: str,
+    day: str,
+    volunteer: str,
+    pin: str,
+) -> EventInfo:
+    """A new, empty event file at ``path``, encrypted under ``passphrase``, with the
+    volunteer's account (``pin`` unlocks the screen during the event)."""
+    from carerdesk.db.migrate import upgrade
+
+    errors = {}
+    checked_name, checked_venue = tidy(name), tidy(venue)
+    if not checked_name:
+        errors["name"] = "Give the event a name, such as 'Carers Week stall'."
+    if not checked_venue:
+        errors["venue"] = "Say where it is."
+    try:
+        held_on = parse_date(day, "date")
+    except FieldError as error:
+        errors["date"] = error.message
+    try:
+        check_passphrase(passphrase)
+    except FieldError as error:
+        errors["passphrase"] = error.message
+    if errors:
+        raise InvalidEntry(errors)
+    if path.exists():
+        raise NotAllowed(f"{path} already exists: choose a new file for the event.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(sqlite_url(path), key=passphrase)
+    try:
+        upgrade(engine)
+        with unit_of_work(engine) as session:
+            accounts.set_up(
+                session,
+                {
+                    "organisation_name": checked_name,
+                    "card_prefix": CARD_PREFIX,
+                    "coordinator": volunteer,
+                    "pin": pin,
+                    "pin_again": pin,
+                },
+            )
+            for key, value in (
+                ("event_name", checked_name),
+                ("event_venue", checked_venue),
+                ("event_date", held_on.isoformat()),
+            ):
+                session.add(Setting(key=key, value=value))
+        with unit_of_work(engine, write=False) as session:
+            return event_info(session)
+    except BaseException:
+        engine.dispose()
+        with suppress(OSError):
+            path.unlink()
+        raise
+    finally:
+        engine.dispose()
+
+
+def event_info(session: Session) -> EventInfo:
+    """The event and its running counts."""
+    values = {
+        key: value
+        for key, value in session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.in_(EVENT_KEYS))
+        )
+    }
+    if "event_name" not in values:
+        raise NotAllowed("This register is not an event's.")
+    carers = session.scalar(select(text("count(*)")).select_from(Carer)) or 0
+    contacts = session.scalar(select(text("count(*)")).select_from(Contact)) or 0
+    return EventInfo(
+        values["event_name"],
+        values.get("event_venue", ""),
+        date.fromisoformat(values["event_date"]),
+        values.get("event_closed_at"),
+        int(carers),
+        int(contacts),
+    )
+
+
+def is_event(session: Session) -> bool:
+    """Whether this register is an event's."""
+    return session.get(Setting, "event_name") is not None
+
+
+def close_event(path: Path, passphrase: str) -> EventInfo:
+    """Check every page of the event's file, mark the event closed and leave it as one file
+    (its journal folded in) to hand to the coordinator."""
+    engine = open_event(path, passphrase)
+    try:
+        with unit_of_work(engine) as session:
+            closed = session.get(Setting, "event_closed_at")
+            if closed is None:
+                session.add(Setting(key="event_closed_at", value=utc_now().isoformat()))
+        # Rewritten compactly, outside any transaction: no freed page keeps old content.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        with unit_of_work(engine, write=False) as session:
+            info = event_info(session)
+    finally:
+        engine.dispose()
+    # Opened again from the file alone: what the coordinator will receive.
+    open_event(path, passphrase).dispose()
+    return info
+
+
+@dataclass
+class EventFile:
+    """Everything of an event's file that goes into the main register, read once."""
+
+    info: EventInfo
+    carers: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+
+
+def _rows(session: Session, model: Any) -> list[dict[str, Any]]:
+    table = model.__table__
+    return [dict(row._mapping) for row in session.execute(select(table))]
+
+
+def read_event(path: Path, passphrase: str) -> EventFile:
+    """The event's carers, caring roles and contacts, read from its checked file."""
+    engine = open_event(path, passphrase)
+    try:
+        with unit_of_work(engine, write=False) as session:
+            return EventFile(
+                event_info(session),
+                _rows(session, Carer),
+                _rows(session, CaringRole),
+                _rows(session, Contact),
+            )
+    except SQLAlchemyError:
+        raise _refused() from None
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Incoming:
+    """One of the event's carers, and what the register already knows of them."""
+
+    id: str
+    reference: str
+    """The reference the event gave them (the register gives its own)."""
+    name: str
+    date_of_birth: date
+    postcode: str | None
+    done: str | None = None
+    """The register's reference when this carer was imported before."""
+    matches: list[tuple[str, str, Match]] = field(default_factory=list)
+    """The register's records that may be this carer: (id, reference and name, match)."""
+
+    @property
+    def certain(self) -> bool:
+        """The best match is as good as certain."""
+        return bool(self.matches) and self.matches[0][2].certain
+
+
+def _person(row: Mapping[str, Any]) -> Person:
+    return Person(
+        row["id"],
+        row["first_folded"],
+        row["last_folded"],
+        row["date_of_birth"],
+        tuple(n for n in (row["phone"], row["mobile"]) if n),
+        row["email"].lower() if row["email"] else None,
+        row["postcode_key"],
+    )
+
+
+def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incoming]:
+    """Each of the event's carers with the register's records that may be them, best first;
+    those imported before say where they went."""
+    by.require(Can.IMPORT)
+    done = _imported(session, [row["id"] for row in event.carers])
+    index = index_of(duplicates.people(session))
+    common = common_details(index)
+    found = []
+    matched: dict[str, list[tuple[str, Match]]] = {}
+    for row in event.carers:
+        incoming = Incoming(
+            row["id"],
+            row["reference"],
+            f"{row['first_name']} {row['last_name']}",
+            row["date_of_birth"],
+            row["postcode"],
+            done.get(row["id"]),
+        )
+        if incoming.done is None:
+            matched[row["id"]] = [
+                (other.id, match) for other, match in best_matches(_person(row), index, common)[:3]
+            ]
+        found.append(incoming)
+    names = _names(session, {i for pairs in matched.values() for i, _ in pairs})
+    for incoming in found:
+        incoming.matches = [(i, names[i], m) for i, m in matched.get(incoming.id, [])]
+    return found
+
+
+def _names(session: Session, ids: set[str]) -> dict[str, str]:
+    wanted, found = list(ids), {}
+    for start in range(0, len(wanted), 500):
+        for id_, reference, first, last in session.execute(
+            select(Carer.id, Carer.reference, Carer.first_name, Carer.last_name).where(
+                Carer.id.in_(wanted[start : start + 500])
+            )
+        ):
+            found[id_] = f"{reference} {first} {last}"
+    return found
+
+
+def _imported(session: Session, ids: list[str]) -> dict[str, str]:
+    """Of the event's carer ids, those already in the register: id -> the reference."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for id_, reference in session.execute(
+            select(Carer.id, Carer.reference).where(Carer.id.in_(chunk))
+        ):
+            found[id_] = reference
+        for source, reference in session.execute(
+            select(ImportedRecord.source_id, Carer.reference)
+            .join(Carer, Carer.id == ImportedRecord.carer_id)
+            .where(ImportedRecord.source_id.in_(chunk))
+        ):
+            found[source] = reference
+    return found
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What an event's import did."""
+
+    added: int
+    joined: int
+    already: int
+    roles: int
+    contacts: int
+
+
+SKIPPED = {"pk", "reference", "merged_into", "first_folded", "last_folded", "search_text",
+           "postcode_key"}  # fmt: skip
+
+
+def import_event(
+    session: Session,
+    event: EventFile,
+    decisions: Mapping[str, str | None],
+    *,
+    by: Actor,
+) -> EventOutcome:
+    """Write the event into the register, all or nothing. ``decisions`` maps an event
+    carer's id to the register carer it is (their id), or to None for a new record; a carer
+    not named is new. Carers, roles and contacts already imported are left as they are."""
+    by.require(Can.IMPORT)
+    done = _imported(session, [row["id"] for row in event.carers])
+    target: dict[str, str] = {}
+    added = joined = 0
+    for row in event.carers:
+        if row["id"] in done:
+            continue
+        same = decisions.get(row["id"])
+        if same is not None:
+            carer = ops.get_carer(session, same)
+            for name in FILLED_IF_EMPTY:
+                if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
+                    setattr(carer, name, row[name])
+            ops.apply_search_keys(carer)
+            carer.updated_by = by.name
+            session.add(ImportedRecord(source_id=row["id"], carer_id=carer.id, by=by.name))
+            target[row["id"]] = carer.id
+            joined += 1
+            continue
+        values = {k: v for k, v in row.items() if k not in SKIPPED}
+        values |= ops.search_keys(
+            row["first_name"], row["last_name"], row["preferred_name"], row["postcode"]
+        )
+        carer = Carer(**values, reference=ops.next_reference(session))
+        carer.created_by = carer.created_by or by.name
+        session.add(carer)
+        session.flush()
+        target[row["id"]] = carer.id
+        added += 1
+    for carer_id in done:
+        target[carer_id] = ""  # imported before: their roles and contacts came then too
+    roles = _linked(session, CaringRole, event.roles, target)
+    contacts = _linked(session, Contact, event.contacts, target)
+    audit.record(
+        session, by, Action.IMPORTED, kind="event",
+        detail=(
+            f"event {event.info.name} on {event.info.day:%d/%m/%Y}: {added} new carers, "
+            f"{joined} added to existing records, {roles} caring roles, {contacts} contacts"
+        ),
+    )  # fmt: skip
+    return EventOutcome(added, joined, len(done), roles, contacts)
+
+
+def _linked(
+    session: Session, model: Any, rows: list[dict[str, Any]], target: Mapping[str, str]
+) -> int:
+    """Insert the rows not in the register yet, each under the carer it now belongs to."""
+    table = model.__table__
+    ids = [row["id"] for row in rows]
+    stored: set[str] = set()
+    for start in range(0, len(ids), 500):
+        stored |= set(
+            session.scalars(select(table.c.id).where(table.c.id.in_(ids[start : start + 500])))
+        )
+    fresh = []
+    for row in rows:
+        if row["id"] in stored:
+            continue
+        carer_id = row.get("carer_id")
+        if carer_id is not None:
+            carer_id = target.get(carer_id)
+            if not carer_id:
+                continue  # that carer was imported before, with this row
+        fresh.append({**row, "carer_id": carer_id})
+    if fresh:
+        session.execute(insert(table), fresh)
+    return len(fresh)

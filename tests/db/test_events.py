@@ -1,0 +1,166 @@
+"""Community events: an encrypted register of their own, brought into the main register as
+one record a person, and only once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from carerdesk.core.entries import check_carer, check_contact, check_role
+from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
+from carerdesk.db import accounts, events, ops
+from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import Carer, Contact
+from tests.conftest import COORDINATOR, STAFF
+
+TODAY = date(2026, 6, 10)
+PASSPHRASE = "purple kettle harbour"
+
+
+def _register(session, **fields: str) -> str:  # type: ignore[no-untyped-def]
+    values = {"consent_store": "yes", "registered_on": "10/06/2026", **fields}
+    return ops.register_carer(session, check_carer(values, TODAY), by=STAFF).id
+
+
+@pytest.fixture
+def event_file(tmp_path: Path) -> Path:
+    """A Carers Week stall where two carers registered and three contacts were logged: Ada,
+    whom the main register knows already, and Bo, who is new."""
+    path = tmp_path / "carers-week.event"
+    events.start_event(
+        path, PASSPHRASE, name="Carers Week stall", venue="St Ann's shopping centre",
+        day="10/06/2026", volunteer="Robin Volunteer", pin="2468",
+    )  # fmt: skip
+    engine = events.open_event(path, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        volunteer = accounts.actor_of(accounts.find_user(session, "Robin Volunteer"))
+        ada = _register(
+            session, first_name="Ada", last_name="Quillfeather", date_of_birth="14/03/1971",
+            mobile="07700 900123", email="ada@example.org", registered_at="event",
+        )  # fmt: skip
+        bo = _register(
+            session, first_name="Bo", last_name="Lindqvist", date_of_birth="02/02/1990",
+            mobile="07700 900456", registered_at="event",
+        )  # fmt: skip
+        ops.add_role(
+            session, bo, check_role({"relationship": "spouse_or_partner"}, TODAY), by=volunteer
+        )
+        for carer_id in (ada, bo, None):
+            contact = check_contact({"contact_on": "10/06/2026", "channel": "event"}, TODAY)
+            ops.log_contact(session, carer_id, contact, by=volunteer)
+    engine.dispose()
+    events.close_event(path, PASSPHRASE)
+    return path
+
+
+@pytest.fixture
+def main(engine: Engine) -> Engine:
+    """The main register, where Ada has been known since 2025."""
+    with unit_of_work(engine) as session:
+        _register(
+            session, first_name="Ada", last_name="Quillfeather", date_of_birth="14/03/1971",
+            mobile="07700 900123", registered_on="05/01/2025",
+        )  # fmt: skip
+    return engine
+
+
+def test_the_event_file_is_one_file_with_no_readable_name(event_file: Path) -> None:
+    raw = event_file.read_bytes()
+    for readable in (b"Quillfeather", b"Lindqvist", b"Carers Week", b"07700", b"SQLite format"):
+        assert readable not in raw
+    assert [p.name for p in event_file.parent.iterdir()] == [event_file.name]
+    info = events.read_event(event_file, PASSPHRASE).info
+    assert (info.name, info.venue, info.day) == (
+        "Carers Week stall", "St Ann's shopping centre", TODAY
+    )  # fmt: skip
+    assert (info.carers, info.contacts) == (2, 3) and info.closed_at is not None
+
+
+def test_a_wrong_passphrase_is_refused(event_file: Path) -> None:
+    with pytest.raises(events.EventFileRefused, match="passphrase is wrong, or the file was"):
+        events.read_event(event_file, "purple kettle harbor")
+
+
+def test_a_byte_changed_on_the_way_is_refused(event_file: Path) -> None:
+    for at in (100, len(event_file.read_bytes()) // 2, len(event_file.read_bytes()) - 5):
+        altered = event_file.with_name(f"altered-{at}.event")
+        raw = bytearray(event_file.read_bytes())
+        raw[at] ^= 0x01
+        altered.write_bytes(bytes(raw))
+        with pytest.raises(events.EventFileRefused, match="altered or damaged"):
+            events.read_event(altered, PASSPHRASE)
+
+
+def test_starting_an_event_checks_what_it_is_given(tmp_path: Path, event_file: Path) -> None:
+    with pytest.raises(InvalidEntry) as refused:
+        events.start_event(
+            tmp_path / "x.event", "short", name="", venue="", day="31/02/2026",
+            volunteer="Robin Volunteer", pin="2468",
+        )  # fmt: skip
+    assert set(refused.value.errors) == {"name", "venue", "date", "passphrase"}
+    assert not (tmp_path / "x.event").exists()
+    with pytest.raises(NotAllowed, match="already exists"):
+        events.start_event(
+            event_file, PASSPHRASE, name="Again", venue="Here", day="10/06/2026",
+            volunteer="Robin Volunteer", pin="2468",
+        )  # fmt: skip
+
+
+def test_the_import_finds_the_known_carer_and_adds_the_new_one_once(
+    main: Engine, event_file: Path
+) -> None:
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main, write=False) as session:
+        plan = events.plan_import(session, event, by=COORDINATOR)
+    by_name = {incoming.name: incoming for incoming in plan}
+    ada, bo = by_name["Ada Quillfeather"], by_name["Bo Lindqvist"]
+    assert ada.certain and ada.matches[0][1] == "C000001 Ada Quillfeather"
+    assert bo.matches == []
+    decisions = {ada.id: ada.matches[0][0]}
+    with unit_of_work(main) as session:
+        outcome = events.import_event(session, event, decisions, by=COORDINATOR)
+    assert (outcome.added, outcome.joined, outcome.roles, outcome.contacts) == (1, 1, 1, 3)
+    with unit_of_work(main, write=False) as session:
+        known = ops.get_carer(session, "C000001")
+        assert known.email == "ada@example.org"  # what the register did not know yet
+        assert known.registered_on == date(2025, 1, 5)  # what it knew stays
+        assert [c.channel for c in known.contacts] == ["event"]
+        new = session.scalar(select(Carer).where(Carer.last_name == "Lindqvist"))
+        assert new is not None and new.reference == "C000002"
+        assert [r.relationship_ for r in ops.get_carer(session, new.id).roles] == [
+            "spouse_or_partner"
+        ]
+        assert session.scalar(select(func.count()).select_from(Contact)) == 3
+        plan = events.plan_import(session, event, by=COORDINATOR)
+    assert {i.done for i in plan} == {"C000001", "C000002"}
+    with unit_of_work(main) as session:
+        again = events.import_event(session, event, decisions, by=COORDINATOR)
+    assert (again.added, again.joined, again.already, again.roles, again.contacts) == (
+        0,
+        0,
+        2,
+        0,
+        0,
+    )
+    with unit_of_work(main, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 2
+        assert session.scalar(select(func.count()).select_from(Contact)) == 3
+
+
+def test_the_import_is_all_or_nothing(main: Engine, event_file: Path) -> None:
+    event = events.read_event(event_file, PASSPHRASE)
+    bo = next(row["id"] for row in event.carers if row["last_name"] == "Lindqvist")
+    with pytest.raises(NotFound), unit_of_work(main) as session:
+        events.import_event(session, event, {bo: "no-such-carer"}, by=COORDINATOR)
+    with unit_of_work(main, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 1
+        assert session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_only_a_coordinator_imports_an_event(main: Engine, event_file: Path) -> None:
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main) as session, pytest.raises(NotAllowed):
+        events.import_event(session, event, {}, by=STAFF)
