@@ -38,7 +38,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from bench.duplicates import duplicate_figures
+from bench.duplicates import duplicate_figures, event_import
 from bench.weekly import grow, weekly_return
 from carerdesk.core.text import search_form
 from carerdesk.db import accounts, destinations
@@ -317,6 +317,7 @@ def main() -> None:
         asyncio.run(keystrokes(big_path, results))
         register_files(big_path, Path(folder), results, contacts=300_000 if not quick else 60_000)
         duplicate_figures(big_path, results)
+        event_import(big_path, Path(folder), results)
         grown = Path(folder, "return.sqlite")
         grow(big_path, grown, 2_000_000 if not quick else 400_000)
         weekly_return(grown, TODAY, results)

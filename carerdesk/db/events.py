@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -376,12 +376,21 @@ def import_event(
     done = _imported(session, [row["id"] for row in event.carers])
     target: dict[str, str] = {}
     added = joined = 0
+    wanted = [i for i in set(decisions.values()) if i is not None]
+    known: dict[str, Carer] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = session.scalars(
+            select(Carer).where(or_(Carer.id.in_(chunk), Carer.reference.in_(chunk)))
+        )
+        for carer in found:
+            known[carer.id] = known[carer.reference] = carer
     for row in event.carers:
         if row["id"] in done:
             continue
         same = decisions.get(row["id"])
         if same is not None:
-            carer = ops.get_carer(session, same)
+            carer = known.get(same) or ops.get_carer(session, same)
             for name in FILLED_IF_EMPTY:
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])
@@ -398,8 +407,7 @@ def import_event(
         carer = Carer(**values, reference=ops.next_reference(session))
         carer.created_by = carer.created_by or by.name
         session.add(carer)
-        session.flush()
-        target[row["id"]] = carer.id
+        target[row["id"]] = row["id"]  # the event's id is kept
         added += 1
     for carer_id in done:
         target[carer_id] = ""  # imported before: their roles and contacts came then too

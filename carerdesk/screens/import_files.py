@@ -21,10 +21,13 @@ from carerdesk.core.errors import CarerdeskError
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
+    from carerdesk.db.events import EventFile
     from carerdesk.export.importer import Outcome
 
 STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
 SHOWN_PROBLEMS = 500
+EVENT_SUFFIX = ".event"
+"""An event's file is named so by `carerdesk event start` (the README says so too)."""
 
 
 class ImportModal(ModalScreen[None]):
@@ -56,7 +59,9 @@ class ImportModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Import register files", classes="modal-title")
-            yield Label("A folder of CSV files, one CSV file, or an XLSX workbook")
+            yield Label(
+                "A folder of CSV files, one CSV file, an XLSX workbook, or an event's file (.event)"
+            )
             yield Input(placeholder="/path/to/register-files", id="import-path", compact=True)
             yield Checkbox("Import the good rows and skip the bad ones", id="import-skip")
             yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
@@ -76,7 +81,38 @@ class ImportModal(ModalScreen[None]):
         if path is None:
             self._said("Say which folder or file to import.")
             return
+        if path.suffix.lower() == EVENT_SUFFIX:
+            self._open_event(path)
+            return
         self._run(path, dry_run=True)
+
+    def _open_event(self, path: Path) -> None:
+        """An event's file: its passphrase, then its carers matched with the register."""
+        from carerdesk.screens.event_import import PassphraseModal
+
+        def given(passphrase: str | None) -> None:
+            if passphrase:
+                self._said("Checking the event's file…")
+                self._read_event(path, passphrase)
+
+        self.app.push_screen(PassphraseModal(path), given)
+
+    @work(thread=True, exclusive=True, group="import")
+    def _read_event(self, path: Path, passphrase: str) -> None:
+        from carerdesk.db import events
+
+        try:
+            event = events.read_event(path, passphrase)
+        except CarerdeskError as error:
+            self.app.call_from_thread(self._said, error.message)
+            return
+        self.app.call_from_thread(self._event_read, event)
+
+    def _event_read(self, event: EventFile) -> None:
+        from carerdesk.screens.event_import import EventImportScreen
+
+        self.dismiss()
+        self.app.push_screen(EventImportScreen(event))
 
     def action_import_now(self) -> None:
         """Import the files checked (check them again first if the name changed)."""

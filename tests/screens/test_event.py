@@ -3,16 +3,17 @@ the running count, on the event's encrypted file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.db import accounts, events
 from carerdesk.db.engine import sqlite_url, unit_of_work
 from carerdesk.db.models import Carer, Contact
-from tests.screens.helpers import settle, shown, type_text
+from tests.screens.helpers import screen_text, settle, shown, table_text, type_text
 
 PASSPHRASE = "purple kettle harbour"
 
@@ -67,3 +68,79 @@ async def test_a_volunteer_registers_a_carer_with_the_short_form(tmp_path: Path)
     assert carer is not None and carer.registered_at == "event"
     assert contact is not None and contact.channel == "event"
     assert b"Quill" not in path.read_bytes()
+
+
+def _stall(tmp_path: Path) -> Path:
+    """A stall where Siân (whom the desk's register knows), Amir (the register's Amir, his
+    phone not given) and Ola (new) registered."""
+    from carerdesk.core.entries import check_carer
+    from carerdesk.db import ops
+    from tests.conftest import STAFF, TODAY
+
+    path = tmp_path / "stall.event"
+    events.start_event(
+        path, PASSPHRASE, name="Carers Week stall", venue="St Ann's", day="23/11/2026",
+        volunteer="Robin Volunteer", pin="2468",
+    )  # fmt: skip
+    engine = events.open_event(path, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        for first, last, born, mobile, postcode in (
+            ("Sian", "O'Brien", "01/02/1970", "07700 900101", "SW1A 1AA"),
+            ("Amir", "Patel", "12/08/1951", "", ""),
+            ("Ola", "Brown", "03/03/1990", "07700 900777", "HA2 0AA"),
+        ):
+            values = {
+                "first_name": first, "last_name": last, "date_of_birth": born,
+                "mobile": mobile, "postcode": postcode, "registered_on": "23/11/2026",
+                "registered_at": "event", "consent_store": "yes",
+            }  # fmt: skip
+            ops.register_carer(session, check_carer(values, TODAY), by=STAFF)
+    engine.dispose()
+    return path
+
+
+async def test_the_coordinator_imports_an_event_deciding_the_unsure_one(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path, engine: Engine
+) -> None:
+    from carerdesk.screens.event_import import EventImportScreen
+
+    path = _stall(tmp_path)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await type_text(pilot, str(path))
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "wrong passphrase")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "passphrase is wrong" in shown(pilot, "#import-status")
+        await pilot.press("enter")  # the path again, then the right passphrase
+        await settle(pilot)
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EventImportScreen)
+        rows = [" ".join(r.split()) for r in table_text(pilot, "#incoming")]
+        assert rows[0].startswith("C000001 Sian O'Brien | 01/02/1970 | joins C000001 Siân O'Brien")
+        assert rows[1].startswith(
+            "C000002 Amir Patel | 12/08/1951 | new | maybe C000004 Amir Patel"
+        )
+        assert rows[2].startswith("C000003 Ola Brown | 03/03/1990 | new |")
+        await pilot.press("down", "enter")  # Amir side by side
+        await settle(pilot)
+        assert "Amir Patel and C000004 Amir Patel" in screen_text(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        assert "joins C000004 Amir Patel" in table_text(pilot, "#incoming")[1]
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        rows = table_text(pilot, "#incoming")
+        assert all("imported before" in row for row in rows)
+        assert "1 new carers, 2 joined" in " ".join(shown(pilot, "Toast").split())
+    with unit_of_work(engine, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 5
+        ola = session.scalar(select(Carer).where(Carer.last_name == "Brown"))
+        assert ola is not None and ola.reference == "C000005"

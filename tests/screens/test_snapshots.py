@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -102,4 +103,16 @@ class TestMerge:
         _second_sian(engine)
         app = make_app(user="Casey Coordinator")
         steps = _typing("<f12>", "<enter>", "<down>", "<right>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+class TestEvents:
+    def test_event_import(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], tmp_path: Path
+    ) -> None:
+        from tests.screens.test_event import PASSPHRASE, _stall
+
+        path = _stall(tmp_path)
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f6>", str(path), "<enter>", PASSPHRASE, "<enter>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
