@@ -27,7 +27,7 @@ from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotA
 from carerdesk.core.matching import Match, Person, best_matches, common_details, index_of
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.core.validate import parse_date
+from carerdesk.core.validate import now_local, parse_date
 from carerdesk.db import accounts, audit, duplicates, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
@@ -238,12 +238,13 @@ def _rows(session: Session, model: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in session.execute(select(table))]
 
 
-def read_event(path: Path, passphrase: str) -> EventFile:
-    """The event's carers, caring roles and contacts, read from its checked file."""
+def read_event(path: Path, passphrase: str, today: date | None = None) -> EventFile:
+    """The event's carers, caring roles and contacts, read from its checked file, each
+    checked again by the register's own rules (a file is trusted no further than a form)."""
     engine = open_event(path, passphrase)
     try:
         with unit_of_work(engine, write=False) as session:
-            return EventFile(
+            event = EventFile(
                 event_info(session),
                 _rows(session, Carer),
                 _rows(session, CaringRole),
@@ -253,6 +254,54 @@ def read_event(path: Path, passphrase: str) -> EventFile:
         raise _refused() from None
     finally:
         engine.dispose()
+    problems = _problems(event, today or now_local().date())
+    if problems:
+        shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
+        raise EventFileRefused(
+            f"The event's file holds {len(problems)} "
+            f"{'entry' if len(problems) == 1 else 'entries'} the register's rules refuse, so "
+            f"nothing was imported: {shown}"
+        )
+    return event
+
+
+def _problems(event: EventFile, today: date) -> list[str]:
+    """Every row of the event that a form of the register would refuse, said where."""
+    from carerdesk.core.entries import (
+        CARER_FIELDS,
+        CONTACT_FIELDS,
+        ROLE_FIELDS,
+        carer_values,
+        check_all,
+        field_text,
+        role_values,
+    )
+
+    references = {row["id"]: row["reference"] for row in event.carers}
+
+    def carer(texts: dict[str, str]) -> None:
+        carer_values(texts, today)
+
+    def role(texts: dict[str, str]) -> None:
+        role_values(texts, today)
+
+    def contact(texts: dict[str, str]) -> None:
+        check_all(CONTACT_FIELDS, texts, today)
+
+    found = []
+    for kind, rows, fields, check in (
+        ("carer", event.carers, CARER_FIELDS, carer),
+        ("caring role", event.roles, ROLE_FIELDS, role),
+        ("contact", event.contacts, CONTACT_FIELDS, contact),
+    ):
+        for row in rows:
+            try:
+                check({name: field_text(row.get(name)) for name in fields})
+            except InvalidEntry as refused:
+                whose = references.get(row.get("carer_id") or row["id"], "an anonymous contact")
+                for name, message in refused.errors.items():
+                    found.append(f"{whose}, {kind}, {name}: {message}")
+    return found
 
 
 @dataclass
@@ -304,7 +353,7 @@ def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incomi
             f"{row['first_name']} {row['last_name']}",
             row["date_of_birth"],
             row["postcode"],
-            done.get(row["id"]),
+            done[row["id"]][0] if row["id"] in done else None,
         )
         if incoming.done is None:
             matched[row["id"]] = [
@@ -329,21 +378,22 @@ def _names(session: Session, ids: set[str]) -> dict[str, str]:
     return found
 
 
-def _imported(session: Session, ids: list[str]) -> dict[str, str]:
-    """Of the event's carer ids, those already in the register: id -> the reference."""
-    found: dict[str, str] = {}
+def _imported(session: Session, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Of the event's carer ids, those already in the register: id -> the reference and id
+    of the record they went into."""
+    found: dict[str, tuple[str, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for id_, reference in session.execute(
             select(Carer.id, Carer.reference).where(Carer.id.in_(chunk))
         ):
-            found[id_] = reference
-        for source, reference in session.execute(
-            select(ImportedRecord.source_id, Carer.reference)
+            found[id_] = (reference, id_)
+        for source, reference, carer_id in session.execute(
+            select(ImportedRecord.source_id, Carer.reference, Carer.id)
             .join(Carer, Carer.id == ImportedRecord.carer_id)
             .where(ImportedRecord.source_id.in_(chunk))
         ):
-            found[source] = reference
+            found[source] = (reference, carer_id)
     return found
 
 
@@ -409,8 +459,9 @@ def import_event(
         session.add(carer)
         target[row["id"]] = row["id"]  # the event's id is kept
         added += 1
-    for carer_id in done:
-        target[carer_id] = ""  # imported before: their roles and contacts came then too
+    for carer_id, (_, went_to) in done.items():
+        # Imported before: a contact logged at the event since then still finds them.
+        target[carer_id] = went_to
     roles = _linked(session, CaringRole, event.roles, target)
     contacts = _linked(session, Contact, event.contacts, target)
     audit.record(
@@ -440,9 +491,7 @@ def _linked(
             continue
         carer_id = row.get("carer_id")
         if carer_id is not None:
-            carer_id = target.get(carer_id)
-            if not carer_id:
-                continue  # that carer was imported before, with this row
+            carer_id = target[carer_id]
         fresh.append({**row, "carer_id": carer_id})
     if fresh:
         session.execute(insert(table), fresh)

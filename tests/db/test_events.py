@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
@@ -164,3 +164,36 @@ def test_only_a_coordinator_imports_an_event(main: Engine, event_file: Path) -> 
     event = events.read_event(event_file, PASSPHRASE)
     with unit_of_work(main) as session, pytest.raises(NotAllowed):
         events.import_event(session, event, {}, by=STAFF)
+
+
+def test_a_contact_logged_after_an_import_comes_with_the_next(
+    main: Engine, event_file: Path
+) -> None:
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main) as session:
+        plan = events.plan_import(session, event, by=COORDINATOR)
+        decisions = {i.id: i.matches[0][0] for i in plan if i.certain}
+        events.import_event(session, event, decisions, by=COORDINATOR)
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        ada = session.scalar(select(Carer).where(Carer.first_name == "Ada"))
+        assert ada is not None
+        contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
+        ops.log_contact(session, ada.id, contact, by=STAFF)
+    engine.dispose()
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main) as session:
+        again = events.import_event(session, event, {}, by=COORDINATOR)
+    assert (again.added, again.joined, again.contacts) == (0, 0, 1)
+    with unit_of_work(main, write=False) as session:
+        known = ops.get_carer(session, "C000001")
+        assert sorted(c.channel for c in known.contacts) == ["event", "phone"]
+
+
+def test_a_row_the_registers_rules_refuse_stops_the_import(event_file: Path) -> None:
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        session.execute(update(Carer).where(Carer.first_name == "Bo").values(consent_store=False))
+    engine.dispose()
+    with pytest.raises(events.EventFileRefused, match=r"1 entry .*C000002, carer, consent_store"):
+        events.read_event(event_file, PASSPHRASE)

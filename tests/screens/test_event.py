@@ -18,12 +18,16 @@ from tests.screens.helpers import screen_text, settle, shown, table_text, type_t
 PASSPHRASE = "purple kettle harbour"
 
 
-async def test_a_volunteer_registers_a_carer_with_the_short_form(tmp_path: Path) -> None:
-    path = tmp_path / "carers-week.event"
+def _start(path: Path) -> None:
     events.start_event(
         path, PASSPHRASE, name="Carers Week stall", venue="St Ann's", day="23/11/2026",
         volunteer="Robin Volunteer", pin="2468",
     )  # fmt: skip
+
+
+async def test_a_volunteer_registers_a_carer_with_the_short_form(tmp_path: Path) -> None:
+    path = tmp_path / "carers-week.event"
+    _start(path)
     engine = events.open_event(path, PASSPHRASE)
     with unit_of_work(engine, write=False) as session:
         robin = accounts.actor_of(accounts.find_user(session, "Robin Volunteer"))
@@ -78,10 +82,7 @@ def _stall(tmp_path: Path) -> Path:
     from tests.conftest import STAFF, TODAY
 
     path = tmp_path / "stall.event"
-    events.start_event(
-        path, PASSPHRASE, name="Carers Week stall", venue="St Ann's", day="23/11/2026",
-        volunteer="Robin Volunteer", pin="2468",
-    )  # fmt: skip
+    _start(path)
     engine = events.open_event(path, PASSPHRASE)
     with unit_of_work(engine) as session:
         for first, last, born, mobile, postcode in (
