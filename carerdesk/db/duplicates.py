@@ -30,6 +30,7 @@ from carerdesk.db.models import (
     CaringRole,
     Contact,
     EmergencyContact,
+    ImportedRecord,
     NotDuplicate,
     Referral,
 )
@@ -37,7 +38,10 @@ from carerdesk.db.models import (
 MERGE_FIELDS = (*(name for name in CARER_FIELDS if name != "registered_on"), "contingency_plan")
 """The fields chosen side by side: the survivor keeps its own unless the merged-away
 record's is taken. The earlier registration date is always kept, and notes are joined."""
-MOVED = (CaringRole, Contact, Card, Referral, EmergencyContact)
+MOVED = (CaringRole, Contact, Card, Referral, EmergencyContact, ImportedRecord)
+"""What belongs to a carer, moved to the record that stays (an event's carer joined to the
+merged-away record goes too, so that event's later contacts find the survivor)."""
+EMERGENCY_CONTACTS = 3
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,12 @@ def merge_carers(
     for carer in (keep, away):
         if carer.merged_into is not None:
             raise NotAllowed(f"{carer.reference} was merged already: open it to see where.")
+    together = len(keep.emergency_contacts) + len(away.emergency_contacts)
+    if together > EMERGENCY_CONTACTS:
+        raise NotAllowed(
+            f"Together the two records have {together} emergency contacts and a card holds "
+            f"{EMERGENCY_CONTACTS}: remove some from one record (M on it) before merging."
+        )
     unknown = set(take) - set(MERGE_FIELDS)
     if unknown:
         raise FieldError(sorted(unknown)[0], "That field cannot be chosen in a merge.")
@@ -212,6 +222,8 @@ def merge_carers(
 
     away.status, away.closed_on, away.closed_reason = "closed", today, "duplicate"
     away.merged_into, away.updated_by = keep.id, by.name
+    # Records merged into the one going now lead straight to the survivor.
+    session.execute(update(Carer).where(Carer.merged_into == away.id).values(merged_into=keep.id))
     # Out of every search but its reference: the survivor carries the person now.
     away.search_text, away.first_folded, away.last_folded, away.postcode_key = "", "", "", None
     session.flush()

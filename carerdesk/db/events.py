@@ -19,19 +19,29 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, or_, select, text
+from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, Person, best_matches, common_details, index_of
-from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.permissions import Actor, Can, Role
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
 from carerdesk.db import accounts, audit, duplicates, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
-from carerdesk.db.models import Carer, CaringRole, Contact, ImportedRecord, Setting, utc_now
+from carerdesk.db.models import (
+    Card,
+    Carer,
+    CaringRole,
+    Contact,
+    EmergencyContact,
+    ImportedRecord,
+    Referral,
+    Setting,
+    utc_now,
+)
 
 EVENT_KEYS = ("event_name", "event_venue", "event_date", "event_closed_at")
 MIN_PASSPHRASE = 10
@@ -155,6 +165,9 @@ def start_event(
                     "pin_again": pin,
                 },
             )
+            # The event's desk registers carers and logs contacts, nothing more: no cards,
+            # referrals or exports of its own (an export would be unencrypted).
+            accounts.find_user(session, volunteer).role = Role.VOLUNTEER
             for key, value in (
                 ("event_name", checked_name),
                 ("event_venue", checked_venue),
@@ -250,11 +263,24 @@ def read_event(path: Path, passphrase: str, today: date | None = None) -> EventF
                 _rows(session, CaringRole),
                 _rows(session, Contact),
             )
+            beyond = {
+                noun: session.scalar(select(func.count()).select_from(model)) or 0
+                for noun, model in (
+                    ("cards", Card),
+                    ("referrals", Referral),
+                    ("emergency contacts", EmergencyContact),
+                )
+            }
     except SQLAlchemyError:
         raise _refused() from None
     finally:
         engine.dispose()
     problems = _problems(event, today or now_local().date())
+    problems += [
+        f"it holds {count} {noun}, which an event's desk does not make"
+        for noun, count in beyond.items()
+        if count
+    ]
     if problems:
         shown = "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else "")
         raise EventFileRefused(
@@ -394,6 +420,20 @@ def _imported(session: Session, ids: list[str]) -> dict[str, tuple[str, str]]:
             .where(ImportedRecord.source_id.in_(chunk))
         ):
             found[source] = (reference, carer_id)
+    # A record merged away since lives on in its survivor.
+    merged = dict(
+        session.execute(
+            select(Carer.id, Carer.merged_into).where(
+                Carer.id.in_({carer_id for _, carer_id in found.values()}),
+                Carer.merged_into.is_not(None),
+            )
+        ).all()
+    )
+    for source, (_, carer_id) in list(found.items()):
+        if carer_id in merged:
+            carer = session.scalars(select(Carer).where(Carer.id == carer_id)).one()
+            survivor = duplicates.survivor(session, carer)
+            found[source] = (survivor.reference, survivor.id)
     return found
 
 
@@ -440,7 +480,8 @@ def import_event(
             continue
         same = decisions.get(row["id"])
         if same is not None:
-            carer = known.get(same) or ops.get_carer(session, same)
+            # Merged on another desk since it was planned? Then into the record that stays.
+            carer = duplicates.survivor(session, known.get(same) or ops.get_carer(session, same))
             for name in FILLED_IF_EMPTY:
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])

@@ -134,7 +134,7 @@ class Carer(Stamped, Base):
     )
 
     __table_args__ = (
-        Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth"),
+        Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth", "merged_into"),
         # Search reads a page of names in these indexes' order, so it never sorts a whole
         # register (a surname then a first name; a first name then a surname; a postcode).
         Index("ix_carers_last_first", "last_folded", "first_folded"),

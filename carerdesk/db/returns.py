@@ -105,7 +105,10 @@ def _each_code(text: Any, code: str) -> ColumnElement[bool]:
 def week_counts(session: Session, week: Week) -> Counts:
     """Every count of the return for ``week``, by (measure, breakdown) and category."""
     counts: dict[tuple[str, str], dict[str | None, int]] = {}
-    new = _in_week(Carer.registered_on, week)
+    # A record merged into another is not a person of its own: the survivor, which keeps the
+    # earlier registration date, counts for both (the index covers the test).
+    person = Carer.merged_into.is_(None)
+    new = and_(_in_week(Carer.registered_on, week), person)
 
     counts["new_registrations", "total"] = {
         "all": session.scalar(select(func.count()).select_from(Carer).where(new)) or 0
@@ -117,6 +120,7 @@ def week_counts(session: Session, week: Week) -> Counts:
         select(carer_type, func.count())
         .select_from(Carer)
         .join(days, days.c.day == Carer.registered_on)
+        .where(person)
         .group_by(carer_type),
     )
     for breakdown, stored in (
@@ -170,7 +174,9 @@ def week_counts(session: Session, week: Week) -> Counts:
     sunday = week.sunday
     size_type = _carer_type(Carer.date_of_birth, *_cutoffs(sunday))
     on_register = and_(
-        Carer.registered_on <= sunday, or_(Carer.closed_on.is_(None), Carer.closed_on > sunday)
+        Carer.registered_on <= sunday,
+        or_(Carer.closed_on.is_(None), Carer.closed_on > sunday),
+        person,
     )
     by_type = _grouped(
         session, select(size_type, func.count()).where(on_register).group_by(size_type)
@@ -229,8 +235,11 @@ def week_counts(session: Session, week: Week) -> Counts:
         ("cards_issued", "issue_reason", Card.issue_reason, _in_week(Card.issued_on, week)),
         ("referrals_made", "destination", counts_as, _in_week(Referral.made_on, week)),
         ("referrals_closed", "outcome", Referral.status, closed),
-        ("carers_closed", "closed_reason", Carer.closed_reason, _in_week(Carer.closed_on, week)),
-    )
+        (
+            "carers_closed", "closed_reason", Carer.closed_reason,
+            and_(_in_week(Carer.closed_on, week), person),
+        ),
+    )  # fmt: skip
     for measure, breakdown, stored, where in grouped:
         found = _grouped(session, select(stored, func.count()).where(where).group_by(stored))
         counts[measure, breakdown] = found
@@ -263,7 +272,10 @@ def registrations_by_week(session: Session, last: Week, weeks: int = 12) -> list
     found = dict(
         session.execute(
             select(Carer.registered_on, func.count())
-            .where(Carer.registered_on.between(chosen[0].monday, last.sunday))
+            .where(
+                Carer.registered_on.between(chosen[0].monday, last.sunday),
+                Carer.merged_into.is_(None),
+            )
             .group_by(Carer.registered_on)
         ).all()
     )

@@ -97,8 +97,8 @@ class CompareModal(ModalScreen[str | None]):
     CompareModal DataTable { height: auto; }
     """
     BINDINGS = [
-        Binding("left", "step(-1)", "Previous match"),
-        Binding("right", "step(1)", "Next match"),
+        Binding("left", "step(-1)", "Previous match", priority=True),
+        Binding("right", "step(1)", "Next match", priority=True),
         Binding("j", "join", "Same person: join"),
         Binding("n", "new", "Add as new"),
         Binding("escape", "cancel", "Back"),
@@ -134,9 +134,11 @@ class CompareModal(ModalScreen[str | None]):
                 record["reference"] = carer.reference
                 self.records.append(record)
         table = self.query_one(DataTable)
+        # Both records in view at any width: the two columns share what is left.
+        side = max(12, min(38, (self.app.size.width - 14 - 10) // 2))
         table.add_column("", width=14)
-        table.add_column("At the event", width=38)
-        table.add_column("In the register", width=38)
+        table.add_column("At the event", width=side)
+        table.add_column("In the register", width=side)
         self._show()
 
     def _show(self) -> None:
@@ -312,7 +314,7 @@ class EventImportScreen(Screen[None]):
         """Import the whole event as decided, after a question."""
         from carerdesk.screens.confirm import ConfirmModal
 
-        if not self.plan:
+        if not self.plan and not self.event.contacts:
             return
 
         def answered(yes: bool | None) -> None:

@@ -106,6 +106,9 @@ class ImportModal(ModalScreen[None]):
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
             return
+        except Exception:  # never a crash report: it would print the passphrase
+            self.app.call_from_thread(self._said, "The event's file could not be read.")
+            return
         self.app.call_from_thread(self._event_read, event)
 
     def _event_read(self, event: EventFile) -> None:

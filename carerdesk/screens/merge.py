@@ -187,8 +187,9 @@ class MergeScreen(Screen[None]):
     """Two records side by side, to merge into one."""
 
     BINDINGS = [
-        Binding("left", "choose(0)", "Take the left", show=False),
-        Binding("right", "choose(1)", "Take the right", show=False),
+        # Before the table's own sideways scroll, which would take them on a narrow screen.
+        Binding("left", "choose(0)", "Take the left", show=False, priority=True),
+        Binding("right", "choose(1)", "Take the right", show=False, priority=True),
         Binding("s", "swap", "Swap which record stays"),
         Binding("ctrl+s", "merge", "Merge", priority=True),
         Binding("escape", "back", "Back"),

@@ -156,3 +156,54 @@ def test_two_people_set_aside_are_not_offered_again(engine: Engine, twice: tuple
     with unit_of_work(engine, write=False) as session:
         found = duplicates.scan(session, by=COORDINATOR)
     assert found == []
+
+
+def test_more_emergency_contacts_than_a_card_holds_stop_the_merge(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    first, second = twice
+    with unit_of_work(engine) as session:
+        people = [(f"Helper {n}", "friend", f"07700 90013{n}") for n in range(3)]
+        cards.set_emergency(session, first, people, True, by=STAFF)
+        with pytest.raises(NotAllowed, match="4 emergency contacts and a card holds 3"):
+            duplicates.merge_carers(session, first, second, by=COORDINATOR, today=TODAY)
+
+
+def test_a_merged_person_counts_once_in_the_weekly_return(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    from carerdesk.core.returns import arrange
+    from carerdesk.core.weeks import week_of
+    from carerdesk.db.returns import week_counts
+
+    first, second = twice
+
+    def registered(day: date) -> int:
+        with unit_of_work(engine, write=False) as session:
+            figures = arrange(week_counts(session, week_of(day)), [])
+        return next(
+            f.value for f in figures if (f.measure, f.breakdown) == ("new_registrations", "total")
+        )
+
+    assert (registered(date(2026, 1, 5)), registered(date(2026, 6, 1))) == (2, 1)  # Ada and Tom
+    with unit_of_work(engine) as session:
+        # The later record stays, taking the earlier registration date.
+        duplicates.merge_carers(session, second, first, by=COORDINATOR, today=TODAY)
+    assert (registered(date(2026, 1, 5)), registered(date(2026, 6, 1))) == (2, 0)
+
+
+def test_a_chain_of_merges_leads_to_the_last_survivor(
+    engine: Engine, twice: tuple[str, str]
+) -> None:
+    first, second = twice
+    with unit_of_work(engine) as session:
+        gone = ops.get_carer(session, second).reference
+        duplicates.merge_carers(session, first, second, by=COORDINATOR, today=TODAY)
+        third = _carer(
+            session, first_name="Ada", last_name="Quillfether", registered_on="02/11/2026",
+            mobile="07700 900123",
+        )  # fmt: skip
+        duplicates.merge_carers(session, third, first, by=COORDINATOR, today=TODAY)
+    with unit_of_work(engine, write=False) as session:
+        assert [h.id for h in find_carers(session, gone)] == [third]
+        assert ops.get_carer(session, gone).id == third

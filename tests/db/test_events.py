@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select, update
 
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
+from carerdesk.core.permissions import Can
 from carerdesk.db import accounts, events, ops
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, Contact
@@ -41,13 +42,17 @@ def event_file(tmp_path: Path) -> Path:
             session, first_name="Ada", last_name="Quillfeather", date_of_birth="14/03/1971",
             mobile="07700 900123", email="ada@example.org", registered_at="event",
         )  # fmt: skip
-        bo = _register(
-            session, first_name="Bo", last_name="Lindqvist", date_of_birth="02/02/1990",
-            mobile="07700 900456", registered_at="event",
+        # Registered at the stall by the volunteer, whom they care for with them.
+        entry = check_carer(
+            {
+                "first_name": "Bo", "last_name": "Lindqvist", "date_of_birth": "02/02/1990",
+                "mobile": "07700 900456", "registered_on": "10/06/2026",
+                "registered_at": "event", "consent_store": "yes",
+            },
+            TODAY,
         )  # fmt: skip
-        ops.add_role(
-            session, bo, check_role({"relationship": "spouse_or_partner"}, TODAY), by=volunteer
-        )
+        role = check_role({"relationship": "spouse_or_partner"}, TODAY)
+        bo = ops.register_carer(session, entry, [role], by=volunteer).id
         for carer_id in (ada, bo, None):
             contact = check_contact({"contact_on": "10/06/2026", "channel": "event"}, TODAY)
             ops.log_contact(session, carer_id, contact, by=volunteer)
@@ -197,3 +202,44 @@ def test_a_row_the_registers_rules_refuse_stops_the_import(event_file: Path) -> 
     engine.dispose()
     with pytest.raises(events.EventFileRefused, match=r"1 entry .*C000002, carer, consent_store"):
         events.read_event(event_file, PASSPHRASE)
+
+
+def test_the_event_desk_registers_and_logs_only(event_file: Path) -> None:
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine, write=False) as session:
+        volunteer = accounts.actor_of(accounts.find_user(session, "Robin Volunteer"))
+    engine.dispose()
+    assert volunteer.may(Can.REGISTER) and volunteer.may(Can.LOG_CONTACT)
+    assert not volunteer.may(Can.EXPORT) and not volunteer.may(Can.ISSUE_CARDS)
+
+
+def test_after_a_merge_the_events_later_contacts_find_the_survivor(
+    main: Engine, event_file: Path
+) -> None:
+    from carerdesk.db import duplicates
+
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main) as session:
+        plan = events.plan_import(session, event, by=COORDINATOR)
+        decisions = {i.id: i.matches[0][0] for i in plan if i.certain}
+        events.import_event(session, event, decisions, by=COORDINATOR)
+        again = _register(
+            session, first_name="Ada", last_name="Quilfeather", date_of_birth="14/03/1971",
+            registered_on="01/06/2026",
+        )  # fmt: skip
+        known = ops.get_carer(session, "C000001").id
+        duplicates.merge_carers(session, again, known, by=COORDINATOR, today=TODAY)
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        ada = session.scalars(select(Carer).where(Carer.first_name == "Ada")).one()
+        contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
+        ops.log_contact(session, ada.id, contact, by=STAFF)
+    engine.dispose()
+    event = events.read_event(event_file, PASSPHRASE)
+    with unit_of_work(main) as session:
+        plan = events.plan_import(session, event, by=COORDINATOR)
+        assert {i.name: i.done for i in plan}["Ada Quillfeather"] == "C000003"
+        events.import_event(session, event, {}, by=COORDINATOR)
+    with unit_of_work(main, write=False) as session:
+        survivor = ops.get_carer(session, "C000003")
+        assert sorted(c.channel for c in survivor.contacts) == ["event", "phone"]

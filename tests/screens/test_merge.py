@@ -60,8 +60,10 @@ async def test_the_coordinator_merges_a_pair_choosing_field_by_field(
         assert any(r.startswith("Email |   (empty) | ▶ sian@example.org") for r in rows)
         for _ in range(first_name):
             await pilot.press("down")
-        await pilot.press("right")  # take the name as the event typed it, then change mind
-        await pilot.press("left")
+        await pilot.press("right")  # take the name as the event typed it
+        assert table_text(pilot, "#merge-fields")[first_name] == "First name |   Siân | ▶ Sian"
+        await pilot.press("left")  # then change their mind
+        assert table_text(pilot, "#merge-fields")[first_name] == "First name | ▶ Siân |   Sian"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Merge C000005 into C000001?" in screen_text(pilot)
