@@ -329,19 +329,30 @@ class EventImportScreen(Screen[None]):
         self.app.push_screen(ConfirmModal(question, yes="Import"), answered)
 
     def _import(self) -> None:
+        if self.app.working("event-import"):
+            return
+        self._said(f"Importing {self.event.info.name}…")
+        self._write(self.app.user, dict(self.decisions))
+
+    @work(thread=True, exclusive=True, group="event-import")
+    def _write(self, actor: Actor, decisions: dict[str, str | None]) -> None:
+        # Away from the screen: a large event takes a few seconds to write.
         from carerdesk.db import events
 
         try:
             with self.app.unit_of_work() as session:
-                outcome = events.import_event(session, self.event, self.decisions, by=self.app.user)
+                outcome = events.import_event(session, self.event, decisions, by=actor)
+            with self.app.unit_of_work(write=False) as session:
+                plan = events.plan_import(session, self.event, by=actor)
         except CarerdeskError as error:
-            self._said(error.message)
+            self.app.call_from_thread(self._said, error.message)
             return
-        self.notify(
+        self.app.call_from_thread(
+            self.notify,
             f"Imported: {outcome.added} new carers, {outcome.joined} joined to records the "
-            f"register had; {outcome.roles} caring roles, {outcome.contacts} contacts."
+            f"register had; {outcome.roles} caring roles, {outcome.contacts} contacts.",
         )
-        self._plan(self.app.user)
+        self.app.call_from_thread(self._planned, plan)
 
     def action_back(self) -> None:
         """Back to the front desk."""

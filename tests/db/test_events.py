@@ -171,14 +171,19 @@ def test_only_a_coordinator_imports_an_event(main: Engine, event_file: Path) -> 
         events.import_event(session, event, {}, by=STAFF)
 
 
-def test_a_contact_logged_after_an_import_comes_with_the_next(
-    main: Engine, event_file: Path
-) -> None:
+def _import_certain(main: Engine, event_file: Path) -> None:
+    """Import the event as the command line does by default: certain matches join."""
     event = events.read_event(event_file, PASSPHRASE)
     with unit_of_work(main) as session:
         plan = events.plan_import(session, event, by=COORDINATOR)
         decisions = {i.id: i.matches[0][0] for i in plan if i.certain}
         events.import_event(session, event, decisions, by=COORDINATOR)
+
+
+def test_a_contact_logged_after_an_import_comes_with_the_next(
+    main: Engine, event_file: Path
+) -> None:
+    _import_certain(main, event_file)
     engine = events.open_event(event_file, PASSPHRASE)
     with unit_of_work(engine) as session:
         ada = session.scalar(select(Carer).where(Carer.first_name == "Ada"))
@@ -218,11 +223,8 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
 ) -> None:
     from carerdesk.db import duplicates
 
-    event = events.read_event(event_file, PASSPHRASE)
+    _import_certain(main, event_file)
     with unit_of_work(main) as session:
-        plan = events.plan_import(session, event, by=COORDINATOR)
-        decisions = {i.id: i.matches[0][0] for i in plan if i.certain}
-        events.import_event(session, event, decisions, by=COORDINATOR)
         again = _register(
             session, first_name="Ada", last_name="Quilfeather", date_of_birth="14/03/1971",
             registered_on="01/06/2026",
