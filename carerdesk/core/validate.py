@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import phonenumbers
 
@@ -298,6 +298,14 @@ def parse_whole_number(text: str, low: int, high: int, what: str = "number") -> 
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise FieldError(what, f"Enter a whole number from {low} to {high}.")
     return int(value)
+
+
+def local_date(stamp: datetime) -> date:
+    """The day in Europe/London of a moment stored in UTC (records' ``created_at``): a draft
+    made at 00:30 in summer was made that day, not the evening before."""
+    from zoneinfo import ZoneInfo
+
+    return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/London")).date()
 
 
 def now_local() -> datetime:

@@ -18,6 +18,7 @@ from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
 from carerdesk.core.text import tidy
+from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
@@ -183,7 +184,7 @@ def open_referrals(
     service_names = destinations.names(session)
     found = []
     for referral, carer in session.execute(query):
-        since = referral.made_on or referral.created_at.date()
+        since = referral.made_on or local_date(referral.created_at)
         age = (today - since).days
         found.append(
             OpenReferral(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.errors import NotFound
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.core.validate import format_phone
+from carerdesk.core.validate import format_phone, local_date
 from carerdesk.db import accounts
 from carerdesk.db.models import Destination, Referral
 from carerdesk.export.cards import FONTS
@@ -64,7 +64,7 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
         ("Address", address),
         ("Best way to contact", codes.label(codes.PREFERRED_CONTACT, carer.preferred_contact)),
     ]
-    made = referral.made_on or referral.created_at.date()
+    made = referral.made_on or local_date(referral.created_at)
     caring = [
         (
             "Cares for their " + codes.label(codes.RELATIONSHIP, role.relationship_).lower(),

@@ -770,3 +770,13 @@ def test_whole_numbers_refused(typed: str) -> None:
         parse_whole_number(typed, 1, 600, "minutes")
     assert caught.value.field == "minutes"
     assert caught.value.message == "Enter a whole number from 1 to 600."
+
+
+def test_a_stored_moment_is_read_as_the_day_at_the_desk() -> None:
+    from datetime import datetime
+
+    from carerdesk.core.validate import local_date
+
+    # 23:30 UTC on a summer Sunday is 00:30 on the Monday in London; in winter, the same day.
+    assert local_date(datetime(2026, 6, 14, 23, 30)).isoformat() == "2026-06-15"
+    assert local_date(datetime(2026, 11, 22, 23, 30)).isoformat() == "2026-11-22"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine, select, update
 
@@ -26,9 +26,12 @@ def _follow_ups(engine: Engine) -> None:
                 session, ids[name], destination="counselling", reason="Low mood", by=STAFF
             )
             referrals.send_referral(session, referral.id, confirmed=True, by=STAFF, today=sent)
-        referrals.make_referral(
+        draft = referrals.make_referral(
             session, ids["Siân"], destination="benefits_advice", reason="A claim", by=STAFF
         )
+        # Made early on the desk's frozen day (stored in UTC), so its age never depends on the
+        # machine's own clock.
+        draft.created_at = datetime(2026, 11, 23, 0, 30)
         # A card issued three years ago ends next week; one issued today does not.
         cards.issue_card(
             session, ids["Thi"], "carer_card", "new", by=STAFF, today=date(2023, 12, 1)
