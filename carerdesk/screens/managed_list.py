@@ -18,10 +18,8 @@ class ManagedList(Screen[None]):
     """The shared workings of a coordinator's list; a subclass shows it in ``reload``."""
 
     app: CarerdeskApp
-
-    def reload(self) -> None:
-        """Read the list again (each list its own)."""
-        raise NotImplementedError
+    reload: Callable[[], None]
+    """Read the list again: each list defines its own."""
 
     def run_change(self, operation: Callable[[Session], Any]) -> str:
         """Run one change in its own transaction; returns what it says it did."""
