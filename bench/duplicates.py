@@ -130,7 +130,7 @@ def event_import(path: Path, folder: Path, results: dict[str, float]) -> None:
     event = events.read_event(event_file, PASSPHRASE)
     with unit_of_work(engine) as session:
         plan = events.plan_import(session, event, by=coordinator)
-        decisions = {i.id: i.matches[0][0] for i in plan if i.certain}
+        decisions = events.proposed(plan)
         outcome = events.import_event(session, event, decisions, by=coordinator)
     import_s = time.perf_counter() - started
     engine.dispose()

@@ -840,9 +840,7 @@ def event_import(
     with unit_of_work(engine, write=not dry_run) as session:
         plan = events.plan_import(session, event_file, by=actor)
         by_reference = {incoming.reference: incoming for incoming in plan}
-        decisions: dict[str, str | None] = {
-            i.id: i.matches[0][0] for i in plan if i.certain and i.reference not in new
-        }
+        decisions = events.proposed(plan, apart=new)
         for pair in same:
             event_ref, _, register_ref = pair.partition("=")
             incoming = by_reference.get(event_ref.strip().upper())
@@ -897,9 +895,10 @@ def services_list(obj: Context) -> None:
     engine = obj.engine()
     obj.actor(engine, Can.REFER)
     with unit_of_work(engine, write=False) as session:
+        counts = destinations.usage(session)
         for service in destinations.services(session):
             state = f"retired {service.retired_on}" if service.retired_on else "offered"
-            used = destinations.in_use(session, service.code)
+            used = counts.get(service.code, 0)
             click.echo(
                 f"{service.code:<30} {service.name:<32} counts as {service.counts_as:<28} "
                 f"{state:<18} {used:>6} referrals  {service.contact or ''}".rstrip()

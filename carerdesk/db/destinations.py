@@ -60,6 +60,16 @@ def in_use(session: Session, code: str) -> int:
     )
 
 
+def usage(session: Session) -> dict[str, int]:
+    """How many referrals name each service (those named by none are left out)."""
+    return {
+        code: count
+        for code, count in session.execute(
+            select(Referral.destination, func.count()).group_by(Referral.destination)
+        )
+    }
+
+
 def _service(session: Session, code: str) -> Destination:
     service = session.get(Destination, code)
     if service is None:

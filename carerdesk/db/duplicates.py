@@ -65,39 +65,33 @@ class Pair:
     match: Match
 
 
-def person(carer: Carer) -> Person:
-    """What matching reads of a stored record."""
+MATCHED = ("id", "first_folded", "last_folded", "date_of_birth", "phone", "mobile", "email",
+           "postcode_key")  # fmt: skip
+"""The columns of a carer that matching reads."""
+
+
+def person(
+    id_: str,
+    first: str,
+    last: str,
+    born: date,
+    phone: str | None,
+    mobile: str | None,
+    email: str | None,
+    postcode: str | None,
+) -> Person:
+    """What matching reads of a stored record: its ``MATCHED`` columns, in order."""
     return Person(
-        carer.id,
-        carer.first_folded,
-        carer.last_folded,
-        carer.date_of_birth,
-        tuple(n for n in (carer.phone, carer.mobile) if n),
-        carer.email.lower() if carer.email else None,
-        carer.postcode_key,
-    )
+        id_, first, last, born, tuple(n for n in (phone, mobile) if n),
+        email.lower() if email else None, postcode,
+    )  # fmt: skip
 
 
 def people(session: Session) -> list[Person]:
     """Every record that can still be matched (none merged away), read in one query."""
-    rows = session.execute(
-        select(
-            Carer.id, Carer.first_folded, Carer.last_folded, Carer.date_of_birth,
-            Carer.phone, Carer.mobile, Carer.email, Carer.postcode_key,
-        ).where(Carer.merged_into.is_(None))
-    )  # fmt: skip
-    return [
-        Person(
-            id_,
-            first,
-            last,
-            born,
-            tuple(n for n in (phone, mobile) if n),
-            email.lower() if email else None,
-            postcode,
-        )
-        for id_, first, last, born, phone, mobile, email, postcode in rows
-    ]
+    columns = [getattr(Carer, name) for name in MATCHED]
+    rows = session.execute(select(*columns).where(Carer.merged_into.is_(None)))
+    return [person(*row) for row in rows]
 
 
 def _sides(session: Session, ids: Iterable[str]) -> dict[str, Side]:

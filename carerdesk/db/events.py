@@ -12,7 +12,7 @@ event's own ids are kept, so importing the same file again adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
-from carerdesk.core.matching import Match, Person, best_matches, common_details, index_of
+from carerdesk.core.matching import Match, best_matches, common_details, index_of
 from carerdesk.core.permissions import Actor, Can, Role
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
@@ -351,18 +351,6 @@ class Incoming:
         return bool(self.matches) and self.matches[0][2].certain
 
 
-def _person(row: Mapping[str, Any]) -> Person:
-    return Person(
-        row["id"],
-        row["first_folded"],
-        row["last_folded"],
-        row["date_of_birth"],
-        tuple(n for n in (row["phone"], row["mobile"]) if n),
-        row["email"].lower() if row["email"] else None,
-        row["postcode_key"],
-    )
-
-
 def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incoming]:
     """Each of the event's carers with the register's records that may be them, best first;
     those imported before say where they went."""
@@ -383,13 +371,26 @@ def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incomi
         )
         if incoming.done is None:
             matched[row["id"]] = [
-                (other.id, match) for other, match in best_matches(_person(row), index, common)[:3]
+                (other.id, match)
+                for other, match in best_matches(
+                    duplicates.person(*(row[name] for name in duplicates.MATCHED)), index, common
+                )[:3]
             ]
         found.append(incoming)
     names = _names(session, {i for pairs in matched.values() for i, _ in pairs})
     for incoming in found:
         incoming.matches = [(i, names[i], m) for i, m in matched.get(incoming.id, [])]
     return found
+
+
+def proposed(plan: list[Incoming], *, apart: Collection[str] = ()) -> dict[str, str | None]:
+    """What an import does unless a person says otherwise: each carer with a certain match
+    joins that record (but for the event references in ``apart``); everyone else is new."""
+    return {
+        incoming.id: incoming.matches[0][0]
+        for incoming in plan
+        if incoming.certain and not incoming.done and incoming.reference not in apart
+    }
 
 
 def _names(session: Session, ids: set[str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
-from carerdesk.core.validate import format_phone
+from carerdesk.screens.register import shown_value
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,16 +40,6 @@ COMPARED = (
     ("postcode", "Postcode"),
     ("registered_on", "Registered"),
 )
-
-
-def _shown(value: Any, name: str) -> str:
-    if value is None:
-        return ""
-    if name in ("mobile", "phone"):
-        return format_phone(value)
-    if hasattr(value, "strftime"):
-        return str(value.strftime("%d/%m/%Y"))
-    return str(value)
 
 
 class PassphraseModal(ModalScreen[str | None]):
@@ -146,7 +136,8 @@ class CompareModal(ModalScreen[str | None]):
         table.clear()
         record = self.records[self.at] if self.records else {}
         for name, label in COMPARED:
-            mine, theirs = _shown(self.row.get(name), name), _shown(record.get(name), name)
+            mine = shown_value(name, self.row.get(name))
+            theirs = shown_value(name, record.get(name))
             style = "" if mine == theirs else "bold"
             table.add_row(
                 Text(label, style="dim"), Text(mine, style=style), Text(theirs, style=style)
@@ -238,7 +229,9 @@ class EventImportScreen(Screen[None]):
 
     def _planned(self, plan: list[Incoming]) -> None:
         self.plan = plan
-        self.decisions = {i.id: i.matches[0][0] for i in plan if i.certain and not i.done}
+        from carerdesk.db import events
+
+        self.decisions = events.proposed(plan)
         self._show()
 
     def _show(self) -> None:

@@ -18,15 +18,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from carerdesk.core import codes
 from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
+from carerdesk.screens.register import shown_value
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
     from carerdesk.db.duplicates import Pair
-    from carerdesk.db.models import Carer
 
 SHOWN = 200
 """Pairs listed at once (best first); merging some brings the next ones up."""
@@ -165,24 +164,6 @@ def _count(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def _value(carer: Carer, name: str) -> str:
-    from carerdesk.core.validate import format_phone
-
-    value = getattr(carer, name)
-    if value is None or value == "":
-        return ""
-    if name in ("phone", "mobile"):
-        return format_phone(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if hasattr(value, "strftime"):
-        return str(value.strftime("%d/%m/%Y"))
-    spec = CARER_FIELDS.get(name)
-    if spec is not None and spec.choices is not None:
-        return codes.label(spec.choices, value)
-    return " ".join(str(value).split())
-
-
 class MergeScreen(Screen[None]):
     """Two records side by side, to merge into one."""
 
@@ -228,7 +209,9 @@ class MergeScreen(Screen[None]):
             with self.app.unit_of_work(write=False) as session:
                 carers = [ops.get_carer(session, i, follow_merge=False) for i in self.ids]
                 for index, carer in enumerate(carers):
-                    self.values[index] = {name: _value(carer, name) for name in MERGE_FIELDS}
+                    self.values[index] = {
+                        name: shown_value(name, getattr(carer, name)) for name in MERGE_FIELDS
+                    }
                     held = ", ".join(
                         _count(len(rows), noun)
                         for rows, noun in (

@@ -78,6 +78,18 @@ def carer_texts(carer: Carer) -> dict[str, str]:
     return texts
 
 
+def shown_value(name: str, value: object) -> str:
+    """A stored carer value as a person reads it: a national phone number, a UK date, yes or
+    no, a code's label."""
+    if name in ("phone", "mobile"):
+        return format_phone(value if isinstance(value, str) else None)
+    text = " ".join(field_text(value).split())
+    spec = CARER_FIELDS.get(name)
+    if isinstance(value, str) and text and spec is not None and spec.choices is not None:
+        return codes.label(spec.choices, text)
+    return text
+
+
 def start_texts(typed: str, today: date) -> dict[str, str]:
     """A new form's first values, carrying over what was typed in the search box."""
     texts = {"registered_on": today.strftime("%d/%m/%Y"), "registered_at": "drop_in"}

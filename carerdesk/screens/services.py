@@ -86,8 +86,9 @@ class ServicesScreen(ManagedList):
         table.clear()
         self.rows = []
         with self.app.unit_of_work(write=False) as session:
+            counts = destinations.usage(session)
             for service in destinations.services(session):
-                used = destinations.in_use(session, service.code)
+                used = counts.get(service.code, 0)
                 retired = service.retired_on is not None
                 contact = service.contact or ""
                 row = Row(service.code, service.name, contact, service.counts_as, retired, used)
