@@ -124,12 +124,18 @@ def issue_card(
     return card
 
 
-def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
-    """Cancel an active card, saying why (it is not replaced by another)."""
-    by.require(Can.ISSUE_CARDS)
+def get_card(session: Session, card_id: str) -> Card:
+    """A card by its id, or ``NotFound``."""
     card = session.get(Card, card_id)
     if card is None:
         raise NotFound("That card is not in the register.")
+    return card
+
+
+def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
+    """Cancel an active card, saying why (it is not replaced by another)."""
+    by.require(Can.ISSUE_CARDS)
+    card = get_card(session, card_id)
     if card.status != "active":
         raise NotAllowed(f"This card is already {card.status}.")
     why = tidy(reason)

@@ -78,7 +78,8 @@ def make_referral(
     return referral
 
 
-def _referral(session: Session, referral_id: str) -> Referral:
+def get_referral(session: Session, referral_id: str) -> Referral:
+    """A referral by its id, or ``NotFound``."""
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise NotFound("That referral is not in the register.")
@@ -91,7 +92,7 @@ def send_referral(
     """Send a draft: only with the carer's consent to share on record and confirmed now by
     the person sending it (who and when are kept with the referral)."""
     by.require(Can.REFER)
-    referral = _referral(session, referral_id)
+    referral = get_referral(session, referral_id)
     check_move(referral.status, "sent")
     carer = referral.carer
     check_send(carer.consent_share, confirmed)
@@ -113,7 +114,7 @@ def move_referral(
 ) -> Referral:
     """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome."""
     by.require(Can.REFER)
-    referral = _referral(session, referral_id)
+    referral = get_referral(session, referral_id)
     if status == "sent":
         raise FieldError("status", "Send a draft with its consent confirmed.")
     check_move(referral.status, status)

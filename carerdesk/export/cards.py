@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
-from carerdesk.core.errors import NotFound
 from carerdesk.core.permissions import PASSPORT_SETTINGS, Actor, Can
 from carerdesk.core.validate import format_phone
 from carerdesk.db import accounts
-from carerdesk.db.models import Card, EmergencyContact, Setting
+from carerdesk.db.cards import get_card
+from carerdesk.db.models import EmergencyContact, Setting
 
 WIDTH, HEIGHT = 85.60, 53.98
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
@@ -58,9 +58,7 @@ class CardPrint:
 def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
     """What to print for the card ``card_id`` (who may issue cards may print them)."""
     by.require(Can.ISSUE_CARDS)
-    card = session.get(Card, card_id)
-    if card is None:
-        raise NotFound("That card is not in the register.")
+    card = get_card(session, card_id)
     carer = card.carer
     organisation = accounts.organisation(session)
     places: list[tuple[str, str]] = []

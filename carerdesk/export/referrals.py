@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
-from carerdesk.core.errors import NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import format_phone, local_date
 from carerdesk.db import accounts
-from carerdesk.db.models import Destination, Referral
+from carerdesk.db.models import Destination
+from carerdesk.db.referrals import get_referral
 from carerdesk.export.cards import FONTS
 
 
@@ -40,9 +40,7 @@ class ReferralForm:
 def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm:
     """The form of one referral (who may refer may read it)."""
     by.require(Can.REFER)
-    referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise NotFound("That referral is not in the register.")
+    referral = get_referral(session, referral_id)
     carer = referral.carer
     organisation = accounts.organisation(session)
     org_name = organisation.name if organisation else ""
