@@ -244,10 +244,11 @@ class CarerdeskApp(App[None]):
                 organisation = accounts.organisation(session)
                 idle = accounts.idle_minutes(session)
                 demo_pins = accounts.demo_pins(session)
+                event = None
                 if self.key is not None:
                     from carerdesk.db import events
 
-                    self.event = events.event_info(session)
+                    event = events.event_info(session)
         except Exception:
             self.call_from_thread(
                 self.notify,
@@ -258,7 +259,7 @@ class CarerdeskApp(App[None]):
                 timeout=30,
             )
             return
-        self.call_from_thread(self._opened, engine, organisation, idle, demo_pins)
+        self.call_from_thread(self._opened, engine, organisation, idle, demo_pins, event)
 
     def _opened(
         self,
@@ -266,8 +267,10 @@ class CarerdeskApp(App[None]):
         organisation: Organisation | None,
         idle_minutes: int,
         demo_pins: list[tuple[str, str, str]],
+        event: EventInfo | None = None,
     ) -> None:
         self.engine = engine
+        self.event = event
         self.organisation = organisation
         self.idle_limit_s = idle_minutes * 60.0
         self.demo_pins = demo_pins

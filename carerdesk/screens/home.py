@@ -30,6 +30,7 @@ from carerdesk.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
+    from carerdesk.db.events import EventInfo
     from carerdesk.db.ops import ContactLine
     from carerdesk.db.search import CarerHit
 
@@ -179,16 +180,19 @@ class HomeScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=False) as session:
                 lines = contacts_on(session, self.app.today())
+                event = None
                 if self.app.event is not None:
                     from carerdesk.db import events
 
-                    self.app.event = events.event_info(session)
+                    event = events.event_info(session)
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return
-        self.app.call_from_thread(self._show_today, lines)
+        self.app.call_from_thread(self._show_today, lines, event)
 
-    def _show_today(self, lines: list[ContactLine]) -> None:
+    def _show_today(self, lines: list[ContactLine], event: EventInfo | None = None) -> None:
+        if event is not None:
+            self.app.event = event  # the running count, kept on the UI thread
         table = self.query_one("#today", DataTable)
         table.clear()
         for line in lines:
