@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/carerdesk demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
