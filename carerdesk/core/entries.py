@@ -14,9 +14,10 @@ from datetime import date, time
 from typing import Any
 
 from carerdesk.core import codes
+from carerdesk.core.ages import carer_type as carer_type
 from carerdesk.core.errors import FieldError, InvalidEntry
+from carerdesk.core.referrals import CLOSED
 from carerdesk.core.validate import (
-    age_on,
     parse_birth_date,
     parse_choice,
     parse_choices,
@@ -33,18 +34,6 @@ from carerdesk.core.validate import (
 )
 
 Parser = Callable[[str, date], Any]
-
-
-def carer_type(born: date, on: date) -> str:
-    """The carer type on a day: young carer under 18, young adult 18-25, adult 26-64, older 65+."""
-    age = age_on(born, on)
-    if age < 18:
-        return "young_carer"
-    if age <= 25:
-        return "young_adult_carer"
-    if age <= 64:
-        return "adult_carer"
-    return "older_carer"
 
 
 @dataclass(frozen=True)
@@ -417,8 +406,6 @@ REFERRAL_FIELDS: Mapping[str, FieldSpec] = {
 }
 """A referral's fields, in the order of data.md (the carer's reference apart)."""
 
-CLOSING_STATUSES = frozenset({"completed", "declined", "withdrawn"})
-
 
 @dataclass(frozen=True)
 class CardEntry:
@@ -494,8 +481,9 @@ def referral_values(
             )
         if not parsed.get("made_on") and "made_on" not in errors:
             errors["made_on"] = "A referral that was sent needs the date it was sent."
-    if status in CLOSING_STATUSES and not parsed.get("closed_on") and "closed_on" not in errors:
-        errors["closed_on"] = "A completed, declined or withdrawn referral needs its closing date."
+    if status in CLOSED and not parsed.get("closed_on") and "closed_on" not in errors:
+        closing = ", ".join(CLOSED[:-1]) + " or " + CLOSED[-1]
+        errors["closed_on"] = f"A {closing} referral needs its closing date."
     made, closed = parsed.get("made_on"), parsed.get("closed_on")
     if made and closed and closed < made:
         errors["closed_on"] = "The closing date is before the date it was sent."

@@ -25,7 +25,11 @@ NEXT: dict[str, tuple[str, ...]] = {
     "withdrawn": (),
 }
 """From each status, the statuses it may move to."""
-CLOSED = frozenset({"completed", "declined", "withdrawn"})
+CLOSED: tuple[str, ...] = tuple(status for status, onward in NEXT.items() if not onward)
+"""The statuses that close a referral (completed, declined, withdrawn): those it does not move
+on from. Every rule, form, query and return that asks whether a referral is closed reads this."""
+OPEN: tuple[str, ...] = tuple(status for status in NEXT if status not in CLOSED)
+"""The statuses of a referral still open (draft, sent, acknowledged)."""
 ACKNOWLEDGE_WITHIN = 10
 """Days after sending before an unacknowledged referral is chased, unless the organisation
 says otherwise (setting ``referral_chase_days``)."""
