@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from carerdesk.core import rules
 from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
@@ -94,9 +95,8 @@ def ward_list(session: Session) -> list[str]:
 
 
 def _check_ward(session: Session, ward: str | None) -> None:
-    wards = ward_list(session)
-    if ward and wards and ward not in wards:
-        raise FieldError("ward", "Choose a ward from the organisation's list.")
+    if ward:
+        rules.check_ward(ward, ward_list(session))
 
 
 def _role_values(entry: RoleEntry) -> dict[str, object]:
@@ -246,8 +246,7 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
         raise NotAllowed("This carer's record is already closed.")
     if reason not in CLOSED_REASON:
         raise FieldError("closed_reason", "Choose a reason for closing the record.")
-    if on < carer.registered_on:
-        raise FieldError("closed_on", "The closing date is before they registered.")
+    rules.check_closing_date(on, carer.registered_on)
     carer.status, carer.closed_on, carer.closed_reason = "closed", on, reason
     carer.updated_by = by.name
     session.flush()
@@ -310,8 +309,7 @@ def log_contact(
     carer = None
     if carer_id is not None:
         carer = get_carer(session, carer_id)
-        if entry.contact_on < carer.registered_on:
-            raise FieldError("contact_on", "This date is before the carer registered.")
+        rules.check_contact_date(entry.contact_on, carer.registered_on)
         carer_id = carer.id
     contact = Contact(
         carer_id=carer_id,
@@ -337,8 +335,8 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound("That contact no longer exists.")
-    if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
-        raise FieldError("contact_on", "This date is before the carer registered.")
+    if contact.carer is not None:
+        rules.check_contact_date(entry.contact_on, contact.carer.registered_on)
     values: dict[str, object] = {
         "contact_on": entry.contact_on,
         "contact_time": entry.contact_time,
