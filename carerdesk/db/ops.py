@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from carerdesk.core import rules
+from carerdesk.core import matching, rules
 from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
@@ -29,7 +28,9 @@ from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
 COUNTER_KEY = "next_reference"
-CLOSE_NAME_SCORE = 80
+MATCH_AT_MOST = 2000
+"""The most records read to compare with a carer being registered (a care home's postcode
+and a common birth date together stay well below it)."""
 
 
 def search_keys(
@@ -417,47 +418,49 @@ class PossibleDuplicate:
 def possible_duplicates(
     session: Session, entry: CarerEntry, *, exclude_id: str | None = None
 ) -> list[PossibleDuplicate]:
-    """Carers already registered who may be this person.
+    """Carers already registered who may be this person, best first: the register's records
+    that the shared matching (``core.matching``, as the duplicate scan and an event's import
+    use it) finds a reason to think are them.
 
-    The same name and date of birth, the same phone or mobile number, or a close name at the
-    same postcode; best reason first.
-    """
-    found: dict[str, PossibleDuplicate] = {}
+    The same date of birth with a close name, the same phone or mobile number (not one held
+    by so many records that it is an organisation's), the same email address, or a close
+    name at the same postcode. A pair the scan would list is always among them."""
+    from carerdesk.db import duplicates
 
-    def add(carer: Carer, reason: str) -> None:
-        if carer.id != exclude_id and carer.id not in found:
-            found[carer.id] = PossibleDuplicate(
-                carer.id,
-                carer.reference,
-                f"{carer.first_name} {carer.last_name}",
-                carer.date_of_birth,
-                carer.postcode,
-                reason,
-            )
-
-    first, last = search_form(entry.first_name), search_form(entry.last_name)
-    same_name = select(Carer).where(
-        Carer.first_folded == first,
-        Carer.last_folded == last,
-        Carer.date_of_birth == entry.date_of_birth,
+    wanted = duplicates.person(
+        "", search_form(entry.first_name), search_form(entry.last_name), entry.date_of_birth,
+        entry.phone, entry.mobile, entry.email,
+        postcode_key(entry.postcode) if entry.postcode else None,
+    )  # fmt: skip
+    # The records sharing a block with them (matching.keys): a birth date, a phone, an email,
+    # a postcode. Every holder of a phone or email is read, to tell an organisation's.
+    shares = [Carer.date_of_birth == wanted.born]
+    if wanted.phones:
+        shares += [Carer.phone.in_(wanted.phones), Carer.mobile.in_(wanted.phones)]
+    if wanted.email:
+        shares.append(func.lower(Carer.email) == wanted.email)
+    if wanted.postcode:
+        shares.append(Carer.postcode_key == wanted.postcode)
+    columns = [getattr(Carer, name) for name in duplicates.MATCHED]
+    rows = session.execute(
+        select(*columns).where(Carer.merged_into.is_(None), or_(*shares)).limit(MATCH_AT_MOST)
     )
-    for carer in session.scalars(same_name):
-        add(carer, "same name and date of birth")
-    numbers = [n for n in (entry.phone, entry.mobile) if n]
-    if numbers:
-        same_phone = select(Carer).where(
-            or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)), Carer.merged_into.is_(None)
+    others = [duplicates.person(*row) for row in rows if row[0] != exclude_id]
+    # Counted with the new record, as the scan will count them once it is saved.
+    index = matching.index_of([*others, wanted])
+    found = matching.best_matches(wanted, index, matching.common_details(index))
+    by_id = {
+        carer.id: carer
+        for carer in session.scalars(select(Carer).where(Carer.id.in_([p.id for p, _ in found])))
+    }
+    return [
+        PossibleDuplicate(
+            other.id,
+            by_id[other.id].reference,
+            f"{by_id[other.id].first_name} {by_id[other.id].last_name}",
+            by_id[other.id].date_of_birth,
+            by_id[other.id].postcode,
+            "; ".join(match.reasons),
         )
-        for carer in session.scalars(same_phone.limit(20)):
-            add(carer, "same phone number")
-    if entry.postcode:
-        wanted = f"{first} {last}"
-        same_postcode = select(Carer).where(Carer.postcode_key == postcode_key(entry.postcode))
-        for carer in session.scalars(same_postcode.limit(500)):
-            name = f"{carer.first_folded} {carer.last_folded}"
-            # ratio for names in order (token_sort alone scores Katherine/Catherine Jones 53, as
-            # the changed first letter reorders the tokens); token_sort for swapped names.
-            score = max(fuzz.ratio(wanted, name), fuzz.token_sort_ratio(wanted, name))
-            if score >= CLOSE_NAME_SCORE:
-                add(carer, "a close name at the same postcode")
-    return list(found.values())
+        for other, match in found
+    ]
