@@ -13,10 +13,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from typing import Any
 
-from carerdesk.core import codes
+from carerdesk.core import codes, referrals
 from carerdesk.core.ages import carer_type as carer_type
 from carerdesk.core.errors import FieldError, InvalidEntry
-from carerdesk.core.referrals import CLOSED
 from carerdesk.core.validate import (
     parse_birth_date,
     parse_choice,
@@ -475,14 +474,14 @@ def referral_values(
     parsed, errors = parse_fields(specs, values, today)
     status = parsed.get("status")
     if status and status != "draft":
-        if consent_share is not True:
-            errors["status"] = (
-                "A referral can only be sent with the carer's consent to share their details."
-            )
+        try:  # the rule of sending one at the desk (confirmed when it was sent)
+            referrals.check_send(consent_share, confirmed=True)
+        except FieldError as refused:
+            errors["status"] = refused.message
         if not parsed.get("made_on") and "made_on" not in errors:
             errors["made_on"] = "A referral that was sent needs the date it was sent."
-    if status in CLOSED and not parsed.get("closed_on") and "closed_on" not in errors:
-        closing = ", ".join(CLOSED[:-1]) + " or " + CLOSED[-1]
+    if status in referrals.CLOSED and not parsed.get("closed_on") and "closed_on" not in errors:
+        closing = ", ".join(referrals.CLOSED[:-1]) + " or " + referrals.CLOSED[-1]
         errors["closed_on"] = f"A {closing} referral needs its closing date."
     made, closed = parsed.get("made_on"), parsed.get("closed_on")
     if made and closed and closed < made:

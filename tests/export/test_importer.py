@@ -444,3 +444,19 @@ def test_a_card_type_suits_the_carers_age_on_the_day_it_was_issued(
         "cards.csv:2: card_type: For someone aged 18 or over: carer card, carer passport, "
         "emergency card."
     ]
+
+
+def test_a_sent_referral_needs_consent_by_the_desks_rule(empty: Engine, tmp_path: Path) -> None:
+    """The rule of sending a referral at the desk (``core.referrals.check_send``)."""
+    files = tmp_path / "files"
+    _write(files, "carers.csv", CARER_ROW.rstrip("\n") + ",consent_share\n"
+           "C000060,Ada,Quill,14/03/1971,02/11/2026,yes,no\n")  # fmt: skip
+    _write(
+        files,
+        "referrals.csv",
+        REFERRALS + "r-1,C000060,breaks_respite,Respite,routine,sent,03/11/2026\n",
+    )
+    assert [str(p) for p in load(empty, files).problems] == [
+        "referrals.csv:2: status: They have not consented to share their details: ask them, "
+        "and record it on their record, before this is sent."
+    ]
