@@ -52,6 +52,25 @@ def check_move(current: str, wanted: str) -> str:
     return wanted
 
 
+def check_destination(text: str, services: codes.CodeList) -> str:
+    """The code of the service ``text`` names (its code or its name, in any case), when it is
+    one of ``services``: the organisation's list of services offered (for a register's
+    files, the retired ones too, as past referrals name them)."""
+    from carerdesk.core.validate import parse_choice
+
+    if not text.strip():
+        raise FieldError("destination", "Choose where the referral goes.")
+    try:
+        return parse_choice(services, text) or ""
+    except FieldError:
+        raise FieldError(
+            "destination",
+            "This service is not on this register's list: add it first (S on the follow-ups "
+            "screen, or carerdesk services add), or choose one from the services offered: "
+            f"{', '.join(services)}.",
+        ) from None
+
+
 def check_send(consent_share: bool | None, confirmed: bool) -> None:
     """Sending needs the carer's consent to share, recorded and confirmed now."""
     if consent_share is not True:
@@ -74,7 +93,7 @@ def make_fields(services: codes.CodeList) -> dict[str, FieldSpec]:
 
     return {
         "destination": FieldSpec(
-            "Refer to", lambda t, d: parse_choice(services, t), True, services
+            "Refer to", lambda t, d: check_destination(t, services), True, services
         ),
         "reason": FieldSpec(
             "Why", lambda t, d: parse_text(t, max_length=2000), required=True,

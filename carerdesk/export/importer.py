@@ -32,6 +32,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import cards, codes, rules
+from carerdesk.core import referrals as referral_rules
 from carerdesk.core.entries import (
     CARD_FIELDS,
     CARER_FIELDS,
@@ -51,7 +52,7 @@ from carerdesk.core.entries import (
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.core.validate import parse_choice, parse_date
+from carerdesk.core.validate import parse_date
 from carerdesk.db import audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
@@ -422,15 +423,7 @@ def _check_all(
     services = destinations.names(session)
 
     def service(text: str, today: date) -> str | None:
-        try:
-            return parse_choice(services, text)
-        except FieldError:
-            raise FieldError(
-                "destination",
-                "This service is not on this register's list: add it first (S on the "
-                f"follow-ups screen, or carerdesk services add), or use one of: "
-                f"{', '.join(services)}.",
-            ) from None
+        return referral_rules.check_destination(text, services)
 
     specs["referrals"]["destination"] = FieldSpec("Referred to", service, True, services)
     plan = Plan(specs=specs)
