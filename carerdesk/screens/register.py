@@ -20,12 +20,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from carerdesk.core import codes
 from carerdesk.core.entries import (
     CARER_FIELDS,
+    WHO,
     CarerEntry,
     FieldSpec,
     RoleEntry,
     carer_type,
     check_carer,
     field_text,
+    form_rows,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
@@ -34,40 +36,6 @@ from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
     from carerdesk.db.models import Carer
-
-SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
-    (
-        "Who they are",
-        [("first_name", "last_name"), ("preferred_name", "date_of_birth"), ("gender", "ethnicity")],
-    ),
-    (
-        "How to reach them",
-        [
-            ("phone", "mobile"),
-            ("email", "preferred_contact"),
-            ("address_line_1", "address_line_2"),
-            ("town", "postcode"),
-            ("ward",),
-        ],
-    ),
-    ("Consent", [("consent_store", "consent_share", "consent_contact")]),
-    (
-        "Their caring",
-        [("hours_caring", "parent_carer"), ("employment", "carers_allowance"), ("gp_practice",)],
-    ),
-    ("Registration", [("registered_on", "registered_at", "how_heard")]),
-    ("Notes", [("notes",)]),
-]
-
-
-EVENT_SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
-    ("Who they are", [("first_name", "last_name"), ("preferred_name", "date_of_birth")]),
-    ("How to reach them", [("mobile", "email"), ("phone", "postcode")]),
-    ("Consent", [("consent_store", "consent_share", "consent_contact")]),
-    ("Registration", [("registered_on", "registered_at")]),
-]
-"""The short form at an event: who they are, a way to reach them, consent; the rest is
-asked when they first come to the centre."""
 
 
 def carer_texts(carer: Carer) -> dict[str, str]:
@@ -151,9 +119,9 @@ class RegisterScreen(Screen[None]):
         with VerticalScroll(id="form"):
             yield Label(f"{title}  (* needed)", id="form-title")
             short = self.app.event is not None and self.carer_id is None
-            for heading, rows in EVENT_SECTIONS if short else SECTIONS:
-                if heading == "Registration" and self.carer_id:
-                    rows = [("registered_on", "registered_at", "how_heard")]
+            # The short form at an event asks who they are, a way to reach them and consent;
+            # the rest is asked when they first come to the centre.
+            for heading, rows in form_rows(event=short):
                 yield Label(heading, classes="section-title")
                 for row in rows:
                     with Horizontal(classes="row"):
@@ -165,7 +133,7 @@ class RegisterScreen(Screen[None]):
                                 value=texts.get(name, ""),
                                 today=self.app.today,
                             )
-                if heading == "Who they are":
+                if heading == WHO:
                     yield Static("", id="carer-type")
             if self.carer_id is None:
                 yield Label("Caring roles", classes="section-title")
