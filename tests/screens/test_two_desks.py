@@ -132,3 +132,39 @@ async def test_going_back_from_the_choice_keeps_what_was_typed(
         await settle(pilot)
         assert app.screen.query_one("#field-first-name").text == "Tina"  # type: ignore[attr-defined]
     assert stored(desk_db)["first_name"] == "Thuy"
+
+
+async def test_a_contact_changed_at_another_desk_is_not_saved_over(
+    make_app: Callable[[], CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.core.entries import check_contact
+    from carerdesk.db.models import Contact
+    from carerdesk.screens.contact import ContactModal
+
+    with unit_of_work(engine) as session:
+        contact = session.scalars(select(Contact)).one()
+        contact_id, version = contact.id, contact.version
+        texts = {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"}
+        entry = check_contact({**texts, "minutes": "20"}, contact.contact_on)
+        ops.update_contact(session, contact_id, entry, by=COORDINATOR, version=version)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        modal = ContactModal(
+            "C000002", "Thi Nguyễn", contact_id=contact_id, texts=texts, version=version
+        )
+        app.push_screen(modal)
+        await settle(pilot)
+        app.screen.query_one("#field-notes Input").focus()
+        await type_text(pilot, "Asked about respite")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal  # still open, what was typed still there
+        told = [note.message for note in app._notifications]
+        assert any(
+            message.startswith("This contact was changed at another desk") for message in told
+        )
+    with unit_of_work(engine, write=False) as session:
+        stored_contact = session.get(Contact, contact_id)
+        assert stored_contact is not None
+        assert (stored_contact.minutes, stored_contact.notes) == (20, None)
