@@ -53,17 +53,17 @@ class ConflictModal(ModalScreen[dict[str, str] | None]):
             yield Static(self.message)
             table: DataTable[Text] = DataTable(id="clashes", cursor_type="row")
             yield table
-            yield Label(
-                "← keeps yours, → keeps theirs (M, T for every field) · Ctrl+S saves · "
+            yield Static(
+                "← keeps yours, → keeps theirs (M, T: every field) · Ctrl+S saves · "
                 "Esc goes back to the form",
                 classes="hint",
             )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Field", width=20)
-        table.add_column("Yours", width=25)
-        table.add_column("Theirs, now saved", width=25)
+        table.add_column("Field", width=18)
+        table.add_column("Yours", width=23)
+        table.add_column("Theirs, now saved", width=23)
         self._show()
         table.focus()
 
