@@ -113,3 +113,40 @@ def test_without_the_declaration_the_column_is_not_exported(
         export_register(session, COORDINATOR, tmp_path / "files")
     header = (tmp_path / "files" / "carers.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert "contingency_plan" not in header.split(",")
+
+
+async def test_the_record_shows_each_declared_detail_and_the_export_each_field(
+    make_app: Callable[[], CarerdeskApp], engine: Engine, tmp_path: Path
+) -> None:
+    from carerdesk.core.entries import CARER_KEPT, check_carer, record_details
+    from carerdesk.db import ops
+    from tests.conftest import STAFF
+
+    every = {
+        "first_name": "Ada", "last_name": "Quillfeather", "preferred_name": "Dee",
+        "date_of_birth": "01/02/1970", "gender": "female", "ethnicity": "indian",
+        "address_line_1": "1 Test Row", "address_line_2": "Flat 2", "town": "Harrow",
+        "postcode": "HA1 2AB", "ward": "Greenhill", "phone": "020 7946 0001",
+        "mobile": "07700 900001", "email": "ada@example.org", "preferred_contact": "email",
+        "registered_on": "02/11/2026", "registered_at": "drop_in", "how_heard": "gp",
+        "hours_caring": "50_plus", "parent_carer": "no", "employment": "retired",
+        "carers_allowance": "no", "gp_practice": "Test Surgery", "consent_store": "yes",
+        "consent_share": "yes", "consent_contact": "no", "notes": "Prefers mornings",
+    }  # fmt: skip
+    assert set(every) == set(CARER_FIELDS)  # a field declared later is added here too
+    with unit_of_work(engine) as session:
+        ops.register_carer(session, check_carer(every, TODAY), by=STAFF, today=TODAY)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_record(pilot, "quillfeather")
+        details = shown(pilot, "#details")
+        for name in record_details():
+            assert CARER_FIELDS[name].label in details, name
+        for name in set(CARER_FIELDS) - set(record_details()):
+            assert CARER_FIELDS[name].label not in details, name
+    with unit_of_work(engine, write=False) as session:
+        export_register(session, COORDINATOR, tmp_path / "files")
+    with (tmp_path / "files" / "carers.csv").open(encoding="utf-8-sig") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["last_name"] == "Quillfeather")
+    assert set(row) == set(CARER_FIELDS) | set(CARER_KEPT)
+    assert all(row[name] for name in CARER_FIELDS), "every typed field is in its column"
