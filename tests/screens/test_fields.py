@@ -53,8 +53,10 @@ async def test_the_form_holds_exactly_the_declared_fields(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, "nguyen")
+        assert "C000002" in shown(pilot, "#summary")
         await pilot.press("e")
         await settle(pilot)
+        assert type(app.screen).__name__ == "RegisterScreen"
         held = [field.field_name for field in app.screen.query(FormField)]
         assert held == form_order()
         assert "contingency_plan" not in held
