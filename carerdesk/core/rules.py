@@ -31,3 +31,9 @@ def check_closing_date(closed_on: date, registered_on: date) -> None:
     """A carer's record is not closed before they registered."""
     if closed_on < registered_on:
         raise FieldError("closed_on", "The closing date is before they registered.")
+
+
+def check_registration_date(registered_on: date, born: date) -> None:
+    """Nobody registers before they were born."""
+    if registered_on < born:
+        raise FieldError("registered_on", "The registration date is before the date of birth.")
