@@ -40,7 +40,7 @@ from textual.worker import WorkerFailed
 
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.failure import record, say, say_in_one_line
+from carerdesk.failure import record, say, say_in_one_line, say_on_return
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -208,8 +208,9 @@ class CarerdeskApp(App[None]):
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_activity = self.idle_clock()
         self.user_modes: set[str] = set()
-        self.failure_notice = ""
-        """What the sign-in screen says after an unexpected error (its code, no detail)."""
+        self.failure_code = ""
+        """The code of the last unexpected error, until someone signs in: the sign-in screen
+        says what happened (never a detail), and whoever signs in next is told again."""
         self._failed_at: list[float] = []
         _keep_message_loops_alive()
         for custom in THEMES:
@@ -281,10 +282,12 @@ class CarerdeskApp(App[None]):
             self.user_modes.add(mode)
             self.add_mode(mode, HomeScreen)
         self.switch_mode(mode)
-        if notice := self.failure_notice:
+        if code := self.failure_code:
             # The person back at the desk learns what happened, and the code to quote.
-            self.failure_notice = ""
-            self.notify(notice, title="Something went wrong", severity="error", timeout=30)
+            self.failure_code = ""
+            self.notify(
+                say_on_return(code), title="Something went wrong", severity="error", timeout=30
+            )
 
     def failed(self, error: BaseException, *, fatal: bool = False) -> None:
         """An error nobody expected: log it under a code, lock the screen, and say so plainly.
@@ -306,7 +309,7 @@ class CarerdeskApp(App[None]):
     def _fail_safe(self, code: str) -> None:
         from carerdesk.screens.signin import SignInScreen
 
-        self.failure_notice = say(code)
+        self.failure_code = code
         try:
             if self.actor is not None:
                 self.action_lock()
@@ -315,7 +318,7 @@ class CarerdeskApp(App[None]):
             if isinstance(self.screen, SignInScreen):
                 self.screen.show_notice()
             else:  # the first-run set-up, pushed over the sign-in screen
-                self.notify(self.failure_notice, severity="error", timeout=30)
+                self.notify(say(code), severity="error", timeout=30)
         except Exception as error:
             self._stop(record(error).code)
 

@@ -73,7 +73,11 @@ def describe(error: BaseException, code: str, when: datetime) -> str:
     chain = _chain(error)
     for index, exception in enumerate(chain):
         if index:
-            lines.append("Which was raised while handling, or caused by:")
+            lines.append(
+                "The above was the direct cause of the following:"
+                if exception.__cause__ is chain[index - 1]
+                else "While handling the above, another error occurred:"
+            )
         lines.append("Traceback (most recent call last):")
         # extract_tb keeps no local values (capture_locals is off), only files, lines, names.
         frames = traceback.extract_tb(exception.__traceback__)
@@ -89,6 +93,15 @@ def say(code: str) -> str:
         "was not finished. Everything saved before it is safe; only that last action may not "
         "have been saved, so check it and try it again. The screen was locked: sign in to "
         f"carry on. If it happens again, tell your coordinator and quote the code {code}."
+    )
+
+
+def say_on_return(code: str) -> str:
+    """What the person who signs in next is told (in a notification)."""
+    return (
+        "Before the screen locked, something went wrong that carerdesk did not expect, so the "
+        "last action was not finished. Everything saved before it is safe: check that last "
+        f"action and try it again. If it happens again, quote the code {code}."
     )
 
 

@@ -62,9 +62,11 @@ class SignInScreen(Screen[None]):
     def show_notice(self) -> None:
         """Say what went wrong, if something unexpected just did (in plain words, with the
         code to quote: never a detail), and forget the PIN typed."""
-        if notice := self.app.failure_notice:
+        if code := self.app.failure_code:
+            from carerdesk.failure import say
+
             self.query_one("#signin-pin", Input).value = ""
-            self.query_one("#signin-error", Static).update(notice)
+            self.query_one("#signin-error", Static).update(say(code))
 
     def _typed_name(self) -> str:
         return self.query_one("#signin-name", Input).value.strip()
