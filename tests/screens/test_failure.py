@@ -239,3 +239,61 @@ async def test_no_worker_is_described_by_what_was_typed(
     for text in described:
         for typed in ("obrien", PIN, "Sam Staff"):
             assert typed.casefold() not in text.casefold(), text
+
+
+async def test_a_failure_in_a_timer(
+    make_app: Callable[..., CarerdeskApp],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    expect_failures: Path,
+) -> None:
+    from carerdesk import app as application
+
+    checks = application.CarerdeskApp.lock_when_idle
+    failed: list[str] = []
+
+    def broken_once(app: CarerdeskApp) -> None:
+        if not failed and app.actor is not None:
+            failed.append(app.user.name)
+            raise RuntimeError(f"{app.user.name} went idle")
+        checks(app)
+
+    monkeypatch.setattr(application, "IDLE_CHECK_S", 0.05)
+    monkeypatch.setattr(application.CarerdeskApp, "lock_when_idle", broken_once)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert failed == ["Sam Staff"]
+        await _failed_safe(pilot, capfd, expect_failures, ["Sam Staff"])
+        await _sign_in(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_timer_that_keeps_failing_closes_carerdesk_with_one_plain_line(
+    make_app: Callable[..., CarerdeskApp],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    expect_failures: Path,
+) -> None:
+    from carerdesk import app as application
+
+    def broken(app: CarerdeskApp) -> None:
+        raise RuntimeError(f"{app.actor} went idle")
+
+    monkeypatch.setattr(application, "IDLE_CHECK_S", 0.05)
+    monkeypatch.setattr(application.CarerdeskApp, "lock_when_idle", broken)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.05)
+    assert app.return_code == 1
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "Sam Staff" not in out + err
+    assert _flat(err).startswith("carerdesk stopped: something went wrong")
+    log = expect_failures.read_text(encoding="utf-8")
+    assert log.count("=== ") == application.FAILURES_BEFORE_STOPPING + 1
+    codes = CODE.findall(err)
+    assert len(codes) == 1 and codes[0] in log
