@@ -212,6 +212,7 @@ class CarerdeskApp(App[None]):
         """The code of the last unexpected error, until someone signs in: the sign-in screen
         says what happened (never a detail), and whoever signs in next is told again."""
         self._failed_at: list[float] = []
+        self._stopping = False
         _keep_message_loops_alive()
         for custom in THEMES:
             self.register_theme(custom)
@@ -294,6 +295,8 @@ class CarerdeskApp(App[None]):
 
         ``fatal``: Textual cannot go on, so carerdesk closes with one plain line instead.
         """
+        if self._stopping:
+            return  # closing already: the failure that closes it is logged and said
         failure = record(error)
         now = time.monotonic()
         self._failed_at = [at for at in self._failed_at if now - at < FAILURE_WINDOW_S]
@@ -326,6 +329,7 @@ class CarerdeskApp(App[None]):
         """Close carerdesk with one plain line, never a traceback."""
         from rich.text import Text
 
+        self._stopping = True
         self._return_code = 1
         self.panic(Text(say_in_one_line(code)))
 

@@ -4,6 +4,7 @@ file could show it (the screen, the log, standard output and error)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import stat
 from collections.abc import Callable
@@ -284,11 +285,11 @@ async def test_a_timer_that_keeps_failing_closes_carerdesk_with_one_plain_line(
     monkeypatch.setattr(application, "IDLE_CHECK_S", 0.05)
     monkeypatch.setattr(application.CarerdeskApp, "lock_when_idle", broken)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         for _ in range(100):
             if app.return_code is not None:
                 break
-            await pilot.pause(0.05)
+            await asyncio.sleep(0.05)  # not the pilot's pause: it waits for a closing screen
     assert app.return_code == 1
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err and "Sam Staff" not in out + err
