@@ -298,3 +298,37 @@ async def test_a_timer_that_keeps_failing_closes_carerdesk_with_one_plain_line(
     assert log.count("=== ") == application.FAILURES_BEFORE_STOPPING + 1
     codes = CODE.findall(err)
     assert len(codes) == 1 and codes[0] in log
+
+
+async def test_the_return_is_counted_and_a_card_written_away_from_the_screen(
+    make_app: Callable[..., CarerdeskApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from carerdesk.db import returns
+    from carerdesk.export import cards
+
+    threads: dict[str, bool] = {}
+
+    def noting(name: str, work: Callable[..., object]) -> Callable[..., object]:
+        def run(*args: object, **kwargs: object) -> object:
+            threads[name] = threading.current_thread() is threading.main_thread()
+            return work(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(returns, "week_figures", noting("count", returns.week_figures))
+    monkeypatch.setattr(cards, "card_pdf", noting("card", cards.card_pdf))
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_record(pilot, "zoe")
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert threads == {"count": False, "card": False}, "True: on the screen's own thread"
