@@ -573,9 +573,8 @@ def cards_due(obj: Context, days: int) -> None:
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
-    actor.require(Can.ISSUE_CARDS)
     with unit_of_work(engine, write=False) as session:
-        due = card_ops.expiring_cards(session, _today(), days)
+        due = card_ops.expiring_cards(session, _today(), days, by=actor)
     for card in due:
         click.echo(
             f"{card.expires_on:%d/%m/%Y}  {card.card_number:<12} {card.reference:<8} "
@@ -607,15 +606,15 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
-    actor.require(Can.ISSUE_CARDS)
     with unit_of_work(engine, write=False) as session:
         if due_days is not None:
             numbers = tuple(
-                c.card_number for c in card_ops.expiring_cards(session, _today(), due_days)
+                c.card_number
+                for c in card_ops.expiring_cards(session, _today(), due_days, by=actor)
             )
         prints = []
         for number in numbers:
-            card = card_ops.find_card(session, number)
+            card = card_ops.find_card(session, number, by=actor)
             if card is None:
                 raise CarerdeskError(f"No card has the number {number}.")
             prints.append(card_print(session, card.id, actor))
@@ -846,7 +845,9 @@ def event_import(
             incoming = by_reference.get(event_ref.strip().upper())
             if incoming is None or not register_ref:
                 raise CarerdeskError(f"--same {pair}: give EVENTREF=REF, such as C000003=C001234.")
-            decisions[incoming.id] = ops.get_carer(session, register_ref.strip().upper()).id
+            decisions[incoming.id] = ops.get_carer(
+                session, register_ref.strip().upper(), by=actor
+            ).id
         for incoming in plan:
             decision = decisions.get(incoming.id)
             if incoming.done:
@@ -893,10 +894,10 @@ def services_list(obj: Context) -> None:
     from carerdesk.db.engine import unit_of_work
 
     engine = obj.engine()
-    obj.actor(engine, Can.REFER)
+    actor = obj.actor(engine, Can.REFER) or SYSTEM
     with unit_of_work(engine, write=False) as session:
-        counts = destinations.usage(session)
-        for service in destinations.services(session):
+        counts = destinations.usage(session, by=actor)
+        for service in destinations.services(session, by=actor):
             state = f"retired {service.retired_on}" if service.retired_on else "offered"
             used = counts.get(service.code, 0)
             click.echo(

@@ -58,6 +58,8 @@ class FieldSpec:
     many: bool = False
     needed: str | None = None
     """The message when a required field is left empty (default: "<label> is needed.")."""
+    volunteer: str = "hidden"
+    """What a volunteer sees of it: "shown", "age_band" (the carer type only) or "hidden"."""
 
 
 def _name(what: str) -> Parser:
@@ -86,10 +88,12 @@ def _free(max_length: int) -> Parser:
 
 
 CARER_FIELDS: Mapping[str, FieldSpec] = {
-    "first_name": FieldSpec("First name", _name("first name"), required=True),
-    "last_name": FieldSpec("Last name", _name("last name"), required=True),
-    "preferred_name": FieldSpec("Preferred name", _free(100)),
-    "date_of_birth": FieldSpec("Date of birth", lambda t, d: parse_birth_date(t, d), True),
+    "first_name": FieldSpec("First name", _name("first name"), required=True, volunteer="shown"),
+    "last_name": FieldSpec("Last name", _name("last name"), required=True, volunteer="shown"),
+    "preferred_name": FieldSpec("Preferred name", _free(100), volunteer="shown"),
+    "date_of_birth": FieldSpec(
+        "Date of birth", lambda t, d: parse_birth_date(t, d), True, volunteer="age_band"
+    ),
     "gender": FieldSpec("Gender", _choice(codes.GENDER), choices=codes.GENDER),
     "ethnicity": FieldSpec("Ethnicity", _choice(codes.ETHNICITY), choices=codes.ETHNICITY),
     "address_line_1": FieldSpec("Address line 1", _free(200)),

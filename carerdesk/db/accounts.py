@@ -37,6 +37,7 @@ from carerdesk.core.text import tidy
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Setting, User, utc_now
+from carerdesk.db.views import UserView, user_view
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=5)
@@ -257,9 +258,11 @@ def _unknown(name: str) -> Actor:
     return Actor(typed or "(blank)", Role.VOLUNTEER)
 
 
-def users(session: Session) -> list[User]:
-    """Every account, active first, then by name."""
-    return list(session.scalars(select(User).order_by(User.active.desc(), User.name_key)))
+def users(session: Session, *, by: Actor) -> list[UserView]:
+    """Every account, active first, then by name (coordinators)."""
+    by.require(Can.MANAGE_USERS)
+    stmt = select(User).order_by(User.active.desc(), User.name_key)
+    return [user_view(user) for user in session.scalars(stmt)]
 
 
 def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> User:

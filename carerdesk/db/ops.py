@@ -24,6 +24,7 @@ from carerdesk.core.validate import postcode_key
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
+from carerdesk.db.views import CarerView, carer_view, sees_everything
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
@@ -180,16 +181,35 @@ def _trail(
     )
 
 
-def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
-    """A carer's record as a person opens it to read: recorded in the audit trail."""
+def open_carer(
+    session: Session, carer_id: str, *, by: Actor, today: date | None = None
+) -> CarerView:
+    """A carer's record as a person opens it to read, as they may see it (a volunteer: the
+    volunteer's view); recorded in the audit trail."""
     by.require(Can.FIND)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     _trail(session, by, Action.OPENED, carer)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
-def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
-    """A carer with roles, contacts, cards and referrals loaded, by id or reference.
+def get_carer(
+    session: Session,
+    carer_id: str,
+    *,
+    by: Actor,
+    today: date | None = None,
+    follow_merge: bool = True,
+) -> CarerView:
+    """A carer's record read again (after a change), as ``by`` may see it; not recorded in
+    the audit trail, as ``open_carer`` is. By id or reference; see ``_get_carer``."""
+    by.require(Can.FIND)
+    carer = _get_carer(session, carer_id, follow_merge=follow_merge)
+    return carer_view(carer, by, today or date.today())
+
+
+def _get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
+    """A carer with roles, contacts, cards and referrals loaded, by id or reference, for the
+    operations of this package (which check the acting person's right themselves).
 
     The id or reference of a record merged into another gives that other record, unless
     ``follow_merge`` is False."""
@@ -207,7 +227,7 @@ def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> 
     if carer is None:
         raise NotFound("No carer has that reference. They may have been removed.")
     if follow_merge and carer.merged_into is not None:
-        return get_carer(session, carer.merged_into)
+        return _get_carer(session, carer.merged_into)
     return carer
 
 
@@ -218,7 +238,7 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Acto
     writes nothing.
     """
     by.require(Can.EDIT)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     values = entry_values(entry)
     if values["consent_store"] is not True:
         raise FieldError(
@@ -241,7 +261,7 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
     from carerdesk.core.codes import CLOSED_REASON
 
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is already closed.")
     if reason not in CLOSED_REASON:
@@ -258,7 +278,7 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
 def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
     """Reopen a closed carer's record."""
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
@@ -271,7 +291,7 @@ def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
 def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
     """Add a caring role to a carer."""
     by.require(Can.EDIT)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     role = CaringRole(**_role_values(entry), created_by=by.name, updated_by=by.name)
     carer.roles.append(role)
     session.flush()
@@ -309,7 +329,7 @@ def log_contact(
     by.require(Can.LOG_CONTACT)
     carer = None
     if carer_id is not None:
-        carer = get_carer(session, carer_id)
+        carer = _get_carer(session, carer_id)
         if entry.contact_on < carer.registered_on:
             raise FieldError("contact_on", "This date is before the carer registered.")
         carer_id = carer.id
@@ -376,8 +396,9 @@ class ContactLine:
     staff: str | None
 
 
-def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLine]:
+def contacts_on(session: Session, day: date, limit: int = 200, *, by: Actor) -> list[ContactLine]:
     """A day's contacts, latest time first (then latest saved), anonymous ones included."""
+    by.require(Can.FIND)
     stmt = (
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
@@ -399,8 +420,9 @@ def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLi
     ]
 
 
-def count_carers(session: Session) -> int:
+def count_carers(session: Session, *, by: Actor) -> int:
     """How many carers the register holds, closed ones included."""
+    by.require(Can.FIND)
     return session.scalar(select(func.count()).select_from(Carer)) or 0
 
 
@@ -411,19 +433,22 @@ class PossibleDuplicate:
     id: str
     reference: str
     name: str
-    date_of_birth: date
+    date_of_birth: date | None
+    """None in a volunteer's view (as ``postcode``)."""
     postcode: str | None
     reason: str
 
 
 def possible_duplicates(
-    session: Session, entry: CarerEntry, *, exclude_id: str | None = None
+    session: Session, entry: CarerEntry, *, by: Actor, exclude_id: str | None = None
 ) -> list[PossibleDuplicate]:
     """Carers already registered who may be this person.
 
     The same name and date of birth, the same phone or mobile number, or a close name at the
-    same postcode; best reason first.
+    same postcode; best reason first. A volunteer sees each one's name and reference only.
     """
+    by.require(Can.REGISTER)
+    full = sees_everything(by)
     found: dict[str, PossibleDuplicate] = {}
 
     def add(carer: Carer, reason: str) -> None:
@@ -432,8 +457,8 @@ def possible_duplicates(
                 carer.id,
                 carer.reference,
                 f"{carer.first_name} {carer.last_name}",
-                carer.date_of_birth,
-                carer.postcode,
+                carer.date_of_birth if full else None,
+                carer.postcode if full else None,
                 reason,
             )
 

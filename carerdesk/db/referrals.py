@@ -8,7 +8,7 @@ acknowledged after ``ACKNOWLEDGE_WITHIN`` days (setting ``referral_chase_days``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
+from carerdesk.db.views import ReferralView, referral_view
 
 CHASE_KEY = "referral_chase_days"
 
@@ -48,11 +49,11 @@ def make_referral(
     """A draft referral from the carer's record: where to, why, how urgent, and what the
     carer hopes for."""
     by.require(Can.REFER)
-    carer = ops.get_carer(session, carer_id)
+    carer = ops._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}
-    if destination not in destinations.offered(session):
+    if destination not in destinations.offered(session, by=by):
         errors["destination"] = "Choose where the referral goes, from the services offered."
     if urgency not in codes.URGENCY:
         errors["urgency"] = "Routine or urgent?"
@@ -78,7 +79,13 @@ def make_referral(
     return referral
 
 
-def get_referral(session: Session, referral_id: str) -> Referral:
+def get_referral(session: Session, referral_id: str, *, by: Actor) -> ReferralView:
+    """A referral by its id, or ``NotFound`` (who may refer may read one)."""
+    by.require(Can.REFER)
+    return referral_view(_get_referral(session, referral_id))
+
+
+def _get_referral(session: Session, referral_id: str) -> Referral:
     """A referral by its id, or ``NotFound``."""
     referral = session.get(Referral, referral_id)
     if referral is None:
@@ -92,7 +99,7 @@ def send_referral(
     """Send a draft: only with the carer's consent to share on record and confirmed now by
     the person sending it (who and when are kept with the referral)."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
     check_move(referral.status, "sent")
     carer = referral.carer
     check_send(carer.consent_share, confirmed)
@@ -114,7 +121,7 @@ def move_referral(
 ) -> Referral:
     """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
     if status == "sent":
         raise FieldError("status", "Send a draft with its consent confirmed.")
     check_move(referral.status, status)
@@ -129,15 +136,24 @@ def move_referral(
     return referral
 
 
-def steps(session: Session, referral_id: str) -> list[ReferralEvent]:
+@dataclass(frozen=True)
+class ReferralStep:
+    """One step of a referral: its status, when, and by whom."""
+
+    status: str
+    at: datetime
+    by: str
+
+
+def steps(session: Session, referral_id: str, *, by: Actor) -> list[ReferralStep]:
     """Every step of a referral, oldest first."""
-    return list(
-        session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral_id)
-            .order_by(ReferralEvent.at)
-        )
+    by.require(Can.REFER)
+    stmt = (
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral_id)
+        .order_by(ReferralEvent.at)
     )
+    return [ReferralStep(e.status, e.at, e.by) for e in session.scalars(stmt)]
 
 
 @dataclass(frozen=True)
@@ -182,7 +198,7 @@ def open_referrals(
     if status:
         query = query.where(Referral.status == status)
     chase = chase_days(session)
-    service_names = destinations.names(session)
+    service_names = destinations.names(session, by=by)
     found = []
     for referral, carer in session.execute(query):
         since = referral.made_on or local_date(referral.created_at)

@@ -122,8 +122,8 @@ class ReturnsScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=False) as session:
                 figures = returns.week_figures(session, week, self.app.user)
-                days = returns.contacts_by_day(session, week)
-                trend = returns.registrations_by_week(session, week)
+                days = returns.contacts_by_day(session, week, by=self.app.user)
+                trend = returns.registrations_by_week(session, week, by=self.app.user)
                 history = returns.past_returns(session, self.app.user, week)
         except CarerdeskError as error:
             self._said(error.message)
