@@ -43,6 +43,8 @@ class RoleView:
     lives_with_carer: bool | None
     started_on: date | None
     ended_on: date | None
+    created_by: str | None
+    updated_by: str | None
 
     def active_on(self, day: date) -> bool:
         """Whether the role had started and not ended on ``day``."""
@@ -63,6 +65,8 @@ class ContactView:
     minutes: int | None
     staff: str | None
     notes: str | None
+    created_by: str | None
+    updated_by: str | None
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def role_view(role: CaringRole, by: Actor) -> RoleView:
         lives_with_carer=role.lives_with_carer,
         started_on=role.started_on,
         ended_on=role.ended_on,
+        created_by=role.created_by,
+        updated_by=role.updated_by,
     )
 
 
@@ -193,6 +199,8 @@ def contact_view(contact: Contact, by: Actor) -> ContactView:
         minutes=contact.minutes,
         staff=contact.staff,
         notes=contact.notes if sees_everything(by) else None,
+        created_by=contact.created_by,
+        updated_by=contact.updated_by,
     )
 
 
