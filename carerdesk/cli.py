@@ -297,10 +297,41 @@ def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
 
 
 def _band(born: date) -> str:
-    from carerdesk.core import codes
-    from carerdesk.core.entries import carer_type
+    from carerdesk.db.views import age_band
 
-    return codes.label(codes.CARER_TYPE, carer_type(born, _today())).lower()
+    return age_band(born, _today())
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON object.")
+@click.pass_obj
+@refusals
+def show(obj: Context, reference: str, as_json: bool) -> None:
+    """Print one carer's record as the record screen shows it to you (a volunteer: the name,
+    reference, status and age band). Opening it is in the audit trail.
+
+    Example: carerdesk --user "sam staff" show C000123 --json
+    """
+    from carerdesk.core.entries import CARER_FIELDS, field_text
+    from carerdesk.db import ops
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.db.views import record_of
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.FIND) or SYSTEM
+    with unit_of_work(engine) as session:
+        carer = ops.open_carer(session, reference.strip().upper(), by=actor, today=_today())
+    record = record_of(carer)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{carer.reference}  {carer.name}  ({carer.status}, {carer.age_band})")
+    for name, spec in CARER_FIELDS.items():
+        if name in record and name not in ("first_name", "last_name"):
+            click.echo(f"  {spec.label}: {field_text(record[name])}")
+    parts = ("roles", "contacts", "cards", "referrals")
+    click.echo("  " + ", ".join(f"{len(record[part])} {part}" for part in parts))
 
 
 @main.group()

@@ -11,7 +11,7 @@ not the referrals (a service's name can tell a health matter).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -324,3 +324,24 @@ def service_view(service: Destination) -> ServiceView:
         position=service.position,
         retired_on=service.retired_on,
     )
+
+
+def record_of(carer: CarerView) -> dict[str, Any]:
+    """What the view holds as plain values (for the command line's JSON): the fields the
+    acting person may see that have a value, and the record's parts the same way."""
+
+    def kept(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: value for name, value in values.items() if value not in (None, "")}
+
+    return {
+        "id": carer.id,
+        "reference": carer.reference,
+        "status": carer.status,
+        "age_band": carer.age_band,
+        **kept(carer.values),
+        **kept({"closed_on": carer.closed_on, "closed_reason": carer.closed_reason}),
+        "roles": [kept(asdict(role)) for role in carer.roles],
+        "contacts": [kept(asdict(contact)) for contact in carer.contacts],
+        "cards": [kept(asdict(card)) for card in carer.cards],
+        "referrals": [kept(asdict(referral)) for referral in carer.referrals],
+    }
