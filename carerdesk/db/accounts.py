@@ -265,11 +265,11 @@ def users(session: Session, *, by: Actor) -> list[UserView]:
     return [user_view(user) for user in session.scalars(stmt)]
 
 
-def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> User:
+def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> UserView:
     """Add a staff account from the texts of ``USER_FIELDS`` (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     checked = check_new_user(values)
-    return _new_user(session, checked["name"], checked["role"], checked["pin"], by)
+    return user_view(_new_user(session, checked["name"], checked["role"], checked["pin"], by))
 
 
 def _user(session: Session, user_id: str) -> User:
@@ -279,7 +279,7 @@ def _user(session: Session, user_id: str) -> User:
     return user
 
 
-def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
+def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> UserView:
     """Give an account a new PIN and lift any lock (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     new_pin = check_pin(pin)
@@ -289,10 +289,10 @@ def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
     user.locked_until = None
     user.updated_by = by.name
     audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
-    return user
+    return user_view(user)
 
 
-def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
+def change_role(session: Session, by: Actor, user_id: str, role: str) -> UserView:
     """Change an account's role (coordinator only; never the last active coordinator's)."""
     by.require(Can.MANAGE_USERS)
     new_role = parse_role(role)
@@ -302,10 +302,10 @@ def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
     user.role = new_role.value
     user.updated_by = by.name
     audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
-    return user
+    return user_view(user)
 
 
-def deactivate(session: Session, by: Actor, user_id: str) -> User:
+def deactivate(session: Session, by: Actor, user_id: str) -> UserView:
     """Stop an account signing in; it stays in the list and in the trail."""
     by.require(Can.MANAGE_USERS)
     user = _user(session, user_id)
@@ -316,7 +316,7 @@ def deactivate(session: Session, by: Actor, user_id: str) -> User:
     audit.record(
         session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
     )
-    return user
+    return user_view(user)
 
 
 def _who(user: User) -> str:

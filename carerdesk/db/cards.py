@@ -85,7 +85,7 @@ def suggested_reason(
 
 def issue_card(
     session: Session, carer_id: str, card_type: str, reason: str, *, by: Actor, today: date
-) -> Card:
+) -> CardView:
     """Issue a card of ``card_type`` to the carer today, replacing their active one of that
     type. The type must suit their age on the day; the expiry follows the organisation's
     rule (a young carer card ends before the 18th birthday)."""
@@ -125,7 +125,7 @@ def issue_card(
         session, by, Action.CREATED, kind="card", record_id=card.id,
         reference=carer.reference, detail=f"{card_type} {card.card_number}",
     )  # fmt: skip
-    return card
+    return card_view(card)
 
 
 def get_card(session: Session, card_id: str, *, by: Actor) -> CardView:
@@ -142,7 +142,7 @@ def _get_card(session: Session, card_id: str) -> Card:
     return card
 
 
-def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
+def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> CardView:
     """Cancel an active card, saying why (it is not replaced by another)."""
     by.require(Can.ISSUE_CARDS)
     card = _get_card(session, card_id)
@@ -157,7 +157,7 @@ def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today
         session, by, Action.CHANGED, kind="card", record_id=card.id,
         reference=card.carer.reference, fields=["status", "cancel_reason"], detail="cancelled",
     )  # fmt: skip
-    return card
+    return card_view(card)
 
 
 @dataclass(frozen=True)

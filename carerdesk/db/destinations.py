@@ -100,7 +100,7 @@ def _checked(session: Session, texts: Mapping[str, str], code: str | None) -> di
     return values
 
 
-def add_service(session: Session, by: Actor, texts: Mapping[str, str]) -> Destination:
+def add_service(session: Session, by: Actor, texts: Mapping[str, str]) -> ServiceView:
     """A new service at the end of the list: its name, contact details and the return
     category it counts under (coordinators)."""
     by.require(Can.CHANGE_SETTINGS)
@@ -122,10 +122,10 @@ def add_service(session: Session, by: Actor, texts: Mapping[str, str]) -> Destin
         session, by, Action.CREATED, kind=KIND, record_id=service.code,
         fields=["name", "contact", "counts_as"],
     )  # fmt: skip
-    return service
+    return service_view(service)
 
 
-def change_service(session: Session, by: Actor, code: str, texts: Mapping[str, str]) -> Destination:
+def change_service(session: Session, by: Actor, code: str, texts: Mapping[str, str]) -> ServiceView:
     """A new name or contact details; the return category too while no referral names the
     service (afterwards it would move weeks already returned)."""
     by.require(Can.CHANGE_SETTINGS)
@@ -150,10 +150,10 @@ def change_service(session: Session, by: Actor, code: str, texts: Mapping[str, s
     if changed:
         service.updated_by = by.name
         audit.record(session, by, Action.CHANGED, kind=KIND, record_id=service.code, fields=changed)
-    return service
+    return service_view(service)
 
 
-def retire_service(session: Session, by: Actor, code: str, today: date) -> Destination:
+def retire_service(session: Session, by: Actor, code: str, today: date) -> ServiceView:
     """No longer offered for new referrals; the referrals already made keep its name."""
     by.require(Can.CHANGE_SETTINGS)
     service = _service(session, code)
@@ -165,10 +165,10 @@ def retire_service(session: Session, by: Actor, code: str, today: date) -> Desti
     audit.record(
         session, by, Action.CLOSED, kind=KIND, record_id=service.code, fields=["retired_on"]
     )
-    return service
+    return service_view(service)
 
 
-def restore_service(session: Session, by: Actor, code: str) -> Destination:
+def restore_service(session: Session, by: Actor, code: str) -> ServiceView:
     """Offer a retired service again."""
     by.require(Can.CHANGE_SETTINGS)
     service = _service(session, code)
@@ -178,4 +178,4 @@ def restore_service(session: Session, by: Actor, code: str) -> Destination:
     audit.record(
         session, by, Action.REOPENED, kind=KIND, record_id=service.code, fields=["retired_on"]
     )
-    return service
+    return service_view(service)

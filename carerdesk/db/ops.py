@@ -24,7 +24,15 @@ from carerdesk.core.validate import postcode_key
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
-from carerdesk.db.views import CarerView, carer_view, sees_everything
+from carerdesk.db.views import (
+    CarerView,
+    ContactView,
+    RoleView,
+    carer_view,
+    contact_view,
+    role_view,
+    sees_everything,
+)
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
@@ -115,7 +123,7 @@ def register_carer(
     by: Actor,
     today: date | None = None,
     reference: str | None = None,
-) -> Carer:
+) -> CarerView:
     """Register a new carer with their caring roles; consent to store must have been given."""
     by.require(Can.REGISTER)
     if not entry.consent_store:
@@ -140,7 +148,7 @@ def register_carer(
     _trail(session, by, Action.CREATED, carer, fields=_filled(entry_values(entry)))
     for added in carer.roles:
         _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=added.id)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
 def _apply_changes(record: Stamped, values: dict[str, object], by: Actor) -> list[str]:
@@ -231,7 +239,7 @@ def _get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) ->
     return carer
 
 
-def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Actor) -> Carer:
+def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Actor) -> CarerView:
     """Change a carer's details; returns the carer. The reference never changes.
 
     The audit trail names the fields changed (never their values); saving without a change
@@ -249,14 +257,14 @@ def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Acto
     _check_ward(session, entry.ward)
     changed = _apply_changes(carer, values, by)
     if not changed:
-        return carer
+        return carer_view(carer, by, date.today())
     apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> Carer:
+def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> CarerView:
     """Close a carer's record with a reason from the ``closed_reason`` list."""
     from carerdesk.core.codes import CLOSED_REASON
 
@@ -272,10 +280,10 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.CLOSED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, on)
 
 
-def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
+def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> CarerView:
     """Reopen a closed carer's record."""
     by.require(Can.CLOSE)
     carer = _get_carer(session, carer_id)
@@ -285,10 +293,10 @@ def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.REOPENED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
+def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> RoleView:
     """Add a caring role to a carer."""
     by.require(Can.EDIT)
     carer = _get_carer(session, carer_id)
@@ -296,10 +304,10 @@ def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) ->
     carer.roles.append(role)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=role.id)
-    return role
+    return role_view(role, by)
 
 
-def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
+def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) -> RoleView:
     """Change a caring role (to end one, give it an end date)."""
     by.require(Can.EDIT)
     role = session.get(CaringRole, role_id)
@@ -307,7 +315,7 @@ def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) 
         raise NotFound("That caring role no longer exists.")
     changed = _apply_changes(role, _role_values(entry), by)
     if not changed:
-        return role
+        return role_view(role, by)
     session.flush()
     fields = [name.rstrip("_") for name in changed]
     _trail(
@@ -319,12 +327,12 @@ def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) 
         record_id=role.id,
         fields=fields,
     )
-    return role
+    return role_view(role, by)
 
 
 def log_contact(
     session: Session, carer_id: str | None, entry: ContactEntry, *, by: Actor
-) -> Contact:
+) -> ContactView:
     """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
     by.require(Can.LOG_CONTACT)
     carer = None
@@ -348,10 +356,12 @@ def log_contact(
     session.add(contact)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="contact", record_id=contact.id)
-    return contact
+    return contact_view(contact, by)
 
 
-def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by: Actor) -> Contact:
+def update_contact(
+    session: Session, contact_id: str, entry: ContactEntry, *, by: Actor
+) -> ContactView:
     """Correct a contact; who recorded it first stays as it was."""
     by.require(Can.EDIT)
     contact = session.get(Contact, contact_id)
@@ -369,7 +379,7 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
     }
     changed = _apply_changes(contact, values, by)
     if not changed:
-        return contact
+        return contact_view(contact, by)
     session.flush()
     _trail(
         session,
@@ -380,7 +390,7 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
         record_id=contact.id,
         fields=changed,
     )
-    return contact
+    return contact_view(contact, by)
 
 
 @dataclass(frozen=True)

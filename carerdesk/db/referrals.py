@@ -45,7 +45,7 @@ def make_referral(
     urgency: str = "routine",
     hopes: str = "",
     by: Actor,
-) -> Referral:
+) -> ReferralView:
     """A draft referral from the carer's record: where to, why, how urgent, and what the
     carer hopes for."""
     by.require(Can.REFER)
@@ -76,7 +76,7 @@ def make_referral(
     session.add(referral)
     session.flush()
     _step(session, referral, "draft", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
 def get_referral(session: Session, referral_id: str, *, by: Actor) -> ReferralView:
@@ -95,7 +95,7 @@ def _get_referral(session: Session, referral_id: str) -> Referral:
 
 def send_referral(
     session: Session, referral_id: str, *, confirmed: bool, by: Actor, today: date
-) -> Referral:
+) -> ReferralView:
     """Send a draft: only with the carer's consent to share on record and confirmed now by
     the person sending it (who and when are kept with the referral)."""
     by.require(Can.REFER)
@@ -107,7 +107,7 @@ def send_referral(
     referral.consent_confirmed_by, referral.consent_confirmed_on = by.name, today
     referral.updated_by = by.name
     _step(session, referral, "sent", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
 def move_referral(
@@ -118,7 +118,7 @@ def move_referral(
     by: Actor,
     today: date,
     outcome: str = "",
-) -> Referral:
+) -> ReferralView:
     """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome."""
     by.require(Can.REFER)
     referral = _get_referral(session, referral_id)
@@ -133,7 +133,7 @@ def move_referral(
         referral.outcome = tidy(outcome) or referral.outcome
     referral.updated_by = by.name
     _step(session, referral, status, by, referral.carer.reference)
-    return referral
+    return referral_view(referral)
 
 
 @dataclass(frozen=True)

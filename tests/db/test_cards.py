@@ -71,6 +71,7 @@ def test_a_new_card_replaces_the_active_one_of_its_type(
         second = cards.issue_card(
             session, carers["Ada"], "carer_card", "replacement", by=STAFF, today=date(2026, 12, 1)
         )
+        first = cards.get_card(session, first.id, by=STAFF)  # read again: a view does not change
         assert (first.status, first.ended_on) == ("replaced", date(2026, 12, 1))
         assert second.status == "active" and emergency.status == "active"
         kinds = session.scalars(select(Card.status).where(Card.carer_id == carers["Ada"]))
@@ -87,7 +88,7 @@ def test_a_card_is_cancelled_with_a_reason(engine: Engine, carers: dict[str, str
         card = cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         with pytest.raises(FieldError, match="Say why"):
             cards.cancel_card(session, card.id, "  ", by=STAFF, today=TODAY)
-        cards.cancel_card(session, card.id, "Moved away", by=STAFF, today=TODAY)
+        card = cards.cancel_card(session, card.id, "Moved away", by=STAFF, today=TODAY)
         assert (card.status, card.cancel_reason, card.ended_on) == (
             "cancelled",
             "Moved away",
