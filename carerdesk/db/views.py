@@ -45,6 +45,7 @@ class RoleView:
     ended_on: date | None
     created_by: str | None
     updated_by: str | None
+    version: int
 
     def active_on(self, day: date) -> bool:
         """Whether the role had started and not ended on ``day``."""
@@ -67,6 +68,7 @@ class ContactView:
     notes: str | None
     created_by: str | None
     updated_by: str | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class CardView:
     status: str
     ended_on: date | None
     cancel_reason: str | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class ReferralView:
     consent_confirmed_on: date | None
     created_at: datetime
     created_by: str | None
+    version: int
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class CarerView:
     created_by: str | None
     updated_at: datetime
     updated_by: str | None
+    version: int
     roles: tuple[RoleView, ...] = field(default=())
     contacts: tuple[ContactView, ...] = field(default=())
     cards: tuple[CardView, ...] = field(default=())
@@ -184,6 +189,7 @@ def role_view(role: CaringRole, by: Actor) -> RoleView:
         ended_on=role.ended_on,
         created_by=role.created_by,
         updated_by=role.updated_by,
+        version=role.version,
     )
 
 
@@ -201,6 +207,7 @@ def contact_view(contact: Contact, by: Actor) -> ContactView:
         notes=contact.notes if sees_everything(by) else None,
         created_by=contact.created_by,
         updated_by=contact.updated_by,
+        version=contact.version,
     )
 
 
@@ -217,6 +224,7 @@ def card_view(card: Card) -> CardView:
         status=card.status,
         ended_on=card.ended_on,
         cancel_reason=card.cancel_reason,
+        version=card.version,
     )
 
 
@@ -238,6 +246,7 @@ def referral_view(referral: Referral) -> ReferralView:
         consent_confirmed_on=referral.consent_confirmed_on,
         created_at=referral.created_at,
         created_by=referral.created_by,
+        version=referral.version,
     )
 
 
@@ -264,6 +273,7 @@ def carer_view(carer: Carer, by: Actor, today: date) -> CarerView:
         created_by=carer.created_by,
         updated_at=carer.updated_at,
         updated_by=carer.updated_by,
+        version=carer.version,
         roles=tuple(role_view(role, by) for role in carer.roles),
         contacts=tuple(contact_view(contact, by) for contact in carer.contacts),
         cards=tuple(card_view(card) for card in carer.cards),
@@ -288,6 +298,7 @@ class UserView:
     active: bool
     locked_until: datetime | None
     last_sign_in: datetime | None
+    version: int
 
 
 def user_view(user: User) -> UserView:
@@ -299,6 +310,7 @@ def user_view(user: User) -> UserView:
         active=user.active,
         locked_until=user.locked_until,
         last_sign_in=user.last_sign_in,
+        version=user.version,
     )
 
 
