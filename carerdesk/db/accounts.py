@@ -38,6 +38,7 @@ from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Setting, User, utc_now
 from carerdesk.db.versions import check_version
+from carerdesk.db.views import UserView, user_view
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=5)
@@ -258,16 +259,18 @@ def _unknown(name: str) -> Actor:
     return Actor(typed or "(blank)", Role.VOLUNTEER)
 
 
-def users(session: Session) -> list[User]:
-    """Every account, active first, then by name."""
-    return list(session.scalars(select(User).order_by(User.active.desc(), User.name_key)))
+def users(session: Session, *, by: Actor) -> list[UserView]:
+    """Every account, active first, then by name (coordinators)."""
+    by.require(Can.MANAGE_USERS)
+    stmt = select(User).order_by(User.active.desc(), User.name_key)
+    return [user_view(user) for user in session.scalars(stmt)]
 
 
-def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> User:
+def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> UserView:
     """Add a staff account from the texts of ``USER_FIELDS`` (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     checked = check_new_user(values)
-    return _new_user(session, checked["name"], checked["role"], checked["pin"], by)
+    return user_view(_new_user(session, checked["name"], checked["role"], checked["pin"], by))
 
 
 def _user(session: Session, user_id: str) -> User:
@@ -279,7 +282,7 @@ def _user(session: Session, user_id: str) -> User:
 
 def reset_pin(
     session: Session, by: Actor, user_id: str, pin: str, *, version: int | None = None
-) -> User:
+) -> UserView:
     """Give an account a new PIN and lift any lock (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     new_pin = check_pin(pin)
@@ -290,12 +293,12 @@ def reset_pin(
     user.locked_until = None
     user.updated_by = by.name
     audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
-    return user
+    return user_view(user)
 
 
 def change_role(
     session: Session, by: Actor, user_id: str, role: str, *, version: int | None = None
-) -> User:
+) -> UserView:
     """Change an account's role (coordinator only; never the last active coordinator's)."""
     by.require(Can.MANAGE_USERS)
     new_role = parse_role(role)
@@ -306,10 +309,12 @@ def change_role(
     user.role = new_role.value
     user.updated_by = by.name
     audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
-    return user
+    return user_view(user)
 
 
-def deactivate(session: Session, by: Actor, user_id: str, *, version: int | None = None) -> User:
+def deactivate(
+    session: Session, by: Actor, user_id: str, *, version: int | None = None
+) -> UserView:
     """Stop an account signing in; it stays in the list and in the trail."""
     by.require(Can.MANAGE_USERS)
     user = _user(session, user_id)
@@ -321,7 +326,7 @@ def deactivate(session: Session, by: Actor, user_id: str, *, version: int | None
     audit.record(
         session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
     )
-    return user
+    return user_view(user)
 
 
 def _who(user: User) -> str:

@@ -359,7 +359,7 @@ def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incomi
     those imported before say where they went."""
     by.require(Can.IMPORT)
     done = _imported(session, [row["id"] for row in event.carers])
-    index = index_of(duplicates.people(session))
+    index = index_of(duplicates.people(session, by=by))
     common = common_details(index)
     found = []
     matched: dict[str, list[tuple[str, Match]]] = {}
@@ -486,7 +486,7 @@ def import_event(
         same = decisions.get(row["id"])
         if same is not None:
             # Merged on another desk since it was planned? Then into the record that stays.
-            carer = duplicates.survivor(session, known.get(same) or ops.get_carer(session, same))
+            carer = duplicates.survivor(session, known.get(same) or ops._get_carer(session, same))
             # Only what the register does not know yet: its own details are never overwritten.
             for name in event_fills():
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):

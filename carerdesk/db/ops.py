@@ -26,6 +26,15 @@ from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 from carerdesk.db.versions import check_version
+from carerdesk.db.views import (
+    CarerView,
+    ContactView,
+    RoleView,
+    carer_view,
+    contact_view,
+    role_view,
+    sees_everything,
+)
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
@@ -117,7 +126,7 @@ def register_carer(
     by: Actor,
     today: date | None = None,
     reference: str | None = None,
-) -> Carer:
+) -> CarerView:
     """Register a new carer with their caring roles; consent to store must have been given."""
     by.require(Can.REGISTER)
     if not entry.consent_store:
@@ -142,7 +151,7 @@ def register_carer(
     _trail(session, by, Action.CREATED, carer, fields=_filled(entry_values(entry)))
     for added in carer.roles:
         _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=added.id)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
 def _apply_changes(record: Stamped, values: dict[str, object], by: Actor) -> list[str]:
@@ -183,16 +192,35 @@ def _trail(
     )
 
 
-def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
-    """A carer's record as a person opens it to read: recorded in the audit trail."""
+def open_carer(
+    session: Session, carer_id: str, *, by: Actor, today: date | None = None
+) -> CarerView:
+    """A carer's record as a person opens it to read, as they may see it (a volunteer: the
+    volunteer's view); recorded in the audit trail."""
     by.require(Can.FIND)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     _trail(session, by, Action.OPENED, carer)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
-def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
-    """A carer with roles, contacts, cards and referrals loaded, by id or reference.
+def get_carer(
+    session: Session,
+    carer_id: str,
+    *,
+    by: Actor,
+    today: date | None = None,
+    follow_merge: bool = True,
+) -> CarerView:
+    """A carer's record read again (after a change), as ``by`` may see it; not recorded in
+    the audit trail, as ``open_carer`` is. By id or reference; see ``_get_carer``."""
+    by.require(Can.FIND)
+    carer = _get_carer(session, carer_id, follow_merge=follow_merge)
+    return carer_view(carer, by, today or date.today())
+
+
+def _get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
+    """A carer with roles, contacts, cards and referrals loaded, by id or reference, for the
+    operations of this package (which check the acting person's right themselves).
 
     The id or reference of a record merged into another gives that other record, unless
     ``follow_merge`` is False."""
@@ -210,7 +238,7 @@ def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> 
     if carer is None:
         raise NotFound("No carer has that reference. They may have been removed.")
     if follow_merge and carer.merged_into is not None:
-        return get_carer(session, carer.merged_into)
+        return _get_carer(session, carer.merged_into)
     return carer
 
 
@@ -222,7 +250,7 @@ def update_carer(
     by: Actor,
     version: int | None = None,
     was: Mapping[str, Any] | None = None,
-) -> Carer:
+) -> CarerView:
     """Change the fields a person changed (``changes``: stored values by field name); no
     other field is touched. Returns the carer; the reference never changes.
 
@@ -237,7 +265,7 @@ def update_carer(
     unknown = set(changes) - set(CARER_FIELDS)
     if unknown:
         raise ValueError(f"not carer fields: {sorted(unknown)}")
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if "consent_store" in changes and changes["consent_store"] is not True:
         raise FieldError(
             "consent_store",
@@ -259,20 +287,20 @@ def update_carer(
             raise EditConflict(labels, clashes, carer.version)
     changed = _apply_changes(carer, dict(changes), by)
     if not changed:
-        return carer
+        return carer_view(carer, by, date.today())
     rules.check_registration_date(carer.registered_on, carer.date_of_birth)
     apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> Carer:
+def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> CarerView:
     """Close a carer's record with a reason from the ``closed_reason`` list."""
     from carerdesk.core.codes import CLOSED_REASON
 
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is already closed.")
     if reason not in CLOSED_REASON:
@@ -282,36 +310,36 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.CLOSED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, on)
 
 
-def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
+def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> CarerView:
     """Reopen a closed carer's record."""
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.REOPENED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
+def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> RoleView:
     """Add a caring role to a carer."""
     by.require(Can.EDIT)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     role = CaringRole(**_role_values(entry), created_by=by.name, updated_by=by.name)
     carer.roles.append(role)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=role.id)
-    return role
+    return role_view(role, by)
 
 
 def update_role(
     session: Session, role_id: str, entry: RoleEntry, *, by: Actor, version: int | None = None
-) -> CaringRole:
+) -> RoleView:
     """Change a caring role (to end one, give it an end date); refused when it changed since
     its form was opened at ``version``."""
     by.require(Can.EDIT)
@@ -321,7 +349,7 @@ def update_role(
     check_version(role, version, "caring role")
     changed = _apply_changes(role, _role_values(entry), by)
     if not changed:
-        return role
+        return role_view(role, by)
     session.flush()
     fields = [name.rstrip("_") for name in changed]
     _trail(
@@ -333,17 +361,17 @@ def update_role(
         record_id=role.id,
         fields=fields,
     )
-    return role
+    return role_view(role, by)
 
 
 def log_contact(
     session: Session, carer_id: str | None, entry: ContactEntry, *, by: Actor
-) -> Contact:
+) -> ContactView:
     """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
     by.require(Can.LOG_CONTACT)
     carer = None
     if carer_id is not None:
-        carer = get_carer(session, carer_id)
+        carer = _get_carer(session, carer_id)
         rules.check_contact_date(entry.contact_on, carer.registered_on)
         carer_id = carer.id
     contact = Contact(
@@ -361,7 +389,7 @@ def log_contact(
     session.add(contact)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="contact", record_id=contact.id)
-    return contact
+    return contact_view(contact, by)
 
 
 def update_contact(
@@ -371,7 +399,7 @@ def update_contact(
     *,
     by: Actor,
     version: int | None = None,
-) -> Contact:
+) -> ContactView:
     """Correct a contact; who recorded it first stays as it was. Refused when it changed
     since its form was opened at ``version``."""
     by.require(Can.EDIT)
@@ -391,7 +419,7 @@ def update_contact(
     }
     changed = _apply_changes(contact, values, by)
     if not changed:
-        return contact
+        return contact_view(contact, by)
     session.flush()
     _trail(
         session,
@@ -402,7 +430,7 @@ def update_contact(
         record_id=contact.id,
         fields=changed,
     )
-    return contact
+    return contact_view(contact, by)
 
 
 @dataclass(frozen=True)
@@ -418,8 +446,9 @@ class ContactLine:
     staff: str | None
 
 
-def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLine]:
+def contacts_on(session: Session, day: date, limit: int = 200, *, by: Actor) -> list[ContactLine]:
     """A day's contacts, latest time first (then latest saved), anonymous ones included."""
+    by.require(Can.FIND)
     stmt = (
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
@@ -441,8 +470,9 @@ def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLi
     ]
 
 
-def count_carers(session: Session) -> int:
+def count_carers(session: Session, *, by: Actor) -> int:
     """How many carers the register holds, closed ones included."""
+    by.require(Can.FIND)
     return session.scalar(select(func.count()).select_from(Carer)) or 0
 
 
@@ -453,13 +483,14 @@ class PossibleDuplicate:
     id: str
     reference: str
     name: str
-    date_of_birth: date
+    date_of_birth: date | None
+    """None in a volunteer's view (as ``postcode``)."""
     postcode: str | None
     reason: str
 
 
 def possible_duplicates(
-    session: Session, entry: CarerEntry, *, exclude_id: str | None = None
+    session: Session, entry: CarerEntry, *, by: Actor, exclude_id: str | None = None
 ) -> list[PossibleDuplicate]:
     """Carers already registered who may be this person, best first: the register's records
     that the shared matching (``core.matching``, as the duplicate scan and an event's import
@@ -467,8 +498,12 @@ def possible_duplicates(
 
     The same date of birth with a close name, the same phone or mobile number (not one held
     by so many records that it is an organisation's), the same email address, or a close
-    name at the same postcode. A pair the scan would list is always among them."""
+    name at the same postcode. A pair the scan would list is always among them. A volunteer
+    sees each one's name and reference only."""
     from carerdesk.db import duplicates
+
+    by.require(Can.REGISTER)
+    full = sees_everything(by)
 
     wanted = duplicates.person(
         "", search_form(entry.first_name), search_form(entry.last_name), entry.date_of_birth,
@@ -501,8 +536,8 @@ def possible_duplicates(
             other.id,
             by_id[other.id].reference,
             f"{by_id[other.id].first_name} {by_id[other.id].last_name}",
-            by_id[other.id].date_of_birth,
-            by_id[other.id].postcode,
+            by_id[other.id].date_of_birth if full else None,
+            by_id[other.id].postcode if full else None,
             "; ".join(match.reasons),
         )
         for other, match in found

@@ -8,7 +8,7 @@ acknowledged after ``ACKNOWLEDGE_WITHIN`` days (setting ``referral_chase_days``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
 from carerdesk.db.versions import check_version
+from carerdesk.db.views import ReferralView, referral_view
 
 CHASE_KEY = "referral_chase_days"
 
@@ -51,16 +52,16 @@ def make_referral(
     urgency: str = "routine",
     hopes: str = "",
     by: Actor,
-) -> Referral:
+) -> ReferralView:
     """A draft referral from the carer's record: where to, why, how urgent, and what the
     carer hopes for."""
     by.require(Can.REFER)
-    carer = ops.get_carer(session, carer_id)
+    carer = ops._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}
     try:
-        destination = check_destination(destination, destinations.offered(session))
+        destination = check_destination(destination, destinations.offered(session, by=by))
     except FieldError as refused:
         errors["destination"] = refused.message
     if urgency not in codes.URGENCY:
@@ -84,10 +85,16 @@ def make_referral(
     session.add(referral)
     session.flush()
     _step(session, referral, "draft", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
-def get_referral(session: Session, referral_id: str) -> Referral:
+def get_referral(session: Session, referral_id: str, *, by: Actor) -> ReferralView:
+    """A referral by its id, or ``NotFound`` (who may refer may read one)."""
+    by.require(Can.REFER)
+    return referral_view(_get_referral(session, referral_id))
+
+
+def _get_referral(session: Session, referral_id: str) -> Referral:
     """A referral by its id, or ``NotFound``."""
     referral = session.get(Referral, referral_id)
     if referral is None:
@@ -103,12 +110,12 @@ def send_referral(
     by: Actor,
     today: date,
     version: int | None = None,
-) -> Referral:
+) -> ReferralView:
     """Send a draft: only with the carer's consent to share on record and confirmed now by
     the person sending it (who and when are kept with the referral). Refused when the
     referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
     check_version(referral, version, "referral")
     check_move(referral.status, "sent")
     carer = referral.carer
@@ -117,7 +124,7 @@ def send_referral(
     referral.consent_confirmed_by, referral.consent_confirmed_on = by.name, today
     referral.updated_by = by.name
     _step(session, referral, "sent", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
 def move_referral(
@@ -129,11 +136,11 @@ def move_referral(
     today: date,
     outcome: str = "",
     version: int | None = None,
-) -> Referral:
+) -> ReferralView:
     """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome.
     Refused when the referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
     check_version(referral, version, "referral")
     if status == "sent":
         raise FieldError("status", "Send a draft with its consent confirmed.")
@@ -146,18 +153,27 @@ def move_referral(
         referral.outcome = tidy(outcome) or referral.outcome
     referral.updated_by = by.name
     _step(session, referral, status, by, referral.carer.reference)
-    return referral
+    return referral_view(referral)
 
 
-def steps(session: Session, referral_id: str) -> list[ReferralEvent]:
+@dataclass(frozen=True)
+class ReferralStep:
+    """One step of a referral: its status, when, and by whom."""
+
+    status: str
+    at: datetime
+    by: str
+
+
+def steps(session: Session, referral_id: str, *, by: Actor) -> list[ReferralStep]:
     """Every step of a referral, oldest first."""
-    return list(
-        session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral_id)
-            .order_by(ReferralEvent.at)
-        )
+    by.require(Can.REFER)
+    stmt = (
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral_id)
+        .order_by(ReferralEvent.at)
     )
+    return [ReferralStep(e.status, e.at, e.by) for e in session.scalars(stmt)]
 
 
 @dataclass(frozen=True)
@@ -202,7 +218,7 @@ def open_referrals(
     if status:
         query = query.where(Referral.status == status)
     chase = chase_days(session)
-    service_names = destinations.names(session)
+    service_names = destinations.names(session, by=by)
     found = []
     for referral, carer in session.execute(query):
         since = referral.made_on or local_date(referral.created_at)

@@ -95,8 +95,9 @@ def _each_code(text: Any, code: str) -> ColumnElement[bool]:
     return wrapped.like(f"%;{code};%")
 
 
-def week_counts(session: Session, week: Week) -> Counts:
+def week_counts(session: Session, week: Week, *, by: Actor) -> Counts:
     """Every count of the return for ``week``, by (measure, breakdown) and category."""
+    by.require(Can.MAKE_RETURN)
     counts: dict[tuple[str, str], dict[str | None, int]] = {}
     # A record merged into another is not a person of its own: the survivor, which keeps the
     # earlier registration date, counts for both (the index covers the test).
@@ -244,11 +245,12 @@ def week_counts(session: Session, week: Week) -> Counts:
 def week_figures(session: Session, week: Week, by: Actor) -> list[Figure]:
     """Every figure of ``week``'s return, in file order (coordinators)."""
     by.require(Can.MAKE_RETURN)
-    return arrange(week_counts(session, week), ops.ward_list(session))
+    return arrange(week_counts(session, week, by=by), ops.ward_list(session))
 
 
-def contacts_by_day(session: Session, week: Week) -> list[tuple[date, int]]:
+def contacts_by_day(session: Session, week: Week, *, by: Actor) -> list[tuple[date, int]]:
     """The week's contacts on each day, Monday to Sunday (for the chart)."""
+    by.require(Can.MAKE_RETURN)
     found = dict(
         session.execute(
             select(Contact.contact_on, func.count())
@@ -259,8 +261,11 @@ def contacts_by_day(session: Session, week: Week) -> list[tuple[date, int]]:
     return [(day, found.get(day, 0)) for day in week.days()]
 
 
-def registrations_by_week(session: Session, last: Week, weeks: int = 12) -> list[tuple[Week, int]]:
+def registrations_by_week(
+    session: Session, last: Week, weeks: int = 12, *, by: Actor
+) -> list[tuple[Week, int]]:
     """New registrations in each of the ``weeks`` weeks up to ``last`` (for the chart)."""
+    by.require(Can.MAKE_RETURN)
     chosen = [last.before(back) for back in reversed(range(weeks))]
     found = dict(
         session.execute(

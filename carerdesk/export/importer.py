@@ -50,7 +50,7 @@ from carerdesk.core.entries import (
     role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
-from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
 from carerdesk.db import audit, destinations, ops
@@ -420,7 +420,8 @@ def _check_all(
     specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
     # A referral names a service on the organisation's list, retired ones included (the
     # referrals made to one before it was retired come back with a register's files).
-    services = destinations.names(session)
+    # The program reads the list itself: the services are no one's personal details.
+    services = destinations.names(session, by=SYSTEM)
 
     def service(text: str, today: date) -> str | None:
         return referral_rules.check_destination(text, services)

@@ -22,7 +22,6 @@ from carerdesk.core.entries import (
     ROLE_FIELDS,
     CloseEntry,
     RoleEntry,
-    carer_type,
     field_text,
     record_details,
 )
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 
     from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
-    from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
+    from carerdesk.db.views import CardView, CarerView, ContactView, ReferralView, RoleView
 
 
 def _shown(value: object, code_list: codes.CodeList | None) -> str:
@@ -44,7 +43,7 @@ def _shown(value: object, code_list: codes.CodeList | None) -> str:
     return codes.label(code_list, text) if code_list else text
 
 
-def role_texts(role: CaringRole) -> dict[str, str]:
+def role_texts(role: RoleView) -> dict[str, str]:
     """A stored caring role as the role form shows it."""
     texts = {name: field_text(getattr(role, name, None)) for name in ROLE_FIELDS}
     texts["relationship"] = field_text(role.relationship_)
@@ -79,12 +78,12 @@ class CarerScreen(Screen[None]):
     def __init__(self, carer_id: str) -> None:
         super().__init__()
         self.carer_id = carer_id
-        self.roles: list[CaringRole] = []
-        self.cards: list[Card] = []
-        self.referrals: list[Referral] = []
+        self.roles: list[RoleView] = []
+        self.cards: list[CardView] = []
+        self.referrals: list[ReferralView] = []
         self.service_names: dict[str, str] = {}
         self.born: date | None = None
-        self.contacts: list[Contact] = []
+        self.contacts: list[ContactView] = []
         self.carer_name = ""
 
     def compose(self) -> ComposeResult:
@@ -135,30 +134,39 @@ class CarerScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=opening) as session:
                 if opening:
-                    carer = open_carer(session, self.carer_id, by=self.app.user)
+                    carer = open_carer(
+                        session, self.carer_id, by=self.app.user, today=self.app.today()
+                    )
                 else:
-                    carer = get_carer(session, self.carer_id)
-                self.service_names = destinations.names(session)
+                    carer = get_carer(
+                        session, self.carer_id, by=self.app.user, today=self.app.today()
+                    )
+                self.service_names = destinations.names(session, by=self.app.user)
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             self.dismiss()
             return
         self._show(carer)
 
-    def _show(self, carer: Carer) -> None:
+    def _show(self, carer: CarerView) -> None:
         today = self.app.today()
         self.carer_name = f"{carer.first_name} {carer.last_name}"
         self.born = carer.date_of_birth
-        kind = codes.label(codes.CARER_TYPE, carer_type(carer.date_of_birth, today))
+        kind = carer.age_band.capitalize()
         known_as = f" (known as {carer.preferred_name})" if carer.preferred_name else ""
         status = "Active"
         if carer.status == "closed":
             reason = codes.label(codes.CLOSED_REASON, carer.closed_reason)
             status = f"CLOSED on {_shown(carer.closed_on, None)}: {reason}"
+        born = carer.date_of_birth
         self.query_one("#summary", Static).update(
             f"[b]{self.carer_name}[/b]{known_as}  ·  {carer.reference}  ·  {status}\n"
-            f"Born {_shown(carer.date_of_birth, None)}, aged {age_on(carer.date_of_birth, today)}"
-            f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+            + (
+                f"Born {_shown(born, None)}, aged {age_on(born, today)}"
+                f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+                if born is not None
+                else f"{kind}  ·  a volunteer sees the name, reference and age band only"
+            )
         )
         self.set_class(carer.status == "closed", "-closed")
         cells = []
@@ -185,7 +193,7 @@ class CarerScreen(Screen[None]):
         roles.clear()
         for role in self.roles:
             conditions = ", ".join(
-                codes.label(codes.CONDITION, c) for c in role.conditions.split(";") if c
+                codes.label(codes.CONDITION, c) for c in (role.conditions or "").split(";") if c
             )
             roles.add_row(
                 codes.label(codes.RELATIONSHIP, role.relationship_),
@@ -226,7 +234,7 @@ class CarerScreen(Screen[None]):
             f"last changed {updated} UTC by {carer.updated_by or 'unknown'}"
         )
 
-    def _show_cards(self, carer: Carer, today: date) -> None:
+    def _show_cards(self, carer: CarerView, today: date) -> None:
         from carerdesk.db.cards import status_on
 
         self.cards = sorted(carer.cards, key=lambda card: card.issued_on, reverse=True)
@@ -252,7 +260,7 @@ class CarerScreen(Screen[None]):
             else "Cards: none · I issues one, M sets emergency contacts"
         )
 
-    def _chosen_card(self) -> Card | None:
+    def _chosen_card(self) -> CardView | None:
         table = self.query_one("#cards", DataTable)
         if not self.cards:
             self.notify("No card yet: I issues one.", severity="warning")
@@ -272,7 +280,7 @@ class CarerScreen(Screen[None]):
         specs = issue_fields(self.born, today)
         first = types_offered(self.born, today)[0]
         with self.app.unit_of_work(write=False) as session:
-            reason = cards.suggested_reason(session, self.carer_id, first, today)
+            reason = cards.suggested_reason(session, self.carer_id, first, today, by=self.app.user)
 
         def save(texts: dict[str, str]) -> str:
             values = check_all(specs, texts, today)
@@ -375,7 +383,7 @@ class CarerScreen(Screen[None]):
 
         self.app.push_screen(FormModal(f"Cancel card {number}", specs, save), self._card_done)
 
-    def _show_referrals(self, carer: Carer) -> None:
+    def _show_referrals(self, carer: CarerView) -> None:
         self.referrals = sorted(carer.referrals, key=lambda r: r.created_at, reverse=True)
         table = self.query_one("#referrals", DataTable)
         table.clear()
@@ -392,6 +400,8 @@ class CarerScreen(Screen[None]):
             f"Referrals: {len(self.referrals)} · F refers, Enter takes the next step, W the form"
             if self.referrals
             else "Referrals: none · F refers them to another service"
+            if carer.full
+            else "Referrals: not shown to a volunteer"
         )
 
     def action_refer(self) -> None:
@@ -404,7 +414,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.screens.form_modal import FormModal
 
         with self.app.unit_of_work(write=False) as session:
-            specs = make_fields(destinations.offered(session))
+            specs = make_fields(destinations.offered(session, by=self.app.user))
         today = self.app.today()
 
         def save(texts: dict[str, str]) -> str:
@@ -504,7 +514,7 @@ class CarerScreen(Screen[None]):
 
         today = self.app.today()
         with self.app.unit_of_work(write=False) as session:
-            texts = cards.emergency_texts(session, self.carer_id)
+            texts = cards.emergency_texts(session, self.carer_id, by=self.app.user)
 
         def save(typed: dict[str, str]) -> str:
             checked = check_emergency(typed, today)

@@ -119,7 +119,7 @@ class CompareModal(ModalScreen[str | None]):
 
         with self.app.unit_of_work(write=False) as session:
             for carer_id, _, _ in self.incoming.matches:
-                carer = ops.get_carer(session, carer_id)
+                carer = ops.get_carer(session, carer_id, by=self.app.user)
                 record = {name: getattr(carer, name) for name, _ in COMPARED}
                 record["reference"] = carer.reference
                 self.records.append(record)

@@ -78,7 +78,7 @@ class FollowUpsScreen(Screen[None]):
 
         with self.app.unit_of_work(write=False) as session:
             # Retired services too: referrals already made to one may still be open.
-            services = destinations.names(session)
+            services = destinations.names(session, by=self.app.user)
         self.query_one("#filter-service", Select).set_options(
             [("Every service", ANY), *((name, code) for code, name in services.items())]
         )
@@ -106,7 +106,7 @@ class FollowUpsScreen(Screen[None]):
                     by=self.app.user,
                 )
                 chase = referrals.chase_days(session)
-                due = cards.expiring_cards(session, today)
+                due = cards.expiring_cards(session, today, by=self.app.user)
         except CarerdeskError as error:
             self.query_one("#follow-status", Static).update(error.message)
             return

@@ -188,7 +188,7 @@ class HomeScreen(Screen[None]):
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                lines = contacts_on(session, self.app.today())
+                lines = contacts_on(session, self.app.today(), by=self.app.user)
                 event = None
                 if self.app.event is not None:
                     from carerdesk.db import events

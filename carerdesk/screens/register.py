@@ -36,10 +36,10 @@ from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
-    from carerdesk.db.models import Carer
+    from carerdesk.db.views import CarerView
 
 
-def carer_texts(carer: Carer) -> dict[str, str]:
+def carer_texts(carer: CarerView) -> dict[str, str]:
     """A carer's stored values as a form shows them (UK dates, national phone numbers)."""
     texts = {name: field_text(getattr(carer, name)) for name in CARER_FIELDS}
     texts["phone"] = format_phone(carer.phone)
@@ -112,7 +112,7 @@ class RegisterScreen(Screen[None]):
                 if self.app.event is not None:
                     texts["registered_at"] = "event"
                 return texts
-            carer = get_carer(session, self.carer_id)
+            carer = get_carer(session, self.carer_id, by=self.app.user, today=self.app.today())
             self.reference = carer.reference
             # What the form was opened with: a save sends only what the person changed, and
             # says when someone else changed the same field since.
@@ -213,7 +213,9 @@ class RegisterScreen(Screen[None]):
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                found = possible_duplicates(session, entry, exclude_id=self.carer_id)
+                found = possible_duplicates(
+                    session, entry, by=self.app.user, exclude_id=self.carer_id
+                )
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             return

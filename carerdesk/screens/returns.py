@@ -133,8 +133,8 @@ class ReturnsScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=False) as session:
                 figures = returns.week_figures(session, week, actor)
-                days = returns.contacts_by_day(session, week)
-                trend = returns.registrations_by_week(session, week)
+                days = returns.contacts_by_day(session, week, by=actor)
+                trend = returns.registrations_by_week(session, week, by=actor)
                 history = returns.past_returns(session, actor, week)
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, update
 
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import EditConflict, Stale
-from carerdesk.core.permissions import Actor
+from carerdesk.core.permissions import SYSTEM, Actor
 from carerdesk.db import accounts, cards, ops, referrals
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, User
@@ -107,7 +107,7 @@ def test_a_carer_edit_writes_only_the_fields_changed(engine: Engine, records: Re
             was={"first_name": "Ada"},
         )
     with unit_of_work(engine, write=False) as session:
-        carer = ops.get_carer(session, records.carer)
+        carer = ops.get_carer(session, records.carer, by=SYSTEM)
         assert (carer.first_name, carer.postcode, carer.version) == ("Adaeze", "HA3 0QQ", 3)
 
 
@@ -129,7 +129,7 @@ def test_a_field_both_changed_is_refused_naming_it_with_both_values(
     assert refused.value.version == 2
     assert "First name" in refused.value.message and "Ana" not in refused.value.message
     with unit_of_work(engine, write=False) as session:
-        carer = ops.get_carer(session, records.carer)
+        carer = ops.get_carer(session, records.carer, by=SYSTEM)
         assert (carer.first_name, carer.preferred_name) == ("Ana", None)  # nothing written
     # Saved again over the version now, with the choice made: it goes through.
     with unit_of_work(engine) as session:
@@ -164,13 +164,13 @@ def test_a_change_between_reading_and_writing_is_caught_in_the_write(
     # On PostgreSQL another transaction may commit between this one's read and its write:
     # the write's WHERE version = <as read> finds no row, and nothing is saved.
     with pytest.raises(Stale), unit_of_work(engine) as session:
-        carer = ops.get_carer(session, records.carer)
+        carer = ops._get_carer(session, records.carer)  # the stored record, to write
         moved = update(Carer).where(Carer.id == carer.id).values(version=9)
         session.execute(moved, execution_options={"synchronize_session": False})
         carer.first_name = "Ana"
         session.flush()
     with unit_of_work(engine, write=False) as session:
-        assert ops.get_carer(session, records.carer).first_name == "Ada"
+        assert ops.get_carer(session, records.carer, by=SYSTEM).first_name == "Ada"
 
 
 # --- every other kind --------------------------------------------------------------------
@@ -250,4 +250,4 @@ def test_a_save_at_the_version_read_moves_it_on(engine: Engine, records: Records
     with unit_of_work(engine, write=False) as session:
         role = session.get(CaringRole, records.role)
         assert role is not None and role.relationship_ == "spouse_or_partner"
-        assert date(2026, 11, 2) == ops.get_carer(session, records.carer).registered_on
+        assert date(2026, 11, 2) == ops.get_carer(session, records.carer, by=SYSTEM).registered_on
