@@ -35,7 +35,7 @@ def stored(db: Path) -> dict[str, Any]:
 def other_desk(engine: Engine, **changes: Any) -> None:
     """Another desk opens the record, changes ``changes`` and saves."""
     with unit_of_work(engine) as session:
-        carer = ops.get_carer(session, "C000002")
+        carer = ops.get_carer(session, "C000002", by=COORDINATOR)
         was = {name: getattr(carer, name) for name in changes}
         ops.update_carer(session, carer.id, changes, by=COORDINATOR, version=carer.version, was=was)
 
