@@ -46,6 +46,13 @@ class Action:
     IMPORTED = "imported"
     SETTING_CHANGED = "setting changed"
     MERGED = "merged"
+    SEARCHED = "searched"
+    """A search: how many carers it showed, never what was typed."""
+    BULK_READ = "reading in bulk"
+    """A person read more records in 24 hours than the ``bulk_read_limit``: searches slowed."""
+    RECOVERED = "recovered with code"
+    RECOVERY_REFUSED = "recovery refused"
+    RECOVERY_CODE_MADE = "recovery code made"
 
 
 def _digest(entry: AuditEntry) -> str:

@@ -21,7 +21,7 @@ from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
-from carerdesk.db import audit
+from carerdesk.db import audit, reads
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 
@@ -181,10 +181,12 @@ def _trail(
 
 
 def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
-    """A carer's record as a person opens it to read: recorded in the audit trail."""
+    """A carer's record as a person opens it to read: recorded in the audit trail, and
+    counted towards their reads of the day (``carerdesk.db.reads``)."""
     by.require(Can.FIND)
     carer = get_carer(session, carer_id)
     _trail(session, by, Action.OPENED, carer)
+    reads.count(session, by, 1)
     return carer
 
 

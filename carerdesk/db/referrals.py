@@ -17,7 +17,7 @@ from carerdesk.core import codes
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
-from carerdesk.core.text import tidy
+from carerdesk.core.text import tidy, tidy_lines
 from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
@@ -65,10 +65,10 @@ def make_referral(
     referral = Referral(
         carer_id=carer.id,
         destination=destination,
-        reason=reason.strip(),
+        reason=tidy_lines(reason),
         urgency=urgency,
         status="draft",
-        hopes=hopes.strip() or None,
+        hopes=tidy_lines(hopes) or None,
         created_by=by.name,
         updated_by=by.name,
     )

@@ -29,7 +29,7 @@ NOON = datetime(2026, 11, 23, 12, 0)
 
 def set_up(engine: Engine) -> Actor:
     with unit_of_work(engine) as session:
-        return accounts.set_up(session, SETUP)
+        return accounts.set_up(session, SETUP).actor
 
 
 def add(engine: Engine, by: Actor, name: str, role: str, pin: str) -> str:
@@ -103,7 +103,7 @@ def test_five_wrong_pins_lock_the_account_for_five_minutes(engine: Engine) -> No
     assert locked.refusal.startswith("Five wrong PINs: this account is locked for 5 minutes.")
     # Even the right PIN is refused while the lock lasts...
     during = sign_in(engine, "Casey Coordinator", "2580", NOON + timedelta(minutes=2))
-    assert during.refusal == "Too many wrong PINs: this account is locked for 3 more minutes."
+    assert during.refusal == "Too many wrong PINs: this account is locked for another 3 minutes."
     # ...and works once it is over.
     assert sign_in(engine, "Casey Coordinator", "2580", NOON + timedelta(minutes=5)).actor
     assert (Action.LOCKED_OUT) in [action for _, action, _ in actions(engine)]

@@ -128,7 +128,7 @@ async def test_a_card_number_finds_its_carer_and_a_mistyped_one_is_named(
     from tests.conftest import STAFF, TODAY
 
     with unit_of_work(engine) as session:
-        thi = next(hit for hit in find_carers(session, "nguyen"))
+        thi = next(hit for hit in find_carers(session, "nguyen", by=STAFF))
         cards.issue_card(session, thi.id, "carer_card", "new", by=STAFF, today=TODAY)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

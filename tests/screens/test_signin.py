@@ -93,7 +93,7 @@ async def test_five_wrong_pins_lock_the_account(make_app: Callable[..., Carerdes
         await type_text(pilot, "1357")
         await pilot.press("enter")
         await settle(pilot)
-        assert "locked for 5 more minutes" in said(pilot)
+        assert "locked for another 5 minutes" in said(pilot)
         assert isinstance(app.screen, SignInScreen)
 
 
