@@ -385,13 +385,13 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
     )
     with unit_of_work(engine, write=False) as session:
         for entry in trail.entries(session, where, by=actor, limit=limit):
-            what = " ".join(filter(None, [entry.kind, entry.reference]))
+            what = " ".join(filter(None, [entry.action, entry.kind, entry.reference]))
             fields = f" [{entry.fields.replace(';', ', ')}]" if entry.fields else ""
             detail = f" ({entry.detail})" if entry.detail else ""
             # A name typed at sign-in is kept as typed (tidied since): shown, never acted on.
             line = (
                 f"{entry.seq:>7} {entry.at:%Y-%m-%d %H:%M:%S} {entry.user_name:<24} "
-                f"{entry.action} {what}{fields}{detail}"
+                f"{what}{fields}{detail}"
             )
             click.echo(inert(line).rstrip())
 
