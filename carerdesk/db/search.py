@@ -9,6 +9,9 @@ A trigram finds nothing for a token of one or two characters, so short tokens ar
 word prefixes instead, through the indexed folded first and last names. Every token is quoted
 as an FTS phrase, so no text a person can type is ever an FTS syntax error.
 When the name finds nobody, a looser trigram query with rapidfuzz re-ranking forgives a typo.
+
+A search gives one page of ``PAGE`` at a time to anyone, writes its count (never its text) to
+the audit trail and counts towards reading in bulk (``carerdesk.db.reads``).
 """
 
 from __future__ import annotations
