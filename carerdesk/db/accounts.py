@@ -65,8 +65,9 @@ IDLE_DEFAULT = 5
 
 
 def _setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
+    # A plain query, not session.get: most settings are unset, and a get that finds nothing
+    # costs the unit of work's lookups each time (a search reads the bulk read limit).
+    return session.execute(select(Setting.value).where(Setting.key == key)).scalar()
 
 
 def _put(session: Session, key: str, value: str) -> None:

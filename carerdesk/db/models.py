@@ -337,6 +337,8 @@ class AuditEntry(Base):
         Index("ix_audit_user_at", "user_name", "at"),
         Index("ix_audit_record", "record_id"),
         Index("ix_audit_at", "at"),
+        # Who was found reading in bulk: a few entries among every search's.
+        Index("ix_audit_action_at", "action", "at"),
     )
 
 

@@ -185,8 +185,8 @@ def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
     counted towards their reads of the day (``carerdesk.db.reads``)."""
     by.require(Can.FIND)
     carer = get_carer(session, carer_id)
-    _trail(session, by, Action.OPENED, carer)
     reads.count(session, by, 1)
+    _trail(session, by, Action.OPENED, carer)
     return carer
 
 

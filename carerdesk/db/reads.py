@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from carerdesk.core.permissions import BULK_READ_LIMIT, Actor, Can
@@ -23,6 +24,8 @@ from carerdesk.db.audit import Action
 from carerdesk.db.models import AuditEntry, ReadCount, utc_now
 
 LIMIT_SETTING = "bulk_read_limit"
+LOWEST_LIMIT = 100
+"""The smallest ``bulk_read_limit`` the setting takes (``core.permissions.SETTINGS``)."""
 DAY = timedelta(hours=24)
 FIRST_PAUSE_S = 1.0
 LONGEST_PAUSE_S = 60.0
@@ -30,6 +33,21 @@ DOUBLE_EVERY = 20
 """Records read past the limit for each doubling of the pause: a page of search results."""
 NOTICE_FOR = timedelta(days=7)
 """How long a ``reading in bulk`` entry is shown to the coordinator at home."""
+
+
+_COUNTS = cast(Table, ReadCount.__table__)
+# Built once and run with parameters (these run on every search).
+_MINE = _COUNTS.c.user_name == bindparam("name")
+_READ_DAY = select(func.sum(_COUNTS.c.records)).where(_MINE, _COUNTS.c.hour >= bindparam("since"))
+_ADD = (
+    update(_COUNTS)
+    .where(_MINE, _COUNTS.c.hour == bindparam("this_hour"))
+    .values(records=_COUNTS.c.records + bindparam("records"))
+)
+_FORGET = delete(_COUNTS).where(_MINE, _COUNTS.c.hour < bindparam("before"))
+_START = insert(_COUNTS).values(
+    user_name=bindparam("name"), hour=bindparam("this_hour"), records=bindparam("records")
+)
 
 
 def _hour(moment: datetime) -> datetime:
@@ -41,15 +59,18 @@ def limit(session: Session) -> int:
     return whole_setting(session, LIMIT_SETTING, BULK_READ_LIMIT)
 
 
+def limit_near(session: Session, read: int, more: int) -> int:
+    """The limit, when ``read`` and up to ``more`` records could reach it; otherwise the
+    lowest limit the setting takes, which stands for it (a search never reads the setting
+    until a person has read that many in a day)."""
+    return limit(session) if read + more > LOWEST_LIMIT else LOWEST_LIMIT
+
+
 def read_in_day(session: Session, by: Actor, now: datetime | None = None) -> int:
     """How many carers' records ``by`` read in the last 24 hours (this hour and the 23
     before it): search results shown plus records opened."""
     since = _hour(now or utc_now()) - (DAY - timedelta(hours=1))
-    total = session.scalar(
-        select(func.sum(ReadCount.records)).where(
-            ReadCount.user_name == by.name, ReadCount.hour >= since
-        )
-    )
+    total = session.connection().execute(_READ_DAY, {"name": by.name, "since": since}).scalar()
     return int(total or 0)
 
 
@@ -63,36 +84,31 @@ def pause_for(read: int, allowed: int) -> float:
 
 
 def count(session: Session, by: Actor, records: int, now: datetime | None = None) -> None:
-    """Add ``records`` to what ``by`` read this hour (rows older than two days are dropped)."""
+    """Add ``records`` to what ``by`` read this hour (rows older than two days are dropped
+    when an hour starts)."""
     if records <= 0:
         return
     hour = _hour(now or utc_now())
-    row = session.get(ReadCount, (by.name, hour))
-    if row is None:
-        session.execute(
-            delete(ReadCount).where(ReadCount.user_name == by.name, ReadCount.hour < hour - DAY * 2)
-        )
-        session.add(ReadCount(user_name=by.name, hour=hour, records=records))
-    else:
-        row.records += records
-    session.flush()
+    # Plain statements on the session's connection: this runs on every search.
+    connection = session.connection()
+    values = {"name": by.name, "this_hour": hour, "records": records}
+    if connection.execute(_ADD, values).rowcount == 0:  # the hour's first read
+        connection.execute(_FORGET, {"name": by.name, "before": hour - DAY * 2})
+        connection.execute(_START, values)
 
 
-def searched(
-    session: Session, by: Actor, found: int, read_before: int, now: datetime | None = None
+def over_limit(
+    session: Session, by: Actor, read: int, allowed: int, now: datetime | None = None
 ) -> None:
-    """Count a search's ``found`` records; the first time in a day that takes ``by`` past the
-    limit, say so in the audit trail (the coordinator is shown it)."""
-    count(session, by, found, now)
-    allowed = limit(session)
-    total = read_before + found
-    if total <= allowed or _told(session, by, now):
+    """``by`` has read ``read`` records in 24 hours: past ``allowed`` for the first time in a
+    day, say so in the audit trail (the coordinator is shown it)."""
+    if read <= allowed or _told(session, by, now):
         return
     audit.record(
         session,
         by,
         Action.BULK_READ,
-        detail=f"{total} records read in 24 hours, over the limit of {allowed}: searches slowed",
+        detail=f"{read} records read in 24 hours, over the limit of {allowed}: searches slowed",
     )
 
 

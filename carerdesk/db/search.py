@@ -216,15 +216,17 @@ def find_carers(
     moment = now or utc_now()
     starts_work = not session.in_transaction()
     read = reads.read_in_day(session, by, moment)
-    if wait := reads.pause_for(read, reads.limit(session)):
+    allowed = reads.limit_near(session, read, size)
+    if wait := reads.pause_for(read, allowed):
         if starts_work:
             session.rollback()  # nothing written yet: the register's lock is let go
         pause(wait)
     hits = _find(session, query, size * page)[size * (page - 1) :]
     if not by.may(Can.SEE_DETAILS):
         hits = [replace(hit, postcode=None, details=False) for hit in hits]
+    reads.count(session, by, len(hits), moment)
     audit.record(session, by, Action.SEARCHED, detail=f"{len(hits)} found, page {page}")
-    reads.searched(session, by, len(hits), read, moment)
+    reads.over_limit(session, by, read + len(hits), allowed, moment)
     return hits
 
 
