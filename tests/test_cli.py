@@ -426,6 +426,9 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
     )
     assert printed.exit_code == 0 and sheet.read_bytes().startswith(b"%PDF")
+    # The holder's record was read to print it: in the trail as opened, as on screen.
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", young.reference)
+    assert "Casey Coordinator        opened carer" in trail.stdout
     wrong = _as(
         register,
         "Casey Coordinator",
