@@ -54,16 +54,29 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def limit(session: Session) -> int:
-    """Records a person may read in 24 hours before their searches slow."""
+def _limit(session: Session) -> int:
     return whole_setting(session, LIMIT_SETTING, BULK_READ_LIMIT)
 
 
-def limit_near(session: Session, read: int, more: int) -> int:
-    """The limit, when ``read`` and up to ``more`` records could reach it; otherwise the
-    lowest limit the setting takes, which stands for it (a search never reads the setting
-    until a person has read that many in a day)."""
-    return limit(session) if read + more > LOWEST_LIMIT else LOWEST_LIMIT
+@dataclass(frozen=True)
+class Standing:
+    """What a person read in the last 24 hours, and the limit it is measured against."""
+
+    read: int
+    allowed: int
+
+    @property
+    def pause(self) -> float:
+        """Seconds their next search waits."""
+        return pause_for(self.read, self.allowed)
+
+
+def standing(session: Session, by: Actor, more: int, now: datetime | None = None) -> Standing:
+    """What ``by`` read in 24 hours, and the ``bulk_read_limit`` when that and up to ``more``
+    records could pass it (otherwise the lowest limit the setting takes stands for it, so
+    a desk's first searches of the day never read the setting)."""
+    read = read_in_day(session, by, now)
+    return Standing(read, _limit(session) if read + more > LOWEST_LIMIT else LOWEST_LIMIT)
 
 
 def read_in_day(session: Session, by: Actor, now: datetime | None = None) -> int:

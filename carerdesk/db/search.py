@@ -215,9 +215,8 @@ def find_carers(
     size, page = max(1, min(limit, PAGE)), max(1, page)
     moment = now or utc_now()
     starts_work = not session.in_transaction()
-    read = reads.read_in_day(session, by, moment)
-    allowed = reads.limit_near(session, read, size)
-    if wait := reads.pause_for(read, allowed):
+    day = reads.standing(session, by, size, moment)
+    if wait := day.pause:
         if starts_work:
             session.rollback()  # nothing written yet: the register's lock is let go
         pause(wait)
@@ -226,7 +225,7 @@ def find_carers(
         hits = [replace(hit, postcode=None, details=False) for hit in hits]
     reads.count(session, by, len(hits), moment)
     audit.record(session, by, Action.SEARCHED, detail=f"{len(hits)} found, page {page}")
-    reads.over_limit(session, by, read + len(hits), allowed, moment)
+    reads.over_limit(session, by, day.read + len(hits), day.allowed, moment)
     return hits
 
 

@@ -154,7 +154,9 @@ def test_the_wait_lets_other_desks_save(thirty: Engine) -> None:
 def test_the_limit_is_a_setting_with_a_measured_default(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         assert accounts.settings(session, COORDINATOR)["bulk_read_limit"] == str(BULK_READ_LIMIT)
-        assert reads.limit(session) == BULK_READ_LIMIT == 6000
+        assert reads.standing(session, STAFF, more=PAGE).allowed == 100  # the lowest stands in
+        reads.count(session, STAFF, 81)
+        assert reads.standing(session, STAFF, more=PAGE).allowed == BULK_READ_LIMIT == 6000
     assert reads.pause_for(6000, 6000) == 0.0
     assert reads.pause_for(6001, 6000) == 1.0
     assert reads.pause_for(6000 + 20 * 10, 6000) == 60.0  # at most a minute
