@@ -43,6 +43,7 @@ from carerdesk.core.text import tidy
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Setting, User, utc_now
+from carerdesk.db.versions import check_version
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=5)
@@ -323,11 +324,14 @@ def _user(session: Session, user_id: str) -> User:
     return user
 
 
-def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
+def reset_pin(
+    session: Session, by: Actor, user_id: str, pin: str, *, version: int | None = None
+) -> User:
     """Give an account a new PIN and lift any lock (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     new_pin = check_pin(pin)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     user.pin_hash = hasher(session).hash(new_pin)
     user.failed_pins = 0
     user.lockouts = 0
@@ -337,11 +341,14 @@ def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
     return user
 
 
-def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
+def change_role(
+    session: Session, by: Actor, user_id: str, role: str, *, version: int | None = None
+) -> User:
     """Change an account's role (coordinator only; never the last active coordinator's)."""
     by.require(Can.MANAGE_USERS)
     new_role = parse_role(role)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     if user.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
         _keep_a_coordinator(session, user)
     user.role = new_role.value
@@ -350,10 +357,11 @@ def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
     return user
 
 
-def deactivate(session: Session, by: Actor, user_id: str) -> User:
+def deactivate(session: Session, by: Actor, user_id: str, *, version: int | None = None) -> User:
     """Stop an account signing in; it stays in the list and in the trail."""
     by.require(Can.MANAGE_USERS)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     if user.role == Role.COORDINATOR:
         _keep_a_coordinator(session, user)
     user.active = False

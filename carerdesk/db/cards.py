@@ -22,6 +22,7 @@ from carerdesk.core.text import tidy
 from carerdesk.db import accounts, audit, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
+from carerdesk.db.versions import check_version
 
 SERIAL_KEY = "next_card_serial"
 VALID_YEARS_KEY = "card_valid_years"
@@ -132,10 +133,20 @@ def get_card(session: Session, card_id: str) -> Card:
     return card
 
 
-def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
-    """Cancel an active card, saying why (it is not replaced by another)."""
+def cancel_card(
+    session: Session,
+    card_id: str,
+    reason: str,
+    *,
+    by: Actor,
+    today: date,
+    version: int | None = None,
+) -> Card:
+    """Cancel an active card, saying why (it is not replaced by another); refused when the
+    card changed since it was shown at ``version``."""
     by.require(Can.ISSUE_CARDS)
     card = get_card(session, card_id)
+    check_version(card, version, "card")
     if card.status != "active":
         raise NotAllowed(f"This card is already {card.status}.")
     why = tidy(reason)

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
+from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable, Stale
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -97,6 +98,13 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     except DBAPIError as error:
         session.rollback()
         raise RegisterUnavailable() from error
+    except StaleDataError:
+        # Another desk changed the record between this one reading and writing it.
+        session.rollback()
+        raise Stale(
+            "The record was changed at another desk as you saved, so nothing was saved. "
+            "Open it again to see the change, then make yours."
+        ) from None
     except BaseException:
         session.rollback()
         raise

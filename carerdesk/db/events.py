@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carerdesk.core.entries import event_fills
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, best_matches, common_details, index_of
 from carerdesk.core.permissions import Actor, Can, Role
@@ -47,14 +48,6 @@ EVENT_KEYS = ("event_name", "event_venue", "event_date", "event_closed_at")
 MIN_PASSPHRASE = 10
 CARD_PREFIX = "EV"
 """An event issues no cards; its register still needs a prefix to be set up."""
-FILLED_IF_EMPTY = (
-    "preferred_name", "gender", "ethnicity", "address_line_1", "address_line_2", "town",
-    "postcode", "ward", "phone", "mobile", "email", "preferred_contact", "hours_caring",
-    "parent_carer", "employment", "carers_allowance", "gp_practice", "consent_share",
-    "consent_contact",
-)  # fmt: skip
-"""What an event's record adds to the register's record of the same person: only what the
-register does not know yet (the register's own details are never overwritten)."""
 
 
 class EventFileRefused(CarerdeskError):
@@ -483,7 +476,8 @@ def import_event(
         if same is not None:
             # Merged on another desk since it was planned? Then into the record that stays.
             carer = duplicates.survivor(session, known.get(same) or ops.get_carer(session, same))
-            for name in FILLED_IF_EMPTY:
+            # Only what the register does not know yet: its own details are never overwritten.
+            for name in event_fills():
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])
             ops.apply_search_keys(carer)

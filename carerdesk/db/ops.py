@@ -8,22 +8,24 @@ these same functions, so every rule holds whichever way a record arrives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
-from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
+from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
 from carerdesk.db import audit, reads
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
+from carerdesk.db.versions import check_version
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
@@ -213,25 +215,54 @@ def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> 
     return carer
 
 
-def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Actor) -> Carer:
-    """Change a carer's details; returns the carer. The reference never changes.
+def update_carer(
+    session: Session,
+    carer_id: str,
+    changes: Mapping[str, Any],
+    *,
+    by: Actor,
+    version: int | None = None,
+    was: Mapping[str, Any] | None = None,
+) -> Carer:
+    """Change the fields a person changed (``changes``: stored values by field name); no
+    other field is touched. Returns the carer; the reference never changes.
 
-    The audit trail names the fields changed (never their values); saving without a change
-    writes nothing.
+    ``version`` is the version the form was opened with and ``was`` the values it showed.
+    When the record changed since, a field changed here and also by someone else (its value
+    now is neither ``was`` nor the new one) refuses the save with ``EditConflict``, naming
+    the fields and holding both values; fields only the other person changed stay as they
+    now are. The audit trail names the fields changed (never their values); saving without
+    a change writes nothing.
     """
     by.require(Can.EDIT)
+    unknown = set(changes) - set(CARER_FIELDS)
+    if unknown:
+        raise ValueError(f"not carer fields: {sorted(unknown)}")
     carer = get_carer(session, carer_id)
-    values = entry_values(entry)
-    if values["consent_store"] is not True:
+    if "consent_store" in changes and changes["consent_store"] is not True:
         raise FieldError(
             "consent_store",
             "Consent to keep their details cannot be taken back here: close "
             "the record with the reason 'Withdrew consent' instead.",
         )
-    _check_ward(session, entry.ward)
-    changed = _apply_changes(carer, values, by)
+    if "ward" in changes:
+        _check_ward(session, changes["ward"])
+    if version is not None and carer.version != version:
+        before = was or {}
+        clashes = {
+            name: (mine, getattr(carer, name))
+            for name, mine in changes.items()
+            if getattr(carer, name) != mine
+            and (name not in before or before[name] != getattr(carer, name))
+        }
+        if clashes:
+            labels = [CARER_FIELDS[name].label for name in clashes]
+            raise EditConflict(labels, clashes, carer.version)
+    changed = _apply_changes(carer, dict(changes), by)
     if not changed:
         return carer
+    if carer.registered_on < carer.date_of_birth:
+        raise FieldError("registered_on", "The registration date is before the date of birth.")
     apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
@@ -281,12 +312,16 @@ def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) ->
     return role
 
 
-def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
-    """Change a caring role (to end one, give it an end date)."""
+def update_role(
+    session: Session, role_id: str, entry: RoleEntry, *, by: Actor, version: int | None = None
+) -> CaringRole:
+    """Change a caring role (to end one, give it an end date); refused when it changed since
+    its form was opened at ``version``."""
     by.require(Can.EDIT)
     role = session.get(CaringRole, role_id)
     if role is None:
         raise NotFound("That caring role no longer exists.")
+    check_version(role, version, "caring role")
     changed = _apply_changes(role, _role_values(entry), by)
     if not changed:
         return role
@@ -333,12 +368,21 @@ def log_contact(
     return contact
 
 
-def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by: Actor) -> Contact:
-    """Correct a contact; who recorded it first stays as it was."""
+def update_contact(
+    session: Session,
+    contact_id: str,
+    entry: ContactEntry,
+    *,
+    by: Actor,
+    version: int | None = None,
+) -> Contact:
+    """Correct a contact; who recorded it first stays as it was. Refused when it changed
+    since its form was opened at ``version``."""
     by.require(Can.EDIT)
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound("That contact no longer exists.")
+    check_version(contact, version, "contact")
     if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
         raise FieldError("contact_on", "This date is before the carer registered.")
     values: dict[str, object] = {

@@ -22,6 +22,7 @@ from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
+from carerdesk.db.versions import check_version
 
 CHASE_KEY = "referral_chase_days"
 
@@ -87,12 +88,20 @@ def get_referral(session: Session, referral_id: str) -> Referral:
 
 
 def send_referral(
-    session: Session, referral_id: str, *, confirmed: bool, by: Actor, today: date
+    session: Session,
+    referral_id: str,
+    *,
+    confirmed: bool,
+    by: Actor,
+    today: date,
+    version: int | None = None,
 ) -> Referral:
     """Send a draft: only with the carer's consent to share on record and confirmed now by
-    the person sending it (who and when are kept with the referral)."""
+    the person sending it (who and when are kept with the referral). Refused when the
+    referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
     referral = get_referral(session, referral_id)
+    check_version(referral, version, "referral")
     check_move(referral.status, "sent")
     carer = referral.carer
     check_send(carer.consent_share, confirmed)
@@ -111,10 +120,13 @@ def move_referral(
     by: Actor,
     today: date,
     outcome: str = "",
+    version: int | None = None,
 ) -> Referral:
-    """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome."""
+    """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome.
+    Refused when the referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
     referral = get_referral(session, referral_id)
+    check_version(referral, version, "referral")
     if status == "sent":
         raise FieldError("status", "Send a draft with its consent confirmed.")
     check_move(referral.status, status)

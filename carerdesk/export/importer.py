@@ -739,7 +739,12 @@ class Outcome:
         return "; ".join(parts) or "nothing to import"
 
 
-CARER_STORED = (*CARER_FIELDS, "status", "closed_on", "closed_reason", "consent_date", "consent_by")
+def carer_stored() -> tuple[str, ...]:
+    """The carer columns an import writes: every typed field, and those the operations keep."""
+    kept = ("status", "closed_on", "closed_reason", "consent_date", "consent_by")
+    return (*CARER_FIELDS, *kept)
+
+
 LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
     # kind: model, the stored columns compared, the column of its identity
     "caring_roles": (
@@ -859,6 +864,7 @@ def _write_carers(
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
     stamp = _stamp(by)
+    stored_columns = carer_stored()
     for source, values in plan.carers:
         found = existing.get(values["reference"]) if values["reference"] else None
         # No reference: the same person stored already, field for field, is this row.
@@ -869,8 +875,8 @@ def _write_carers(
             added += 1
             if dry_run:
                 continue
-            stored = map(values.get, CARER_STORED)
-            row: dict[str, Any] = dict(zip(CARER_STORED, stored, strict=True))
+            stored = map(values.get, stored_columns)
+            row: dict[str, Any] = dict(zip(stored_columns, stored, strict=True))
             row["consent_date"] = row["consent_date"] or row["registered_on"]
             row["consent_by"] = row["consent_by"] or by.name
             row.update(
@@ -893,7 +899,7 @@ def _write_carers(
         )
         differs = [
             name
-            for name in CARER_STORED
+            for name in stored_columns
             if name in present
             if name not in ("consent_date", "consent_by") or values.get(name) is not None
             if getattr(carer, name) != values.get(name)

@@ -24,6 +24,7 @@ from carerdesk.core.entries import (
     RoleEntry,
     carer_type,
     field_text,
+    record_details,
 )
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
@@ -33,30 +34,6 @@ from carerdesk.settings import output_dir
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
     from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
-
-# Fields shown in the details panel, with the code list each is shown through.
-DETAILS: list[tuple[str, codes.CodeList | None]] = [
-    ("gender", codes.GENDER),
-    ("ethnicity", codes.ETHNICITY),
-    ("phone", None),
-    ("mobile", None),
-    ("email", None),
-    ("preferred_contact", codes.PREFERRED_CONTACT),
-    ("address_line_1", None),
-    ("address_line_2", None),
-    ("town", None),
-    ("postcode", None),
-    ("ward", None),
-    ("hours_caring", codes.HOURS_CARING),
-    ("parent_carer", codes.YES_NO),
-    ("employment", codes.EMPLOYMENT),
-    ("carers_allowance", codes.CARERS_ALLOWANCE),
-    ("gp_practice", None),
-    ("consent_share", codes.YES_NO),
-    ("consent_contact", codes.YES_NO),
-    ("registered_at", codes.REGISTERED_AT),
-    ("how_heard", codes.SOURCE),
-]
 
 
 def _shown(value: object, code_list: codes.CodeList | None) -> str:
@@ -182,7 +159,8 @@ class CarerScreen(Screen[None]):
         )
         self.set_class(carer.status == "closed", "-closed")
         cells = []
-        for name, code_list in DETAILS:
+        for name in record_details():
+            code_list = CARER_FIELDS[name].choices
             value = getattr(carer, name)
             if name in ("phone", "mobile"):
                 value = format_phone(value)

@@ -9,7 +9,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from carerdesk.core.entries import CarerEntry, check_carer, check_contact, check_role
+from carerdesk.core.entries import CarerEntry, check_carer, check_contact, check_role, entry_values
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Role
 from carerdesk.db.engine import unit_of_work
@@ -175,7 +175,7 @@ def test_update_carer_changes_fields_and_search(engine: Engine, today: date) -> 
         today, first_name="Rosalind", last_name="Featherstone", postcode="SW1A 1AA"
     )
     with unit_of_work(engine) as s:
-        update_carer(s, saved.reference, changed, by=OTHER)
+        update_carer(s, saved.reference, entry_values(changed), by=OTHER)
     with unit_of_work(engine, write=False) as s:
         carer = get_carer(s, saved.id)
         assert (carer.first_name, carer.last_name) == ("Rosalind", "Featherstone")
@@ -193,7 +193,7 @@ def test_update_carer_cannot_take_consent_back(engine: Engine, today: date) -> N
     saved = register(engine, carer_entry(today), today)
     withdrawn = dataclasses.replace(carer_entry(today, first_name="Other"), consent_store=False)
     with pytest.raises(FieldError), unit_of_work(engine) as s:
-        update_carer(s, saved.id, withdrawn, by=STAFF)
+        update_carer(s, saved.id, entry_values(withdrawn), by=STAFF)
     with unit_of_work(engine, write=False) as s:
         carer = get_carer(s, saved.id)
         assert carer.consent_store is True and carer.first_name == "Ada"
