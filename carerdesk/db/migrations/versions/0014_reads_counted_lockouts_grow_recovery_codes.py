@@ -6,8 +6,8 @@ the coordinator told. ``users.lockouts`` counts the lockouts in a row (each twic
 the one before); ``users.recovery_hash`` is the Argon2 hash of a coordinator's recovery code.
 An index on the trail's action finds the few ``reading in bulk`` entries among the searches.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
