@@ -1,7 +1,9 @@
 """The command line: ``carerdesk``, a thin layer over the same operations as the screens.
 
 Exit status 0 on success, 1 on a refused input (the reasons on standard error), 2 on wrong
-usage. No command ever prints a traceback for a person's mistake.
+usage. No command ever prints a traceback, for a person's mistake or for an error nobody
+expected: that one is a plain line with a code to quote, and the traceback (without local
+values) goes to the failure log (``carerdesk.failure``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -117,7 +119,34 @@ def _today() -> date:
     return london_now().date()
 
 
-@click.group(invoke_without_command=True)
+class FailSafeGroup(click.Group):
+    """The command group: an error nobody expected, in any command, is one plain line on
+    standard error with a code to quote, an entry in the failure log, and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; log and say plainly what nobody expected."""
+        import errno
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # click's own: usage, refusals, exits, Ctrl+D
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # output piped into a program that stopped reading: click's to handle
+            _failed(error)
+        except Exception as error:
+            _failed(error)
+
+
+def _failed(error: Exception) -> NoReturn:
+    from carerdesk.failure import record, say_in_one_line
+
+    click.echo(say_in_one_line(record(error).code), err=True)
+    raise click.exceptions.Exit(1) from None
+
+
+@click.group(cls=FailSafeGroup, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="A SQLite register file.")
 @click.option("--database-url", help="Any SQLAlchemy URL, such as postgresql+psycopg://…")
 @click.option(
@@ -146,7 +175,11 @@ def main(ctx: click.Context, db: str | None, database_url: str | None, user: str
 def _open_app(settings: Any, actor: Actor | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor).run()
+    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor)
+    app.run()
+    if app.return_code:
+        # Stopped by an error it could not carry on from: its plain line is already shown.
+        raise click.exceptions.Exit(app.return_code)
 
 
 @main.command()

@@ -549,3 +549,37 @@ def test_a_register_without_a_code_gets_one_from_its_coordinator(register: Path)
     assert (
         "recovery code made" in _as(register, "Casey Coordinator", "2580", "audit", "list").stdout
     )
+
+
+def test_an_unexpected_error_is_one_plain_line_with_a_code_and_exit_1(
+    register: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    expect_failures: Path,
+) -> None:
+    import re
+    import stat
+
+    from carerdesk.db import search
+
+    _set_up(register)
+    names = "Siân Nguyễn"
+
+    def broken(session: object, text: str, **_: object) -> object:
+        raise RuntimeError(f"no carer like {text}: {names}?")
+
+    monkeypatch.setattr(search, "find_carers", broken)
+    monkeypatch.setenv("CARERDESK_PIN", "2580")
+    capfd.readouterr()
+    with pytest.raises(SystemExit) as stopped:  # the real entry point, as a shell runs it
+        main(["--db", str(register), "--user", "Casey Coordinator", "search", "sian"])
+    assert stopped.value.code == 1
+    out, err = capfd.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert "Traceback" not in err and err.startswith("carerdesk stopped:")
+    code = re.findall(r"[A-Z2-9]{3}-[A-Z2-9]{3}", err)
+    log = expect_failures.read_text(encoding="utf-8")
+    assert len(code) == 1 and code[0] in log and "RuntimeError" in log
+    assert stat.S_IMODE(expect_failures.stat().st_mode) == 0o600
+    for secret in ("sian", "Siân", "Nguyễn", "2580"):
+        assert secret.casefold() not in (err + log).casefold(), secret

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from typing import Any
 
-from carerdesk.core import codes
+from carerdesk.core import codes, referrals, rules
+from carerdesk.core.ages import carer_type as carer_type
 from carerdesk.core.errors import FieldError, InvalidEntry
 from carerdesk.core.validate import (
-    age_on,
     parse_birth_date,
     parse_choice,
     parse_choices,
@@ -33,18 +33,6 @@ from carerdesk.core.validate import (
 )
 
 Parser = Callable[[str, date], Any]
-
-
-def carer_type(born: date, on: date) -> str:
-    """The carer type on a day: young carer under 18, young adult 18-25, adult 26-64, older 65+."""
-    age = age_on(born, on)
-    if age < 18:
-        return "young_carer"
-    if age <= 25:
-        return "young_adult_carer"
-    if age <= 64:
-        return "adult_carer"
-    return "older_carer"
 
 
 @dataclass(frozen=True)
@@ -462,12 +450,11 @@ def carer_values(
         errors["consent_store"] = (
             "We can only register someone who agrees to us keeping their details."
         )
-    if (
-        "registered_on" in parsed
-        and "date_of_birth" in parsed
-        and parsed["registered_on"] < parsed["date_of_birth"]
-    ):
-        errors["registered_on"] = "The registration date is before the date of birth."
+    if "registered_on" in parsed and "date_of_birth" in parsed:
+        try:
+            rules.check_registration_date(parsed["registered_on"], parsed["date_of_birth"])
+        except FieldError as refused:
+            errors[refused.field] = refused.message
     if errors:
         raise InvalidEntry(errors)
     return parsed
@@ -583,8 +570,6 @@ REFERRAL_FIELDS: Mapping[str, FieldSpec] = {
 }
 """A referral's fields, in the order of data.md (the carer's reference apart)."""
 
-CLOSING_STATUSES = frozenset({"completed", "declined", "withdrawn"})
-
 
 @dataclass(frozen=True)
 class CardEntry:
@@ -654,14 +639,15 @@ def referral_values(
     parsed, errors = parse_fields(specs, values, today)
     status = parsed.get("status")
     if status and status != "draft":
-        if consent_share is not True:
-            errors["status"] = (
-                "A referral can only be sent with the carer's consent to share their details."
-            )
+        try:  # the rule of sending one at the desk (confirmed when it was sent)
+            referrals.check_send(consent_share, confirmed=True)
+        except FieldError as refused:
+            errors["status"] = refused.message
         if not parsed.get("made_on") and "made_on" not in errors:
             errors["made_on"] = "A referral that was sent needs the date it was sent."
-    if status in CLOSING_STATUSES and not parsed.get("closed_on") and "closed_on" not in errors:
-        errors["closed_on"] = "A completed, declined or withdrawn referral needs its closing date."
+    if status in referrals.CLOSED and not parsed.get("closed_on") and "closed_on" not in errors:
+        closing = ", ".join(referrals.CLOSED[:-1]) + " or " + referrals.CLOSED[-1]
+        errors["closed_on"] = f"A {closing} referral needs its closing date."
     made, closed = parsed.get("made_on"), parsed.get("closed_on")
     if made and closed and closed < made:
         errors["closed_on"] = "The closing date is before the date it was sent."

@@ -41,9 +41,14 @@ def make_engine(url: str, *, key: str | None = None) -> Engine:
     event's file): it is opened through the sqlcipher3 driver, keyed before anything else is
     read, and kept as one file (no write-ahead log beside it) so that it can be handed on.
     """
+    # A statement's parameters (names, dates of birth, PIN hashes) never go into an error's
+    # message: such messages can reach a log or a screen.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False},
+        "hide_parameters": True,
+    }
     if key is not None:
         import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]
 

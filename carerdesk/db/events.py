@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carerdesk.core import rules
 from carerdesk.core.entries import event_fills
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, best_matches, common_details, index_of
@@ -320,6 +321,15 @@ def _problems(event: EventFile, today: date) -> list[str]:
                 whose = references.get(row.get("carer_id") or row["id"], "an anonymous contact")
                 for name, message in refused.errors.items():
                     found.append(f"{whose}, {kind}, {name}: {message}")
+    # The rules between records that the desk's operations apply (core.rules).
+    registered = {row["id"]: row["registered_on"] for row in event.carers}
+    for row in event.contacts:
+        if row.get("carer_id") in registered:
+            try:
+                rules.check_contact_date(row["contact_on"], registered[row["carer_id"]])
+            except FieldError as refused:
+                whose = references[row["carer_id"]]
+                found.append(f"{whose}, contact, {refused.field}: {refused.message}")
     return found
 
 
@@ -458,6 +468,7 @@ def import_event(
     not named is new. Carers, roles and contacts already imported are left as they are."""
     by.require(Can.IMPORT)
     done = _imported(session, [row["id"] for row in event.carers])
+    _check_wards(session, event, done)
     target: dict[str, str] = {}
     added = joined = 0
     wanted = [i for i in set(decisions.values()) if i is not None]
@@ -508,6 +519,27 @@ def import_event(
         ),
     )  # fmt: skip
     return EventOutcome(added, joined, len(done), roles, contacts)
+
+
+def _check_wards(session: Session, event: EventFile, done: Collection[str]) -> None:
+    """Each ward the event brings is on the organisation's list (``core.rules``, as at the
+    desk), or nothing is imported."""
+    wards = ops.ward_list(session)
+    refused: list[str] = []
+    message = ""
+    for row in event.carers:
+        if row["id"] in done or not row.get("ward"):
+            continue
+        try:
+            rules.check_ward(row["ward"], wards)
+        except FieldError as error:
+            refused.append(row["reference"])
+            message = error.message
+    if refused:
+        raise NotAllowed(
+            f"Nothing was imported: the ward of {', '.join(refused[:5])} (the event's "
+            f"references): {message} Add it to the list (settings: wards) and import again."
+        )
 
 
 def _linked(

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from carerdesk.core import matching, rules
 from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
@@ -30,7 +30,9 @@ from carerdesk.db.versions import check_version
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
 COUNTER_KEY = "next_reference"
-CLOSE_NAME_SCORE = 80
+MATCH_AT_MOST = 2000
+"""The most records read to compare with a carer being registered (a care home's postcode
+and a common birth date together stay well below it)."""
 
 
 def search_keys(
@@ -96,9 +98,8 @@ def ward_list(session: Session) -> list[str]:
 
 
 def _check_ward(session: Session, ward: str | None) -> None:
-    wards = ward_list(session)
-    if ward and wards and ward not in wards:
-        raise FieldError("ward", "Choose a ward from the organisation's list.")
+    if ward:
+        rules.check_ward(ward, ward_list(session))
 
 
 def _role_values(entry: RoleEntry) -> dict[str, object]:
@@ -261,8 +262,7 @@ def update_carer(
     changed = _apply_changes(carer, dict(changes), by)
     if not changed:
         return carer
-    if carer.registered_on < carer.date_of_birth:
-        raise FieldError("registered_on", "The registration date is before the date of birth.")
+    rules.check_registration_date(carer.registered_on, carer.date_of_birth)
     apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
@@ -279,8 +279,7 @@ def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: A
         raise NotAllowed("This carer's record is already closed.")
     if reason not in CLOSED_REASON:
         raise FieldError("closed_reason", "Choose a reason for closing the record.")
-    if on < carer.registered_on:
-        raise FieldError("closed_on", "The closing date is before they registered.")
+    rules.check_closing_date(on, carer.registered_on)
     carer.status, carer.closed_on, carer.closed_reason = "closed", on, reason
     carer.updated_by = by.name
     session.flush()
@@ -347,8 +346,7 @@ def log_contact(
     carer = None
     if carer_id is not None:
         carer = get_carer(session, carer_id)
-        if entry.contact_on < carer.registered_on:
-            raise FieldError("contact_on", "This date is before the carer registered.")
+        rules.check_contact_date(entry.contact_on, carer.registered_on)
         carer_id = carer.id
     contact = Contact(
         carer_id=carer_id,
@@ -383,8 +381,8 @@ def update_contact(
     if contact is None:
         raise NotFound("That contact no longer exists.")
     check_version(contact, version, "contact")
-    if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
-        raise FieldError("contact_on", "This date is before the carer registered.")
+    if contact.carer is not None:
+        rules.check_contact_date(entry.contact_on, contact.carer.registered_on)
     values: dict[str, object] = {
         "contact_on": entry.contact_on,
         "contact_time": entry.contact_time,
@@ -465,47 +463,49 @@ class PossibleDuplicate:
 def possible_duplicates(
     session: Session, entry: CarerEntry, *, exclude_id: str | None = None
 ) -> list[PossibleDuplicate]:
-    """Carers already registered who may be this person.
+    """Carers already registered who may be this person, best first: the register's records
+    that the shared matching (``core.matching``, as the duplicate scan and an event's import
+    use it) finds a reason to think are them.
 
-    The same name and date of birth, the same phone or mobile number, or a close name at the
-    same postcode; best reason first.
-    """
-    found: dict[str, PossibleDuplicate] = {}
+    The same date of birth with a close name, the same phone or mobile number (not one held
+    by so many records that it is an organisation's), the same email address, or a close
+    name at the same postcode. A pair the scan would list is always among them."""
+    from carerdesk.db import duplicates
 
-    def add(carer: Carer, reason: str) -> None:
-        if carer.id != exclude_id and carer.id not in found:
-            found[carer.id] = PossibleDuplicate(
-                carer.id,
-                carer.reference,
-                f"{carer.first_name} {carer.last_name}",
-                carer.date_of_birth,
-                carer.postcode,
-                reason,
-            )
-
-    first, last = search_form(entry.first_name), search_form(entry.last_name)
-    same_name = select(Carer).where(
-        Carer.first_folded == first,
-        Carer.last_folded == last,
-        Carer.date_of_birth == entry.date_of_birth,
+    wanted = duplicates.person(
+        "", search_form(entry.first_name), search_form(entry.last_name), entry.date_of_birth,
+        entry.phone, entry.mobile, entry.email,
+        postcode_key(entry.postcode) if entry.postcode else None,
+    )  # fmt: skip
+    # The records sharing a block with them (matching.keys): a birth date, a phone, an email,
+    # a postcode. Every holder of a phone or email is read, to tell an organisation's.
+    shares = [Carer.date_of_birth == wanted.born]
+    if wanted.phones:
+        shares += [Carer.phone.in_(wanted.phones), Carer.mobile.in_(wanted.phones)]
+    if wanted.email:
+        shares.append(func.lower(Carer.email) == wanted.email)
+    if wanted.postcode:
+        shares.append(Carer.postcode_key == wanted.postcode)
+    columns = [getattr(Carer, name) for name in duplicates.MATCHED]
+    rows = session.execute(
+        select(*columns).where(Carer.merged_into.is_(None), or_(*shares)).limit(MATCH_AT_MOST)
     )
-    for carer in session.scalars(same_name):
-        add(carer, "same name and date of birth")
-    numbers = [n for n in (entry.phone, entry.mobile) if n]
-    if numbers:
-        same_phone = select(Carer).where(
-            or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)), Carer.merged_into.is_(None)
+    others = [duplicates.person(*row) for row in rows if row[0] != exclude_id]
+    # Counted with the new record, as the scan will count them once it is saved.
+    index = matching.index_of([*others, wanted])
+    found = matching.best_matches(wanted, index, matching.common_details(index))
+    by_id = {
+        carer.id: carer
+        for carer in session.scalars(select(Carer).where(Carer.id.in_([p.id for p, _ in found])))
+    }
+    return [
+        PossibleDuplicate(
+            other.id,
+            by_id[other.id].reference,
+            f"{by_id[other.id].first_name} {by_id[other.id].last_name}",
+            by_id[other.id].date_of_birth,
+            by_id[other.id].postcode,
+            "; ".join(match.reasons),
         )
-        for carer in session.scalars(same_phone.limit(20)):
-            add(carer, "same phone number")
-    if entry.postcode:
-        wanted = f"{first} {last}"
-        same_postcode = select(Carer).where(Carer.postcode_key == postcode_key(entry.postcode))
-        for carer in session.scalars(same_postcode.limit(500)):
-            name = f"{carer.first_folded} {carer.last_folded}"
-            # ratio for names in order (token_sort alone scores Katherine/Catherine Jones 53, as
-            # the changed first letter reorders the tokens); token_sort for swapped names.
-            score = max(fuzz.ratio(wanted, name), fuzz.token_sort_ratio(wanted, name))
-            if score >= CLOSE_NAME_SCORE:
-                add(carer, "a close name at the same postcode")
-    return list(found.values())
+        for other, match in found
+    ]

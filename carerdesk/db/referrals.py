@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
+from carerdesk.core.referrals import (
+    ACKNOWLEDGE_WITHIN,
+    CLOSED,
+    check_destination,
+    check_move,
+    check_send,
+)
 from carerdesk.core.text import tidy, tidy_lines
 from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
@@ -53,8 +59,10 @@ def make_referral(
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}
-    if destination not in destinations.offered(session):
-        errors["destination"] = "Choose where the referral goes, from the services offered."
+    try:
+        destination = check_destination(destination, destinations.offered(session))
+    except FieldError as refused:
+        errors["destination"] = refused.message
     if urgency not in codes.URGENCY:
         errors["urgency"] = "Routine or urgent?"
     if not tidy(reason):

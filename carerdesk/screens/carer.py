@@ -32,7 +32,10 @@ from carerdesk.core.validate import age_on, format_phone
 from carerdesk.settings import output_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from carerdesk.app import CarerdeskApp
+    from carerdesk.core.permissions import Actor
     from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
 
 
@@ -283,8 +286,8 @@ class CarerScreen(Screen[None]):
                     today=today,
                 )
                 number, expires, card_id = card.card_number, card.expires_on, card.id
-            path = self._print(card_id)
-            return f"Issued {number}, valid to {expires:%d/%m/%Y}. To print: {path}"
+            self._print(card_id, number, f"Card {number} is issued, but its PDF")
+            return f"Issued {number}, valid to {expires:%d/%m/%Y}."
 
         modal = FormModal(
             f"Issue a card to {self.carer_name}",
@@ -299,27 +302,54 @@ class CarerScreen(Screen[None]):
             self.notify(message, timeout=15)
         self.reload()
 
-    def _print(self, card_id: str) -> str:
+    def _print(self, card_id: str, number: str, what: str = "") -> None:
+        """Write the card's PDF, front and back, away from the screen (``what``: the words for
+        it should it fail, saying what was saved before, which stays saved)."""
         from carerdesk.export.cards import card_pdf, card_print
 
-        with self.app.unit_of_work(write=False) as session:
-            printed = card_print(session, card_id, self.app.user)
-        path = output_dir("cards") / f"{printed.card_number}.pdf"
-        path.write_bytes(card_pdf(printed))
-        return str(path)
+        def write(by: Actor) -> str:
+            with self.app.unit_of_work(write=False) as session:
+                printed = card_print(session, card_id, by)
+            path = output_dir("cards") / f"{printed.card_number}.pdf"
+            path.write_bytes(card_pdf(printed))
+            return f"Card {number} to print: {path}"
+
+        self._write_file(write, what or f"The PDF of card {number}", "P")
+
+    def _write_file(self, write: Callable[[Actor], str], what: str, again: str) -> None:
+        """Run ``write`` (a card's or a form's file) in a worker, then say where the file is,
+        or, when the folder cannot be written to, what was not written and how to try again.
+
+        The one path of every PDF the record writes. Any other error is unexpected: the
+        application's failure handling takes it.
+        """
+        by = self.app.user  # read here: the screen may lock while the file is written
+
+        def in_thread() -> None:
+            try:
+                done = write(by)
+            except OSError:
+                self.app.call_from_thread(
+                    self.app.notify,
+                    f"{what} could not be written: the folder cannot be written to, or the "
+                    f"disk is full. Once that is put right, {again} writes it again.",
+                    severity="error",
+                    timeout=20,
+                )
+                return
+            except CarerdeskError as error:
+                self.app.call_from_thread(self.app.notify, error.message, severity="error")
+                return
+            self.app.call_from_thread(self.app.notify, done, timeout=15)
+
+        self.run_worker(in_thread, thread=True, group="files", description="write a file")
 
     def action_print_card(self) -> None:
         """Write the chosen card as a PDF, front and back, to print."""
         card = self._chosen_card()
         if card is None or not self.app.allowed(Can.ISSUE_CARDS):
             return
-        try:
-            path = self._print(card.id)
-        except (CarerdeskError, OSError) as error:
-            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
-            self.notify(f"The card could not be written: {message}", severity="error")
-            return
-        self.notify(f"Card {card.card_number} to print: {path}", timeout=15)
+        self._print(card.id, card.card_number)
 
     def action_cancel_card(self) -> None:
         """Cancel the chosen card, saying why."""
@@ -433,22 +463,27 @@ class CarerScreen(Screen[None]):
                         outcome=values["outcome"] or "",
                     )
             if values["status"] == "sent":
-                return f"Sent. The form to send securely: {self._write_form(referral_id)}"
+                self._write_form(referral_id, "The referral is sent, but its form")
+                return "Sent."
             return "Saved."
 
         first = next(iter(specs["status"].choices or {}), "")
         modal = FormModal("The referral's next step", specs, save, values={"status": first})
         self.app.push_screen(modal, self._card_done)
 
-    def _write_form(self, referral_id: str) -> str:
+    def _write_form(self, referral_id: str, what: str = "The referral form") -> None:
+        """Write the referral's form, as text and as a PDF, away from the screen."""
         from carerdesk.export.referrals import form_pdf, referral_form
 
-        with self.app.unit_of_work(write=False) as session:
-            form = referral_form(session, referral_id, self.app.user)
-        stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
-        stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
-        stem.with_suffix(".pdf").write_bytes(form_pdf(form))
-        return f"{stem}.txt (and .pdf)"
+        def write(by: Actor) -> str:
+            with self.app.unit_of_work(write=False) as session:
+                form = referral_form(session, referral_id, by)
+            stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
+            stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
+            stem.with_suffix(".pdf").write_bytes(form_pdf(form))
+            return f"The referral form to send securely: {stem}.txt (and .pdf)"
+
+        self._write_file(write, what, "W")
 
     def action_write_form(self) -> None:
         """Write the chosen referral's form, as text and as a PDF."""
@@ -457,13 +492,7 @@ class CarerScreen(Screen[None]):
             return
         table = self.query_one("#referrals", DataTable)
         referral = self.referrals[min(table.cursor_row, len(self.referrals) - 1)]
-        try:
-            path = self._write_form(referral.id)
-        except (CarerdeskError, OSError) as error:
-            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
-            self.notify(f"The form could not be written: {message}", severity="error")
-            return
-        self.notify(f"Referral form: {path}", timeout=15)
+        self._write_form(referral.id)
 
     def action_emergency(self) -> None:
         """The carer's emergency contacts and contingency plan (the emergency card's back)."""

@@ -212,7 +212,7 @@ class EventImportScreen(Screen[None]):
         self.query_one(DataTable).focus()
         self._plan(self.app.user)
 
-    @work(thread=True, exclusive=True, group="event-import")
+    @work(thread=True, exclusive=True, group="event-import", description="plan an event import")
     def _plan(self, actor: Actor) -> None:
         from carerdesk.db import events
 
@@ -327,7 +327,7 @@ class EventImportScreen(Screen[None]):
         self._said(f"Importing {self.event.info.name}…")
         self._write(self.app.user, dict(self.decisions))
 
-    @work(thread=True, exclusive=True, group="event-import")
+    @work(thread=True, exclusive=True, group="event-import", description="import an event")
     def _write(self, actor: Actor, decisions: dict[str, str | None]) -> None:
         # Away from the screen: a large event takes a few seconds to write.
         from carerdesk.db import events

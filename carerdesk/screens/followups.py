@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Select, Static
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.referrals import OPEN as OPEN_STATUSES
 
 if TYPE_CHECKING:
     from carerdesk.app import CarerdeskApp
@@ -55,7 +56,7 @@ class FollowUpsScreen(Screen[None]):
                 compact=True,
             )  # fmt: skip
             statuses = [("Every open status", ANY)] + [
-                (codes.REFERRAL_STATUS[s], s) for s in ("draft", "sent", "acknowledged")
+                (codes.REFERRAL_STATUS[s], s) for s in OPEN_STATUSES
             ]
             yield Select(statuses, value=ANY, allow_blank=False, id="filter-status", compact=True)
         referrals: DataTable[Text] = DataTable(id="open-referrals", cursor_type="row")

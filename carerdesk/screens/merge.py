@@ -71,7 +71,7 @@ class DuplicatesScreen(Screen[None]):
         if not self.app.working("duplicates"):
             self._scan(self.app.user)
 
-    @work(thread=True, exclusive=True, group="duplicates")
+    @work(thread=True, exclusive=True, group="duplicates", description="find duplicates")
     def _scan(self, actor: Actor) -> None:
         from carerdesk.db import duplicates
 

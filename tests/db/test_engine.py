@@ -174,3 +174,15 @@ def test_a_broken_register_is_a_clear_refusal_not_a_driver_error(tmp_path: Path)
     assert "nothing was changed" in refused.value.message
     assert "Siân" not in refused.value.message
     engine.dispose()
+
+
+def test_an_error_never_quotes_the_values_being_written(engine: Engine) -> None:
+    # A driver's error may reach a log: SQLAlchemy leaves the statement's parameters out.
+    with pytest.raises(RegisterUnavailable) as refused, unit_of_work(engine) as session:
+        session.execute(
+            text("INSERT INTO settings (key, value) VALUES (:key, :value)"),
+            [{"key": "twice", "value": "Siân O'Brien"}, {"key": "twice", "value": "2580"}],
+        )
+    said = str(refused.value.__cause__)
+    assert "UNIQUE" in said and "hidden due to hide_parameters" in said
+    assert "Siân" not in said and "2580" not in said

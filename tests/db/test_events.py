@@ -14,7 +14,7 @@ from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import Can
 from carerdesk.db import accounts, events, ops
 from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import Carer, Contact
+from carerdesk.db.models import Carer, Contact, Setting
 from tests.conftest import COORDINATOR, STAFF
 
 TODAY = date(2026, 6, 10)
@@ -245,3 +245,36 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
     with unit_of_work(main, write=False) as session:
         survivor = ops.get_carer(session, "C000003")
         assert sorted(c.channel for c in survivor.contacts) == ["event", "phone"]
+
+
+def test_a_contact_before_its_carer_registered_stops_the_import(event_file: Path) -> None:
+    """The desk's rule (``core.rules.check_contact_date``) holds for an event's file too."""
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        bo = session.scalars(select(Carer.id).where(Carer.first_name == "Bo")).one()
+        session.execute(
+            update(Contact).where(Contact.carer_id == bo).values(contact_on=date(2026, 6, 9))
+        )
+    engine.dispose()
+    with pytest.raises(
+        events.EventFileRefused,
+        match=r"1 entry .*C000002, contact, contact_on: This date is before",
+    ):
+        events.read_event(event_file, PASSPHRASE)
+
+
+def test_a_ward_off_the_organisations_list_stops_the_import(main: Engine, event_file: Path) -> None:
+    """As at the desk (``core.rules.check_ward``): the event's wards are on the list, or
+    nothing is imported."""
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        session.execute(update(Carer).where(Carer.first_name == "Bo").values(ward="Nowhere"))
+    engine.dispose()
+    with unit_of_work(main) as session:
+        session.add(Setting(key="wards", value='["Greenhill", "Marlborough"]'))
+    event = events.read_event(event_file, PASSPHRASE)
+    refused = pytest.raises(NotAllowed, match=r"C000002 .*not on the organisation's ward list")
+    with refused, unit_of_work(main) as session:
+        events.import_event(session, event, {}, by=COORDINATOR)
+    with unit_of_work(main, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 1

@@ -11,8 +11,15 @@ from carerdesk.widgets.result_list import ResultList
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let the register open and every search finish, then let the screen redraw."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # a search replaced by the next keystroke's: wait again
+                await pilot.pause()
         await pilot.pause()
 
 
