@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
             if self.app.actor is not None and self.app.actor.may(Can.VIEW_AUDIT):
                 self._tell_bulk_reads(self.app.actor)
 
-    @work(thread=True, group="bulk-reads")
+    @work(thread=True, group="bulk-reads", description="find reading in bulk")
     def _tell_bulk_reads(self, actor: Actor) -> None:
         """Tell the coordinator, as they start, who read in bulk in the last week."""
         from carerdesk.db import reads
