@@ -40,6 +40,7 @@ from textual.widgets import Input
 
 from bench.duplicates import duplicate_figures, event_import
 from bench.weekly import grow, weekly_return
+from carerdesk.core.permissions import Actor, Role
 from carerdesk.core.text import search_form
 from carerdesk.db import accounts, destinations
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
@@ -48,6 +49,15 @@ from carerdesk.db.search import PAGE, find_carers
 from carerdesk.demo import DEMO_USERS, LOCAL_SERVICES, fill_demo
 
 RESULTS = Path(__file__).with_name("results.json")
+DESK = Actor("Bench Desk", Role.STAFF)
+"""Who the benchmark searches as: each search is audited and counted, as at a desk."""
+
+
+def _no_pause(seconds: float) -> None:
+    """Four hundred searches read more than a desk does in a day: the benchmark measures the
+    search (its audit entry and count included), not the deliberate wait past the limit."""
+
+
 TODAY = date(2026, 11, 23)
 
 
@@ -111,10 +121,10 @@ def search_latency(path: Path, label: str, results: dict[str, float]) -> None:
     ours: list[float] = []
     with unit_of_work(engine, write=False) as session:
         for text in texts[:20]:
-            find_carers(session, text)  # warm the page cache
+            find_carers(session, text, by=DESK, pause=_no_pause)  # warm the page cache
         for text in texts:
             started = time.perf_counter()
-            find_carers(session, text)
+            find_carers(session, text, by=DESK, pause=_no_pause)
             ours.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     raw: list[float] = []

@@ -65,11 +65,13 @@ def carerdesk(db: str) -> None:
 
         def _bench_search(self) -> None:
             # Open the register as a desk would: a few searches, then stop.
+            from carerdesk.core.permissions import Actor, Role
             from carerdesk.db.search import find_carers
 
-            with self.unit_of_work(write=False) as session:
-                for query in ("a", "sm", "pat", "jones", "HA1", "C000123"):
-                    find_carers(session, query)
+            desk = Actor("Bench Desk", Role.STAFF)
+            for query in ("a", "sm", "pat", "jones", "HA1", "C000123"):
+                with self.unit_of_work() as session:
+                    find_carers(session, query, by=desk)
             self.exit()
 
     # The URL by hand: importing carerdesk.db.engine here would import SQLAlchemy up front.

@@ -20,6 +20,7 @@ import click
 
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SYSTEM, Actor, Can
+from carerdesk.core.text import inert
 from carerdesk.core.weeks import Week
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -211,7 +212,7 @@ def init(
         raise click.UsageError("Give both --organisation and --coordinator, or neither.")
     pin = _pin("PIN for the coordinator", twice=True)
     with unit_of_work(engine) as session:
-        actor = accounts.set_up(
+        done = accounts.set_up(
             session,
             {
                 "organisation_name": organisation,
@@ -225,7 +226,19 @@ def init(
         prefix = accounts.organisation(session)
     assert prefix is not None
     click.echo(
-        f"Set up {prefix.name} (card prefix {prefix.card_prefix}) with {actor.name} as coordinator."
+        f"Set up {prefix.name} (card prefix {prefix.card_prefix}) "
+        f"with {done.actor.name} as coordinator."
+    )
+    _show_recovery_code(done.actor.name, done.recovery_code)
+
+
+def _show_recovery_code(name: str, code: str) -> None:
+    """A recovery code, shown this once (on standard error, kept out of redirected output)."""
+    click.echo(
+        f"\nRecovery code for {name}: {code}\n"
+        "Write it down and keep it locked away. It is shown only now. If every coordinator is "
+        f'locked out, carerdesk recover --user "{name}" sets a new PIN with it.',
+        err=True,
     )
 
 
@@ -285,21 +298,31 @@ def _replace_demo_file(path: Path) -> None:
 @main.command()
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the carers found.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="At most this many (a page is 20 at most, whatever is asked).",
+)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Which page.")
 @click.pass_obj
 @refusals
-def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
-    """Find carers as the search box does: name, reference, phone or postcode.
+def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> None:
+    """Find carers as the search box does: name, reference, phone or postcode; one page of
+    20 at a time (--page 2 for the next), each search in the audit trail.
 
     Example: carerdesk --db register.sqlite search "sian obrien" --json
     """
     from carerdesk.db.engine import unit_of_work
-    from carerdesk.db.search import find_carers
+    from carerdesk.db.search import PAGE, find_carers
 
     engine = obj.engine()
-    actor = obj.actor(engine, Can.FIND)
-    with unit_of_work(engine, write=False) as session:
-        hits = find_carers(session, text, limit=limit, by=actor)
+    actor = obj.actor(engine, Can.FIND) or SYSTEM
+    with unit_of_work(engine) as session:
+        hits = find_carers(session, text, limit=limit, page=page, by=actor)
+    if len(hits) == min(limit, PAGE):
+        click.echo(f"There may be more: --page {page + 1} for the next ones.", err=True)
     if as_json:
         rows = []
         for hit in hits:
@@ -426,13 +449,15 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
     )
     with unit_of_work(engine, write=False) as session:
         for entry in trail.entries(session, where, by=actor, limit=limit):
-            what = " ".join(filter(None, [entry.kind, entry.reference]))
+            what = " ".join(filter(None, [entry.action, entry.kind, entry.reference]))
             fields = f" [{entry.fields.replace(';', ', ')}]" if entry.fields else ""
             detail = f" ({entry.detail})" if entry.detail else ""
-            click.echo(
+            # A name typed at sign-in is kept as typed (tidied since): shown, never acted on.
+            line = (
                 f"{entry.seq:>7} {entry.at:%Y-%m-%d %H:%M:%S} {entry.user_name:<24} "
-                f"{entry.action} {what}{fields}{detail}".rstrip()
+                f"{what}{fields}{detail}"
             )
+            click.echo(inert(line).rstrip())
 
 
 @main.command("import")
@@ -665,12 +690,13 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
     Example: carerdesk --user "sam staff" cards print HD00000018 HD00000026 --out cards.pdf
     """
     from carerdesk.db import cards as card_ops
+    from carerdesk.db import ops
     from carerdesk.db.engine import unit_of_work
     from carerdesk.export.cards import batch_pdf, card_print
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
-    with unit_of_work(engine, write=False) as session:
+    with unit_of_work(engine) as session:
         if due_days is not None:
             numbers = tuple(
                 c.card_number
@@ -681,11 +707,72 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
             card = card_ops.find_card(session, number, by=actor)
             if card is None:
                 raise CarerdeskError(f"No card has the number {number}.")
+            # Each holder's record is read to print it: in the trail as opened, as on screen.
+            ops.open_carer(session, card.carer_id, by=actor)
             prints.append(card_print(session, card.id, actor))
     if not prints:
         raise CarerdeskError("No cards to print: give their numbers, or --due DAYS.")
     out.write_bytes(batch_pdf(prints))
     click.echo(f"Wrote {out}: {len(prints)} cards.")
+
+
+RECOVERY_VARIABLE = "CARERDESK_RECOVERY_CODE"
+
+
+@main.command()
+@click.option("--user", "name", metavar="NAME", help="The coordinator (or --user before recover).")
+@click.pass_obj
+@refusals
+def recover(obj: Context, name: str | None) -> None:
+    """Set a coordinator's new PIN with their recovery code, lifting any lockout.
+
+    The code is asked for unseen (or CARERDESK_RECOVERY_CODE), then the new PIN twice (or
+    CARERDESK_PIN). The code works once: a new one is shown, to write down in its place.
+
+    Example: carerdesk --db register.sqlite recover --user "Casey Coordinator"
+    """
+    import os
+
+    from carerdesk.db import accounts
+    from carerdesk.db.engine import unit_of_work
+
+    who = name or obj.user
+    if not who:
+        raise click.UsageError("Say whose PIN to set: --user NAME.")
+    if (code := os.environ.get(RECOVERY_VARIABLE)) is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                f"Give the recovery code in {RECOVERY_VARIABLE}, or run this at a terminal."
+            )
+        code = str(click.prompt("Recovery code", hide_input=True, err=True))
+    pin = _pin("New PIN (4 to 8 digits)", twice=True)
+    engine = obj.engine()
+    with unit_of_work(engine) as session:
+        outcome = accounts.recover(session, who, code, pin)
+    done = outcome.accepted()
+    assert done.actor is not None
+    click.echo(f"{done.actor.name} has a new PIN and may sign in now.")
+    _show_recovery_code(done.actor.name, done.recovery_code)
+
+
+@main.command("recovery-code")
+@click.pass_obj
+@refusals
+def recovery_code(obj: Context) -> None:
+    """Make a new recovery code for the coordinator signed in (the old one stops working).
+
+    Example: carerdesk --user "casey coordinator" recovery-code
+    """
+    from carerdesk.db import accounts
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.MANAGE_USERS)
+    if actor is None:
+        raise CarerdeskError("This register has no accounts yet: set it up with init first.")
+    with unit_of_work(engine) as session:
+        code = accounts.make_recovery_code(session, actor)
+    _show_recovery_code(actor.name, code)
 
 
 @main.group()

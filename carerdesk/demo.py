@@ -1263,7 +1263,7 @@ def _demo_accounts(session: Session) -> None:
             "pin": first_pin,
             "pin_again": first_pin,
         },
-    )
+    ).actor
     for name, role, pin in others:
         accounts.add_user(session, coordinator, {"name": name, "role": role, "pin": pin})
     session.merge(Setting(key=accounts.DEMO_PINS, value=json.dumps(DEMO_USERS)))

@@ -426,6 +426,9 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
     )
     assert printed.exit_code == 0 and sheet.read_bytes().startswith(b"%PDF")
+    # The holder's record was read to print it: in the trail as opened, as on screen.
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", young.reference)
+    assert "Casey Coordinator        opened carer" in trail.stdout
     wrong = _as(
         register,
         "Casey Coordinator",
@@ -437,6 +440,115 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         str(sheet),
     )
     assert wrong.exit_code == 1 and "last digit does not match" in wrong.stderr
+
+
+def _pembridges(path: Path, count: int = 30) -> None:
+    engine = make_engine(sqlite_url(path))
+    with unit_of_work(engine) as session:
+        for number in range(count):
+            entry = check_carer(
+                {
+                    "first_name": "Ab"
+                    + "cdefghijklmnopqrstuvwxyzab"[number % 26] * (1 + number // 26),
+                    "last_name": "Pembridge",
+                    "date_of_birth": "02/03/1975",
+                    "registered_on": "01/11/2026",
+                    "consent_store": "yes",
+                },
+                TODAY,
+            )
+            ops.register_carer(session, entry, by=STAFF)
+    engine.dispose()
+
+
+def test_search_gives_one_page_whatever_the_limit_and_is_in_the_trail(register: Path) -> None:
+    _set_up(register)
+    _add_user(register, "Sam Staff", "staff", "1357")
+    _pembridges(register)
+    first = _as(register, "Sam Staff", "1357", "search", "pembridge", "--limit", "500", "--json")
+    assert first.exit_code == 0, first.output
+    assert len(json.loads(first.stdout)) == 20 and "--page 2" in first.stderr
+    second = _as(register, "Sam Staff", "1357", "search", "pembridge", "--page", "2", "--json")
+    assert len(json.loads(second.stdout)) == 10
+    assert {row["reference"] for row in json.loads(first.stdout)}.isdisjoint(
+        row["reference"] for row in json.loads(second.stdout)
+    )
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--person", "sam")
+    assert "Sam Staff                searched (20 found, page 1)" in trail.stdout
+    assert "searched (10 found, page 2)" in trail.stdout
+    assert "pembridge" not in trail.stdout.lower()
+
+
+def test_audit_list_shows_a_sign_in_name_with_escape_codes_inert(register: Path) -> None:
+    from carerdesk.core.permissions import Actor, Role
+    from carerdesk.db import audit
+
+    _set_up(register)
+    typed = _as(register, "\x1bc", "1357", "search", "sian")  # ESC c resets a terminal
+    assert typed.exit_code == 1
+    engine = make_engine(sqlite_url(register))
+    with unit_of_work(engine) as session:  # as one stored before names were tidied
+        audit.record(session, Actor("Robin\x1b[2J\x1b]0;x\x07", Role.VOLUNTEER), "signed in")
+    engine.dispose()
+    listed = _as(register, "Casey Coordinator", "2580", "audit", "list")
+    assert listed.exit_code == 0
+    assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout
+    assert "Robin\\x1b[2J\\x1b]0;x\\x07" in listed.stdout
+    assert "(blank)                  sign-in refused" in listed.stdout
+
+
+def _code(output: str) -> str:
+    import re
+
+    found = re.search(r"Recovery code for [^:]+: ([A-Z2-9-]{23})", output)
+    assert found, output
+    return found.group(1)
+
+
+def test_a_coordinator_recovers_with_the_code_shown_at_set_up(tmp_path: Path) -> None:
+    path = tmp_path / "register.sqlite"
+    made = CliRunner().invoke(
+        main,
+        ["--db", str(path), "init", "--organisation", "Harrow Carers", "--coordinator", "Casey C"],
+        env={"CARERDESK_PIN": "2580"},
+    )
+    assert made.exit_code == 0, made.output
+    assert "Write it down and keep it locked away" in made.stderr
+    code = _code(made.stderr)
+    assert code not in made.stdout  # shown, not written where output is redirected
+    for _ in range(5):
+        _as(path, "Casey C", "9999", "settings", "list")
+    assert "locked" in _as(path, "Casey C", "2580", "settings", "list").stderr
+
+    def recover(with_code: str, pin: str) -> click.testing.Result:
+        env = {"CARERDESK_RECOVERY_CODE": with_code, "CARERDESK_PIN": pin}
+        return CliRunner().invoke(
+            main, ["--db", str(path), "recover", "--user", "casey c"], env=env
+        )
+
+    done = recover(code, "4826")
+    assert done.exit_code == 0, done.output
+    assert "Casey C has a new PIN" in done.stdout
+    assert _as(path, "Casey C", "4826", "settings", "list").exit_code == 0  # the lock lifted
+    again = recover(code, "5937")
+    assert again.exit_code == 1 and "do not match a coordinator" in again.stderr
+    assert recover(_code(done.stderr), "5937").exit_code == 0
+    trail = _as(path, "Casey C", "5937", "audit", "list").stdout
+    assert trail.count("recovered with code") == 2 and "recovery refused" in trail
+    for secret in ("2580", "4826", "5937", code, _code(done.stderr)):
+        assert secret not in trail
+
+
+def test_a_register_without_a_code_gets_one_from_its_coordinator(register: Path) -> None:
+    _set_up(register)
+    _add_user(register, "Sam Staff", "staff", "1357")
+    refused = _as(register, "Sam Staff", "1357", "recovery-code")
+    assert refused.exit_code == 1 and "may not" in refused.stderr
+    made = _as(register, "Casey Coordinator", "2580", "recovery-code")
+    assert made.exit_code == 0 and "keep it locked away" in made.stderr
+    assert (
+        "recovery code made" in _as(register, "Casey Coordinator", "2580", "audit", "list").stdout
+    )
 
 
 def test_an_unexpected_error_is_one_plain_line_with_a_code_and_exit_1(

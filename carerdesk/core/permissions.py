@@ -240,6 +240,16 @@ def _whole(low: int, high: int) -> Callable[[str, date], str]:
     return parse
 
 
+BULK_READ_LIMIT = 6000
+"""Carers' records a person may read in 24 hours (search results shown plus records opened)
+before each further search is slowed and the coordinator told (the ``bulk_read_limit``).
+
+Measured on the demo register (``carerdesk demo --no-open``, 2,000 carers): its busiest
+desk-day is one member of staff's 11 contacts in a day; finding each of those carers by
+typing the surname a letter at a time (up to five letters, a search at each) and opening the
+record reads 588 records. The default is ten times that, rounded: a desk never meets it, a
+person copying the register meets it within a few hundred searches."""
+
 PASSPORT_SETTINGS = {
     "passport_hospital": "At the hospital",
     "passport_gp": "At the GP practice",
@@ -269,6 +279,11 @@ SETTINGS: dict[str, FieldSpec] = {
     "card_valid_years": FieldSpec("Years a card lasts", _whole(1, 10), required=True),
     "referral_chase_days": FieldSpec(
         "Days before an unacknowledged referral is chased", _whole(1, 90), required=True
+    ),
+    "bulk_read_limit": FieldSpec(
+        "Records a person may read in 24 hours before searches slow",
+        _whole(100, 10_000_000),
+        required=True,
     ),
     **{
         key: FieldSpec(f"Carer passport: {setting.lower()}", lambda text, today: tidy(text)[:300])

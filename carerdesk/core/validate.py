@@ -15,7 +15,7 @@ import phonenumbers
 
 from carerdesk.core.codes import CodeList, parse_code, parse_codes
 from carerdesk.core.errors import FieldError
-from carerdesk.core.text import tidy
+from carerdesk.core.text import tidy, tidy_lines
 
 MAX_AGE_YEARS = 110
 
@@ -79,8 +79,8 @@ def parse_name(text: str, what: str = "name") -> str:
 
 
 def parse_text(text: str, what: str = "text", max_length: int = 2000) -> str | None:
-    """Free text: trimmed, None when empty."""
-    value = text.strip()
+    """Free text: trimmed, without control characters (line breaks kept), None when empty."""
+    value = tidy_lines(text)
     if not value:
         return None
     if len(value) > max_length:

@@ -3,14 +3,19 @@
 PINs are hashed with Argon2 (argon2-cffi) using the parameters in the settings, so a centre
 can make hashing slower on a faster machine; a hash made with older parameters still verifies
 and is remade with the current ones at the next sign-in. Five wrong PINs in a row lock the
-account for five minutes. Users are never deleted: the audit trail names them.
+account for five minutes, and each further lockout in a row for twice as long as the one
+before, up to a day, until a right PIN or a coordinator's reset. A coordinator has a recovery
+code, made at set-up and shown once (only its hash is kept), to set a new PIN from the
+command line when every coordinator is locked out. Users are never deleted: the audit trail
+names them.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -22,6 +27,7 @@ from carerdesk.core.cards import VALID_YEARS
 from carerdesk.core.entries import check_field
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import (
+    BULK_READ_LIMIT,
     SETTINGS,
     Actor,
     Can,
@@ -42,6 +48,11 @@ from carerdesk.db.views import UserView, user_view
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=5)
+"""The first lockout; each further one in a row lasts twice as long, up to ``LONGEST_LOCK``."""
+LONGEST_LOCK = timedelta(hours=24)
+RECOVERY_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""A recovery code's alphabet: no 0/O or 1/I to confuse when it is read off paper."""
+RECOVERY_GROUPS = 4
 
 HASH_SETTINGS = {
     # setting: (argon2 parameter, default): argon2-cffi's own defaults (RFC 9106, low memory).
@@ -56,8 +67,9 @@ IDLE_DEFAULT = 5
 
 
 def _setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
+    # A plain query, not session.get: most settings are unset, and a get that finds nothing
+    # costs the unit of work's lookups each time (a search reads the bulk read limit).
+    return session.execute(select(Setting.value).where(Setting.key == key)).scalar()
 
 
 def _put(session: Session, key: str, value: str) -> None:
@@ -126,8 +138,17 @@ def has_users(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(User)) != 0
 
 
-def set_up(session: Session, values: Mapping[str, str]) -> Actor:
-    """First run: record the organisation and create its first coordinator.
+@dataclass(frozen=True)
+class SetUp:
+    """The first coordinator, signed in, and their recovery code: shown once, never kept."""
+
+    actor: Actor
+    recovery_code: str = field(repr=False)
+
+
+def set_up(session: Session, values: Mapping[str, str]) -> SetUp:
+    """First run: record the organisation and create its first coordinator, with a
+    recovery code to show them once.
 
     ``values`` holds the texts of ``SETUP_FIELDS``; every field is checked before anything
     is written, and all the problems are reported at once.
@@ -143,7 +164,7 @@ def set_up(session: Session, values: Mapping[str, str]) -> Actor:
     audit.record(
         session, actor, Action.ORGANISATION_SET_UP, fields=["organisation_name", "card_prefix"]
     )
-    return actor
+    return SetUp(actor, _give_recovery_code(session, user))
 
 
 def actor_of(user: User) -> Actor:
@@ -162,6 +183,7 @@ def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | Non
         pin_hash=hasher(session).hash(pin),
         active=True,
         failed_pins=0,
+        lockouts=0,
         created_by=by.name if by else name,
         updated_by=by.name if by else name,
     )
@@ -213,12 +235,9 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
         audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account deactivated")
         return SignIn(None, "This account has been deactivated. Ask your coordinator.")
     if user.locked_until and user.locked_until > moment:
-        minutes = max(1, round((user.locked_until - moment).total_seconds() / 60))
         audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account locked")
-        plural = "s" if minutes != 1 else ""
-        return SignIn(
-            None, f"Too many wrong PINs: this account is locked for {minutes} more minute{plural}."
-        )
+        remaining = span(user.locked_until - moment)
+        return SignIn(None, f"Too many wrong PINs: this account is locked for another {remaining}.")
     pins = hasher(session)
     try:
         pins.verify(user.pin_hash, pin.strip())
@@ -226,11 +245,18 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
         user.failed_pins += 1
         if user.failed_pins >= MAX_FAILED:
             user.failed_pins = 0
-            user.locked_until = moment + LOCK_FOR
-            audit.record(session, actor, Action.LOCKED_OUT, detail="five wrong PINs")
+            user.lockouts = (user.lockouts or 0) + 1
+            locked_for = lock_for(user.lockouts)
+            user.locked_until = moment + locked_for
+            audit.record(
+                session,
+                actor,
+                Action.LOCKED_OUT,
+                detail=f"five wrong PINs, lockout {user.lockouts} in a row: {span(locked_for)}",
+            )
             return SignIn(
                 None,
-                "Five wrong PINs: this account is locked for 5 minutes. "
+                f"Five wrong PINs: this account is locked for {span(locked_for)}. "
                 "Your coordinator can reset your PIN.",
             )
         audit.record(session, actor, Action.SIGN_IN_FAILED, detail="wrong PIN")
@@ -239,15 +265,36 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
         return SignIn(
             None,
             f"That name and PIN do not match. {left} more {tries} before the account "
-            "locks for 5 minutes.",
+            f"locks for {span(lock_for((user.lockouts or 0) + 1))}.",
         )
     if pins.check_needs_rehash(user.pin_hash):
         user.pin_hash = pins.hash(pin.strip())
     user.failed_pins = 0
+    user.lockouts = 0
     user.locked_until = None
     user.last_sign_in = moment
     audit.record(session, actor, Action.SIGN_IN)
     return SignIn(actor)
+
+
+def lock_for(lockouts: int) -> timedelta:
+    """How long the ``lockouts``-th lockout in a row lasts: 5 minutes, then 10, 20, 40 ...
+    up to a day: about 45 guesses in the first day and 5 a day after, not 1,440 a day."""
+    if lockouts <= 1:
+        return LOCK_FOR
+    return min(LONGEST_LOCK, LOCK_FOR * (1 << min(lockouts - 1, 20)))
+
+
+def span(length: timedelta) -> str:
+    """``5 minutes``, ``1 hour 20 minutes``, ``24 hours``: a lock's length for a person."""
+    minutes = max(1, round(length.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
 
 
 def _unknown(name: str) -> Actor:
@@ -290,6 +337,7 @@ def reset_pin(
     check_version(user, version, "account")
     user.pin_hash = hasher(session).hash(new_pin)
     user.failed_pins = 0
+    user.lockouts = 0
     user.locked_until = None
     user.updated_by = by.name
     audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
@@ -351,6 +399,7 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults[IDLE_SETTING] = str(IDLE_DEFAULT)
     defaults["card_valid_years"] = str(VALID_YEARS)
     defaults["referral_chase_days"] = str(ACKNOWLEDGE_WITHIN)
+    defaults["bulk_read_limit"] = str(BULK_READ_LIMIT)
     return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
 
 
@@ -364,3 +413,75 @@ def change_setting(session: Session, by: Actor, key: str, text: str) -> str:
     _put(session, key, value)
     audit.record(session, by, Action.SETTING_CHANGED, kind="setting", fields=[key])
     return value
+
+
+def _code_key(text: str) -> str:
+    # However it was copied: any case, with or without its hyphens and spaces.
+    return "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum())
+
+
+def _give_recovery_code(session: Session, user: User) -> str:
+    """A new recovery code for ``user`` (replacing any before); only its hash is kept."""
+    letters = "".join(secrets.choice(RECOVERY_LETTERS) for _ in range(5 * RECOVERY_GROUPS))
+    code = "-".join(letters[i : i + 5] for i in range(0, len(letters), 5))
+    user.recovery_hash = hasher(session).hash(_code_key(code))
+    return code
+
+
+def make_recovery_code(session: Session, by: Actor) -> str:
+    """A new recovery code for the coordinator ``by`` (an old one stops working): to be
+    shown once, written down and locked away. Recorded in the trail, never the code."""
+    by.require(Can.MANAGE_USERS)
+    if by.user_id is None:
+        raise NotAllowed("Sign in with your own account to make your recovery code.")
+    user = _user(session, by.user_id)
+    code = _give_recovery_code(session, user)
+    user.updated_by = by.name
+    audit.record(session, by, Action.RECOVERY_CODE_MADE, kind="user", record_id=user.id)
+    return code
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """The outcome of ``recover``: the coordinator and their new recovery code, or why not.
+
+    Returned rather than raised (as ``SignIn``), so that a refusal's trail entry is kept."""
+
+    actor: Actor | None
+    recovery_code: str = field(default="", repr=False)
+    refusal: str = ""
+
+    def accepted(self) -> Recovery:
+        """This recovery, or ``NotAllowed`` with the reason."""
+        if self.actor is None:
+            raise NotAllowed(self.refusal)
+        return self
+
+
+def recover(session: Session, name: str, code: str, pin: str) -> Recovery:
+    """A coordinator's way back in with their recovery code: a new PIN, any lockout lifted,
+    and a new recovery code (the one used stops working). Every attempt is in the trail."""
+    new_pin = check_pin(pin)
+    refused = Recovery(None, refusal="That name and recovery code do not match a coordinator.")
+    try:
+        user = find_user(session, name)
+    except NotFound:
+        audit.record(session, _unknown(name), Action.RECOVERY_REFUSED, detail="unknown name")
+        return refused
+    actor = actor_of(user)
+    if not (user.active and user.role == Role.COORDINATOR and user.recovery_hash):
+        audit.record(session, actor, Action.RECOVERY_REFUSED, detail="no recovery code")
+        return refused
+    try:
+        hasher(session).verify(user.recovery_hash, _code_key(code))
+    except (VerificationError, InvalidHashError):
+        audit.record(session, actor, Action.RECOVERY_REFUSED, detail="wrong recovery code")
+        return refused
+    user.pin_hash = hasher(session).hash(new_pin)
+    user.failed_pins = 0
+    user.lockouts = 0
+    user.locked_until = None
+    user.updated_by = user.name
+    new_code = _give_recovery_code(session, user)
+    audit.record(session, actor, Action.RECOVERED, kind="user", record_id=user.id)
+    return Recovery(actor, new_code)

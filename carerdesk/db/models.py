@@ -312,7 +312,11 @@ class User(Versioned, Stamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    """Lockouts in a row since the last right PIN or reset: each locks for twice as long."""
     last_sign_in: Mapped[datetime | None] = mapped_column(DateTime)
+    recovery_hash: Mapped[str | None] = mapped_column(String(200))
+    """The Argon2 hash of a coordinator's recovery code (the code itself is never kept)."""
 
 
 class AuditEntry(Base):
@@ -342,7 +346,20 @@ class AuditEntry(Base):
         Index("ix_audit_user_at", "user_name", "at"),
         Index("ix_audit_record", "record_id"),
         Index("ix_audit_at", "at"),
+        # Who was found reading in bulk: a few entries among every search's.
+        Index("ix_audit_action_at", "action", "at"),
     )
+
+
+class ReadCount(Base):
+    """How many carers' records a person read (search results shown, records opened) in
+    one hour (UTC): the last 24 of them say who reads far more than a desk does in a day."""
+
+    __tablename__ = "read_counts"
+
+    user_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WeeklyReturn(Base):

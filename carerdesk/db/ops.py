@@ -22,7 +22,7 @@ from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
-from carerdesk.db import audit
+from carerdesk.db import audit, reads
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 from carerdesk.db.versions import check_version
@@ -196,9 +196,11 @@ def open_carer(
     session: Session, carer_id: str, *, by: Actor, today: date | None = None
 ) -> CarerView:
     """A carer's record as a person opens it to read, as they may see it (a volunteer: the
-    volunteer's view); recorded in the audit trail."""
+    volunteer's view): recorded in the audit trail, and counted towards their reads of the
+    day (``carerdesk.db.reads``)."""
     by.require(Can.FIND)
     carer = _get_carer(session, carer_id)
+    reads.count(session, by, 1)
     _trail(session, by, Action.OPENED, carer)
     return carer_view(carer, by, today or date.today())
 

@@ -23,7 +23,7 @@ from carerdesk.core.referrals import (
     check_move,
     check_send,
 )
-from carerdesk.core.text import tidy
+from carerdesk.core.text import tidy, tidy_lines
 from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
@@ -75,10 +75,10 @@ def make_referral(
     referral = Referral(
         carer_id=carer.id,
         destination=destination,
-        reason=reason.strip(),
+        reason=tidy_lines(reason),
         urgency=urgency,
         status="draft",
-        hopes=hopes.strip() or None,
+        hopes=tidy_lines(hopes) or None,
         created_by=by.name,
         updated_by=by.name,
     )

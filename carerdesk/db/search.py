@@ -9,13 +9,18 @@ A trigram finds nothing for a token of one or two characters, so short tokens ar
 word prefixes instead, through the indexed folded first and last names. Every token is quoted
 as an FTS phrase, so no text a person can type is ever an FTS syntax error.
 When the name finds nobody, a looser trigram query with rapidfuzz re-ranking forgives a typo.
+
+A search gives one page of ``PAGE`` at a time to anyone, writes its count (never its text) to
+the audit trail and counts towards reading in bulk (``carerdesk.db.reads``).
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -27,7 +32,9 @@ from carerdesk.core.errors import FieldError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import phone_query
-from carerdesk.db.models import Card, Carer
+from carerdesk.db import audit, reads
+from carerdesk.db.audit import Action
+from carerdesk.db.models import Card, Carer, utc_now
 
 PAGE = 20
 TYPO_CANDIDATES = 200
@@ -181,18 +188,44 @@ def _by_typo(session: Session, tokens: list[str], limit: int) -> list[CarerHit]:
 
 
 def find_carers(
-    session: Session, query: str, limit: int = PAGE, *, by: Actor | None = None
+    session: Session,
+    query: str,
+    *,
+    by: Actor,
+    page: int = 1,
+    limit: int = PAGE,
+    now: datetime | None = None,
+    pause: Callable[[float], None] = time.sleep,
 ) -> list[CarerHit]:
-    """The best page of carers for what was typed; ``[]`` for an empty query.
+    """One page of the carers found for what was typed, best first; ``[]`` for an empty query.
+
+    A page is at most ``PAGE`` carers whatever ``limit`` asks (a smaller ``limit`` gives a
+    smaller page); ``page`` 2 is the next ones, and so on. Every search is in the audit trail
+    with how many carers it showed (never what was typed) and counts towards the person's
+    reads of the day (``carerdesk.db.reads``): past the ``bulk_read_limit``, it first waits
+    (``pause``, injectable so that tests never sleep), outside any transaction when it
+    starts its unit of work, so that other desks can save meanwhile.
 
     For someone who may not see a carer's details in a list (a volunteer), each hit keeps
     only the name, reference, status and age band: no postcode, and ``details`` is False.
     """
-    hits = _find(session, query, limit)
-    if by is not None:
-        by.require(Can.FIND)
-        if not by.may(Can.SEE_DETAILS):
-            return [replace(hit, postcode=None, details=False) for hit in hits]
+    by.require(Can.FIND)
+    if not query.strip():
+        return []
+    size, page = max(1, min(limit, PAGE)), max(1, page)
+    moment = now or utc_now()
+    starts_work = not session.in_transaction()
+    day = reads.standing(session, by, size, moment)
+    if wait := day.pause:
+        if starts_work:
+            session.rollback()  # nothing written yet: the register's lock is let go
+        pause(wait)
+    hits = _find(session, query, size * page)[size * (page - 1) :]
+    if not by.may(Can.SEE_DETAILS):
+        hits = [replace(hit, postcode=None, details=False) for hit in hits]
+    reads.count(session, by, len(hits), moment)
+    audit.record(session, by, Action.SEARCHED, detail=f"{len(hits)} found, page {page}")
+    reads.over_limit(session, by, day.read + len(hits), day.allowed, moment)
     return hits
 
 

@@ -27,6 +27,7 @@ from carerdesk.core.validate import format_phone
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
+from carerdesk.export import workbook
 
 ROLE_COLUMNS = (
     "role_id",
@@ -281,21 +282,15 @@ def _write_csv(folder: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[
 
 def _write_xlsx(path: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[Path]:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
     for kind, rows in sheets.items():
         sheet = book.create_sheet(kind)
-        sheet.append(list(COLUMNS[kind]))
-        for row in rows:
-            cells = []
-            for text in row:
-                # Every cell is text: never a formula, a number or a date guessed from it.
-                value = WriteOnlyCell(sheet, value=text)
-                value.data_type = "s"
-                cells.append(value)
-            sheet.append(cells)
+        sheet.append(workbook.row(sheet, COLUMNS[kind]))
+        for values in rows:
+            # Every cell is text: never a formula, a number or a date guessed from it.
+            sheet.append(workbook.row(sheet, values))
     book.save(path)
     return [path]
 

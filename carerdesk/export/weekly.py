@@ -23,6 +23,7 @@ from carerdesk.core.returns import COLUMNS, Figure, shown
 from carerdesk.core.weeks import Week
 from carerdesk.db import accounts, returns
 from carerdesk.db.models import utc_now
+from carerdesk.export import workbook
 
 FORMATS = ("csv", "xlsx")
 
@@ -87,31 +88,34 @@ def xlsx_bytes(
         ),
         ("Counts only: no person's details are in this return.",),
     ):
-        sheet.append(list(row))
+        sheet.append(workbook.row(sheet, row))
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 44
     sheet["A1"].font = Font(bold=True, size=14)
     for measure in dict.fromkeys(f.measure for f in figures):
         page = book.create_sheet(measure)
-        page.append(list(COLUMNS))
+        page.append(workbook.row(page, COLUMNS))
         for f in figures:
             if f.measure == measure:
                 text = shown(f.value, suppress_under)
                 page.append(
-                    [
-                        str(cover.week),
-                        f.measure,
-                        f.breakdown,
-                        f.category,
-                        int(text) if text.isdigit() else text,
-                    ]
+                    workbook.row(
+                        page,
+                        [
+                            str(cover.week),
+                            f.measure,
+                            f.breakdown,
+                            f.category,
+                            int(text) if text.isdigit() else text,
+                        ],
+                    )
                 )
         for letter, width in zip("ABCDE", (10, 20, 22, 28, 8), strict=True):
             page.column_dimensions[letter].width = width
     days = book.create_sheet("contacts_by_day")
-    days.append(["day", "contacts"])
+    days.append(workbook.row(days, ["day", "contacts"]))
     for day, count in by_day:
-        days.append([day.strftime("%a %d %b"), count])
+        days.append(workbook.row(days, [day.strftime("%a %d %b"), count]))
     chart = BarChart()
     chart.title = f"Contacts by day, {cover.week}"
     chart.y_axis.title = "contacts"

@@ -10,6 +10,7 @@ from datetime import UTC, date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, FieldError
+from carerdesk.core.text import inert
 from carerdesk.core.validate import parse_date
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ class AuditScreen(Screen[None]):
             for name, hint in FILTERS:
                 yield Input(placeholder=hint, id=f"filter-{name}", compact=True)
         yield Static("", id="audit-status")
-        table: DataTable[str] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()
 
@@ -99,7 +101,7 @@ class AuditScreen(Screen[None]):
                 entries = audit.entries(session, where, by=self.app.user, limit=SHOWN)
                 for entry in entries:
                     when = entry.at.replace(tzinfo=UTC).astimezone(LONDON)
-                    table.add_row(
+                    cells = (
                         str(entry.seq),
                         when.strftime("%d/%m/%Y %H:%M:%S"),
                         entry.user_name,
@@ -108,6 +110,9 @@ class AuditScreen(Screen[None]):
                         entry.fields.replace(";", ", "),
                         entry.detail,
                     )
+                    # Plain text, never markup, and any control character written out: a
+                    # name typed at sign-in is shown as typed, not acted on.
+                    table.add_row(*(Text(inert(cell)) for cell in cells))
         except CarerdeskError as error:
             status.update(error.message)
             return

@@ -1,4 +1,5 @@
-"""First run: name the organisation and create its first coordinator, then sign them in."""
+"""First run: name the organisation and create its first coordinator, show their recovery
+code once, then sign them in."""
 
 from __future__ import annotations
 
@@ -63,12 +64,12 @@ class FirstRunScreen(Screen[None]):
         self.query_one(FormField).control.focus()
 
     def action_save(self) -> None:
-        """Check every answer, save the organisation and sign its coordinator in."""
+        """Check every answer, save the organisation, show the recovery code once."""
         from carerdesk.db import accounts
 
         try:
             with self.app.unit_of_work() as session:
-                actor = accounts.set_up(session, form_texts(self))
+                done = accounts.set_up(session, form_texts(self))
                 organisation = accounts.organisation(session)
         except InvalidEntry as error:
             show_errors(self, error.errors)
@@ -77,5 +78,45 @@ class FirstRunScreen(Screen[None]):
             self.query_one("#firstrun-error", Static).update(error.message)
             return
         assert organisation is not None
+        app, actor = self.app, done.actor
         self.dismiss()
-        self.app.set_up_done(organisation, actor)
+        app.push_screen(
+            RecoveryCodeScreen(actor.name, done.recovery_code),
+            lambda _: app.set_up_done(organisation, actor),
+        )
+
+
+class RecoveryCodeScreen(Screen[None]):
+    """The first coordinator's recovery code, shown this once; Enter signs them in."""
+
+    BINDINGS = [Binding("enter", "done", "Written down: sign in", priority=True)]
+    DEFAULT_CSS = """
+    RecoveryCodeScreen VerticalScroll { padding: 1 2; }
+    RecoveryCodeScreen #recovery-code { text-style: bold; margin: 1 0; }
+    """
+
+    def __init__(self, name: str, code: str) -> None:
+        super().__init__()
+        self.coordinator = name
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Label("Your recovery code", classes="section-title")
+            yield Static(
+                "If every coordinator is ever locked out or forgets their PIN, this code sets "
+                "a new PIN from the command line: carerdesk recover --user "
+                f'"{self.coordinator}". It is shown only now and cannot be shown again.'
+            )
+            yield Static(self.code, id="recovery-code")
+            yield Static(
+                "Write it down and keep it locked away, not with the laptop. A new code can be "
+                "made later with carerdesk recovery-code (the old one then stops working)."
+            )
+            yield Label("Enter when it is written down", classes="hint")
+        yield Footer()
+
+    def action_done(self) -> None:
+        """The code is written down: on to the front desk (it is not shown again)."""
+        self.dismiss()

@@ -22,6 +22,7 @@ from carerdesk.core import codes
 from carerdesk.core.entries import carer_type
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
+from carerdesk.core.text import inert
 from carerdesk.core.validate import age_on
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventInfo
     from carerdesk.db.ops import ContactLine
+    from carerdesk.db.reads import BulkRead
     from carerdesk.db.search import CarerHit
 
 
@@ -101,6 +103,32 @@ class HomeScreen(Screen[None]):
         if ready:
             self.refresh_today()
             self.search(self.query_one("#carer-search", Input).value)
+            if self.app.actor is not None and self.app.actor.may(Can.VIEW_AUDIT):
+                self._tell_bulk_reads(self.app.actor)
+
+    @work(thread=True, group="bulk-reads", description="find reading in bulk")
+    def _tell_bulk_reads(self, actor: Actor) -> None:
+        """Tell the coordinator, as they start, who read in bulk in the last week."""
+        from carerdesk.db import reads
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                found = reads.bulk_reads(session, by=actor)
+        except CarerdeskError:
+            return  # the audit trail still has them
+        if found:
+            self.app.call_from_thread(self._show_bulk_reads, found)
+
+    def _show_bulk_reads(self, found: list[BulkRead]) -> None:
+        lines = [f"{inert(read.name)}: {inert(read.detail)}" for read in found[:3]]
+        more = f"\n... and {len(found) - 3} more." if len(found) > 3 else ""
+        self.notify(
+            "\n".join(lines) + more + "\nSee the audit trail (F8).",
+            title="Reading in bulk in the last week",
+            severity="warning",
+            timeout=60,
+            markup=False,
+        )
 
     def on_screen_resume(self) -> None:
         # Back from a record or a form: what was saved there shows here.
@@ -134,7 +162,8 @@ class HomeScreen(Screen[None]):
             return
         text, actor = asked
         try:
-            with self.app.unit_of_work(write=False) as session:
+            # A write: every search is in the audit trail and counted towards reading in bulk.
+            with self.app.unit_of_work() as session:
                 hits = find_carers(session, text, by=actor)
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")

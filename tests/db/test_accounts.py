@@ -29,7 +29,7 @@ NOON = datetime(2026, 11, 23, 12, 0)
 
 def set_up(engine: Engine) -> Actor:
     with unit_of_work(engine) as session:
-        return accounts.set_up(session, SETUP)
+        return accounts.set_up(session, SETUP).actor
 
 
 def add(engine: Engine, by: Actor, name: str, role: str, pin: str) -> str:
@@ -103,7 +103,7 @@ def test_five_wrong_pins_lock_the_account_for_five_minutes(engine: Engine) -> No
     assert locked.refusal.startswith("Five wrong PINs: this account is locked for 5 minutes.")
     # Even the right PIN is refused while the lock lasts...
     during = sign_in(engine, "Casey Coordinator", "2580", NOON + timedelta(minutes=2))
-    assert during.refusal == "Too many wrong PINs: this account is locked for 3 more minutes."
+    assert during.refusal == "Too many wrong PINs: this account is locked for another 3 minutes."
     # ...and works once it is over.
     assert sign_in(engine, "Casey Coordinator", "2580", NOON + timedelta(minutes=5)).actor
     assert (Action.LOCKED_OUT) in [action for _, action, _ in actions(engine)]
@@ -216,3 +216,105 @@ def test_a_pin_typed_as_the_name_never_reaches_the_trail(engine: Engine) -> None
     set_up(engine)
     sign_in(engine, "2580", "2580")
     assert actions(engine)[-1] == ("(a name with digits)", Action.SIGN_IN_FAILED, "unknown name")
+
+
+def _five_wrong(engine: Engine, name: str, at: datetime) -> str:
+    for _ in range(4):
+        assert sign_in(engine, name, "1357", at).actor is None
+    return sign_in(engine, name, "1357", at).refusal
+
+
+def test_each_lockout_in_a_row_lasts_twice_as_long_until_a_right_pin(engine: Engine) -> None:
+    coordinator = set_up(engine)
+    sam = add(engine, coordinator, "Sam Staff", "staff", "8642")
+    at = NOON
+    for minutes in (5, 10, 20, 40):
+        assert f"locked for {minutes} minutes" in _five_wrong(engine, "Sam Staff", at)
+        just_before = at + timedelta(minutes=minutes) - timedelta(seconds=30)
+        assert (
+            "locked for another 1 minute."
+            in sign_in(engine, "Sam Staff", "8642", just_before).refusal
+        )
+        at += timedelta(minutes=minutes)
+    # The fifth lockout in a row: 80 minutes, said as a person would say it.
+    assert "locked for 1 hour 20 minutes" in _five_wrong(engine, "Sam Staff", at)
+    at += timedelta(minutes=80)
+    # A right PIN ends the run: the next lockout is five minutes again.
+    assert sign_in(engine, "Sam Staff", "8642", at).actor is not None
+    assert "locked for 5 minutes" in _five_wrong(engine, "Sam Staff", at)
+    # So does the coordinator's reset.
+    at += timedelta(minutes=5)
+    assert "locked for 10 minutes" in _five_wrong(engine, "Sam Staff", at)
+    with unit_of_work(engine) as session:
+        accounts.reset_pin(session, coordinator, sam, "9753")
+    assert "locked for 5 minutes" in _five_wrong(engine, "Sam Staff", at + timedelta(minutes=1))
+    lockouts = [detail for _, action, detail in actions(engine) if action == Action.LOCKED_OUT]
+    assert lockouts[:2] == [
+        "five wrong PINs, lockout 1 in a row: 5 minutes",
+        "five wrong PINs, lockout 2 in a row: 10 minutes",
+    ]
+
+
+def test_lockouts_grow_to_a_day_at_most() -> None:
+    lengths = [accounts.lock_for(n) for n in range(1, 12)]
+    assert [length.total_seconds() / 60 for length in lengths[:5]] == [5, 10, 20, 40, 80]
+    assert max(lengths) == lengths[-1] == timedelta(hours=24)
+    assert accounts.span(timedelta(hours=24)) == "24 hours"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"), [("\x1bc", "(blank)"), ("Sam\x1b[2J Staff", "Sam Staff")]
+)
+def test_a_sign_in_name_is_kept_without_its_escape_codes(
+    engine: Engine, typed: str, kept: str
+) -> None:
+    set_up(engine)
+    sign_in(engine, typed, "1357")
+    who, action, detail = actions(engine)[-1]
+    assert (who, action, detail) == (kept, Action.SIGN_IN_FAILED, "unknown name")
+
+
+def _recover(engine: Engine, code: str, pin: str = "4826") -> accounts.Recovery:
+    with unit_of_work(engine) as session:
+        return accounts.recover(session, "casey coordinator", code, pin)
+
+
+def test_a_recovery_code_sets_a_new_pin_once_and_lifts_a_lockout(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        made = accounts.set_up(session, SETUP)
+    assert "recovery_code" not in repr(made) and made.recovery_code not in repr(made)
+    _five_wrong(engine, "Casey Coordinator", NOON)
+    _five_wrong(engine, "Casey Coordinator", NOON + timedelta(minutes=5))  # locked 10 minutes
+    # Written down by hand: any case, with or without its hyphens.
+    first = _recover(engine, made.recovery_code.lower().replace("-", " ")).accepted()
+    assert first.actor == made.actor and first.recovery_code != made.recovery_code
+    assert sign_in(engine, "Casey Coordinator", "4826", NOON + timedelta(minutes=6)).actor
+    # The code used is spent; the new one works.
+    with pytest.raises(NotAllowed, match="do not match a coordinator"):
+        _recover(engine, made.recovery_code).accepted()
+    assert _recover(engine, first.recovery_code, "5937").actor is not None
+    with unit_of_work(engine, write=False) as session:
+        stored = accounts.find_user(session, "Casey Coordinator")
+        assert (stored.lockouts, stored.locked_until, stored.failed_pins) == (0, None, 0)
+        assert stored.recovery_hash and stored.recovery_hash.startswith("$argon2id$")
+    trail = actions(engine)
+    assert [a for _, a, _ in trail].count(Action.RECOVERED) == 2
+    assert (SETUP["coordinator"], Action.RECOVERY_REFUSED, "wrong recovery code") in trail
+    everything = repr(trail)
+    for secret in ("4826", "5937", made.recovery_code, first.recovery_code):
+        assert secret not in everything
+
+
+def test_only_a_coordinator_has_a_recovery_code(engine: Engine) -> None:
+    coordinator = set_up(engine)
+    add(engine, coordinator, "Sam Staff", "staff", "8642")
+    sam = sign_in(engine, "Sam Staff", "8642").accepted()
+    with pytest.raises(NotAllowed), unit_of_work(engine) as session:
+        accounts.make_recovery_code(session, sam)
+    with unit_of_work(engine) as session:
+        refused = accounts.recover(session, "Sam Staff", "ABCDE-ABCDE-ABCDE-ABCDE", "4826")
+    assert refused.actor is None
+    assert actions(engine)[-1] == ("Sam Staff", Action.RECOVERY_REFUSED, "no recovery code")
+    with unit_of_work(engine) as session:
+        code = accounts.make_recovery_code(session, coordinator)
+    assert _recover(engine, code).actor == coordinator

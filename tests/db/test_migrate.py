@@ -27,6 +27,7 @@ TABLES = {
     "referral_destinations",
     "imported_records",
     "not_duplicates",
+    "read_counts",
     "referrals",
     "settings",
     "users",

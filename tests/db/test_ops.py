@@ -60,8 +60,8 @@ def register(
 
 
 def names_found(engine: Engine, query: str) -> list[str]:
-    with unit_of_work(engine, write=False) as s:
-        return [f"{h.first_name} {h.last_name}" for h in find_carers(s, query)]
+    with unit_of_work(engine) as s:
+        return [f"{h.first_name} {h.last_name}" for h in find_carers(s, query, by=STAFF)]
 
 
 # --- registering -------------------------------------------------------------------------

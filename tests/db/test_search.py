@@ -39,9 +39,9 @@ def register(engine: Engine, today: date, first: str, last: str, **typed: str) -
         return register_carer(s, carer_entry(today, first, last, **typed), by=STAFF, today=today)
 
 
-def find(engine: Engine, query: str, limit: int = PAGE) -> list[CarerHit]:
-    with unit_of_work(engine, write=False) as s:
-        return find_carers(s, query, limit)
+def find(engine: Engine, query: str, limit: int = PAGE, page: int = 1) -> list[CarerHit]:
+    with unit_of_work(engine) as s:
+        return find_carers(s, query, by=STAFF, limit=limit, page=page)
 
 
 def names(engine: Engine, query: str) -> set[str]:
@@ -301,8 +301,10 @@ def test_never_more_than_a_page(engine: Engine, today: date) -> None:
     assert len(find(engine, "pembridge")) == PAGE
     assert len(find(engine, "HA1 2AB")) == PAGE
     assert len(find(engine, "pembridge", limit=5)) == 5
-    hits = find(engine, "pembridge", limit=100)
+    assert len(find(engine, "pembridge", limit=100)) == PAGE  # a page, whatever is asked
+    hits = find(engine, "pembridge", page=1) + find(engine, "pembridge", page=2)
     assert len(hits) == 30 and len({h.id for h in hits}) == 30
+    assert find(engine, "pembridge", page=3) == []
 
 
 # --- nothing a person types breaks the search -----------------------------------------------

@@ -43,7 +43,7 @@ def records(engine: Engine) -> Records:
                 "pin": "2580",
                 "pin_again": "2580",
             },
-        )
+        ).actor
         user = accounts.add_user(
             session, coordinator, {"name": "Sam Staff", "role": "staff", "pin": "1357"}
         )

@@ -267,3 +267,24 @@ def test_the_command_says_why_it_cannot_write(register_file: Path, tmp_path: Pat
     )
     assert failed.exit_code == 1 and "cannot be written to" in failed.stderr
     assert "Traceback" not in failed.output
+
+
+def test_names_that_look_like_formulas_are_text_cells_in_the_workbook(engine: Engine) -> None:
+    import io
+    from datetime import datetime
+
+    from carerdesk.export.weekly import Cover, xlsx_bytes
+
+    _fill(engine)
+    with unit_of_work(engine, write=False) as session:
+        figures = returns.week_figures(session, W47, COORDINATOR)
+        days = returns.contacts_by_day(session, W47)
+    cover = Cover("=1+1", W47, datetime(2026, 11, 23, 9, 0), '=HYPERLINK("x","y")', False)
+    book = load_workbook(io.BytesIO(xlsx_bytes(cover, figures, days)))
+    cells = {row[0].value: row[1] for row in book["cover"].iter_rows() if len(row) > 1}
+    assert cells["Organisation"].value == "=1+1" and cells["Organisation"].data_type == "s"
+    assert cells["Made by"].value == '=HYPERLINK("x","y")' and cells["Made by"].data_type == "s"
+    # Only the counts carerdesk put there are numbers; no cell anywhere is a formula.
+    every = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert "f" not in {cell.data_type for cell in every if cell.value is not None}
+    assert {type(cell.value) for cell in book["contacts"]["E"][1:]} == {int}

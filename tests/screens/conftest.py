@@ -59,7 +59,7 @@ def desk_db(engine: Engine, db_path: Path) -> Path:
                 "pin": pin,
                 "pin_again": pin,
             },
-        )
+        ).actor
         for name, role, pin in others:
             accounts.add_user(session, coordinator, {"name": name, "role": role, "pin": pin})
         for first, last, born, postcode, mobile in PEOPLE:

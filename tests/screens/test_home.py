@@ -128,7 +128,7 @@ async def test_a_card_number_finds_its_carer_and_a_mistyped_one_is_named(
     from tests.conftest import STAFF, TODAY
 
     with unit_of_work(engine) as session:
-        thi = next(hit for hit in find_carers(session, "nguyen"))
+        thi = next(hit for hit in find_carers(session, "nguyen", by=STAFF))
         cards.issue_card(session, thi.id, "carer_card", "new", by=STAFF, today=TODAY)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -143,3 +143,31 @@ async def test_a_card_number_finds_its_carer_and_a_mistyped_one_is_named(
         await settle(pilot)
         assert table_text(pilot, "#results") == []
         assert "last digit does not match" in shown(pilot, "#search-status")
+
+
+async def test_a_volunteer_reading_in_bulk_is_reported_to_the_coordinator(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.db import accounts, reads
+    from carerdesk.db.engine import unit_of_work
+    from tests.conftest import COORDINATOR
+    from tests.screens.conftest import actor_named
+    from tests.screens.helpers import screen_text
+
+    robin = actor_named(engine, "Robin Volunteer")
+    with unit_of_work(engine) as session:
+        accounts.change_setting(session, COORDINATOR, "bulk_read_limit", "100")
+        reads.count(session, robin, 100)  # a long day of searching already: the limit
+    volunteer = make_app(user="Robin Volunteer")
+    async with volunteer.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "p")  # one search: Patel, and the limit passed
+        await settle(pilot)
+        assert any("Patel" in row for row in table_text(pilot, "#results"))
+        assert "Reading in bulk" not in screen_text(pilot)  # only the coordinator is told
+    coordinator = make_app(user="Casey Coordinator")
+    async with coordinator.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        told = " ".join(screen_text(pilot).replace("▌", " ").split())  # the toast's edge
+        assert "Reading in bulk in the last week" in told
+        assert "Robin Volunteer: 101 records read in 24 hours" in told

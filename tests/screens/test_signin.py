@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from sqlalchemy import Engine
 from textual.widgets import Input
 
 from carerdesk.app import CarerdeskApp
-from carerdesk.db.engine import sqlite_url
-from carerdesk.screens.firstrun import FirstRunScreen
+from carerdesk.db import accounts
+from carerdesk.db.engine import sqlite_url, unit_of_work
+from carerdesk.screens.firstrun import FirstRunScreen, RecoveryCodeScreen
 from carerdesk.screens.home import HomeScreen
 from carerdesk.screens.register import RegisterScreen
 from carerdesk.screens.signin import SignInScreen
@@ -61,9 +63,18 @@ async def test_first_run_sets_up_the_organisation_and_signs_the_coordinator_in(
         await type_text(pilot, "2580")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # The recovery code, shown this once, before the front desk.
+        assert isinstance(app.screen, RecoveryCodeScreen)
+        code = shown(pilot, "#recovery-code").strip()
+        assert re.fullmatch(r"([A-Z2-9]{5}-){3}[A-Z2-9]{5}", code)
+        assert "Write it down and keep it locked away" in screen_text(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.sub_title == "Harrow Carers · Casey Coordinator"
         assert app.organisation is not None and app.organisation.card_prefix == "HC"
+    with unit_of_work(engine) as session:  # the code shown is the one that works
+        assert accounts.recover(session, "Casey Coordinator", code, "4826").actor is not None
 
 
 async def test_sign_in_shows_nothing_personal_then_the_home_screen(
@@ -93,7 +104,7 @@ async def test_five_wrong_pins_lock_the_account(make_app: Callable[..., Carerdes
         await type_text(pilot, "1357")
         await pilot.press("enter")
         await settle(pilot)
-        assert "locked for 5 more minutes" in said(pilot)
+        assert "locked for another 5 minutes" in said(pilot)
         assert isinstance(app.screen, SignInScreen)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
 from carerdesk.app import CarerdeskApp
 from carerdesk.screens.audit import AuditScreen
 from carerdesk.screens.users import UsersScreen
@@ -86,3 +88,22 @@ async def test_the_audit_trail_filters_and_verifies(make_app: Callable[..., Care
         await pilot.press("f5")
         await settle(pilot)
         assert "The audit trail is sound" in " ".join(shown(pilot, "Toast").split())
+
+
+async def test_the_audit_trail_shows_stored_escape_codes_inert(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.core.permissions import Actor, Role
+    from carerdesk.db import audit
+    from carerdesk.db.engine import unit_of_work
+
+    with unit_of_work(engine) as session:  # as one stored before sign-in names were tidied
+        audit.record(session, Actor("\x1bc[b]Robin\x1b[2J", Role.VOLUNTEER), "sign-in refused")
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        newest = table_text(pilot, "#trail")[0]
+        assert "\\x1bc[b]Robin\\x1b[2J | sign-in refused" in newest
+        assert "\x1b" not in newest
