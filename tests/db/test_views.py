@@ -31,6 +31,7 @@ WITHOUT_ACTOR = {
     "accounts.set_up": "makes the first coordinator, before anyone exists",
     "accounts.has_users": "whether set-up is needed, before anyone exists",
     "accounts.sign_in": "sign-in itself: it finds out who is acting",
+    "accounts.recover": "a coordinator's recovery code: like sign-in, it finds out who acts",
     "accounts.find_user": "the account a name signs in as (sign-in, --user, the demo)",
     "accounts.hasher": "the PIN hashing settings, for sign-in",
     "accounts.demo_pins": "the demo register's PINs, shown on its sign-in screen",

@@ -278,7 +278,7 @@ def test_names_that_look_like_formulas_are_text_cells_in_the_workbook(engine: En
     _fill(engine)
     with unit_of_work(engine, write=False) as session:
         figures = returns.week_figures(session, W47, COORDINATOR)
-        days = returns.contacts_by_day(session, W47)
+        days = returns.contacts_by_day(session, W47, by=COORDINATOR)
     cover = Cover("=1+1", W47, datetime(2026, 11, 23, 9, 0), '=HYPERLINK("x","y")', False)
     book = load_workbook(io.BytesIO(xlsx_bytes(cover, figures, days)))
     cells = {row[0].value: row[1] for row in book["cover"].iter_rows() if len(row) > 1}
