@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from carerdesk.db.accounts import Organisation
     from carerdesk.db.events import EventInfo
+    from carerdesk.widgets.desk import Desk
 
 THEMES = (
     Theme(
@@ -331,3 +332,8 @@ class CarerdeskApp(App[None]):
 
     def _set(self, theme: str) -> None:
         self.theme = theme
+
+
+if TYPE_CHECKING:
+    # The type checker confirms that the application is the desk the screens expect.
+    _DESK: type[Desk] = CarerdeskApp

@@ -15,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, FieldError
 from carerdesk.core.validate import parse_date
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 LONDON = ZoneInfo("Europe/London")
 FILTERS = (
@@ -49,7 +50,7 @@ class AuditScreen(Screen[None]):
     AuditScreen .filter-label { color: $text-muted; margin: 0 1; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,7 +61,7 @@ class AuditScreen(Screen[None]):
         yield Static("", id="audit-status")
         table: DataTable[str] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

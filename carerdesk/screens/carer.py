@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from carerdesk.core import codes
 from carerdesk.core.entries import (
@@ -29,10 +29,11 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on, format_phone
 from carerdesk.settings import output_dir
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
+    from carerdesk.widgets.desk import DeskApp
 
 # Fields shown in the details panel, with the code list each is shown through.
 DETAILS: list[tuple[str, codes.CodeList | None]] = [
@@ -94,7 +95,7 @@ class CarerScreen(Screen[None]):
         Binding("escape", "back", "Back", tooltip="Back to the search"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, carer_id: str) -> None:
         super().__init__()
@@ -126,7 +127,7 @@ class CarerScreen(Screen[None]):
             contacts: DataTable[str] = DataTable(id="contacts", cursor_type="row")
             yield contacts
             yield Static("", id="stamps", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#roles", DataTable).add_columns(

@@ -15,7 +15,7 @@ from carerdesk.core.errors import InvalidEntry
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class CloseModal(ModalScreen[CloseEntry | None]):
@@ -33,7 +33,7 @@ class CloseModal(ModalScreen[CloseEntry | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, who: str) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class ContactModal(ModalScreen[bool]):
@@ -27,7 +27,7 @@ class ContactModal(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(
         self,

@@ -18,17 +18,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.events import EventFile, Incoming
+    from carerdesk.widgets.desk import DeskApp
 
 COMPARED = (
     ("first_name", "First name"),
@@ -94,7 +95,7 @@ class CompareModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Back"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, row: dict[str, Any], incoming: Incoming) -> None:
         super().__init__()
@@ -185,7 +186,7 @@ class EventImportScreen(Screen[None]):
     EventImportScreen #event-title, EventImportScreen #event-status { margin: 0 2; height: auto; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, event: EventFile) -> None:
         super().__init__()
@@ -205,7 +206,7 @@ class EventImportScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="incoming", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("Matching each carer with the register…", id="event-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("At the event", "Born", "Goes", "Why")

@@ -19,9 +19,9 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static
 from carerdesk.core.errors import CarerdeskError
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.export.register import Written
+    from carerdesk.widgets.desk import DeskApp
 
 FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
 
@@ -45,7 +45,7 @@ class ExportModal(ModalScreen[None]):
         Binding("escape", "close", "Close"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         from carerdesk.settings import data_dir

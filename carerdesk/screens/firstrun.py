@@ -8,14 +8,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SETUP_FIELDS
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 PLACEHOLDERS = {
     "organisation_name": "as it should appear on cards and forms",
@@ -35,7 +36,7 @@ class FirstRunScreen(Screen[None]):
     FirstRunScreen #firstrun-error { color: $text-error; text-style: bold; height: auto; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,7 +58,7 @@ class FirstRunScreen(Screen[None]):
                 )
             yield Static("", id="firstrun-error")
             yield Label("Ctrl+S saves and signs you in", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()

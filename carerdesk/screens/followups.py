@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Select, Static
+from textual.widgets import DataTable, Header, Label, Select, Static
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 ANY = "any"
 
@@ -39,7 +40,7 @@ class FollowUpsScreen(Screen[None]):
     FollowUpsScreen #follow-status { margin: 0 1; height: auto; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,7 +65,7 @@ class FollowUpsScreen(Screen[None]):
         cards: DataTable[Text] = DataTable(id="cards-due", cursor_type="row")
         yield cards
         yield Static("", id="follow-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#open-referrals", DataTable).add_columns(

@@ -21,7 +21,7 @@ from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class FormModal(ModalScreen[str | None]):
@@ -41,7 +41,7 @@ class FormModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 from textual.worker import get_current_worker
 
 from carerdesk.core import codes
@@ -23,16 +23,17 @@ from carerdesk.core.entries import carer_type
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
 from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventInfo
     from carerdesk.db.ops import ContactLine
     from carerdesk.db.search import CarerHit
+    from carerdesk.widgets.desk import DeskApp
 
 
 def describe_age(born: date, today: date, *, exact: bool = True) -> str:
@@ -69,7 +70,7 @@ class HomeScreen(Screen[None]):
         Binding("down", "to_results", "Results", show=False),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,7 +88,7 @@ class HomeScreen(Screen[None]):
         yield Label("Today's contacts", id="today-title", classes="section-title")
         today: DataTable[str] = DataTable(id="today", cursor_type="row")
         yield today
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         contacts = self.query_one("#today", DataTable)

@@ -19,10 +19,10 @@ from textual.widgets import Checkbox, Input, Label, Log, ProgressBar, Static
 from carerdesk.core.errors import CarerdeskError
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
     from carerdesk.export.importer import Outcome
+    from carerdesk.widgets.desk import DeskApp
 
 STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
 SHOWN_PROBLEMS = 500
@@ -50,7 +50,7 @@ class ImportModal(ModalScreen[None]):
         Binding("escape", "close", "Close"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()

@@ -11,13 +11,13 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class ManagedList(Screen[None]):
     """The shared workings of a coordinator's list; a subclass shows it in ``reload``."""
 
-    app: CarerdeskApp
+    app: DeskApp
     reload: Callable[[], None]
     """Read the list again: each list defines its own."""
 

@@ -16,16 +16,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.duplicates import Pair
+    from carerdesk.widgets.desk import DeskApp
 
 SHOWN = 200
 """Pairs listed at once (best first); merging some brings the next ones up."""
@@ -44,7 +45,7 @@ class DuplicatesScreen(Screen[None]):
     DuplicatesScreen #pairs-status { margin: 0 2; height: auto; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,7 +57,7 @@ class DuplicatesScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("Looking for pairs…", id="pairs-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Score", "One record", "The other", "Why")
@@ -180,7 +181,7 @@ class MergeScreen(Screen[None]):
     MergeScreen #merge-title, MergeScreen #merge-status { margin: 0 2; height: auto; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, first_id: str, second_id: str) -> None:
         super().__init__()
@@ -199,7 +200,7 @@ class MergeScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="merge-fields", cursor_type="row")
         yield table
         yield Static("", id="merge-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         from carerdesk.db import ops

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core import codes
 from carerdesk.core.entries import (
@@ -29,11 +29,12 @@ from carerdesk.core.entries import (
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.models import Carer
+    from carerdesk.widgets.desk import DeskApp
 
 SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
     (
@@ -114,7 +115,7 @@ class RegisterScreen(Screen[None]):
         Binding("escape", "back", "Back", tooltip="Leave the form"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, *, start: str = "", carer_id: str | None = None) -> None:
         super().__init__()
@@ -172,7 +173,7 @@ class RegisterScreen(Screen[None]):
                 yield Label("Ctrl+R adds whom they care for.", id="roles-hint", classes="hint")
                 roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
                 yield roles
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         if self.carer_id is None:

@@ -15,7 +15,7 @@ from carerdesk.core.errors import InvalidEntry
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class RoleModal(ModalScreen[RoleEntry | None]):
@@ -27,7 +27,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Close without keeping it"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, texts: dict[str, str] | None = None, title: str = "Caring role") -> None:
         super().__init__()

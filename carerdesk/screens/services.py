@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING, NamedTuple
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.screens.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class Row(NamedTuple):
@@ -51,7 +52,7 @@ class ServicesScreen(ManagedList):
     ServicesScreen #services-title { margin: 0 2; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,7 +69,7 @@ class ServicesScreen(ManagedList):
             "A adds · E (or Enter) changes the name or contact · D retires or restores",
             classes="hint",
         )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

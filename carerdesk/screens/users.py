@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, check_new_pin
 from carerdesk.screens.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.models import User
+    from carerdesk.widgets.desk import DeskApp
 
 
 class UsersScreen(ManagedList):
@@ -40,7 +41,7 @@ class UsersScreen(ManagedList):
     UsersScreen #users-title { margin: 0 2; }
     """
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,7 +56,7 @@ class UsersScreen(ManagedList):
             "A adds · R changes the role · P resets a PIN (and lifts a lock) · D deactivates",
             classes="hint",
         )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Name", "Role", "State", "Last signed in")
