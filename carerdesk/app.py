@@ -125,7 +125,9 @@ class CarerdeskApp(App[None]):
     BINDINGS = [
         Binding("ctrl+l", "lock", "Lock", tooltip="Lock the screen now", priority=True),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide every key of this screen"),
-        Binding("ctrl+t", "next_theme", "Theme", tooltip="Light, dark or high contrast"),
+        Binding(
+            "ctrl+t", "next_theme", "Theme", show=False, tooltip="Light, dark or high contrast"
+        ),
         Binding("ctrl+q", "quit", "Quit", tooltip="Close carerdesk", priority=True),
     ]
 
@@ -308,6 +310,13 @@ class CarerdeskApp(App[None]):
         index = THEME_NAMES.index(self.theme) if self.theme in THEME_NAMES else -1
         self.theme = THEME_NAMES[(index + 1) % len(THEME_NAMES)]
         self.notify(f"Theme: {self.theme.removeprefix('carerdesk-').replace('-', ' ')}")
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as printed on the keyboard: F1, not f1."""
+        display = super().get_key_display(binding)
+        if display[:1] == "f" and display[1:].isdigit():
+            return display.upper()
+        return display
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette lists every key of the screen as well as the usual commands."""

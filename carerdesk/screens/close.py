@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import CLOSE_FIELDS, CloseEntry, check_close
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class CloseModal(ModalScreen[CloseEntry | None]):
     }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Close record", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -49,6 +51,7 @@ class CloseModal(ModalScreen[CloseEntry | None]):
                     name, CLOSE_FIELDS[name], CLOSE_FIELDS, value=value, today=self.app.today
                 )
             yield Label("Ctrl+S closes the record · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-closed-reason").query_one("Select").focus()

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
+
 if TYPE_CHECKING:
     from carerdesk.db.ops import PossibleDuplicate
 
@@ -30,6 +32,7 @@ class DuplicateModal(ModalScreen[str | None]):
     DuplicateModal DataTable { height: auto; max-height: 10; }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("enter", "open", "Open them", priority=True),
         Binding("n", "new", "Register anyway"),
         Binding("escape", "back", "Back to the form"),
@@ -48,6 +51,7 @@ class DuplicateModal(ModalScreen[str | None]):
                 "Enter: open them instead · N: register as a new carer · Esc: back",
                 classes="hint",
             )
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

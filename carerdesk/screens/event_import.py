@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
-from carerdesk.widgets.footer import DeskFooter
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,6 +64,7 @@ class PassphraseModal(ModalScreen[str | None]):
             yield Label(f"The passphrase of {self.path.name}", classes="modal-title")
             yield Input(password=True, id="passphrase", compact=True)
             yield Label("Enter opens the event · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     @on(Input.Submitted, "#passphrase")
     def _given(self, event: Input.Submitted) -> None:
@@ -88,6 +89,7 @@ class CompareModal(ModalScreen[str | None]):
     CompareModal DataTable { height: auto; }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("left", "step(-1)", "Previous match", priority=True),
         Binding("right", "step(1)", "Next match", priority=True),
         Binding("j", "join", "Same person: join"),
@@ -114,6 +116,7 @@ class CompareModal(ModalScreen[str | None]):
                 "N: add as new · Esc: back",
                 classes="hint",
             )
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         from carerdesk.db import ops

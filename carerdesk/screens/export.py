@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
@@ -41,6 +42,7 @@ class ExportModal(ModalScreen[None]):
     ExportModal ProgressBar { margin: 1 0 0 0; }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "start", "Export", priority=True),
         Binding("escape", "close", "Close"),
     ]
@@ -59,6 +61,7 @@ class ExportModal(ModalScreen[None]):
             yield Input(str(folder), id="export-path", compact=True)
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("Ctrl+S writes the files · Esc closes", id="export-status")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

@@ -18,6 +18,7 @@ from textual.widgets import Label, Static
 
 from carerdesk.core.entries import FieldSpec
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class FormModal(ModalScreen[str | None]):
     FormModal #form-error { color: $text-error; text-style: bold; height: auto; }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -74,6 +76,7 @@ class FormModal(ModalScreen[str | None]):
                 )
             yield Static("", id="form-error")
             yield Label("Ctrl+S saves · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()

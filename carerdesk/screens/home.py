@@ -9,7 +9,7 @@ register is open.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +23,7 @@ from carerdesk.core.entries import carer_type
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on
+from carerdesk.widgets.desk import role_allows
 from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
@@ -59,7 +60,8 @@ class HomeScreen(Screen[None]):
         Binding("f4", "anonymous", "Anonymous", tooltip="Log a contact with someone unnamed"),
         Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
         # The coordinator's keys: out of the footer (the desk's own keys need the room), in
-        # F1's list and the command palette; anyone else pressing one is told why not.
+        # F1's list and the command palette; hidden altogether from anyone who may not use
+        # them (check_action).
         Binding("f5", "returns", "Returns", show=False, tooltip="The weekly return"),
         Binding("f6", "import_files", "Import", show=False, tooltip="Import register files"),
         Binding("f7", "accounts", "Accounts", show=False, tooltip="Staff accounts"),
@@ -70,7 +72,25 @@ class HomeScreen(Screen[None]):
         Binding("down", "to_results", "Results", show=False),
     ]
 
+    RIGHTS: ClassVar[dict[str, Can]] = {
+        "register": Can.REGISTER,
+        "log_contact": Can.LOG_CONTACT,
+        "anonymous": Can.LOG_CONTACT,
+        "returns": Can.MAKE_RETURN,
+        "import_files": Can.IMPORT,
+        "accounts": Can.MANAGE_USERS,
+        "audit": Can.VIEW_AUDIT,
+        "export": Can.EXPORT,
+        "follow_ups": Can.REFER,
+        "duplicates": Can.MERGE,
+    }
+    """The right each key needs: a key the person may not use is hidden."""
+
     app: DeskApp
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys the signed-in person's role may not use."""
+        return role_allows(self.app, self.RIGHTS, action)
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Log, ProgressBar, Static
 
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
@@ -46,6 +47,7 @@ class ImportModal(ModalScreen[None]):
     ImportModal ProgressBar { margin: 1 0 0 0; }
     """
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "import_now", "Import", priority=True),
         Binding("escape", "close", "Close"),
     ]
@@ -67,6 +69,7 @@ class ImportModal(ModalScreen[None]):
             yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
             yield Static("Enter checks the files (nothing is written).", id="import-status")
             yield Log(id="import-problems", highlight=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()

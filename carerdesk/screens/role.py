@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
 
     CSS_PATH = "role.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Keep", priority=True, tooltip="Keep this caring role"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without keeping it"),
     ]
@@ -46,6 +48,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
                     for name in ("lives_with_carer", "started_on", "ended_on"):
                         yield self._field(name)
             yield Label("Ctrl+S keeps it · Esc closes", classes="hint")
+        yield DeskFooter()
 
     def _field(self, name: str) -> FormField:
         return FormField(

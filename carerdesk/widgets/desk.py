@@ -9,7 +9,7 @@ is also a desk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -68,3 +68,14 @@ if TYPE_CHECKING:
 
     class DeskApp(App[None], Desk):
         """For type checking only: a Textual application that is also a desk."""
+
+
+def role_allows(desk: Desk, rights: Mapping[str, Can], action: str) -> bool:
+    """Whether the person signed in may take ``action``, a screen's action named in ``rights``.
+
+    A screen's ``check_action`` returns this, so a key the person's role cannot use is not in
+    the footer, the key list or the command palette, and pressing it does nothing. The
+    operations check again when saving.
+    """
+    right = rights.get(action)
+    return right is None or (desk.actor is not None and desk.actor.may(right))

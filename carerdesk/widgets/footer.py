@@ -39,3 +39,9 @@ class DeskFooter(Footer):
                 disabled=not enabled,
                 tooltip=tooltip,
             ).data_bind(compact=Footer.compact)
+
+
+SHOW_KEYS = Binding(
+    "f1", "app.toggle_keys", "Keys", tooltip="Show or hide every key of this screen"
+)
+"""F1 for a modal screen: a modal does not reach the application's own bindings."""

@@ -67,3 +67,8 @@ def screen_text(pilot: Pilot[None]) -> str:
     """Everything on the screen now, line by line as plain text (notifications included)."""
     strips = pilot.app.screen._compositor.render_strips()
     return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def footer_line(pilot: Pilot[None]) -> str:
+    """The footer as the person sees it: the screen's bottom line, cut at its width."""
+    return screen_text(pilot).splitlines()[-1]
