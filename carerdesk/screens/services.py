@@ -52,6 +52,12 @@ class ServicesScreen(ManagedList):
     ServicesScreen #services-title { margin: 0 2; }
     """
 
+    RIGHTS = {
+        "add": Can.CHANGE_SETTINGS,
+        "change": Can.CHANGE_SETTINGS,
+        "retire": Can.CHANGE_SETTINGS,
+    }
+
     app: DeskApp
 
     def __init__(self) -> None:

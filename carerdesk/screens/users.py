@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
-from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, check_new_pin
+from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, Can, check_new_pin
 from carerdesk.screens.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
 from carerdesk.widgets.footer import DeskFooter
@@ -40,6 +40,8 @@ class UsersScreen(ManagedList):
     UsersScreen #users { height: 1fr; margin: 0 1; }
     UsersScreen #users-title { margin: 0 2; }
     """
+
+    RIGHTS = {action: Can.MANAGE_USERS for action in ("add", "role", "reset_pin", "deactivate")}
 
     app: DeskApp
 

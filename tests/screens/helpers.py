@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.worker import WorkerCancelled
 
 from carerdesk.widgets.result_list import ResultList
 
@@ -12,7 +13,12 @@ from carerdesk.widgets.result_list import ResultList
 async def settle(pilot: Pilot[None]) -> None:
     """Let the register open and every search finish, then let the screen redraw."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            # An exclusive worker replaced by a newer one (the home screen's list of today's
+            # contacts is read both when the register opens and when the screen resumes).
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
