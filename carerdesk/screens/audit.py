@@ -41,14 +41,7 @@ class AuditScreen(Screen[None]):
         Binding("f5", "verify", "Verify the chain"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AuditScreen #filters { height: auto; margin: 0 1; }
-    AuditScreen #filters > Vertical { width: 1fr; height: auto; }
-    AuditScreen #filters Input { width: 1fr; }
-    AuditScreen #trail { height: 1fr; margin: 0 1; }
-    AuditScreen #audit-status { margin: 0 2; height: auto; }
-    AuditScreen .filter-label { color: $text-muted; margin: 0 1; }
-    """
+    CSS_PATH = "audit.tcss"
 
     app: DeskApp
 

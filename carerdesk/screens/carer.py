@@ -368,7 +368,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.cards import issue_fields, types_offered
         from carerdesk.core.entries import check_all
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         specs = issue_fields(self.born, today)
@@ -434,7 +434,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.cards import cancel_fields
         from carerdesk.core.entries import check_all
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         specs = cancel_fields()
@@ -476,7 +476,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.entries import check_all
         from carerdesk.core.referrals import make_fields
         from carerdesk.db import destinations, referrals
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         with self.app.unit_of_work(write=False) as session:
             specs = make_fields(destinations.offered(session))
@@ -506,7 +506,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.entries import check_all
         from carerdesk.core.referrals import NEXT, step_fields
         from carerdesk.db import referrals
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         referral = self.referrals[event.cursor_row]
         if not NEXT.get(referral.status):
@@ -576,7 +576,7 @@ class CarerScreen(Screen[None]):
             return
         from carerdesk.core.cards import check_emergency, emergency_fields
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         with self.app.unit_of_work(write=False) as session:
@@ -601,7 +601,7 @@ class CarerScreen(Screen[None]):
 
     def action_log_contact(self) -> None:
         """Log a contact with this carer."""
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         self.app.push_screen(ContactModal(self.carer_id, self.carer_name), lambda _: self.reload())
 
@@ -617,7 +617,7 @@ class CarerScreen(Screen[None]):
         """Add whom this carer looks after."""
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         self.app.push_screen(RoleModal(title="Add a caring role"), self._role_added)
 
@@ -632,7 +632,7 @@ class CarerScreen(Screen[None]):
     def _change_role(self, event: DataTable.RowSelected) -> None:
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         role = self.roles[event.cursor_row]
         self.app.push_screen(
@@ -651,7 +651,7 @@ class CarerScreen(Screen[None]):
     def _change_contact(self, event: DataTable.RowSelected) -> None:
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         contact = self.contacts[event.cursor_row]
         texts = {name: field_text(getattr(contact, name)) for name in CONTACT_FIELDS}
@@ -664,7 +664,7 @@ class CarerScreen(Screen[None]):
         """Close this carer's record with a reason."""
         if not self.app.allowed(Can.CLOSE):
             return
-        from carerdesk.screens.close import CloseModal
+        from carerdesk.dialogs.close import CloseModal
 
         self.app.push_screen(CloseModal(self.carer_name), self._close_chosen)
 

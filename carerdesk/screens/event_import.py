@@ -46,13 +46,7 @@ COMPARED = (
 class PassphraseModal(ModalScreen[str | None]):
     """Ask for an event file's passphrase (never shown as typed)."""
 
-    DEFAULT_CSS = """
-    PassphraseModal { align: center middle; }
-    PassphraseModal > Vertical {
-        width: 64; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 1 2;
-    }
-    """
+    CSS_PATH = "event_import.tcss"
     BINDINGS = [Binding("escape", "cancel", "Back")]
 
     def __init__(self, path: Path) -> None:
@@ -80,14 +74,7 @@ class CompareModal(ModalScreen[str | None]):
 
     Dismisses with the register carer's id to join (J), ``"new"`` (N), or None (Esc)."""
 
-    DEFAULT_CSS = """
-    CompareModal { align: center middle; }
-    CompareModal > Vertical {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    CompareModal DataTable { height: auto; }
-    """
+    CSS_PATH = "event_import.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("left", "step(-1)", "Previous match", priority=True),
@@ -184,10 +171,7 @@ class EventImportScreen(Screen[None]):
         Binding("ctrl+s", "import_all", "Import", priority=True),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    EventImportScreen #incoming { height: 1fr; margin: 0 1; }
-    EventImportScreen #event-title, EventImportScreen #event-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "event_import.tcss"
 
     app: DeskApp
 
@@ -309,7 +293,7 @@ class EventImportScreen(Screen[None]):
 
     def action_import_all(self) -> None:
         """Import the whole event as decided, after a question."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         if not self.plan and not self.event.contacts:
             return

@@ -30,11 +30,7 @@ class FirstRunScreen(Screen[None]):
     """The organisation's name, phone and card prefix, and the first coordinator's PIN."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Set up", priority=True, tooltip="Save and sign in")]
-    DEFAULT_CSS = """
-    FirstRunScreen VerticalScroll { padding: 0 2; }
-    FirstRunScreen #firstrun-intro { color: $text-muted; margin: 0 0 1 0; }
-    FirstRunScreen #firstrun-error { color: $text-error; text-style: bold; height: auto; }
-    """
+    CSS_PATH = "firstrun.tcss"
 
     app: DeskApp
 

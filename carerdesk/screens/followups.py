@@ -31,14 +31,7 @@ class FollowUpsScreen(Screen[None]):
         Binding("s", "services", "Services"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    FollowUpsScreen #follow-filters { height: auto; margin: 0 1; }
-    FollowUpsScreen #follow-filters Select { width: 1fr; }
-    FollowUpsScreen #open-referrals { height: 1fr; margin: 0 1; }
-    FollowUpsScreen #cards-due { height: auto; max-height: 10; margin: 0 1; }
-    FollowUpsScreen .section-title { margin: 1 1 0 1; }
-    FollowUpsScreen #follow-status { margin: 0 1; height: auto; }
-    """
+    CSS_PATH = "followups.tcss"
 
     app: DeskApp
 

@@ -298,7 +298,7 @@ class HomeScreen(Screen[None]):
     def action_export(self) -> None:
         """Export the whole register (coordinator only: anyone else is told why not)."""
         if self.app.allowed(Can.EXPORT) and self._need_register():
-            from carerdesk.screens.export import ExportModal
+            from carerdesk.dialogs.export import ExportModal
 
             self.app.push_screen(ExportModal())
 
@@ -329,7 +329,7 @@ class HomeScreen(Screen[None]):
             return
         if not self._need_register():
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         name = f"{hit.first_name} {hit.last_name} ({hit.reference})"
         self.app.push_screen(ContactModal(hit.id, name), self._contact_saved)
@@ -338,7 +338,7 @@ class HomeScreen(Screen[None]):
         """Log a contact with someone who would rather not give their details."""
         if not self._need_register():
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         self.app.push_screen(ContactModal(None, "Anonymous"), self._contact_saved)
 

@@ -34,18 +34,7 @@ EVENT_SUFFIX = ".event"
 class ImportModal(ModalScreen[None]):
     """Enter checks the file named; Ctrl+S imports it once checked; Esc closes."""
 
-    DEFAULT_CSS = """
-    ImportModal { align: center middle; }
-    ImportModal > Vertical {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ImportModal .modal-title { text-style: bold; color: $accent; }
-    ImportModal Label { color: $text-muted; }
-    ImportModal #import-status { height: auto; margin: 1 0 0 0; }
-    ImportModal #import-problems { height: 10; border: round $error; }
-    ImportModal ProgressBar { margin: 1 0 0 0; }
-    """
+    CSS_PATH = "import_files.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("ctrl+s", "import_now", "Import", priority=True),

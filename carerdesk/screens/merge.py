@@ -39,11 +39,7 @@ class DuplicatesScreen(Screen[None]):
         Binding("n", "apart", "Not the same person"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    DuplicatesScreen #pairs { height: 1fr; margin: 0 1; }
-    DuplicatesScreen #pairs-title { margin: 0 2; }
-    DuplicatesScreen #pairs-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "merge.tcss"
 
     app: DeskApp
 
@@ -122,7 +118,7 @@ class DuplicatesScreen(Screen[None]):
 
     def action_apart(self) -> None:
         """Set the chosen pair aside as two people (after a question)."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         pair = self._chosen()
         if pair is None:
@@ -176,10 +172,7 @@ class MergeScreen(Screen[None]):
         Binding("ctrl+s", "merge", "Merge", priority=True),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    MergeScreen #merge-fields { height: 1fr; margin: 0 1; }
-    MergeScreen #merge-title, MergeScreen #merge-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "merge.tcss"
 
     app: DeskApp
 
@@ -293,7 +286,7 @@ class MergeScreen(Screen[None]):
 
     def action_merge(self) -> None:
         """Merge, after a question."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         away = 1 - self.keep
         take = [name for name, side in self.chosen.items() if side == away]

@@ -205,7 +205,7 @@ class RegisterScreen(Screen[None]):
         if self.carer_id is not None:
             self.notify("Add caring roles from the carer's record.")
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         self.app.push_screen(RoleModal(), self._role_added)
 
@@ -242,7 +242,7 @@ class RegisterScreen(Screen[None]):
             self.notify(error.message, severity="error")
             return
         if found and self.carer_id is None:
-            from carerdesk.screens.duplicates import DuplicateModal
+            from carerdesk.dialogs.duplicates import DuplicateModal
 
             self.app.push_screen(
                 DuplicateModal(found), lambda choice: self._after_duplicates(entry, choice)
@@ -290,7 +290,7 @@ class RegisterScreen(Screen[None]):
         if form_texts(self) == {**self._blank(), **self.first_texts} and not self.roles:
             self.dismiss()
             return
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         def leave(answer: bool | None) -> None:
             if answer:

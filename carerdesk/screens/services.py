@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Header, Label
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
-from carerdesk.screens.form_modal import FormModal
+from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
 from carerdesk.widgets.footer import DeskFooter
 
@@ -47,10 +47,7 @@ class ServicesScreen(ManagedList):
         Binding("d", "retire", "Retire or restore"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    ServicesScreen #services { height: 1fr; margin: 0 1; }
-    ServicesScreen #services-title { margin: 0 2; }
-    """
+    CSS_PATH = "services.tcss"
 
     RIGHTS = {
         "add": Can.CHANGE_SETTINGS,

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, Can, check_new_pin
-from carerdesk.screens.form_modal import FormModal
+from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
 from carerdesk.widgets.footer import DeskFooter
 
@@ -36,10 +36,7 @@ class UsersScreen(ManagedList):
         Binding("d", "deactivate", "Deactivate"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    UsersScreen #users { height: 1fr; margin: 0 1; }
-    UsersScreen #users-title { margin: 0 2; }
-    """
+    CSS_PATH = "users.tcss"
 
     RIGHTS = {action: Can.MANAGE_USERS for action in ("add", "role", "reset_pin", "deactivate")}
 
@@ -147,7 +144,7 @@ class UsersScreen(ManagedList):
 
     def action_deactivate(self) -> None:
         """Stop the chosen account signing in (after a question)."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         chosen = self._chosen()
         if chosen is None:

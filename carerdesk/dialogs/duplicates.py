@@ -23,14 +23,7 @@ class DuplicateModal(ModalScreen[str | None]):
     or None to go back to the form (Esc).
     """
 
-    DEFAULT_CSS = """
-    DuplicateModal { align: center middle; }
-    DuplicateModal > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    DuplicateModal DataTable { height: auto; max-height: 10; }
-    """
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("enter", "open", "Open them", priority=True),

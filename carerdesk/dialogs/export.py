@@ -30,17 +30,7 @@ FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
 class ExportModal(ModalScreen[None]):
     """Where and how to write the register; Ctrl+S starts, Esc closes."""
 
-    DEFAULT_CSS = """
-    ExportModal { align: center middle; }
-    ExportModal > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 0 1;
-    }
-    ExportModal .modal-title { text-style: bold; color: $accent; }
-    ExportModal Label { color: $text-muted; }
-    ExportModal #export-status { height: auto; margin: 1 0 0 0; }
-    ExportModal ProgressBar { margin: 1 0 0 0; }
-    """
+    CSS_PATH = "export.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("ctrl+s", "start", "Export", priority=True),

@@ -22,13 +22,7 @@ if TYPE_CHECKING:
 class CloseModal(ModalScreen[CloseEntry | None]):
     """Ask when and why the record closes; dismisses with the checked answer, or None."""
 
-    DEFAULT_CSS = """
-    CloseModal { align: center middle; }
-    CloseModal > Vertical {
-        width: 60; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 0 1;
-    }
-    """
+    CSS_PATH = "close.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("ctrl+s", "save", "Close record", priority=True),

@@ -28,15 +28,7 @@ if TYPE_CHECKING:
 class FormModal(ModalScreen[str | None]):
     """Dismisses with ``save``'s message once saved, or None when left with Esc."""
 
-    DEFAULT_CSS = """
-    FormModal { align: center middle; }
-    FormModal > VerticalScroll {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    FormModal .modal-title { text-style: bold; color: $accent; }
-    FormModal #form-error { color: $text-error; text-style: bold; height: auto; }
-    """
+    CSS_PATH = "form_modal.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("ctrl+s", "save", "Save", priority=True),
