@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -115,4 +116,55 @@ class TestEvents:
         path = _stall(tmp_path)
         app = make_app(user="Casey Coordinator")
         steps = _typing("<f6>", str(path), "<enter>", PASSPHRASE, "<enter>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+class TestCoordinatorScreens:
+    """Each coordinator's screen at 80x24, F1 first in its footer."""
+
+    def test_import(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f6>"))
+
+    def test_audit(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        # Filtered to a record with no entries: the times of the entries are the test's own.
+        steps = _typing("<f8>", "<tab>", "C999999", "<enter>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+    def test_export(
+        self,
+        snap_compare: Any,
+        make_app: Callable[..., CarerdeskApp],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # The folder offered is under the data folder: a fixed one, for the same picture.
+        monkeypatch.setenv("CARERDESK_DATA_DIR", "/tmp/carerdesk-snapshot")
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f9>"))
+
+    def test_follow_ups(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f10>"))
+
+    def test_duplicates(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], engine: Engine
+    ) -> None:
+        from tests.screens.test_merge import _second_sian
+
+        _second_sian(engine)
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f12>"))
+
+
+class TestVolunteer:
+    """A volunteer's footers: only the keys they may use."""
+
+    def test_home(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Robin Volunteer")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("o"))
+
+    def test_record(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Robin Volunteer")
+        steps = _typing("nguyen", "<enter>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
