@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -120,7 +119,8 @@ class TestEvents:
 
 
 class TestCoordinatorScreens:
-    """Each coordinator's screen at 80x24, F1 first in its footer."""
+    """Each coordinator's screen at 80x24, F1 first in its footer. (The export's progress bar
+    moves while it waits, so its F1 is checked in test_fit.py, not by a picture.)"""
 
     def test_import(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
         app = make_app(user="Casey Coordinator")
@@ -131,17 +131,6 @@ class TestCoordinatorScreens:
         # Filtered to a record with no entries: the times of the entries are the test's own.
         steps = _typing("<f8>", "<tab>", "C999999", "<enter>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
-
-    def test_export(
-        self,
-        snap_compare: Any,
-        make_app: Callable[..., CarerdeskApp],
-        monkeypatch: pytest.MonkeyPatch,
-    ) -> None:
-        # The folder offered is under the data folder: a fixed one, for the same picture.
-        monkeypatch.setenv("CARERDESK_DATA_DIR", "/tmp/carerdesk-snapshot")
-        app = make_app(user="Casey Coordinator")
-        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f9>"))
 
     def test_follow_ups(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
         app = make_app(user="Casey Coordinator")
