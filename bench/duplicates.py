@@ -19,6 +19,7 @@ from math import comb
 from pathlib import Path
 
 from carerdesk.core.matching import Person, best_matches, blocks, common_details, index_of
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.db import accounts, duplicates
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.demo import DEMO_USERS
@@ -118,7 +119,7 @@ def event_import(path: Path, folder: Path, results: dict[str, float]) -> None:
     from carerdesk.db import events
 
     with unit_of_work(make_engine(sqlite_url(path)), write=False) as session:
-        people = duplicates.people(session)
+        people = duplicates.people(session, by=SYSTEM)
     copy = folder / "event-target.sqlite"
     shutil.copyfile(path, copy)
     incoming = _incoming_known(people, 1000)
@@ -163,13 +164,13 @@ def duplicate_figures(path: Path, results: dict[str, float]) -> None:
         found = duplicates.scan(session, by=coordinator)
     scan_s = time.perf_counter() - started
     with unit_of_work(engine, write=False) as session:
-        people = duplicates.people(session)
+        people = duplicates.people(session, by=SYSTEM)
     compared = sum(comb(len(block), 2) for block in blocks(people))
 
     incoming = _incoming(people, 1000)
     started = time.perf_counter()
     with unit_of_work(engine, write=False) as session:
-        index = index_of(duplicates.people(session))
+        index = index_of(duplicates.people(session, by=SYSTEM))
     common = common_details(index)
     matched = [best_matches(person, index, common) for person in incoming]
     match_s = time.perf_counter() - started

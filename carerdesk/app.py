@@ -10,10 +10,17 @@ own Textual mode, a stack of screens of their own. Locking (Ctrl+L, or no key or
 the idle time) switches to the sign-in screen, which shows nothing personal; the same person
 signing in again gets their stack back exactly as it was, half-typed forms included, and
 another person gets theirs, so the first person's unsaved work waits for them as a draft.
+
+An error nobody expected (in a screen's handler, a worker or a timer) never reaches Textual's
+own crash screen, which prints a traceback with the values of local variables (the PIN just
+typed among them) on a screen that faces the public. It is written to the failure log
+(``carerdesk.failure``, without local values or messages) under a short code; the screen is
+locked, and the sign-in screen says in plain words what happened and the code to quote.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -24,12 +31,16 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.worker import WorkerFailed
 
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import Actor, Can
+from carerdesk.failure import record, say, say_in_one_line, say_on_return
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -103,6 +114,43 @@ ACTIVITY = (
 )
 
 
+FAILURES_BEFORE_STOPPING = 5
+"""More unexpected errors than this within ``FAILURE_WINDOW_S`` (a screen that fails each time
+it is drawn, say) close carerdesk rather than lock the screen again and again."""
+FAILURE_WINDOW_S = 10.0
+RECOVERABLE_CALLERS = frozenset({"_tick", "_flush_next_callbacks", "_compose", "_refresh_layout"})
+"""Textual's functions that report an error and carry on (a timer, a callback, a screen's
+layout); an error reported from anywhere else (the application's own loop, drawing the
+screen) leaves Textual unable to go on, and carerdesk closes with a plain message."""
+
+_textual_dispatch = MessagePump._dispatch_message
+
+
+async def _dispatch_failing_safe(pump: MessagePump, message: Message) -> None:
+    """Textual's dispatch of one message, with an unexpected error handed to carerdesk.
+
+    Textual's message loop stops for good after an error in a handler (its own crash screen
+    then closes the application), so the error is taken here, before it reaches the loop: the
+    screen that raised it stays alive for its owner to return to.
+    """
+    try:
+        await _textual_dispatch(pump, message)
+    except Exception as error:
+        try:
+            app = pump.app
+        except Exception:
+            raise error from None
+        if not isinstance(app, CarerdeskApp):
+            raise
+        app.failed(error)
+
+
+def _keep_message_loops_alive() -> None:
+    """Route every message loop's unexpected errors to ``CarerdeskApp.failed`` (once)."""
+    if MessagePump._dispatch_message is not _dispatch_failing_safe:
+        MessagePump._dispatch_message = _dispatch_failing_safe  # type: ignore[method-assign,assignment]
+
+
 def london_now() -> datetime:
     """The current date and time at the desk (Europe/London)."""
     from zoneinfo import ZoneInfo
@@ -163,6 +211,12 @@ class CarerdeskApp(App[None]):
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_activity = self.idle_clock()
         self.user_modes: set[str] = set()
+        self.failure_code = ""
+        """The code of the last unexpected error, until someone signs in: the sign-in screen
+        says what happened (never a detail), and whoever signs in next is told again."""
+        self._failed_at: list[float] = []
+        self._stopping = False
+        _keep_message_loops_alive()
         for custom in THEMES:
             self.register_theme(custom)
         self.theme = theme if theme in THEME_NAMES else THEME_NAMES[0]
@@ -232,8 +286,65 @@ class CarerdeskApp(App[None]):
             self.user_modes.add(mode)
             self.add_mode(mode, HomeScreen)
         self.switch_mode(mode)
+        if code := self.failure_code:
+            # The person back at the desk learns what happened, and the code to quote.
+            self.failure_code = ""
+            self.notify(
+                say_on_return(code), title="Something went wrong", severity="error", timeout=30
+            )
 
-    @work(thread=True, group="open-register")
+    def failed(self, error: BaseException, *, fatal: bool = False) -> None:
+        """An error nobody expected: log it under a code, lock the screen, and say so plainly.
+
+        ``fatal``: Textual cannot go on, so carerdesk closes with one plain line instead.
+        """
+        if self._stopping:
+            return  # closing already: the failure that closes it is logged and said
+        failure = record(error)
+        now = time.monotonic()
+        self._failed_at = [at for at in self._failed_at if now - at < FAILURE_WINDOW_S]
+        self._failed_at.append(now)
+        if fatal or len(self._failed_at) > FAILURES_BEFORE_STOPPING or not self.is_running:
+            self._stop(failure.code)
+            return
+        try:
+            self.call_later(self._fail_safe, failure.code)
+        except Exception:
+            self._stop(failure.code)
+
+    def _fail_safe(self, code: str) -> None:
+        from carerdesk.screens.signin import SignInScreen
+
+        self.failure_code = code
+        try:
+            if self.actor is not None:
+                self.action_lock()
+            elif self.current_mode != SIGN_IN_MODE:
+                self.switch_mode(SIGN_IN_MODE)
+            if isinstance(self.screen, SignInScreen):
+                self.screen.show_notice()
+            else:  # the first-run set-up, pushed over the sign-in screen
+                self.notify(say(code), severity="error", timeout=30)
+        except Exception as error:
+            self._stop(record(error).code)
+
+    def _stop(self, code: str) -> None:
+        """Close carerdesk with one plain line, never a traceback."""
+        from rich.text import Text
+
+        self._stopping = True
+        self._return_code = 1
+        self.panic(Text(say_in_one_line(code)))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's report of an unhandled error (a worker's, a timer's, or its own): never its
+        crash screen, which shows local values."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        caller = sys._getframe(1).f_code.co_name
+        recoverable = isinstance(error, WorkerFailed) or caller in RECOVERABLE_CALLERS
+        self.failed(cause, fatal=not recoverable)
+
+    @work(thread=True, group="open-register", description="open the register")
     def open_register(self) -> None:
         """Open the register (creating or upgrading it) away from the UI thread."""
         from carerdesk.db import accounts
@@ -252,11 +363,13 @@ class CarerdeskApp(App[None]):
                     from carerdesk.db import events
 
                     event = events.event_info(session)
-        except Exception:
+        except Exception as error:
+            # Expected enough to be said plainly here, but logged too: a code finds the cause.
+            code = record(error).code
             self.call_from_thread(
                 self.notify,
                 "The register could not be opened. Check the file or database named in "
-                "the settings, then start carerdesk again.",
+                f"the settings, then start carerdesk again. (Code {code}.)",
                 title="Register not opened",
                 severity="error",
                 timeout=30,

@@ -1,7 +1,9 @@
 """The command line: ``carerdesk``, a thin layer over the same operations as the screens.
 
 Exit status 0 on success, 1 on a refused input (the reasons on standard error), 2 on wrong
-usage. No command ever prints a traceback for a person's mistake.
+usage. No command ever prints a traceback, for a person's mistake or for an error nobody
+expected: that one is a plain line with a code to quote, and the traceback (without local
+values) goes to the failure log (``carerdesk.failure``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -116,7 +118,34 @@ def _today() -> date:
     return london_now().date()
 
 
-@click.group(invoke_without_command=True)
+class FailSafeGroup(click.Group):
+    """The command group: an error nobody expected, in any command, is one plain line on
+    standard error with a code to quote, an entry in the failure log, and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; log and say plainly what nobody expected."""
+        import errno
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # click's own: usage, refusals, exits, Ctrl+D
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # output piped into a program that stopped reading: click's to handle
+            _failed(error)
+        except Exception as error:
+            _failed(error)
+
+
+def _failed(error: Exception) -> NoReturn:
+    from carerdesk.failure import record, say_in_one_line
+
+    click.echo(say_in_one_line(record(error).code), err=True)
+    raise click.exceptions.Exit(1) from None
+
+
+@click.group(cls=FailSafeGroup, invoke_without_command=True)
 @click.option("--db", type=click.Path(dir_okay=False), help="A SQLite register file.")
 @click.option("--database-url", help="Any SQLAlchemy URL, such as postgresql+psycopg://…")
 @click.option(
@@ -145,7 +174,11 @@ def main(ctx: click.Context, db: str | None, database_url: str | None, user: str
 def _open_app(settings: Any, actor: Actor | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor).run()
+    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor)
+    app.run()
+    if app.return_code:
+        # Stopped by an error it could not carry on from: its plain line is already shown.
+        raise click.exceptions.Exit(app.return_code)
 
 
 @main.command()
@@ -297,10 +330,41 @@ def search(obj: Context, text: str, as_json: bool, limit: int) -> None:
 
 
 def _band(born: date) -> str:
-    from carerdesk.core import codes
-    from carerdesk.core.entries import carer_type
+    from carerdesk.db.views import age_band
 
-    return codes.label(codes.CARER_TYPE, carer_type(born, _today())).lower()
+    return age_band(born, _today())
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as one JSON object.")
+@click.pass_obj
+@refusals
+def show(obj: Context, reference: str, as_json: bool) -> None:
+    """Print one carer's record as the record screen shows it to you (a volunteer: the name,
+    reference, status and age band). Opening it is in the audit trail.
+
+    Example: carerdesk --user "sam staff" show C000123 --json
+    """
+    from carerdesk.core.entries import CARER_FIELDS, field_text
+    from carerdesk.db import ops
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.db.views import record_of
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.FIND) or SYSTEM
+    with unit_of_work(engine) as session:
+        carer = ops.open_carer(session, reference.strip().upper(), by=actor, today=_today())
+    record = record_of(carer)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{carer.reference}  {carer.name}  ({carer.status}, {carer.age_band})")
+    for name, spec in CARER_FIELDS.items():
+        if name in record and name not in ("first_name", "last_name"):
+            click.echo(f"  {spec.label}: {field_text(record[name])}")
+    parts = ("roles", "contacts", "cards", "referrals")
+    click.echo("  " + ", ".join(f"{len(record[part])} {part}" for part in parts))
 
 
 @main.group()
@@ -573,9 +637,8 @@ def cards_due(obj: Context, days: int) -> None:
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
-    actor.require(Can.ISSUE_CARDS)
     with unit_of_work(engine, write=False) as session:
-        due = card_ops.expiring_cards(session, _today(), days)
+        due = card_ops.expiring_cards(session, _today(), days, by=actor)
     for card in due:
         click.echo(
             f"{card.expires_on:%d/%m/%Y}  {card.card_number:<12} {card.reference:<8} "
@@ -607,15 +670,15 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
-    actor.require(Can.ISSUE_CARDS)
     with unit_of_work(engine, write=False) as session:
         if due_days is not None:
             numbers = tuple(
-                c.card_number for c in card_ops.expiring_cards(session, _today(), due_days)
+                c.card_number
+                for c in card_ops.expiring_cards(session, _today(), due_days, by=actor)
             )
         prints = []
         for number in numbers:
-            card = card_ops.find_card(session, number)
+            card = card_ops.find_card(session, number, by=actor)
             if card is None:
                 raise CarerdeskError(f"No card has the number {number}.")
             prints.append(card_print(session, card.id, actor))
@@ -846,7 +909,9 @@ def event_import(
             incoming = by_reference.get(event_ref.strip().upper())
             if incoming is None or not register_ref:
                 raise CarerdeskError(f"--same {pair}: give EVENTREF=REF, such as C000003=C001234.")
-            decisions[incoming.id] = ops.get_carer(session, register_ref.strip().upper()).id
+            decisions[incoming.id] = ops.get_carer(
+                session, register_ref.strip().upper(), by=actor
+            ).id
         for incoming in plan:
             decision = decisions.get(incoming.id)
             if incoming.done:
@@ -893,10 +958,10 @@ def services_list(obj: Context) -> None:
     from carerdesk.db.engine import unit_of_work
 
     engine = obj.engine()
-    obj.actor(engine, Can.REFER)
+    actor = obj.actor(engine, Can.REFER) or SYSTEM
     with unit_of_work(engine, write=False) as session:
-        counts = destinations.usage(session)
-        for service in destinations.services(session):
+        counts = destinations.usage(session, by=actor)
+        for service in destinations.services(session, by=actor):
             state = f"retired {service.retired_on}" if service.retired_on else "offered"
             used = counts.get(service.code, 0)
             click.echo(

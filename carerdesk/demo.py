@@ -33,6 +33,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carerdesk.core.ages import AGE_BANDS
 from carerdesk.core.cards import card_number, expiry, types_offered
 from carerdesk.core.codes import CONDITION, SUPPORT
 from carerdesk.core.destinations import new_code
@@ -206,6 +207,7 @@ class _Weighted(Generic[T]):
 _KIND = _Weighted(
     [("young_carer", 13), ("young_adult_carer", 6), ("adult_carer", 45), ("older_carer", 36)]
 )
+_BANDS_FROM = tuple(dict(AGE_BANDS)[k] for k in ("young_adult_carer", "adult_carer", "older_carer"))
 _GENDER_ADULT = _Weighted(
     [
         ("female", 67),
@@ -727,14 +729,15 @@ class _Builder:
 
     def _birth(self, kind: str, registered_on: date) -> date:
         rng, today = self.rng, self.today
+        young_adult, adult, older = _BANDS_FROM  # an age within the kind's band (core.ages)
         if kind == "young_carer":
-            age = int(rng.triangular(6, 18, 15))
+            age = int(rng.triangular(6, young_adult, 15))
         elif kind == "young_adult_carer":
-            age = rng.randint(18, 25)
+            age = rng.randint(young_adult, adult - 1)
         elif kind == "adult_carer":
-            age = int(rng.triangular(26, 65, 55))
+            age = int(rng.triangular(adult, older, 55))
         else:
-            age = 65 + int(rng.triangular(0, 32, 8))
+            age = older + int(rng.triangular(0, 32, 8))
         born = _years_before(today, age + 1) + timedelta(days=rng.randint(1, 365))
         youngest = _years_before(registered_on, 6)  # Harrow's young carers service is 6-18
         if born > youngest:

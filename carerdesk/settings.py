@@ -46,6 +46,17 @@ def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME))
 
 
+def log_dir() -> Path:
+    """The folder of this machine's failure log: ``logs`` in the data folder when
+    ``CARERDESK_DATA_DIR`` is set, otherwise the user's log folder (found with platformdirs).
+    Only the machine's user may read it (``carerdesk.failure`` makes it so)."""
+    if os.environ.get("CARERDESK_DATA_DIR"):
+        return data_dir() / "logs"
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP_NAME))
+
+
 def output_dir(name: str) -> Path:
     """A folder of the data folder for files made at the desk (``cards``, ``referrals``,
     ``returns``), made when first asked for."""

@@ -32,6 +32,30 @@ def isolated_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def nothing_unexpected(isolated_machine: None, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test in which carerdesk logged an unexpected error, unless it expects one.
+
+    The application takes such errors itself (a plain message and a locked screen), so a
+    test no longer sees them raised: the failure log is where they show.
+    """
+    yield
+    if "expect_failures" in request.fixturenames:
+        return
+    from carerdesk.failure import log_path
+
+    if log_path().exists():
+        pytest.fail("carerdesk logged an unexpected error:\n" + log_path().read_text("utf-8"))
+
+
+@pytest.fixture
+def expect_failures() -> Path:
+    """For a test that injects an unexpected error: the failure log it will be written to."""
+    from carerdesk.failure import log_path
+
+    return log_path()
+
+
 @pytest.fixture
 def today() -> date:
     """The day the tests pretend it is."""

@@ -437,3 +437,108 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         str(sheet),
     )
     assert wrong.exit_code == 1 and "last digit does not match" in wrong.stderr
+
+
+def test_an_unexpected_error_is_one_plain_line_with_a_code_and_exit_1(
+    register: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    expect_failures: Path,
+) -> None:
+    import re
+    import stat
+
+    from carerdesk.db import search
+
+    _set_up(register)
+    names = "Siân Nguyễn"
+
+    def broken(session: object, text: str, **_: object) -> object:
+        raise RuntimeError(f"no carer like {text}: {names}?")
+
+    monkeypatch.setattr(search, "find_carers", broken)
+    monkeypatch.setenv("CARERDESK_PIN", "2580")
+    capfd.readouterr()
+    with pytest.raises(SystemExit) as stopped:  # the real entry point, as a shell runs it
+        main(["--db", str(register), "--user", "Casey Coordinator", "search", "sian"])
+    assert stopped.value.code == 1
+    out, err = capfd.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert "Traceback" not in err and err.startswith("carerdesk stopped:")
+    code = re.findall(r"[A-Z2-9]{3}-[A-Z2-9]{3}", err)
+    log = expect_failures.read_text(encoding="utf-8")
+    assert len(code) == 1 and code[0] in log and "RuntimeError" in log
+    assert stat.S_IMODE(expect_failures.stat().st_mode) == 0o600
+    for secret in ("sian", "Siân", "Nguyễn", "2580"):
+        assert secret.casefold() not in (err + log).casefold(), secret
+
+
+def _give_details(path: Path) -> None:
+    """Siân gets an address, a phone, an email, notes, a role with a condition and a contact
+    with notes: what a volunteer must not see."""
+    from sqlalchemy import update
+
+    from carerdesk.core.entries import check_contact, check_role
+    from carerdesk.db.models import Carer
+
+    engine = make_engine(sqlite_url(path))
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(Carer)
+            .where(Carer.reference == "C000001")
+            .values(
+                address_line_1="7 Invented Lane",
+                phone="+442079460456",
+                email="sian@example.org",
+                notes="Prefers a call after six",
+            )
+        )
+        role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
+        ops.add_role(session, "C000001", role, by=STAFF)
+        contact = check_contact(
+            {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"}, TODAY
+        )
+        ops.log_contact(session, "C000001", contact, by=STAFF)
+    engine.dispose()
+
+
+VOLUNTEER_NEVER_SEES = (
+    "1975", "02/03", "HA1", "ha1", "Invented Lane", "7946", "900321", "example.org",
+    "Prefers a call", "dementia", "respite", "date_of_birth", "postcode",
+)  # fmt: skip
+
+
+def test_every_command_a_volunteer_runs_prints_the_volunteer_view_only(register: Path) -> None:
+    _set_up(register)
+    _give_details(register)
+    _add_user(register, "Robin Volunteer", "volunteer", "2468")
+    _add_user(register, "Sam Staff", "staff", "1357")
+    runs = {
+        "search --json": ("search", "nguyen", "--json"),
+        "search": ("search", "nguyen"),
+        "search by phone": ("search", "07700 900321", "--json"),
+        "show --json": ("show", "c000001", "--json"),
+        "show": ("show", "C000001"),
+    }
+    for what, args in runs.items():
+        result = _as(register, "robin volunteer", "2468", *args)
+        assert result.exit_code == 0, (what, result.output)
+        leaked = [secret for secret in VOLUNTEER_NEVER_SEES if secret in result.output]
+        assert leaked == [], what
+    record = json.loads(
+        _as(register, "robin volunteer", "2468", "show", "C000001", "--json").stdout
+    )
+    assert (record["first_name"], record["reference"], record["age_band"]) == (
+        "Siân",
+        "C000001",
+        "adult carer",
+    )
+    (role,) = record["roles"]
+    assert role["relationship_"] == "parent" and "conditions" not in role
+    assert record["referrals"] == [] and "notes" not in record["contacts"][0]
+    staff = _as(register, "sam staff", "1357", "show", "C000001", "--json")
+    whole = json.loads(staff.stdout)
+    assert whole["date_of_birth"] == "1975-03-02" and whole["notes"] == "Prefers a call after six"
+    assert whole["roles"][0]["conditions"] == "dementia"
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", "C000001")
+    assert "Robin Volunteer" in trail.stdout and "opened" in trail.stdout

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from carerdesk.core.entries import carer_type, check_carer
 from carerdesk.core.errors import NotAllowed
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.validate import is_drama_number, parse_name, parse_postcode
 from carerdesk.db import destinations, ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
@@ -84,7 +85,10 @@ def test_the_same_seed_gives_the_same_register(engine: Engine, tmp_path: Path, t
         ]
         assert settings[0] == settings[1]
         services = [
-            [(s.code, s.name, s.contact, s.counts_as) for s in destinations.services(session)]
+            [
+                (s.code, s.name, s.contact, s.counts_as)
+                for s in destinations.services(session, by=SYSTEM)
+            ]
             for db in (engine, second)
             for session in [Session(db)]
         ]
@@ -110,7 +114,7 @@ def test_another_seed_gives_other_people(engine: Engine, tmp_path: Path, today: 
 def test_counts(engine: Engine, filled: DemoSummary, today: date) -> None:
     assert filled.carers == CARERS
     with unit_of_work(engine, write=False) as session:
-        assert ops.count_carers(session) == CARERS
+        assert ops.count_carers(session, by=SYSTEM) == CARERS
         roles = session.scalar(select(func.count()).select_from(CaringRole))
         contacts = session.scalar(select(func.count()).select_from(Contact))
         per_carer = Counter(session.scalars(select(CaringRole.carer_id)))
@@ -120,7 +124,9 @@ def test_counts(engine: Engine, filled: DemoSummary, today: date) -> None:
         closed = session.scalar(
             select(func.count()).select_from(Carer).where(Carer.status == "closed")
         )
-        assert ops.contacts_on(session, today), "the home screen's list of today is empty"
+        assert ops.contacts_on(session, today, by=SYSTEM), (
+            "the home screen's list of today is empty"
+        )
     assert (roles, contacts) == (filled.roles, filled.contacts)
     assert set(per_carer.values()) <= {1, 2, 3}
     assert len(per_carer) == CARERS
@@ -203,7 +209,7 @@ def test_refuses_a_register_that_holds_carers(engine: Engine, filled: DemoSummar
     with pytest.raises(NotAllowed, match="empty register"):
         fill_demo(engine, carers=10)
     with unit_of_work(engine, write=False) as session:
-        assert ops.count_carers(session) == CARERS
+        assert ops.count_carers(session, by=SYSTEM) == CARERS
 
 
 def test_search_finds_a_demo_carer(engine: Engine, filled: DemoSummary) -> None:
@@ -270,8 +276,8 @@ def test_referrals_go_only_with_consent_and_step_by_step(
         steps: dict[str, list[str]] = {}
         for event in session.scalars(select(ReferralEvent).order_by(ReferralEvent.at)):
             steps.setdefault(event.referral_id, []).append(event.status)
-        on_list = destinations.names(session)
-        local = [s for s in destinations.services(session) if s.code != s.counts_as]
+        on_list = destinations.names(session, by=SYSTEM)
+        local = [s for s in destinations.services(session, by=SYSTEM) if s.code != s.counts_as]
     assert len(found) == filled.referrals and found
     assert [s.name for s in local] == ["Harrow Dementia Café", "Young Carers Club"]
     for referral in found:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from carerdesk.core.ages import ADULT
 from carerdesk.core.errors import FieldError
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def anniversary(day: date, years: int) -> date:
 
 def types_offered(born: date, on: date) -> tuple[str, ...]:
     """The card types a carer born on ``born`` may be issued on ``on``."""
-    return YOUNG_CARD_TYPES if on < anniversary(born, 18) else ADULT_CARD_TYPES
+    return YOUNG_CARD_TYPES if on < anniversary(born, ADULT) else ADULT_CARD_TYPES
 
 
 def expiry(card_type: str, issued_on: date, born: date, valid_years: int = VALID_YEARS) -> date:
@@ -98,7 +99,7 @@ def expiry(card_type: str, issued_on: date, born: date, valid_years: int = VALID
     birthday."""
     ends = anniversary(issued_on, valid_years) - timedelta(days=1)
     if card_type == "young_carer_card":
-        ends = min(ends, anniversary(born, 18) - timedelta(days=1))
+        ends = min(ends, anniversary(born, ADULT) - timedelta(days=1))
     return ends
 
 
@@ -110,7 +111,8 @@ def check_type(card_type: str, born: date, on: date) -> str:
     offered = types_offered(born, on)
     if card_type not in offered:
         names = ", ".join(CARD_TYPE[code].lower() for code in offered)
-        who = "someone under 18" if offered == YOUNG_CARD_TYPES else "someone aged 18 or over"
+        young = offered == YOUNG_CARD_TYPES
+        who = f"someone under {ADULT}" if young else f"someone aged {ADULT} or over"
         raise FieldError("card_type", f"For {who}: {names}.")
     return card_type
 

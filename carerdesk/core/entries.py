@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from typing import Any
 
-from carerdesk.core import codes
+from carerdesk.core import codes, referrals, rules
+from carerdesk.core.ages import carer_type as carer_type
 from carerdesk.core.errors import FieldError, InvalidEntry
 from carerdesk.core.validate import (
-    age_on,
     parse_birth_date,
     parse_choice,
     parse_choices,
@@ -35,21 +35,15 @@ from carerdesk.core.validate import (
 Parser = Callable[[str, date], Any]
 
 
-def carer_type(born: date, on: date) -> str:
-    """The carer type on a day: young carer under 18, young adult 18-25, adult 26-64, older 65+."""
-    age = age_on(born, on)
-    if age < 18:
-        return "young_carer"
-    if age <= 25:
-        return "young_adult_carer"
-    if age <= 64:
-        return "adult_carer"
-    return "older_carer"
-
-
 @dataclass(frozen=True)
 class FieldSpec:
-    """How one field is labelled, whether it must be filled, and how its text is checked."""
+    """How one field is labelled, whether it must be filled, and how its text is checked.
+
+    For a carer's field it is also the one place that says where the field goes: the form's
+    section and row, the record, the register files, an event's import, and what a volunteer
+    sees of it. Everything that lists carer fields derives from ``CARER_FIELDS`` (and
+    ``CARER_KEPT``); a field added there alone is typed, shown, exported and imported.
+    """
 
     label: str
     parse: Parser
@@ -58,6 +52,26 @@ class FieldSpec:
     many: bool = False
     needed: str | None = None
     """The message when a required field is left empty (default: "<label> is needed.")."""
+    section: str | None = None
+    """The heading of the form section it is typed in (one of ``CARER_SECTIONS``); None when
+    no form asks for it."""
+    row: int = 99
+    """Its row within that section: fields of one row number share a line, in declaration
+    order (a field given no row has a line of its own at the section's end)."""
+    event_row: int | None = None
+    """Its row on an event's short form (same sections); None when an event does not ask."""
+    record: str = "details"
+    """Where a carer's record shows it: ``summary`` (the heading lines), ``details`` (the
+    details panel), ``notes`` (a panel of its own) or ``""`` (not shown)."""
+    exported: bool = True
+    """Whether the register files have its column: named after the field, in declaration
+    order (``carer_columns``)."""
+    event_fills: bool = False
+    """Whether an event's record of the same person fills it in on the register's record
+    when the register's is empty (the register's own values are never overwritten)."""
+    volunteer: str = "hidden"
+    """What a volunteer sees of it: ``shown``, ``age_band`` (a date of birth shown as the age
+    band only) or ``hidden``."""
 
 
 def _name(what: str) -> Parser:
@@ -85,54 +99,185 @@ def _free(max_length: int) -> Parser:
     return lambda text, today: parse_text(text, max_length=max_length)
 
 
+WHO, REACH, CONSENT, CARING, REGISTRATION, NOTES = (
+    "Who they are",
+    "How to reach them",
+    "Consent",
+    "Their caring",
+    "Registration",
+    "Notes",
+)
+CARER_SECTIONS = (WHO, REACH, CONSENT, CARING, REGISTRATION, NOTES)
+"""The carer form's sections, in the order the form shows them."""
+
+_YES_NO = lambda t, d: parse_yes_no(t)  # noqa: E731
+
 CARER_FIELDS: Mapping[str, FieldSpec] = {
-    "first_name": FieldSpec("First name", _name("first name"), required=True),
-    "last_name": FieldSpec("Last name", _name("last name"), required=True),
-    "preferred_name": FieldSpec("Preferred name", _free(100)),
-    "date_of_birth": FieldSpec("Date of birth", lambda t, d: parse_birth_date(t, d), True),
-    "gender": FieldSpec("Gender", _choice(codes.GENDER), choices=codes.GENDER),
-    "ethnicity": FieldSpec("Ethnicity", _choice(codes.ETHNICITY), choices=codes.ETHNICITY),
-    "address_line_1": FieldSpec("Address line 1", _free(200)),
-    "address_line_2": FieldSpec("Address line 2", _free(200)),
-    "town": FieldSpec("Town", _free(100)),
-    "postcode": FieldSpec("Postcode", lambda t, d: parse_postcode(t)),
-    "ward": FieldSpec("Ward", _free(100)),
-    "phone": FieldSpec("Phone", lambda t, d: parse_phone(t, "phone")),
-    "mobile": FieldSpec("Mobile", lambda t, d: parse_phone(t, "mobile")),
-    "email": FieldSpec("Email", lambda t, d: parse_email(t)),
+    "first_name": FieldSpec(
+        "First name", _name("first name"), required=True,
+        section=WHO, row=1, event_row=1, record="summary", volunteer="shown",
+    ),
+    "last_name": FieldSpec(
+        "Last name", _name("last name"), required=True,
+        section=WHO, row=1, event_row=1, record="summary", volunteer="shown",
+    ),
+    "preferred_name": FieldSpec(
+        "Preferred name", _free(100),
+        section=WHO, row=2, event_row=2, record="summary", event_fills=True, volunteer="shown",
+    ),
+    "date_of_birth": FieldSpec(
+        "Date of birth", lambda t, d: parse_birth_date(t, d), required=True,
+        section=WHO, row=2, event_row=2, record="summary", volunteer="age_band",
+    ),
+    "gender": FieldSpec(
+        "Gender", _choice(codes.GENDER), choices=codes.GENDER,
+        section=WHO, row=3, event_fills=True,
+    ),
+    "ethnicity": FieldSpec(
+        "Ethnicity", _choice(codes.ETHNICITY), choices=codes.ETHNICITY,
+        section=WHO, row=3, event_fills=True,
+    ),
+    "address_line_1": FieldSpec(
+        "Address line 1", _free(200), section=REACH, row=3, event_fills=True
+    ),
+    "address_line_2": FieldSpec(
+        "Address line 2", _free(200), section=REACH, row=3, event_fills=True
+    ),
+    "town": FieldSpec("Town", _free(100), section=REACH, row=4, event_fills=True),
+    "postcode": FieldSpec(
+        "Postcode", lambda t, d: parse_postcode(t),
+        section=REACH, row=4, event_row=2, event_fills=True,
+    ),
+    "ward": FieldSpec("Ward", _free(100), section=REACH, row=5, event_fills=True),
+    "phone": FieldSpec(
+        "Phone", lambda t, d: parse_phone(t, "phone"),
+        section=REACH, row=1, event_row=2, event_fills=True,
+    ),
+    "mobile": FieldSpec(
+        "Mobile", lambda t, d: parse_phone(t, "mobile"),
+        section=REACH, row=1, event_row=1, event_fills=True,
+    ),
+    "email": FieldSpec(
+        "Email", lambda t, d: parse_email(t), section=REACH, row=2, event_row=1, event_fills=True
+    ),
     "preferred_contact": FieldSpec(
-        "Preferred contact", _choice(codes.PREFERRED_CONTACT), choices=codes.PREFERRED_CONTACT
+        "Preferred contact", _choice(codes.PREFERRED_CONTACT), choices=codes.PREFERRED_CONTACT,
+        section=REACH, row=2, event_fills=True,
     ),
-    "registered_on": FieldSpec("Registered on", _past("registration date"), required=True),
+    "registered_on": FieldSpec(
+        "Registered on", _past("registration date"), required=True,
+        section=REGISTRATION, row=1, event_row=1, record="summary",
+    ),
     "registered_at": FieldSpec(
-        "Registered at", _choice(codes.REGISTERED_AT), choices=codes.REGISTERED_AT
+        "Registered at", _choice(codes.REGISTERED_AT), choices=codes.REGISTERED_AT,
+        section=REGISTRATION, row=1, event_row=1,
     ),
-    "how_heard": FieldSpec("How they heard of us", _choice(codes.SOURCE), choices=codes.SOURCE),
+    "how_heard": FieldSpec(
+        "How they heard of us", _choice(codes.SOURCE), choices=codes.SOURCE,
+        section=REGISTRATION, row=1,
+    ),
     "hours_caring": FieldSpec(
-        "Hours caring a week", _choice(codes.HOURS_CARING), choices=codes.HOURS_CARING
+        "Hours caring a week", _choice(codes.HOURS_CARING), choices=codes.HOURS_CARING,
+        section=CARING, row=1, event_fills=True,
     ),
-    "parent_carer": FieldSpec("Parent carer", lambda t, d: parse_yes_no(t), choices=codes.YES_NO),
-    "employment": FieldSpec("Employment", _choice(codes.EMPLOYMENT), choices=codes.EMPLOYMENT),
+    "parent_carer": FieldSpec(
+        "Parent carer", _YES_NO, choices=codes.YES_NO, section=CARING, row=1, event_fills=True
+    ),
+    "employment": FieldSpec(
+        "Employment", _choice(codes.EMPLOYMENT), choices=codes.EMPLOYMENT,
+        section=CARING, row=2, event_fills=True,
+    ),
     "carers_allowance": FieldSpec(
-        "Carer's Allowance", _choice(codes.CARERS_ALLOWANCE), choices=codes.CARERS_ALLOWANCE
+        "Carer's Allowance", _choice(codes.CARERS_ALLOWANCE), choices=codes.CARERS_ALLOWANCE,
+        section=CARING, row=2, event_fills=True,
     ),
-    "gp_practice": FieldSpec("GP practice", _free(200)),
+    "gp_practice": FieldSpec(
+        "GP practice", _free(200), section=CARING, row=3, event_fills=True
+    ),
     "consent_store": FieldSpec(
-        "Consent to keep their details",
-        lambda t, d: parse_yes_no(t),
-        True,
-        codes.YES_NO,
+        "Consent to keep their details", _YES_NO, True, codes.YES_NO,
         needed="Ask first: we can only register someone who agrees to us keeping their details.",
+        section=CONSENT, row=1, event_row=1, record="",
     ),
     "consent_share": FieldSpec(
-        "Consent to share with partners", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
+        "Consent to share with partners", _YES_NO, choices=codes.YES_NO,
+        section=CONSENT, row=1, event_row=1, event_fills=True,
     ),
     "consent_contact": FieldSpec(
-        "Consent to news and offers", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
+        "Consent to news and offers", _YES_NO, choices=codes.YES_NO,
+        section=CONSENT, row=1, event_row=1, event_fills=True,
     ),
-    "notes": FieldSpec("Notes", _free(5000)),
+    "notes": FieldSpec("Notes", _free(5000), section=NOTES, row=1, record="notes"),
+}  # fmt: skip
+"""The carer fields a person types, in the order of data.md: the one declaration of each."""
+
+CARER_KEPT: Mapping[str, FieldSpec] = {
+    "reference": FieldSpec("Reference", _free(20), record="summary", volunteer="shown"),
+    "consent_date": FieldSpec("Consent given on", _any_date, record=""),
+    "consent_by": FieldSpec("Consent taken by", _free(100), record=""),
+    "status": FieldSpec(
+        "Status", _choice(codes.STATUS), choices=codes.STATUS, record="summary", volunteer="shown"
+    ),
+    "closed_on": FieldSpec("Closed on", _any_date, record="summary"),
+    "closed_reason": FieldSpec(
+        "Closing reason", _choice(codes.CLOSED_REASON), choices=codes.CLOSED_REASON,
+        record="summary",
+    ),
+}  # fmt: skip
+"""The carer fields the operations keep, never typed on the carer form (closing has its
+own), exported in the place data.md gives them (``KEPT_AFTER``)."""
+
+KEPT_AFTER: Mapping[str, str | None] = {
+    "reference": None,
+    "consent_date": "consent_store",
+    "consent_by": "consent_date",
+    "status": "consent_contact",
+    "closed_on": "status",
+    "closed_reason": "closed_on",
 }
-"""The carer fields a person types, in the order of data.md."""
+"""The field each kept field follows in data.md's order (None: first of all)."""
+
+
+def carer_columns() -> tuple[str, ...]:
+    """The carers file's columns: every exported carer field, in data.md's order."""
+    columns = [name for name, spec in CARER_FIELDS.items() if spec.exported]
+    for name, after in KEPT_AFTER.items():
+        if CARER_KEPT[name].exported:
+            columns.insert(0 if after is None else columns.index(after) + 1, name)
+    return tuple(columns)
+
+
+def form_rows(*, event: bool = False) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """The carer form's sections, each with its rows of field names (an event's short form
+    when ``event``): derived from each field's ``section``, ``row`` and ``event_row``."""
+    found: list[tuple[str, list[tuple[str, ...]]]] = []
+    for heading in CARER_SECTIONS:
+        rows: dict[int, list[str]] = {}
+        for name, spec in CARER_FIELDS.items():
+            row = spec.event_row if event else spec.row
+            if spec.section == heading and row is not None:
+                rows.setdefault(row, []).append(name)
+        if rows:
+            found.append((heading, [tuple(rows[number]) for number in sorted(rows)]))
+    return found
+
+
+def form_order() -> list[str]:
+    """Every field of the full carer form, in the order the form shows them."""
+    return [name for _, rows in form_rows() for row in rows for name in row]
+
+
+def record_details() -> list[str]:
+    """The fields of a carer's details panel, in the form's order (any not on the form last)."""
+    order = form_order()
+    order += [name for name in CARER_FIELDS if name not in order]
+    return [name for name in order if CARER_FIELDS[name].record == "details"]
+
+
+def event_fills() -> list[str]:
+    """The fields an event's record fills in on the register's record when it is empty."""
+    return [name for name, spec in CARER_FIELDS.items() if spec.event_fills]
+
 
 ROLE_FIELDS: Mapping[str, FieldSpec] = {
     "relationship": FieldSpec(
@@ -204,11 +349,16 @@ class CarerEntry:
     consent_share: bool | None = None
     consent_contact: bool | None = None
     notes: str | None = None
+    more: Mapping[str, Any] = field(default_factory=dict)
+    """Fields declared in ``CARER_FIELDS`` beyond those above, by name."""
 
     @property
     def carer_type(self) -> str:
         """The carer type on the registration date."""
         return carer_type(self.date_of_birth, self.registered_on)
+
+
+ENTRY_FIELDS = frozenset(f.name for f in fields(CarerEntry)) - {"more"}
 
 
 @dataclass(frozen=True)
@@ -286,7 +436,9 @@ def check_carer(
     values: Mapping[str, str], today: date, specs: Mapping[str, FieldSpec] = CARER_FIELDS
 ) -> CarerEntry:
     """Check every carer field; consent to keep their details must be yes to register."""
-    return CarerEntry(**carer_values(values, today, specs))
+    checked = carer_values(values, today, specs)
+    more = {name: checked.pop(name) for name in list(checked) if name not in ENTRY_FIELDS}
+    return CarerEntry(**checked, more=more)
 
 
 def carer_values(
@@ -298,12 +450,11 @@ def carer_values(
         errors["consent_store"] = (
             "We can only register someone who agrees to us keeping their details."
         )
-    if (
-        "registered_on" in parsed
-        and "date_of_birth" in parsed
-        and parsed["registered_on"] < parsed["date_of_birth"]
-    ):
-        errors["registered_on"] = "The registration date is before the date of birth."
+    if "registered_on" in parsed and "date_of_birth" in parsed:
+        try:
+            rules.check_registration_date(parsed["registered_on"], parsed["date_of_birth"])
+        except FieldError as refused:
+            errors[refused.field] = refused.message
     if errors:
         raise InvalidEntry(errors)
     return parsed
@@ -356,8 +507,10 @@ def field_text(value: Any) -> str:
 
 
 def entry_values(entry: object) -> dict[str, Any]:
-    """The fields of an entry dataclass as a dict, for storing."""
-    return {f.name: getattr(entry, f.name) for f in fields(entry)}  # type: ignore[arg-type]
+    """The fields of an entry dataclass as a dict, for storing (a carer's ``more`` among them)."""
+    values = {f.name: getattr(entry, f.name) for f in fields(entry)}  # type: ignore[arg-type]
+    values |= values.pop("more", None) or {}
+    return values
 
 
 CLOSE_FIELDS: Mapping[str, FieldSpec] = {
@@ -416,8 +569,6 @@ REFERRAL_FIELDS: Mapping[str, FieldSpec] = {
     "outcome": FieldSpec("Outcome", _free(5000)),
 }
 """A referral's fields, in the order of data.md (the carer's reference apart)."""
-
-CLOSING_STATUSES = frozenset({"completed", "declined", "withdrawn"})
 
 
 @dataclass(frozen=True)
@@ -488,14 +639,15 @@ def referral_values(
     parsed, errors = parse_fields(specs, values, today)
     status = parsed.get("status")
     if status and status != "draft":
-        if consent_share is not True:
-            errors["status"] = (
-                "A referral can only be sent with the carer's consent to share their details."
-            )
+        try:  # the rule of sending one at the desk (confirmed when it was sent)
+            referrals.check_send(consent_share, confirmed=True)
+        except FieldError as refused:
+            errors["status"] = refused.message
         if not parsed.get("made_on") and "made_on" not in errors:
             errors["made_on"] = "A referral that was sent needs the date it was sent."
-    if status in CLOSING_STATUSES and not parsed.get("closed_on") and "closed_on" not in errors:
-        errors["closed_on"] = "A completed, declined or withdrawn referral needs its closing date."
+    if status in referrals.CLOSED and not parsed.get("closed_on") and "closed_on" not in errors:
+        closing = ", ".join(referrals.CLOSED[:-1]) + " or " + referrals.CLOSED[-1]
+        errors["closed_on"] = f"A {closing} referral needs its closing date."
     made, closed = parsed.get("made_on"), parsed.get("closed_on")
     if made and closed and closed < made:
         errors["closed_on"] = "The closing date is before the date it was sent."

@@ -58,3 +58,25 @@ class RegisterUnavailable(CarerdeskError):
             "The register could not be read or written, so nothing was changed. Try again; "
             "if it happens again, tell your coordinator."
         )
+
+
+class Stale(CarerdeskError):
+    """A save over a change made at another desk since the form was opened: nothing was
+    saved, and what the person typed is still theirs to save again."""
+
+
+class EditConflict(Stale):
+    """Fields the person changed were changed by someone else too since the form was opened.
+
+    ``clashes`` maps each such field to (the value typed here, the value stored now);
+    ``version`` is the record's version now, for the save that settles them. The message
+    names the fields by label, never their values."""
+
+    def __init__(self, labels: list[str], clashes: dict[str, tuple[object, object]], version: int):
+        fields = ", ".join(labels)
+        super().__init__(
+            f"Someone else changed {fields} since you opened this form, so nothing was saved "
+            "yet: choose which value to keep."
+        )
+        self.clashes = clashes
+        self.version = version

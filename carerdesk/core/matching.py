@@ -22,8 +22,9 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-CLOSE_NAME = 85
-"""A name score (0-100) from which two names are close: Katherine and Catherine Jones."""
+CLOSE_NAME = 80
+"""A name score (0-100) from which two names are close: Katherine and Catherine Jones (93),
+John Smith and Jon Smyth (84), Mohammed and Muhammad Ali (83)."""
 CERTAIN = 90
 """A match scored this or more is shown for a quick confirmation; below, side by side."""
 LIKELY = 60

@@ -33,7 +33,7 @@ class Can(StrEnum):
     FIND = "find carers"
     REGISTER = "register carers"
     LOG_CONTACT = "log contacts"
-    SEE_DETAILS = "see a carer's full details in search results"
+    SEE_DETAILS = "see a carer's full details (in search results and the record)"
     EDIT = "change a carer's details, caring roles or contacts"
     CLOSE = "close or reopen a carer's record"
     MANAGE_USERS = "add, change or deactivate staff accounts"

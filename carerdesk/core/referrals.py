@@ -25,7 +25,11 @@ NEXT: dict[str, tuple[str, ...]] = {
     "withdrawn": (),
 }
 """From each status, the statuses it may move to."""
-CLOSED = frozenset({"completed", "declined", "withdrawn"})
+CLOSED: tuple[str, ...] = tuple(status for status, onward in NEXT.items() if not onward)
+"""The statuses that close a referral (completed, declined, withdrawn): those it does not move
+on from. Every rule, form, query and return that asks whether a referral is closed reads this."""
+OPEN: tuple[str, ...] = tuple(status for status in NEXT if status not in CLOSED)
+"""The statuses of a referral still open (draft, sent, acknowledged)."""
 ACKNOWLEDGE_WITHIN = 10
 """Days after sending before an unacknowledged referral is chased, unless the organisation
 says otherwise (setting ``referral_chase_days``)."""
@@ -46,6 +50,25 @@ def check_move(current: str, wanted: str) -> str:
         names = " or ".join(codes.label(codes.REFERRAL_STATUS, s).lower() for s in allowed)
         raise FieldError("status", f"A {label} referral can become {names}, not that.")
     return wanted
+
+
+def check_destination(text: str, services: codes.CodeList) -> str:
+    """The code of the service ``text`` names (its code or its name, in any case), when it is
+    one of ``services``: the organisation's list of services offered (for a register's
+    files, the retired ones too, as past referrals name them)."""
+    from carerdesk.core.validate import parse_choice
+
+    if not text.strip():
+        raise FieldError("destination", "Choose where the referral goes.")
+    try:
+        return parse_choice(services, text) or ""
+    except FieldError:
+        raise FieldError(
+            "destination",
+            "This service is not on this register's list: add it first (S on the follow-ups "
+            "screen, or carerdesk services add), or choose one from the services offered: "
+            f"{', '.join(services)}.",
+        ) from None
 
 
 def check_send(consent_share: bool | None, confirmed: bool) -> None:
@@ -70,7 +93,7 @@ def make_fields(services: codes.CodeList) -> dict[str, FieldSpec]:
 
     return {
         "destination": FieldSpec(
-            "Refer to", lambda t, d: parse_choice(services, t), True, services
+            "Refer to", lambda t, d: check_destination(t, services), True, services
         ),
         "reason": FieldSpec(
             "Why", lambda t, d: parse_text(t, max_length=2000), required=True,

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from carerdesk.core import codes
+from carerdesk.core.referrals import CLOSED
 
 NOT_RECORDED = "not_recorded"
 ETHNIC_GROUPS = ("asian", "black", "mixed", "white", "other", "not_known")
 YES_NO = ("yes", "no")
-OUTCOMES = ("completed", "declined", "withdrawn")
+OUTCOMES = CLOSED
+"""A closed referral's outcome is the status that closed it."""
 COLUMNS = ("week", "measure", "breakdown", "category", "value")
 
 

@@ -37,6 +37,8 @@ from carerdesk.core.text import tidy
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Setting, User, utc_now
+from carerdesk.db.versions import check_version
+from carerdesk.db.views import UserView, user_view
 
 MAX_FAILED = 5
 LOCK_FOR = timedelta(minutes=5)
@@ -257,16 +259,18 @@ def _unknown(name: str) -> Actor:
     return Actor(typed or "(blank)", Role.VOLUNTEER)
 
 
-def users(session: Session) -> list[User]:
-    """Every account, active first, then by name."""
-    return list(session.scalars(select(User).order_by(User.active.desc(), User.name_key)))
+def users(session: Session, *, by: Actor) -> list[UserView]:
+    """Every account, active first, then by name (coordinators)."""
+    by.require(Can.MANAGE_USERS)
+    stmt = select(User).order_by(User.active.desc(), User.name_key)
+    return [user_view(user) for user in session.scalars(stmt)]
 
 
-def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> User:
+def add_user(session: Session, by: Actor, values: Mapping[str, str]) -> UserView:
     """Add a staff account from the texts of ``USER_FIELDS`` (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     checked = check_new_user(values)
-    return _new_user(session, checked["name"], checked["role"], checked["pin"], by)
+    return user_view(_new_user(session, checked["name"], checked["role"], checked["pin"], by))
 
 
 def _user(session: Session, user_id: str) -> User:
@@ -276,36 +280,45 @@ def _user(session: Session, user_id: str) -> User:
     return user
 
 
-def reset_pin(session: Session, by: Actor, user_id: str, pin: str) -> User:
+def reset_pin(
+    session: Session, by: Actor, user_id: str, pin: str, *, version: int | None = None
+) -> UserView:
     """Give an account a new PIN and lift any lock (coordinator only)."""
     by.require(Can.MANAGE_USERS)
     new_pin = check_pin(pin)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     user.pin_hash = hasher(session).hash(new_pin)
     user.failed_pins = 0
     user.locked_until = None
     user.updated_by = by.name
     audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
-    return user
+    return user_view(user)
 
 
-def change_role(session: Session, by: Actor, user_id: str, role: str) -> User:
+def change_role(
+    session: Session, by: Actor, user_id: str, role: str, *, version: int | None = None
+) -> UserView:
     """Change an account's role (coordinator only; never the last active coordinator's)."""
     by.require(Can.MANAGE_USERS)
     new_role = parse_role(role)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     if user.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
         _keep_a_coordinator(session, user)
     user.role = new_role.value
     user.updated_by = by.name
     audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
-    return user
+    return user_view(user)
 
 
-def deactivate(session: Session, by: Actor, user_id: str) -> User:
+def deactivate(
+    session: Session, by: Actor, user_id: str, *, version: int | None = None
+) -> UserView:
     """Stop an account signing in; it stays in the list and in the trail."""
     by.require(Can.MANAGE_USERS)
     user = _user(session, user_id)
+    check_version(user, version, "account")
     if user.role == Role.COORDINATOR:
         _keep_a_coordinator(session, user)
     user.active = False
@@ -313,7 +326,7 @@ def deactivate(session: Session, by: Actor, user_id: str) -> User:
     audit.record(
         session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
     )
-    return user
+    return user_view(user)
 
 
 def _who(user: User) -> str:

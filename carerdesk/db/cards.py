@@ -22,6 +22,8 @@ from carerdesk.core.text import tidy
 from carerdesk.db import accounts, audit, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
+from carerdesk.db.versions import check_version
+from carerdesk.db.views import CardView, card_view
 
 SERIAL_KEY = "next_card_serial"
 VALID_YEARS_KEY = "card_valid_years"
@@ -31,7 +33,7 @@ LAPSED_DAYS = 90
 holder has not been back, and the list is for the desk's next few weeks."""
 
 
-def status_on(card: Card, today: date) -> str:
+def status_on(card: Card | CardView, today: date) -> str:
     """The card's status as a person reads it today: an active card past its date is expired."""
     if card.status == "active" and card.expires_on < today:
         return "expired"
@@ -63,9 +65,12 @@ def _prefix(session: Session) -> str:
     return setting.value
 
 
-def suggested_reason(session: Session, carer_id: str, card_type: str, today: date) -> str:
+def suggested_reason(
+    session: Session, carer_id: str, card_type: str, today: date, *, by: Actor
+) -> str:
     """``new`` for a first card of this type, ``renewal`` when the last one ends within 30
     days or has ended, else ``replacement`` (lost, stolen or damaged)."""
+    by.require(Can.ISSUE_CARDS)
     last = session.scalar(
         select(Card)
         .where(Card.carer_id == carer_id, Card.card_type == card_type)
@@ -81,12 +86,12 @@ def suggested_reason(session: Session, carer_id: str, card_type: str, today: dat
 
 def issue_card(
     session: Session, carer_id: str, card_type: str, reason: str, *, by: Actor, today: date
-) -> Card:
+) -> CardView:
     """Issue a card of ``card_type`` to the carer today, replacing their active one of that
     type. The type must suit their age on the day; the expiry follows the organisation's
     rule (a young carer card ends before the 18th birthday)."""
     by.require(Can.ISSUE_CARDS)
-    carer = ops.get_carer(session, carer_id)
+    carer = ops._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before issuing a card.")
     if card_type not in codes.CARD_TYPE:
@@ -121,10 +126,16 @@ def issue_card(
         session, by, Action.CREATED, kind="card", record_id=card.id,
         reference=carer.reference, detail=f"{card_type} {card.card_number}",
     )  # fmt: skip
-    return card
+    return card_view(card)
 
 
-def get_card(session: Session, card_id: str) -> Card:
+def get_card(session: Session, card_id: str, *, by: Actor) -> CardView:
+    """A card by its id, or ``NotFound`` (who may issue cards may read them)."""
+    by.require(Can.ISSUE_CARDS)
+    return card_view(_get_card(session, card_id))
+
+
+def _get_card(session: Session, card_id: str) -> Card:
     """A card by its id, or ``NotFound``."""
     card = session.get(Card, card_id)
     if card is None:
@@ -132,10 +143,20 @@ def get_card(session: Session, card_id: str) -> Card:
     return card
 
 
-def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today: date) -> Card:
-    """Cancel an active card, saying why (it is not replaced by another)."""
+def cancel_card(
+    session: Session,
+    card_id: str,
+    reason: str,
+    *,
+    by: Actor,
+    today: date,
+    version: int | None = None,
+) -> CardView:
+    """Cancel an active card, saying why (it is not replaced by another); refused when the
+    card changed since it was shown at ``version``."""
     by.require(Can.ISSUE_CARDS)
-    card = get_card(session, card_id)
+    card = _get_card(session, card_id)
+    check_version(card, version, "card")
     if card.status != "active":
         raise NotAllowed(f"This card is already {card.status}.")
     why = tidy(reason)
@@ -147,7 +168,7 @@ def cancel_card(session: Session, card_id: str, reason: str, *, by: Actor, today
         session, by, Action.CHANGED, kind="card", record_id=card.id,
         reference=card.carer.reference, fields=["status", "cancel_reason"], detail="cancelled",
     )  # fmt: skip
-    return card
+    return card_view(card)
 
 
 @dataclass(frozen=True)
@@ -162,9 +183,12 @@ class DueCard:
     carer_id: str
 
 
-def expiring_cards(session: Session, today: date, days: int = RENEW_WITHIN_DAYS) -> list[DueCard]:
+def expiring_cards(
+    session: Session, today: date, days: int = RENEW_WITHIN_DAYS, *, by: Actor
+) -> list[DueCard]:
     """Active cards that end within ``days``, or ended in the last ``LAPSED_DAYS`` and were
     not renewed, soonest first, of carers whose records are open."""
+    by.require(Can.ISSUE_CARDS)
     rows = session.execute(
         select(Card, Carer)
         .join(Carer, Carer.id == Card.carer_id)
@@ -189,10 +213,12 @@ def expiring_cards(session: Session, today: date, days: int = RENEW_WITHIN_DAYS)
     ]
 
 
-def find_card(session: Session, text: str) -> Card | None:
+def find_card(session: Session, text: str, *, by: Actor) -> CardView | None:
     """The card with this number, however typed; a wrong check digit is refused as such."""
+    by.require(Can.ISSUE_CARDS)
     number = check_card_number(text)
-    return session.scalar(select(Card).where(Card.card_number == number))
+    card = session.scalar(select(Card).where(Card.card_number == number))
+    return card_view(card) if card else None
 
 
 def set_emergency(
@@ -206,7 +232,7 @@ def set_emergency(
     """Replace the carer's emergency contacts (up to three, in order) and say whether a
     contingency plan is held: what their emergency card prints."""
     by.require(Can.EDIT)
-    carer = ops.get_carer(session, carer_id)
+    carer = ops._get_carer(session, carer_id)
     for old in session.scalars(
         select(EmergencyContact).where(EmergencyContact.carer_id == carer.id)
     ):
@@ -232,11 +258,12 @@ def set_emergency(
     )  # fmt: skip
 
 
-def emergency_texts(session: Session, carer_id: str) -> dict[str, str]:
+def emergency_texts(session: Session, carer_id: str, *, by: Actor) -> dict[str, str]:
     """The emergency contacts form as stored, to change."""
     from carerdesk.core.validate import format_phone
 
-    carer = ops.get_carer(session, carer_id)
+    by.require(Can.EDIT)
+    carer = ops._get_carer(session, carer_id)
     plan = carer.contingency_plan
     texts = {"contingency_plan": "" if plan is None else ("yes" if plan else "no")}
     stored = session.scalars(

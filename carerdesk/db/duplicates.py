@@ -87,8 +87,11 @@ def person(
     )  # fmt: skip
 
 
-def people(session: Session) -> list[Person]:
-    """Every record that can still be matched (none merged away), read in one query."""
+def people(session: Session, *, by: Actor) -> list[Person]:
+    """Every record that can still be matched (none merged away), read in one query
+    (who may merge records or import an event's)."""
+    if not by.may(Can.IMPORT):
+        by.require(Can.MERGE)
     columns = [getattr(Carer, name) for name in MATCHED]
     rows = session.execute(select(*columns).where(Carer.merged_into.is_(None)))
     return [person(*row) for row in rows]
@@ -124,7 +127,9 @@ def scan(session: Session, *, by: Actor, limit: int | None = None) -> list[Pair]
         (low, high)
         for low, high in session.execute(select(NotDuplicate.first_id, NotDuplicate.second_id))
     }
-    found = [(a, b, match) for a, b, match in pairs(people(session)) if (a.id, b.id) not in apart]
+    found = [
+        (a, b, match) for a, b, match in pairs(people(session, by=by)) if (a.id, b.id) not in apart
+    ]
     if limit is not None:
         found = found[:limit]
     sides = _sides(session, [p.id for a, b, _ in found for p in (a, b)])
@@ -174,8 +179,8 @@ def merge_carers(
     """Merge the record ``away_id`` into ``keep_id``; ``take`` names the fields to take from
     the merged-away record. Returns the survivor."""
     by.require(Can.MERGE)
-    keep = ops.get_carer(session, keep_id, follow_merge=False)
-    away = ops.get_carer(session, away_id, follow_merge=False)
+    keep = ops._get_carer(session, keep_id, follow_merge=False)
+    away = ops._get_carer(session, away_id, follow_merge=False)
     if keep.id == away.id:
         raise NotAllowed("Choose two different records to merge.")
     for carer in (keep, away):
@@ -232,7 +237,7 @@ def merge_carers(
         reference=away.reference, fields=["status", "merged_into"],
         detail=f"merged into {keep.reference}",
     )  # fmt: skip
-    return ops.get_carer(session, keep.id)
+    return ops._get_carer(session, keep.id)
 
 
 def _one_active_card_of_a_type(session: Session, carer_id: str, by: Actor, today: date) -> None:

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
+from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable, Stale
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -40,9 +41,14 @@ def make_engine(url: str, *, key: str | None = None) -> Engine:
     event's file): it is opened through the sqlcipher3 driver, keyed before anything else is
     read, and kept as one file (no write-ahead log beside it) so that it can be handed on.
     """
+    # A statement's parameters (names, dates of birth, PIN hashes) never go into an error's
+    # message: such messages can reach a log or a screen.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False},
+        "hide_parameters": True,
+    }
     if key is not None:
         import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]
 
@@ -97,6 +103,13 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     except DBAPIError as error:
         session.rollback()
         raise RegisterUnavailable() from error
+    except StaleDataError:
+        # Another desk changed the record between this one reading and writing it.
+        session.rollback()
+        raise Stale(
+            "The record was changed at another desk as you saved, so nothing was saved. "
+            "Open it again to see the change, then make yours."
+        ) from None
     except BaseException:
         session.rollback()
         raise

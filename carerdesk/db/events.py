@@ -23,6 +23,8 @@ from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from carerdesk.core import rules
+from carerdesk.core.entries import event_fills
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, best_matches, common_details, index_of
 from carerdesk.core.permissions import Actor, Can, Role
@@ -47,14 +49,6 @@ EVENT_KEYS = ("event_name", "event_venue", "event_date", "event_closed_at")
 MIN_PASSPHRASE = 10
 CARD_PREFIX = "EV"
 """An event issues no cards; its register still needs a prefix to be set up."""
-FILLED_IF_EMPTY = (
-    "preferred_name", "gender", "ethnicity", "address_line_1", "address_line_2", "town",
-    "postcode", "ward", "phone", "mobile", "email", "preferred_contact", "hours_caring",
-    "parent_carer", "employment", "carers_allowance", "gp_practice", "consent_share",
-    "consent_contact",
-)  # fmt: skip
-"""What an event's record adds to the register's record of the same person: only what the
-register does not know yet (the register's own details are never overwritten)."""
 
 
 class EventFileRefused(CarerdeskError):
@@ -327,6 +321,15 @@ def _problems(event: EventFile, today: date) -> list[str]:
                 whose = references.get(row.get("carer_id") or row["id"], "an anonymous contact")
                 for name, message in refused.errors.items():
                     found.append(f"{whose}, {kind}, {name}: {message}")
+    # The rules between records that the desk's operations apply (core.rules).
+    registered = {row["id"]: row["registered_on"] for row in event.carers}
+    for row in event.contacts:
+        if row.get("carer_id") in registered:
+            try:
+                rules.check_contact_date(row["contact_on"], registered[row["carer_id"]])
+            except FieldError as refused:
+                whose = references[row["carer_id"]]
+                found.append(f"{whose}, contact, {refused.field}: {refused.message}")
     return found
 
 
@@ -356,7 +359,7 @@ def plan_import(session: Session, event: EventFile, *, by: Actor) -> list[Incomi
     those imported before say where they went."""
     by.require(Can.IMPORT)
     done = _imported(session, [row["id"] for row in event.carers])
-    index = index_of(duplicates.people(session))
+    index = index_of(duplicates.people(session, by=by))
     common = common_details(index)
     found = []
     matched: dict[str, list[tuple[str, Match]]] = {}
@@ -465,6 +468,7 @@ def import_event(
     not named is new. Carers, roles and contacts already imported are left as they are."""
     by.require(Can.IMPORT)
     done = _imported(session, [row["id"] for row in event.carers])
+    _check_wards(session, event, done)
     target: dict[str, str] = {}
     added = joined = 0
     wanted = [i for i in set(decisions.values()) if i is not None]
@@ -482,8 +486,9 @@ def import_event(
         same = decisions.get(row["id"])
         if same is not None:
             # Merged on another desk since it was planned? Then into the record that stays.
-            carer = duplicates.survivor(session, known.get(same) or ops.get_carer(session, same))
-            for name in FILLED_IF_EMPTY:
+            carer = duplicates.survivor(session, known.get(same) or ops._get_carer(session, same))
+            # Only what the register does not know yet: its own details are never overwritten.
+            for name in event_fills():
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])
             ops.apply_search_keys(carer)
@@ -514,6 +519,27 @@ def import_event(
         ),
     )  # fmt: skip
     return EventOutcome(added, joined, len(done), roles, contacts)
+
+
+def _check_wards(session: Session, event: EventFile, done: Collection[str]) -> None:
+    """Each ward the event brings is on the organisation's list (``core.rules``, as at the
+    desk), or nothing is imported."""
+    wards = ops.ward_list(session)
+    refused: list[str] = []
+    message = ""
+    for row in event.carers:
+        if row["id"] in done or not row.get("ward"):
+            continue
+        try:
+            rules.check_ward(row["ward"], wards)
+        except FieldError as error:
+            refused.append(row["reference"])
+            message = error.message
+    if refused:
+        raise NotAllowed(
+            f"Nothing was imported: the ward of {', '.join(refused[:5])} (the event's "
+            f"references): {message} Add it to the list (settings: wards) and import again."
+        )
 
 
 def _linked(

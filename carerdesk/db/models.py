@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,7 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,6 +60,19 @@ class Stamped:
     updated_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class Versioned:
+    """A record a person edits: ``version`` counts its changes. SQLAlchemy adds ``WHERE
+    version = <as read>`` to every update of it and raises ``StaleDataError`` when another
+    desk changed it in between; an operation given the version a form was opened with
+    refuses a save over a change made since (``ops.check_version``)."""
+
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
 class Setting(Base):
     """An organisation-wide setting (shared by every desk) or counter."""
 
@@ -68,7 +82,7 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class Carer(Stamped, Base):
+class Carer(Versioned, Stamped, Base):
     """A person who looks after someone, unpaid."""
 
     __tablename__ = "carers"
@@ -117,7 +131,6 @@ class Carer(Stamped, Base):
     last_folded: Mapped[str] = mapped_column(String(100))
     search_text: Mapped[str] = mapped_column(Text)
     postcode_key: Mapped[str | None] = mapped_column(String(10), index=True)
-
     roles: Mapped[list[CaringRole]] = relationship(
         back_populates="carer", order_by="CaringRole.created_at"
     )
@@ -144,7 +157,7 @@ class Carer(Stamped, Base):
     )
 
 
-class CaringRole(Stamped, Base):
+class CaringRole(Versioned, Stamped, Base):
     """Whom a carer looks after."""
 
     __tablename__ = "caring_roles"
@@ -157,7 +170,6 @@ class CaringRole(Stamped, Base):
     lives_with_carer: Mapped[bool | None] = mapped_column(Boolean)
     started_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-
     carer: Mapped[Carer] = relationship(back_populates="roles")
 
     def active_on(self, day: date) -> bool:
@@ -166,7 +178,7 @@ class CaringRole(Stamped, Base):
         return started and (self.ended_on is None or self.ended_on >= day)
 
 
-class Contact(Stamped, Base):
+class Contact(Versioned, Stamped, Base):
     """A drop-in visit, call, home visit or event conversation; anonymous when no carer."""
 
     __tablename__ = "contacts"
@@ -180,13 +192,12 @@ class Contact(Stamped, Base):
     minutes: Mapped[int | None] = mapped_column(Integer)
     staff: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
-
     carer: Mapped[Carer | None] = relationship(back_populates="contacts")
 
     __table_args__ = (Index("ix_contacts_week", "contact_on", "channel", "carer_id", "support"),)
 
 
-class Card(Stamped, Base):
+class Card(Versioned, Stamped, Base):
     """A carer card or passport. One active card of a type per carer; a new one supersedes."""
 
     __tablename__ = "cards"
@@ -202,7 +213,6 @@ class Card(Stamped, Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     """When it was replaced by a new card of its type, or cancelled."""
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
-
     carer: Mapped[Carer] = relationship(back_populates="cards")
 
 
@@ -239,7 +249,7 @@ class Destination(Stamped, Base):
     retired_on: Mapped[date | None] = mapped_column(Date)
 
 
-class Referral(Stamped, Base):
+class Referral(Versioned, Stamped, Base):
     """A referral to a partner service; it leaves ``draft`` only with consent to share."""
 
     __tablename__ = "referrals"
@@ -259,7 +269,6 @@ class Referral(Stamped, Base):
     consent_confirmed_by: Mapped[str | None] = mapped_column(String(100))
     """Who confirmed, as it was sent, that the carer agreed to share their details."""
     consent_confirmed_on: Mapped[date | None] = mapped_column(Date)
-
     carer: Mapped[Carer] = relationship(back_populates="referrals")
 
 
@@ -287,7 +296,7 @@ class ImportedRecord(Base):
     by: Mapped[str] = mapped_column(String(100))
 
 
-class User(Stamped, Base):
+class User(Versioned, Stamped, Base):
     """A staff account: a volunteer, a member of staff or a coordinator.
 
     Never deleted (the audit trail names its holder): a user who leaves is deactivated.

@@ -8,27 +8,40 @@ these same functions, so every rule holds whichever way a record arrives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from carerdesk.core.entries import CarerEntry, ContactEntry, RoleEntry, entry_values
-from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core import matching, rules
+from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
+from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
+from carerdesk.db.versions import check_version
+from carerdesk.db.views import (
+    CarerView,
+    ContactView,
+    RoleView,
+    carer_view,
+    contact_view,
+    role_view,
+    sees_everything,
+)
 
 REFERENCE_PREFIX = "C"
 REFERENCE_DIGITS = 6
 COUNTER_KEY = "next_reference"
-CLOSE_NAME_SCORE = 80
+MATCH_AT_MOST = 2000
+"""The most records read to compare with a carer being registered (a care home's postcode
+and a common birth date together stay well below it)."""
 
 
 def search_keys(
@@ -94,9 +107,8 @@ def ward_list(session: Session) -> list[str]:
 
 
 def _check_ward(session: Session, ward: str | None) -> None:
-    wards = ward_list(session)
-    if ward and wards and ward not in wards:
-        raise FieldError("ward", "Choose a ward from the organisation's list.")
+    if ward:
+        rules.check_ward(ward, ward_list(session))
 
 
 def _role_values(entry: RoleEntry) -> dict[str, object]:
@@ -114,7 +126,7 @@ def register_carer(
     by: Actor,
     today: date | None = None,
     reference: str | None = None,
-) -> Carer:
+) -> CarerView:
     """Register a new carer with their caring roles; consent to store must have been given."""
     by.require(Can.REGISTER)
     if not entry.consent_store:
@@ -139,7 +151,7 @@ def register_carer(
     _trail(session, by, Action.CREATED, carer, fields=_filled(entry_values(entry)))
     for added in carer.roles:
         _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=added.id)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
 def _apply_changes(record: Stamped, values: dict[str, object], by: Actor) -> list[str]:
@@ -180,16 +192,35 @@ def _trail(
     )
 
 
-def open_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
-    """A carer's record as a person opens it to read: recorded in the audit trail."""
+def open_carer(
+    session: Session, carer_id: str, *, by: Actor, today: date | None = None
+) -> CarerView:
+    """A carer's record as a person opens it to read, as they may see it (a volunteer: the
+    volunteer's view); recorded in the audit trail."""
     by.require(Can.FIND)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     _trail(session, by, Action.OPENED, carer)
-    return carer
+    return carer_view(carer, by, today or date.today())
 
 
-def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
-    """A carer with roles, contacts, cards and referrals loaded, by id or reference.
+def get_carer(
+    session: Session,
+    carer_id: str,
+    *,
+    by: Actor,
+    today: date | None = None,
+    follow_merge: bool = True,
+) -> CarerView:
+    """A carer's record read again (after a change), as ``by`` may see it; not recorded in
+    the audit trail, as ``open_carer`` is. By id or reference; see ``_get_carer``."""
+    by.require(Can.FIND)
+    carer = _get_carer(session, carer_id, follow_merge=follow_merge)
+    return carer_view(carer, by, today or date.today())
+
+
+def _get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> Carer:
+    """A carer with roles, contacts, cards and referrals loaded, by id or reference, for the
+    operations of this package (which check the acting person's right themselves).
 
     The id or reference of a record merged into another gives that other record, unless
     ``follow_merge`` is False."""
@@ -207,87 +238,118 @@ def get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) -> 
     if carer is None:
         raise NotFound("No carer has that reference. They may have been removed.")
     if follow_merge and carer.merged_into is not None:
-        return get_carer(session, carer.merged_into)
+        return _get_carer(session, carer.merged_into)
     return carer
 
 
-def update_carer(session: Session, carer_id: str, entry: CarerEntry, *, by: Actor) -> Carer:
-    """Change a carer's details; returns the carer. The reference never changes.
+def update_carer(
+    session: Session,
+    carer_id: str,
+    changes: Mapping[str, Any],
+    *,
+    by: Actor,
+    version: int | None = None,
+    was: Mapping[str, Any] | None = None,
+) -> CarerView:
+    """Change the fields a person changed (``changes``: stored values by field name); no
+    other field is touched. Returns the carer; the reference never changes.
 
-    The audit trail names the fields changed (never their values); saving without a change
-    writes nothing.
+    ``version`` is the version the form was opened with and ``was`` the values it showed.
+    When the record changed since, a field changed here and also by someone else (its value
+    now is neither ``was`` nor the new one) refuses the save with ``EditConflict``, naming
+    the fields and holding both values; fields only the other person changed stay as they
+    now are. The audit trail names the fields changed (never their values); saving without
+    a change writes nothing.
     """
     by.require(Can.EDIT)
-    carer = get_carer(session, carer_id)
-    values = entry_values(entry)
-    if values["consent_store"] is not True:
+    unknown = set(changes) - set(CARER_FIELDS)
+    if unknown:
+        raise ValueError(f"not carer fields: {sorted(unknown)}")
+    carer = _get_carer(session, carer_id)
+    if "consent_store" in changes and changes["consent_store"] is not True:
         raise FieldError(
             "consent_store",
             "Consent to keep their details cannot be taken back here: close "
             "the record with the reason 'Withdrew consent' instead.",
         )
-    _check_ward(session, entry.ward)
-    changed = _apply_changes(carer, values, by)
+    if "ward" in changes:
+        _check_ward(session, changes["ward"])
+    if version is not None and carer.version != version:
+        before = was or {}
+        clashes = {
+            name: (mine, getattr(carer, name))
+            for name, mine in changes.items()
+            if getattr(carer, name) != mine
+            and (name not in before or before[name] != getattr(carer, name))
+        }
+        if clashes:
+            labels = [CARER_FIELDS[name].label for name in clashes]
+            raise EditConflict(labels, clashes, carer.version)
+    changed = _apply_changes(carer, dict(changes), by)
     if not changed:
-        return carer
+        return carer_view(carer, by, date.today())
+    rules.check_registration_date(carer.registered_on, carer.date_of_birth)
     apply_search_keys(carer)
     session.flush()
     _trail(session, by, Action.CHANGED, carer, fields=changed)
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> Carer:
+def close_carer(session: Session, carer_id: str, *, on: date, reason: str, by: Actor) -> CarerView:
     """Close a carer's record with a reason from the ``closed_reason`` list."""
     from carerdesk.core.codes import CLOSED_REASON
 
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is already closed.")
     if reason not in CLOSED_REASON:
         raise FieldError("closed_reason", "Choose a reason for closing the record.")
-    if on < carer.registered_on:
-        raise FieldError("closed_on", "The closing date is before they registered.")
+    rules.check_closing_date(on, carer.registered_on)
     carer.status, carer.closed_on, carer.closed_reason = "closed", on, reason
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.CLOSED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, on)
 
 
-def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> Carer:
+def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> CarerView:
     """Reopen a closed carer's record."""
     by.require(Can.CLOSE)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
     carer.updated_by = by.name
     session.flush()
     _trail(session, by, Action.REOPENED, carer, fields=["status", "closed_on", "closed_reason"])
-    return carer
+    return carer_view(carer, by, date.today())
 
 
-def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
+def add_role(session: Session, carer_id: str, entry: RoleEntry, *, by: Actor) -> RoleView:
     """Add a caring role to a carer."""
     by.require(Can.EDIT)
-    carer = get_carer(session, carer_id)
+    carer = _get_carer(session, carer_id)
     role = CaringRole(**_role_values(entry), created_by=by.name, updated_by=by.name)
     carer.roles.append(role)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=role.id)
-    return role
+    return role_view(role, by)
 
 
-def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) -> CaringRole:
-    """Change a caring role (to end one, give it an end date)."""
+def update_role(
+    session: Session, role_id: str, entry: RoleEntry, *, by: Actor, version: int | None = None
+) -> RoleView:
+    """Change a caring role (to end one, give it an end date); refused when it changed since
+    its form was opened at ``version``."""
     by.require(Can.EDIT)
     role = session.get(CaringRole, role_id)
     if role is None:
         raise NotFound("That caring role no longer exists.")
+    check_version(role, version, "caring role")
     changed = _apply_changes(role, _role_values(entry), by)
     if not changed:
-        return role
+        return role_view(role, by)
     session.flush()
     fields = [name.rstrip("_") for name in changed]
     _trail(
@@ -299,19 +361,18 @@ def update_role(session: Session, role_id: str, entry: RoleEntry, *, by: Actor) 
         record_id=role.id,
         fields=fields,
     )
-    return role
+    return role_view(role, by)
 
 
 def log_contact(
     session: Session, carer_id: str | None, entry: ContactEntry, *, by: Actor
-) -> Contact:
+) -> ContactView:
     """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
     by.require(Can.LOG_CONTACT)
     carer = None
     if carer_id is not None:
-        carer = get_carer(session, carer_id)
-        if entry.contact_on < carer.registered_on:
-            raise FieldError("contact_on", "This date is before the carer registered.")
+        carer = _get_carer(session, carer_id)
+        rules.check_contact_date(entry.contact_on, carer.registered_on)
         carer_id = carer.id
     contact = Contact(
         carer_id=carer_id,
@@ -328,17 +389,26 @@ def log_contact(
     session.add(contact)
     session.flush()
     _trail(session, by, Action.CREATED, carer, kind="contact", record_id=contact.id)
-    return contact
+    return contact_view(contact, by)
 
 
-def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by: Actor) -> Contact:
-    """Correct a contact; who recorded it first stays as it was."""
+def update_contact(
+    session: Session,
+    contact_id: str,
+    entry: ContactEntry,
+    *,
+    by: Actor,
+    version: int | None = None,
+) -> ContactView:
+    """Correct a contact; who recorded it first stays as it was. Refused when it changed
+    since its form was opened at ``version``."""
     by.require(Can.EDIT)
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound("That contact no longer exists.")
-    if contact.carer is not None and entry.contact_on < contact.carer.registered_on:
-        raise FieldError("contact_on", "This date is before the carer registered.")
+    check_version(contact, version, "contact")
+    if contact.carer is not None:
+        rules.check_contact_date(entry.contact_on, contact.carer.registered_on)
     values: dict[str, object] = {
         "contact_on": entry.contact_on,
         "contact_time": entry.contact_time,
@@ -349,7 +419,7 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
     }
     changed = _apply_changes(contact, values, by)
     if not changed:
-        return contact
+        return contact_view(contact, by)
     session.flush()
     _trail(
         session,
@@ -360,7 +430,7 @@ def update_contact(session: Session, contact_id: str, entry: ContactEntry, *, by
         record_id=contact.id,
         fields=changed,
     )
-    return contact
+    return contact_view(contact, by)
 
 
 @dataclass(frozen=True)
@@ -376,8 +446,9 @@ class ContactLine:
     staff: str | None
 
 
-def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLine]:
+def contacts_on(session: Session, day: date, limit: int = 200, *, by: Actor) -> list[ContactLine]:
     """A day's contacts, latest time first (then latest saved), anonymous ones included."""
+    by.require(Can.FIND)
     stmt = (
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
@@ -399,8 +470,9 @@ def contacts_on(session: Session, day: date, limit: int = 200) -> list[ContactLi
     ]
 
 
-def count_carers(session: Session) -> int:
+def count_carers(session: Session, *, by: Actor) -> int:
     """How many carers the register holds, closed ones included."""
+    by.require(Can.FIND)
     return session.scalar(select(func.count()).select_from(Carer)) or 0
 
 
@@ -411,55 +483,62 @@ class PossibleDuplicate:
     id: str
     reference: str
     name: str
-    date_of_birth: date
+    date_of_birth: date | None
+    """None in a volunteer's view (as ``postcode``)."""
     postcode: str | None
     reason: str
 
 
 def possible_duplicates(
-    session: Session, entry: CarerEntry, *, exclude_id: str | None = None
+    session: Session, entry: CarerEntry, *, by: Actor, exclude_id: str | None = None
 ) -> list[PossibleDuplicate]:
-    """Carers already registered who may be this person.
+    """Carers already registered who may be this person, best first: the register's records
+    that the shared matching (``core.matching``, as the duplicate scan and an event's import
+    use it) finds a reason to think are them.
 
-    The same name and date of birth, the same phone or mobile number, or a close name at the
-    same postcode; best reason first.
-    """
-    found: dict[str, PossibleDuplicate] = {}
+    The same date of birth with a close name, the same phone or mobile number (not one held
+    by so many records that it is an organisation's), the same email address, or a close
+    name at the same postcode. A pair the scan would list is always among them. A volunteer
+    sees each one's name and reference only."""
+    from carerdesk.db import duplicates
 
-    def add(carer: Carer, reason: str) -> None:
-        if carer.id != exclude_id and carer.id not in found:
-            found[carer.id] = PossibleDuplicate(
-                carer.id,
-                carer.reference,
-                f"{carer.first_name} {carer.last_name}",
-                carer.date_of_birth,
-                carer.postcode,
-                reason,
-            )
+    by.require(Can.REGISTER)
+    full = sees_everything(by)
 
-    first, last = search_form(entry.first_name), search_form(entry.last_name)
-    same_name = select(Carer).where(
-        Carer.first_folded == first,
-        Carer.last_folded == last,
-        Carer.date_of_birth == entry.date_of_birth,
+    wanted = duplicates.person(
+        "", search_form(entry.first_name), search_form(entry.last_name), entry.date_of_birth,
+        entry.phone, entry.mobile, entry.email,
+        postcode_key(entry.postcode) if entry.postcode else None,
+    )  # fmt: skip
+    # The records sharing a block with them (matching.keys): a birth date, a phone, an email,
+    # a postcode. Every holder of a phone or email is read, to tell an organisation's.
+    shares = [Carer.date_of_birth == wanted.born]
+    if wanted.phones:
+        shares += [Carer.phone.in_(wanted.phones), Carer.mobile.in_(wanted.phones)]
+    if wanted.email:
+        shares.append(func.lower(Carer.email) == wanted.email)
+    if wanted.postcode:
+        shares.append(Carer.postcode_key == wanted.postcode)
+    columns = [getattr(Carer, name) for name in duplicates.MATCHED]
+    rows = session.execute(
+        select(*columns).where(Carer.merged_into.is_(None), or_(*shares)).limit(MATCH_AT_MOST)
     )
-    for carer in session.scalars(same_name):
-        add(carer, "same name and date of birth")
-    numbers = [n for n in (entry.phone, entry.mobile) if n]
-    if numbers:
-        same_phone = select(Carer).where(
-            or_(Carer.phone.in_(numbers), Carer.mobile.in_(numbers)), Carer.merged_into.is_(None)
+    others = [duplicates.person(*row) for row in rows if row[0] != exclude_id]
+    # Counted with the new record, as the scan will count them once it is saved.
+    index = matching.index_of([*others, wanted])
+    found = matching.best_matches(wanted, index, matching.common_details(index))
+    by_id = {
+        carer.id: carer
+        for carer in session.scalars(select(Carer).where(Carer.id.in_([p.id for p, _ in found])))
+    }
+    return [
+        PossibleDuplicate(
+            other.id,
+            by_id[other.id].reference,
+            f"{by_id[other.id].first_name} {by_id[other.id].last_name}",
+            by_id[other.id].date_of_birth if full else None,
+            by_id[other.id].postcode if full else None,
+            "; ".join(match.reasons),
         )
-        for carer in session.scalars(same_phone.limit(20)):
-            add(carer, "same phone number")
-    if entry.postcode:
-        wanted = f"{first} {last}"
-        same_postcode = select(Carer).where(Carer.postcode_key == postcode_key(entry.postcode))
-        for carer in session.scalars(same_postcode.limit(500)):
-            name = f"{carer.first_folded} {carer.last_folded}"
-            # ratio for names in order (token_sort alone scores Katherine/Catherine Jones 53, as
-            # the changed first letter reorders the tokens); token_sort for swapped names.
-            score = max(fuzz.ratio(wanted, name), fuzz.token_sort_ratio(wanted, name))
-            if score >= CLOSE_NAME_SCORE:
-                add(carer, "a close name at the same postcode")
-    return list(found.values())
+        for other, match in found
+    ]

@@ -8,7 +8,7 @@ acknowledged after ``ACKNOWLEDGE_WITHIN`` days (setting ``referral_chase_days``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.core.referrals import ACKNOWLEDGE_WITHIN, CLOSED, check_move, check_send
+from carerdesk.core.referrals import (
+    ACKNOWLEDGE_WITHIN,
+    CLOSED,
+    check_destination,
+    check_move,
+    check_send,
+)
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import local_date
 from carerdesk.db import accounts, audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
+from carerdesk.db.versions import check_version
+from carerdesk.db.views import ReferralView, referral_view
 
 CHASE_KEY = "referral_chase_days"
 
@@ -44,16 +52,18 @@ def make_referral(
     urgency: str = "routine",
     hopes: str = "",
     by: Actor,
-) -> Referral:
+) -> ReferralView:
     """A draft referral from the carer's record: where to, why, how urgent, and what the
     carer hopes for."""
     by.require(Can.REFER)
-    carer = ops.get_carer(session, carer_id)
+    carer = ops._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}
-    if destination not in destinations.offered(session):
-        errors["destination"] = "Choose where the referral goes, from the services offered."
+    try:
+        destination = check_destination(destination, destinations.offered(session, by=by))
+    except FieldError as refused:
+        errors["destination"] = refused.message
     if urgency not in codes.URGENCY:
         errors["urgency"] = "Routine or urgent?"
     if not tidy(reason):
@@ -75,10 +85,16 @@ def make_referral(
     session.add(referral)
     session.flush()
     _step(session, referral, "draft", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
-def get_referral(session: Session, referral_id: str) -> Referral:
+def get_referral(session: Session, referral_id: str, *, by: Actor) -> ReferralView:
+    """A referral by its id, or ``NotFound`` (who may refer may read one)."""
+    by.require(Can.REFER)
+    return referral_view(_get_referral(session, referral_id))
+
+
+def _get_referral(session: Session, referral_id: str) -> Referral:
     """A referral by its id, or ``NotFound``."""
     referral = session.get(Referral, referral_id)
     if referral is None:
@@ -87,12 +103,20 @@ def get_referral(session: Session, referral_id: str) -> Referral:
 
 
 def send_referral(
-    session: Session, referral_id: str, *, confirmed: bool, by: Actor, today: date
-) -> Referral:
+    session: Session,
+    referral_id: str,
+    *,
+    confirmed: bool,
+    by: Actor,
+    today: date,
+    version: int | None = None,
+) -> ReferralView:
     """Send a draft: only with the carer's consent to share on record and confirmed now by
-    the person sending it (who and when are kept with the referral)."""
+    the person sending it (who and when are kept with the referral). Refused when the
+    referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
+    check_version(referral, version, "referral")
     check_move(referral.status, "sent")
     carer = referral.carer
     check_send(carer.consent_share, confirmed)
@@ -100,7 +124,7 @@ def send_referral(
     referral.consent_confirmed_by, referral.consent_confirmed_on = by.name, today
     referral.updated_by = by.name
     _step(session, referral, "sent", by, carer.reference)
-    return referral
+    return referral_view(referral)
 
 
 def move_referral(
@@ -111,10 +135,13 @@ def move_referral(
     by: Actor,
     today: date,
     outcome: str = "",
-) -> Referral:
-    """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome."""
+    version: int | None = None,
+) -> ReferralView:
+    """Acknowledged, completed, declined or withdrawn; a closing step may say the outcome.
+    Refused when the referral changed since it was shown at ``version``."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
+    referral = _get_referral(session, referral_id)
+    check_version(referral, version, "referral")
     if status == "sent":
         raise FieldError("status", "Send a draft with its consent confirmed.")
     check_move(referral.status, status)
@@ -126,18 +153,27 @@ def move_referral(
         referral.outcome = tidy(outcome) or referral.outcome
     referral.updated_by = by.name
     _step(session, referral, status, by, referral.carer.reference)
-    return referral
+    return referral_view(referral)
 
 
-def steps(session: Session, referral_id: str) -> list[ReferralEvent]:
+@dataclass(frozen=True)
+class ReferralStep:
+    """One step of a referral: its status, when, and by whom."""
+
+    status: str
+    at: datetime
+    by: str
+
+
+def steps(session: Session, referral_id: str, *, by: Actor) -> list[ReferralStep]:
     """Every step of a referral, oldest first."""
-    return list(
-        session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral_id)
-            .order_by(ReferralEvent.at)
-        )
+    by.require(Can.REFER)
+    stmt = (
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral_id)
+        .order_by(ReferralEvent.at)
     )
+    return [ReferralStep(e.status, e.at, e.by) for e in session.scalars(stmt)]
 
 
 @dataclass(frozen=True)
@@ -182,7 +218,7 @@ def open_referrals(
     if status:
         query = query.where(Referral.status == status)
     chase = chase_days(session)
-    service_names = destinations.names(session)
+    service_names = destinations.names(session, by=by)
     found = []
     for referral, carer in session.execute(query):
         since = referral.made_on or local_date(referral.created_at)

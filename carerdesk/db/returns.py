@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from carerdesk.core import codes
+from carerdesk.core.ages import AGE_BANDS, CUTOFF_TYPES, born_by
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.referrals import CLOSED
 from carerdesk.core.returns import ETHNIC_GROUPS, Counts, Figure, Moved, arrange, checksum, moved
-from carerdesk.core.validate import years_before
 from carerdesk.core.weeks import Week
 from carerdesk.db import audit, ops
 from carerdesk.db.audit import Action
@@ -48,37 +49,29 @@ from carerdesk.db.models import (
     WeeklyReturn,
 )
 
-ADULT, YOUNG_ADULT_UNTIL, OLDER = 18, 26, 65
 
-
-def _carer_type(born: Any, c18: Any, c26: Any, c65: Any) -> ColumnElement[str]:
-    # Born after the day 18 years before: under 18 on that day (English law's birthdays).
+def carer_type_sql(born: Any, cutoffs: Sequence[tuple[str, Any]]) -> ColumnElement[str]:
+    """The carer type, in SQL, of a birth date ``born`` on a day whose ``cutoffs`` are the
+    day's ``ages.born_by`` (dates, or the columns holding them): the rule of ``carer_type``."""
     return case(
-        (born > c18, literal("young_carer")),
-        (born > c26, literal("young_adult_carer")),
-        (born > c65, literal("adult_carer")),
-        else_=literal("older_carer"),
-    )
-
-
-def _cutoffs(day: date) -> tuple[date, date, date]:
-    return (
-        years_before(day, ADULT),
-        years_before(day, YOUNG_ADULT_UNTIL),
-        years_before(day, OLDER),
+        *((born <= cutoff, literal(code)) for code, cutoff in cutoffs),
+        else_=literal(AGE_BANDS[0][0]),
     )
 
 
 def _days(week: Week):  # type: ignore[no-untyped-def]
-    # Each day of the week with the latest birth dates of an adult, a 26- and a 65-year-old.
+    # Each day of the week with its cut-off birth dates (ages.born_by).
     table = values(
         column("day", Date),
-        column("c18", Date),
-        column("c26", Date),
-        column("c65", Date),
+        *(column(code, Date) for code in CUTOFF_TYPES),
         name="week_days",
-    ).data([(day, *_cutoffs(day)) for day in week.days()])
+    ).data([(day, *(cutoff for _, cutoff in born_by(day))) for day in week.days()])
     return table.cte("week_days")
+
+
+def _day_type(days: Any) -> ColumnElement[str]:
+    # A carer's type on the day of the ``_days`` row joined to them.
+    return carer_type_sql(Carer.date_of_birth, [(code, days.c[code]) for code in CUTOFF_TYPES])
 
 
 def _grouped(session: Session, query: Select[Any, int]) -> dict[str | None, int]:
@@ -102,8 +95,9 @@ def _each_code(text: Any, code: str) -> ColumnElement[bool]:
     return wrapped.like(f"%;{code};%")
 
 
-def week_counts(session: Session, week: Week) -> Counts:
+def week_counts(session: Session, week: Week, *, by: Actor) -> Counts:
     """Every count of the return for ``week``, by (measure, breakdown) and category."""
+    by.require(Can.MAKE_RETURN)
     counts: dict[tuple[str, str], dict[str | None, int]] = {}
     # A record merged into another is not a person of its own: the survivor, which keeps the
     # earlier registration date, counts for both (the index covers the test).
@@ -114,7 +108,7 @@ def week_counts(session: Session, week: Week) -> Counts:
         "all": session.scalar(select(func.count()).select_from(Carer).where(new)) or 0
     }
     days = _days(week)
-    carer_type = _carer_type(Carer.date_of_birth, days.c.c18, days.c.c26, days.c.c65)
+    carer_type = _day_type(days)
     counts["new_registrations", "carer_type"] = _grouped(
         session,
         select(carer_type, func.count())
@@ -172,7 +166,7 @@ def week_counts(session: Session, week: Week) -> Counts:
     )
 
     sunday = week.sunday
-    size_type = _carer_type(Carer.date_of_birth, *_cutoffs(sunday))
+    size_type = carer_type_sql(Carer.date_of_birth, born_by(sunday))
     on_register = and_(
         Carer.registered_on <= sunday,
         or_(Carer.closed_on.is_(None), Carer.closed_on > sunday),
@@ -206,7 +200,7 @@ def week_counts(session: Session, week: Week) -> Counts:
         .group_by(Contact.carer_id)
         .subquery()
     )
-    contacted_type = _carer_type(Carer.date_of_birth, days.c.c18, days.c.c26, days.c.c65)
+    contacted_type = _day_type(days)
     by_type = _grouped(
         session,
         select(contacted_type, func.count())
@@ -228,7 +222,7 @@ def week_counts(session: Session, week: Week) -> Counts:
     )
     closed = and_(
         _in_week(Referral.closed_on, week),
-        Referral.status.in_(("completed", "declined", "withdrawn")),
+        Referral.status.in_(CLOSED),
     )
     grouped: tuple[tuple[str, str, Any, ColumnElement[bool]], ...] = (
         ("cards_issued", "card_type", Card.card_type, _in_week(Card.issued_on, week)),
@@ -251,11 +245,12 @@ def week_counts(session: Session, week: Week) -> Counts:
 def week_figures(session: Session, week: Week, by: Actor) -> list[Figure]:
     """Every figure of ``week``'s return, in file order (coordinators)."""
     by.require(Can.MAKE_RETURN)
-    return arrange(week_counts(session, week), ops.ward_list(session))
+    return arrange(week_counts(session, week, by=by), ops.ward_list(session))
 
 
-def contacts_by_day(session: Session, week: Week) -> list[tuple[date, int]]:
+def contacts_by_day(session: Session, week: Week, *, by: Actor) -> list[tuple[date, int]]:
     """The week's contacts on each day, Monday to Sunday (for the chart)."""
+    by.require(Can.MAKE_RETURN)
     found = dict(
         session.execute(
             select(Contact.contact_on, func.count())
@@ -266,8 +261,11 @@ def contacts_by_day(session: Session, week: Week) -> list[tuple[date, int]]:
     return [(day, found.get(day, 0)) for day in week.days()]
 
 
-def registrations_by_week(session: Session, last: Week, weeks: int = 12) -> list[tuple[Week, int]]:
+def registrations_by_week(
+    session: Session, last: Week, weeks: int = 12, *, by: Actor
+) -> list[tuple[Week, int]]:
     """New registrations in each of the ``weeks`` weeks up to ``last`` (for the chart)."""
+    by.require(Can.MAKE_RETURN)
     chosen = [last.before(back) for back in reversed(range(weeks))]
     found = dict(
         session.execute(

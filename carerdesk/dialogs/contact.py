@@ -38,12 +38,16 @@ class ContactModal(ModalScreen[bool]):
         *,
         contact_id: str | None = None,
         texts: dict[str, str] | None = None,
+        version: int | None = None,
     ) -> None:
+        """``version``: the contact's version ``texts`` were read at; a save over a change
+        made since is refused (and what was typed stays in the form)."""
         super().__init__()
         self.carer_id = carer_id
         self.who = who
         self.contact_id = contact_id
         self.texts = texts
+        self.version = version
 
     def compose(self) -> ComposeResult:
         now = self.app.now()
@@ -86,7 +90,9 @@ class ContactModal(ModalScreen[bool]):
                 if self.contact_id is None:
                     log_contact(session, self.carer_id, entry, by=self.app.user)
                 else:
-                    update_contact(session, self.contact_id, entry, by=self.app.user)
+                    update_contact(
+                        session, self.contact_id, entry, by=self.app.user, version=self.version
+                    )
         except CarerdeskError as error:
             field = getattr(error, "field", None)
             if field:

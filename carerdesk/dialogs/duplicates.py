@@ -50,7 +50,7 @@ class DuplicateModal(ModalScreen[str | None]):
         table = self.query_one(DataTable)
         table.add_columns("Ref", "Name", "Born", "Postcode", "Why")
         for match in self.found:
-            born = match.date_of_birth.strftime("%d/%m/%Y")
+            born = f"{match.date_of_birth:%d/%m/%Y}" if match.date_of_birth else ""
             table.add_row(match.reference, match.name, born, match.postcode or "", match.reason)
         table.focus()
 

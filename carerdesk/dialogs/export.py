@@ -74,7 +74,7 @@ class ExportModal(ModalScreen[None]):
         self.query_one("#export-status", Static).update("Writing…")
         self._export(Path(text).expanduser(), fmt, self.app.user)
 
-    @work(thread=True, exclusive=True, group="export")
+    @work(thread=True, exclusive=True, group="export", description="export the register")
     def _export(self, out: Path, fmt: str, actor: Actor) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are written.
         from carerdesk.export.register import export_and_record

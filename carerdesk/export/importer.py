@@ -31,7 +31,8 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from carerdesk.core import codes
+from carerdesk.core import cards, codes, rules
+from carerdesk.core import referrals as referral_rules
 from carerdesk.core.entries import (
     CARD_FIELDS,
     CARER_FIELDS,
@@ -49,9 +50,9 @@ from carerdesk.core.entries import (
     role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
-from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.core.validate import parse_choice, parse_date
+from carerdesk.core.validate import parse_date
 from carerdesk.db import audit, destinations, ops
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
@@ -419,23 +420,17 @@ def _check_all(
     specs = {kind: memoised(fields) for kind, fields in SPECS.items()}
     # A referral names a service on the organisation's list, retired ones included (the
     # referrals made to one before it was retired come back with a register's files).
-    services = destinations.names(session)
+    # The program reads the list itself: the services are no one's personal details.
+    services = destinations.names(session, by=SYSTEM)
 
     def service(text: str, today: date) -> str | None:
-        try:
-            return parse_choice(services, text)
-        except FieldError:
-            raise FieldError(
-                "destination",
-                "This service is not on this register's list: add it first (S on the "
-                f"follow-ups screen, or carerdesk services add), or use one of: "
-                f"{', '.join(services)}.",
-            ) from None
+        return referral_rules.check_destination(text, services)
 
     specs["referrals"]["destination"] = FieldSpec("Referred to", service, True, services)
     plan = Plan(specs=specs)
     consents: dict[str, bool | None] = {}
     registered: dict[str, date] = {}
+    born: dict[str, date] = {}
     seen: set[str] = set()
     wards = set(ops.ward_list(session))
     for row in _rows(sources, "carers"):
@@ -449,10 +444,13 @@ def _check_all(
         problems = {}
         if reference and reference in seen:
             problems["reference"] = "This reference is in the file twice."
-        if values["ward"] and wards and values["ward"] not in wards:
-            problems["ward"] = "This ward is not on the organisation's ward list."
-        if values["closed_on"] and values["closed_on"] < values["registered_on"]:
-            problems["closed_on"] = "The closing date is before they registered."
+        # The operations' own rules (core.rules), called through the module as they do.
+        if values["ward"]:
+            _broken(problems, rules.check_ward, values["ward"], wards)
+        if values["closed_on"]:
+            _broken(
+                problems, rules.check_closing_date, values["closed_on"], values["registered_on"]
+            )
         if problems:
             plan.refuse(row, problems)
             continue
@@ -460,13 +458,15 @@ def _check_all(
             seen.add(reference)
             consents[reference] = values.get("consent_share")
             registered[reference] = values["registered_on"]
+            born[reference] = values["date_of_birth"]
         plan.carers.append((row, values))
     stored: dict[str, bool | None] = {}
-    for reference, consent, registered_on in session.execute(
-        select(Carer.reference, Carer.consent_share, Carer.registered_on)
+    for reference, consent, registered_on, born_on in session.execute(
+        select(Carer.reference, Carer.consent_share, Carer.registered_on, Carer.date_of_birth)
     ):
         stored[reference] = consent
         registered.setdefault(reference, registered_on)
+        born.setdefault(reference, born_on)
     # A referral already stored with the same status was checked when it was sent: consent
     # withdrawn since then does not make the register's own export refuse it.
     given_referrals = [r.cells.get("referral_id", "").strip() for r in _rows(sources, "referrals")]
@@ -507,7 +507,7 @@ def _check_all(
             rows = [
                 _checked(kind, row, today, specs, consent_of(kind, row.cells)) for row in source
             ]
-        _check_across(plan, kind, rows, known, registered, active_cards)
+        _check_across(plan, kind, rows, known, registered, active_cards, born)
     return plan
 
 
@@ -666,9 +666,12 @@ def _check_across(
     known: Container[str],
     registered: Mapping[str, date],
     active_cards: Mapping[tuple[str, str], str] | None = None,
+    born: Mapping[str, date] | None = None,
 ) -> None:
     """The rules between records: a reference leads to a carer, an id comes once, a contact
-    is not before the carer registered, and a carer has one active card of a type."""
+    is not before the carer registered, a card's type suits the carer's age on the day it was
+    issued, and a carer has one active card of a type."""
+    born = born or {}
     active = dict(active_cards or {})
     if kind == "cards":
         rows = list(rows)
@@ -693,9 +696,14 @@ def _check_across(
             errors[id_column] = "This id is in the file twice."
         ids_seen.add(identity)
         errors.update(row_errors)
-        since = registered.get(reference)
-        if kind == "contacts" and values and since and values["contact_on"] < since:
-            errors["contact_on"] = "This date is before the carer registered."
+        if kind == "contacts" and values and reference:
+            _broken(
+                errors, rules.check_contact_date, values["contact_on"], registered.get(reference)
+            )
+        if kind == "cards" and values and reference in born:
+            _broken(
+                errors, cards.check_type, values["card_type"], born[reference], values["issued_on"]
+            )
         if kind == "cards" and values and values["status"] == "active":
             held = active.setdefault((reference, values["card_type"]), values["card_number"])
             if held != values["card_number"]:
@@ -708,6 +716,15 @@ def _check_across(
             continue
         values["reference"] = reference or None
         checked.append((row, values))
+
+
+def _broken(errors: dict[str, str], rule: Callable[..., object], *args: Any) -> None:
+    """Apply one of the operations' rules to a row: what it refuses goes in ``errors`` under
+    the field it names."""
+    try:
+        rule(*args)
+    except FieldError as refused:
+        errors[refused.field] = refused.message
 
 
 # Writing ---------------------------------------------------------------------------------
@@ -739,7 +756,12 @@ class Outcome:
         return "; ".join(parts) or "nothing to import"
 
 
-CARER_STORED = (*CARER_FIELDS, "status", "closed_on", "closed_reason", "consent_date", "consent_by")
+def carer_stored() -> tuple[str, ...]:
+    """The carer columns an import writes: every typed field, and those the operations keep."""
+    kept = ("status", "closed_on", "closed_reason", "consent_date", "consent_by")
+    return (*CARER_FIELDS, *kept)
+
+
 LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
     # kind: model, the stored columns compared, the column of its identity
     "caring_roles": (
@@ -859,6 +881,7 @@ def _write_carers(
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
     stamp = _stamp(by)
+    stored_columns = carer_stored()
     for source, values in plan.carers:
         found = existing.get(values["reference"]) if values["reference"] else None
         # No reference: the same person stored already, field for field, is this row.
@@ -869,8 +892,8 @@ def _write_carers(
             added += 1
             if dry_run:
                 continue
-            stored = map(values.get, CARER_STORED)
-            row: dict[str, Any] = dict(zip(CARER_STORED, stored, strict=True))
+            stored = map(values.get, stored_columns)
+            row: dict[str, Any] = dict(zip(stored_columns, stored, strict=True))
             row["consent_date"] = row["consent_date"] or row["registered_on"]
             row["consent_by"] = row["consent_by"] or by.name
             row.update(
@@ -893,7 +916,7 @@ def _write_carers(
         )
         differs = [
             name
-            for name in CARER_STORED
+            for name in stored_columns
             if name in present
             if name not in ("consent_date", "consent_by") or values.get(name) is not None
             if getattr(carer, name) != values.get(name)

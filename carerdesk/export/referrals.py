@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import format_phone, local_date
-from carerdesk.db import accounts
+from carerdesk.db import accounts, ops
 from carerdesk.db.models import Destination
 from carerdesk.db.referrals import get_referral
 from carerdesk.export.cards import FONTS
@@ -40,8 +40,8 @@ class ReferralForm:
 def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm:
     """The form of one referral (who may refer may read it)."""
     by.require(Can.REFER)
-    referral = get_referral(session, referral_id)
-    carer = referral.carer
+    referral = get_referral(session, referral_id, by=by)
+    carer = ops.get_carer(session, referral.carer_id, by=by, follow_merge=False)
     organisation = accounts.organisation(session)
     org_name = organisation.name if organisation else ""
     service = session.get(Destination, referral.destination)
@@ -55,7 +55,7 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
     person = [
         ("Name", f"{carer.first_name} {carer.last_name}"),
         ("Known as", carer.preferred_name or ""),
-        ("Date of birth", carer.date_of_birth.strftime("%d/%m/%Y")),
+        ("Date of birth", f"{carer.date_of_birth:%d/%m/%Y}" if carer.date_of_birth else ""),
         ("Phone", format_phone(carer.phone)),
         ("Mobile", format_phone(carer.mobile)),
         ("Email", carer.email or ""),
@@ -72,7 +72,9 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
                     [
                         codes.label(codes.CARED_FOR_AGE_BAND, role.cared_for_age_band),
                         ", ".join(
-                            codes.label(codes.CONDITION, c) for c in role.conditions.split(";") if c
+                            codes.label(codes.CONDITION, c)
+                            for c in (role.conditions or "").split(";")
+                            if c
                         ),
                         "lives with them" if role.lives_with_carer else "",
                     ],

@@ -21,47 +21,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from carerdesk.core.entries import carer_columns
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import format_phone
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
 
-CARER_COLUMNS = (
-    "reference",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "address_line_1",
-    "address_line_2",
-    "town",
-    "postcode",
-    "ward",
-    "phone",
-    "mobile",
-    "email",
-    "preferred_contact",
-    "registered_on",
-    "registered_at",
-    "how_heard",
-    "hours_caring",
-    "parent_carer",
-    "employment",
-    "carers_allowance",
-    "gp_practice",
-    "consent_store",
-    "consent_date",
-    "consent_by",
-    "consent_share",
-    "consent_contact",
-    "status",
-    "closed_on",
-    "closed_reason",
-    "notes",
-)
 ROLE_COLUMNS = (
     "role_id",
     "reference",
@@ -103,13 +69,31 @@ REFERRAL_COLUMNS = (
     "closed_on",
     "outcome",
 )
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "carers": CARER_COLUMNS,
-    "caring_roles": ROLE_COLUMNS,
-    "contacts": CONTACT_COLUMNS,
-    "cards": CARD_COLUMNS,
-    "referrals": REFERRAL_COLUMNS,
-}
+
+
+class _Columns(Mapping[str, tuple[str, ...]]):
+    """Each record kind's file and its columns; the carers' read from the fields' declaration
+    (``core.entries.carer_columns``) each time, so a field declared there is exported."""
+
+    def __init__(self, **others: tuple[str, ...]) -> None:
+        self.others = others
+
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        return carer_columns() if kind == "carers" else self.others[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("carers", *self.others))
+
+    def __len__(self) -> int:
+        return 1 + len(self.others)
+
+
+COLUMNS: Mapping[str, tuple[str, ...]] = _Columns(
+    caring_roles=ROLE_COLUMNS,
+    contacts=CONTACT_COLUMNS,
+    cards=CARD_COLUMNS,
+    referrals=REFERRAL_COLUMNS,
+)
 """Each record kind's file (without ``.csv``) and its columns, in the order written."""
 
 PHONES = frozenset({"phone", "mobile"})
@@ -147,8 +131,9 @@ def cell(value: object, column: str = "") -> str:
 
 def _carer_rows(session: Session) -> Iterator[list[str]]:
     stmt = select(Carer).order_by(Carer.reference)
+    columns = carer_columns()
     for carer in session.scalars(stmt.execution_options(yield_per=BATCH)):
-        yield [cell(getattr(carer, column), column) for column in CARER_COLUMNS]
+        yield [cell(getattr(carer, column), column) for column in columns]
 
 
 def _linked_rows(

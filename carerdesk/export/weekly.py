@@ -206,7 +206,7 @@ def export_return(
                     amended=amended is not None,
                 )
                 data = xlsx_bytes(
-                    cover, figures, returns.contacts_by_day(session, week), suppress_under
+                    cover, figures, returns.contacts_by_day(session, week, by=by), suppress_under
                 )
                 written.append(_write(out / file_name(week, "xlsx"), data))
     except BaseException:

@@ -22,8 +22,8 @@ from carerdesk.core.entries import (
     ROLE_FIELDS,
     CloseEntry,
     RoleEntry,
-    carer_type,
     field_text,
+    record_details,
 )
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
@@ -33,32 +33,11 @@ from carerdesk.widgets.desk import role_allows
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
-    from carerdesk.widgets.desk import DeskApp
+    from collections.abc import Callable
 
-# Fields shown in the details panel, with the code list each is shown through.
-DETAILS: list[tuple[str, codes.CodeList | None]] = [
-    ("gender", codes.GENDER),
-    ("ethnicity", codes.ETHNICITY),
-    ("phone", None),
-    ("mobile", None),
-    ("email", None),
-    ("preferred_contact", codes.PREFERRED_CONTACT),
-    ("address_line_1", None),
-    ("address_line_2", None),
-    ("town", None),
-    ("postcode", None),
-    ("ward", None),
-    ("hours_caring", codes.HOURS_CARING),
-    ("parent_carer", codes.YES_NO),
-    ("employment", codes.EMPLOYMENT),
-    ("carers_allowance", codes.CARERS_ALLOWANCE),
-    ("gp_practice", None),
-    ("consent_share", codes.YES_NO),
-    ("consent_contact", codes.YES_NO),
-    ("registered_at", codes.REGISTERED_AT),
-    ("how_heard", codes.SOURCE),
-]
+    from carerdesk.core.permissions import Actor
+    from carerdesk.db.views import CardView, CarerView, ContactView, ReferralView, RoleView
+    from carerdesk.widgets.desk import DeskApp
 
 
 def _shown(value: object, code_list: codes.CodeList | None) -> str:
@@ -66,7 +45,7 @@ def _shown(value: object, code_list: codes.CodeList | None) -> str:
     return codes.label(code_list, text) if code_list else text
 
 
-def role_texts(role: CaringRole) -> dict[str, str]:
+def role_texts(role: RoleView) -> dict[str, str]:
     """A stored caring role as the role form shows it."""
     texts = {name: field_text(getattr(role, name, None)) for name in ROLE_FIELDS}
     texts["relationship"] = field_text(role.relationship_)
@@ -174,12 +153,12 @@ class CarerScreen(Screen[None]):
     def __init__(self, carer_id: str) -> None:
         super().__init__()
         self.carer_id = carer_id
-        self.roles: list[CaringRole] = []
-        self.cards: list[Card] = []
-        self.referrals: list[Referral] = []
+        self.roles: list[RoleView] = []
+        self.cards: list[CardView] = []
+        self.referrals: list[ReferralView] = []
         self.service_names: dict[str, str] = {}
         self.born: date | None = None
-        self.contacts: list[Contact] = []
+        self.contacts: list[ContactView] = []
         self.carer_name = ""
         self.closed = False
 
@@ -236,36 +215,46 @@ class CarerScreen(Screen[None]):
         try:
             with self.app.unit_of_work(write=opening) as session:
                 if opening:
-                    carer = open_carer(session, self.carer_id, by=self.app.user)
+                    carer = open_carer(
+                        session, self.carer_id, by=self.app.user, today=self.app.today()
+                    )
                 else:
-                    carer = get_carer(session, self.carer_id)
-                self.service_names = destinations.names(session)
+                    carer = get_carer(
+                        session, self.carer_id, by=self.app.user, today=self.app.today()
+                    )
+                self.service_names = destinations.names(session, by=self.app.user)
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             self.dismiss()
             return
         self._show(carer)
 
-    def _show(self, carer: Carer) -> None:
+    def _show(self, carer: CarerView) -> None:
         today = self.app.today()
         self.carer_name = f"{carer.first_name} {carer.last_name}"
         self.born = carer.date_of_birth
-        kind = codes.label(codes.CARER_TYPE, carer_type(carer.date_of_birth, today))
+        kind = carer.age_band.capitalize()
         known_as = f" (known as {carer.preferred_name})" if carer.preferred_name else ""
         status = "Active"
         if carer.status == "closed":
             reason = codes.label(codes.CLOSED_REASON, carer.closed_reason)
             status = f"CLOSED on {_shown(carer.closed_on, None)}: {reason}"
+        born = carer.date_of_birth
         self.query_one("#summary", Static).update(
             f"[b]{self.carer_name}[/b]{known_as}  ·  {carer.reference}  ·  {status}\n"
-            f"Born {_shown(carer.date_of_birth, None)}, aged {age_on(carer.date_of_birth, today)}"
-            f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+            + (
+                f"Born {_shown(born, None)}, aged {age_on(born, today)}"
+                f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+                if born is not None
+                else f"{kind}  ·  a volunteer sees the name, reference and age band only"
+            )
         )
         self.closed = carer.status == "closed"
         self.set_class(self.closed, "-closed")
         self.refresh_bindings()
         cells = []
-        for name, code_list in DETAILS:
+        for name in record_details():
+            code_list = CARER_FIELDS[name].choices
             value = getattr(carer, name)
             if name in ("phone", "mobile"):
                 value = format_phone(value)
@@ -287,7 +276,7 @@ class CarerScreen(Screen[None]):
         roles.clear()
         for role in self.roles:
             conditions = ", ".join(
-                codes.label(codes.CONDITION, c) for c in role.conditions.split(";") if c
+                codes.label(codes.CONDITION, c) for c in (role.conditions or "").split(";") if c
             )
             roles.add_row(
                 codes.label(codes.RELATIONSHIP, role.relationship_),
@@ -328,7 +317,7 @@ class CarerScreen(Screen[None]):
             f"last changed {updated} UTC by {carer.updated_by or 'unknown'}"
         )
 
-    def _show_cards(self, carer: Carer, today: date) -> None:
+    def _show_cards(self, carer: CarerView, today: date) -> None:
         from carerdesk.db.cards import status_on
 
         self.cards = sorted(carer.cards, key=lambda card: card.issued_on, reverse=True)
@@ -354,7 +343,7 @@ class CarerScreen(Screen[None]):
             else "Cards: none · I issues one, M sets emergency contacts"
         )
 
-    def _chosen_card(self) -> Card | None:
+    def _chosen_card(self) -> CardView | None:
         table = self.query_one("#cards", DataTable)
         if not self.cards:
             self.notify("No card yet: I issues one.", severity="warning")
@@ -374,7 +363,7 @@ class CarerScreen(Screen[None]):
         specs = issue_fields(self.born, today)
         first = types_offered(self.born, today)[0]
         with self.app.unit_of_work(write=False) as session:
-            reason = cards.suggested_reason(session, self.carer_id, first, today)
+            reason = cards.suggested_reason(session, self.carer_id, first, today, by=self.app.user)
 
         def save(texts: dict[str, str]) -> str:
             values = check_all(specs, texts, today)
@@ -388,8 +377,8 @@ class CarerScreen(Screen[None]):
                     today=today,
                 )
                 number, expires, card_id = card.card_number, card.expires_on, card.id
-            path = self._print(card_id)
-            return f"Issued {number}, valid to {expires:%d/%m/%Y}. To print: {path}"
+            self._print(card_id, number, f"Card {number} is issued, but its PDF")
+            return f"Issued {number}, valid to {expires:%d/%m/%Y}."
 
         modal = FormModal(
             f"Issue a card to {self.carer_name}",
@@ -404,27 +393,54 @@ class CarerScreen(Screen[None]):
             self.notify(message, timeout=15)
         self.reload()
 
-    def _print(self, card_id: str) -> str:
+    def _print(self, card_id: str, number: str, what: str = "") -> None:
+        """Write the card's PDF, front and back, away from the screen (``what``: the words for
+        it should it fail, saying what was saved before, which stays saved)."""
         from carerdesk.export.cards import card_pdf, card_print
 
-        with self.app.unit_of_work(write=False) as session:
-            printed = card_print(session, card_id, self.app.user)
-        path = output_dir("cards") / f"{printed.card_number}.pdf"
-        path.write_bytes(card_pdf(printed))
-        return str(path)
+        def write(by: Actor) -> str:
+            with self.app.unit_of_work(write=False) as session:
+                printed = card_print(session, card_id, by)
+            path = output_dir("cards") / f"{printed.card_number}.pdf"
+            path.write_bytes(card_pdf(printed))
+            return f"Card {number} to print: {path}"
+
+        self._write_file(write, what or f"The PDF of card {number}", "P")
+
+    def _write_file(self, write: Callable[[Actor], str], what: str, again: str) -> None:
+        """Run ``write`` (a card's or a form's file) in a worker, then say where the file is,
+        or, when the folder cannot be written to, what was not written and how to try again.
+
+        The one path of every PDF the record writes. Any other error is unexpected: the
+        application's failure handling takes it.
+        """
+        by = self.app.user  # read here: the screen may lock while the file is written
+
+        def in_thread() -> None:
+            try:
+                done = write(by)
+            except OSError:
+                self.app.call_from_thread(
+                    self.app.notify,
+                    f"{what} could not be written: the folder cannot be written to, or the "
+                    f"disk is full. Once that is put right, {again} writes it again.",
+                    severity="error",
+                    timeout=20,
+                )
+                return
+            except CarerdeskError as error:
+                self.app.call_from_thread(self.app.notify, error.message, severity="error")
+                return
+            self.app.call_from_thread(self.app.notify, done, timeout=15)
+
+        self.run_worker(in_thread, thread=True, group="files", description="write a file")
 
     def action_print_card(self) -> None:
         """Write the chosen card as a PDF, front and back, to print."""
         card = self._chosen_card()
         if card is None or not self.app.allowed(Can.ISSUE_CARDS):
             return
-        try:
-            path = self._print(card.id)
-        except (CarerdeskError, OSError) as error:
-            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
-            self.notify(f"The card could not be written: {message}", severity="error")
-            return
-        self.notify(f"Card {card.card_number} to print: {path}", timeout=15)
+        self._print(card.id, card.card_number)
 
     def action_cancel_card(self) -> None:
         """Cancel the chosen card, saying why."""
@@ -450,7 +466,7 @@ class CarerScreen(Screen[None]):
 
         self.app.push_screen(FormModal(f"Cancel card {number}", specs, save), self._card_done)
 
-    def _show_referrals(self, carer: Carer) -> None:
+    def _show_referrals(self, carer: CarerView) -> None:
         self.referrals = sorted(carer.referrals, key=lambda r: r.created_at, reverse=True)
         table = self.query_one("#referrals", DataTable)
         table.clear()
@@ -467,6 +483,8 @@ class CarerScreen(Screen[None]):
             f"Referrals: {len(self.referrals)} · F refers, Enter takes the next step, W the form"
             if self.referrals
             else "Referrals: none · F refers them to another service"
+            if carer.full
+            else "Referrals: not shown to a volunteer"
         )
 
     def action_refer(self) -> None:
@@ -479,7 +497,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.dialogs.form_modal import FormModal
 
         with self.app.unit_of_work(write=False) as session:
-            specs = make_fields(destinations.offered(session))
+            specs = make_fields(destinations.offered(session, by=self.app.user))
         today = self.app.today()
 
         def save(texts: dict[str, str]) -> str:
@@ -538,22 +556,27 @@ class CarerScreen(Screen[None]):
                         outcome=values["outcome"] or "",
                     )
             if values["status"] == "sent":
-                return f"Sent. The form to send securely: {self._write_form(referral_id)}"
+                self._write_form(referral_id, "The referral is sent, but its form")
+                return "Sent."
             return "Saved."
 
         first = next(iter(specs["status"].choices or {}), "")
         modal = FormModal("The referral's next step", specs, save, values={"status": first})
         self.app.push_screen(modal, self._card_done)
 
-    def _write_form(self, referral_id: str) -> str:
+    def _write_form(self, referral_id: str, what: str = "The referral form") -> None:
+        """Write the referral's form, as text and as a PDF, away from the screen."""
         from carerdesk.export.referrals import form_pdf, referral_form
 
-        with self.app.unit_of_work(write=False) as session:
-            form = referral_form(session, referral_id, self.app.user)
-        stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
-        stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
-        stem.with_suffix(".pdf").write_bytes(form_pdf(form))
-        return f"{stem}.txt (and .pdf)"
+        def write(by: Actor) -> str:
+            with self.app.unit_of_work(write=False) as session:
+                form = referral_form(session, referral_id, by)
+            stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
+            stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
+            stem.with_suffix(".pdf").write_bytes(form_pdf(form))
+            return f"The referral form to send securely: {stem}.txt (and .pdf)"
+
+        self._write_file(write, what, "W")
 
     def action_write_form(self) -> None:
         """Write the chosen referral's form, as text and as a PDF."""
@@ -562,13 +585,7 @@ class CarerScreen(Screen[None]):
             return
         table = self.query_one("#referrals", DataTable)
         referral = self.referrals[min(table.cursor_row, len(self.referrals) - 1)]
-        try:
-            path = self._write_form(referral.id)
-        except (CarerdeskError, OSError) as error:
-            message = error.message if isinstance(error, CarerdeskError) else str(error.strerror)
-            self.notify(f"The form could not be written: {message}", severity="error")
-            return
-        self.notify(f"Referral form: {path}", timeout=15)
+        self._write_form(referral.id)
 
     def action_emergency(self) -> None:
         """The carer's emergency contacts and contingency plan (the emergency card's back)."""
@@ -580,7 +597,7 @@ class CarerScreen(Screen[None]):
 
         today = self.app.today()
         with self.app.unit_of_work(write=False) as session:
-            texts = cards.emergency_texts(session, self.carer_id)
+            texts = cards.emergency_texts(session, self.carer_id, by=self.app.user)
 
         def save(typed: dict[str, str]) -> str:
             checked = check_emergency(typed, today)

@@ -110,7 +110,7 @@ class CompareModal(ModalScreen[str | None]):
 
         with self.app.unit_of_work(write=False) as session:
             for carer_id, _, _ in self.incoming.matches:
-                carer = ops.get_carer(session, carer_id)
+                carer = ops.get_carer(session, carer_id, by=self.app.user)
                 record = {name: getattr(carer, name) for name, _ in COMPARED}
                 record["reference"] = carer.reference
                 self.records.append(record)
@@ -200,7 +200,7 @@ class EventImportScreen(Screen[None]):
         self.query_one(DataTable).focus()
         self._plan(self.app.user)
 
-    @work(thread=True, exclusive=True, group="event-import")
+    @work(thread=True, exclusive=True, group="event-import", description="plan an event import")
     def _plan(self, actor: Actor) -> None:
         from carerdesk.db import events
 
@@ -315,7 +315,7 @@ class EventImportScreen(Screen[None]):
         self._said(f"Importing {self.event.info.name}…")
         self._write(self.app.user, dict(self.decisions))
 
-    @work(thread=True, exclusive=True, group="event-import")
+    @work(thread=True, exclusive=True, group="event-import", description="import an event")
     def _write(self, actor: Actor, decisions: dict[str, str | None]) -> None:
         # Away from the screen: a large event takes a few seconds to write.
         from carerdesk.db import events

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Label, Select, Static
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.referrals import OPEN as OPEN_STATUSES
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class FollowUpsScreen(Screen[None]):
                 compact=True,
             )  # fmt: skip
             statuses = [("Every open status", ANY)] + [
-                (codes.REFERRAL_STATUS[s], s) for s in ("draft", "sent", "acknowledged")
+                (codes.REFERRAL_STATUS[s], s) for s in OPEN_STATUSES
             ]
             yield Select(statuses, value=ANY, allow_blank=False, id="filter-status", compact=True)
         referrals: DataTable[Text] = DataTable(id="open-referrals", cursor_type="row")
@@ -71,7 +72,7 @@ class FollowUpsScreen(Screen[None]):
 
         with self.app.unit_of_work(write=False) as session:
             # Retired services too: referrals already made to one may still be open.
-            services = destinations.names(session)
+            services = destinations.names(session, by=self.app.user)
         self.query_one("#filter-service", Select).set_options(
             [("Every service", ANY), *((name, code) for code, name in services.items())]
         )
@@ -99,7 +100,7 @@ class FollowUpsScreen(Screen[None]):
                     by=self.app.user,
                 )
                 chase = referrals.chase_days(session)
-                due = cards.expiring_cards(session, today)
+                due = cards.expiring_cards(session, today, by=self.app.user)
         except CarerdeskError as error:
             self.query_one("#follow-status", Static).update(error.message)
             return

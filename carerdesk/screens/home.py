@@ -96,6 +96,8 @@ class HomeScreen(Screen[None]):
         super().__init__()
         self.hits: list[CarerHit] = []
         self.shown_query = ""
+        self._asked: tuple[str, Actor] | None = None
+        """The latest search asked for, and who asked: read by the search worker."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -137,14 +139,21 @@ class HomeScreen(Screen[None]):
             self.show_results(text, [])
             return
         if self.app.ready and self.app.actor is not None:
-            # Who is searching is read here, on the UI thread: a lock may come mid-search.
-            self._search(text, self.app.actor)
+            # Who is searching is read here, on the UI thread: a lock may come mid-search. The
+            # text and the searcher reach the worker through the screen, never as its
+            # arguments: Textual writes a worker's arguments into its description.
+            self._asked = (text, self.app.actor)
+            self._search()
 
-    @work(thread=True, exclusive=True, group="search")
-    def _search(self, text: str, actor: Actor) -> None:
+    @work(thread=True, exclusive=True, group="search", description="search the register")
+    def _search(self) -> None:
         from carerdesk.db.search import find_carers
 
         worker = get_current_worker()
+        asked = self._asked
+        if asked is None:
+            return
+        text, actor = asked
         try:
             with self.app.unit_of_work(write=False) as session:
                 hits = find_carers(session, text, by=actor)
@@ -194,13 +203,13 @@ class HomeScreen(Screen[None]):
         """Reload the list of today's contacts."""
         self._load_today()
 
-    @work(thread=True, exclusive=True, group="today")
+    @work(thread=True, exclusive=True, group="today", description="load today's contacts")
     def _load_today(self) -> None:
         from carerdesk.db.ops import contacts_on
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                lines = contacts_on(session, self.app.today())
+                lines = contacts_on(session, self.app.today(), by=self.app.user)
                 event = None
                 if self.app.event is not None:
                     from carerdesk.db import events

@@ -89,7 +89,7 @@ class ImportModal(ModalScreen[None]):
 
         self.app.push_screen(PassphraseModal(path), given)
 
-    @work(thread=True, exclusive=True, group="import")
+    @work(thread=True, exclusive=True, group="import", description="read an event's file")
     def _read_event(self, path: Path, passphrase: str) -> None:
         from carerdesk.db import events
 
@@ -130,7 +130,7 @@ class ImportModal(ModalScreen[None]):
         skip = self.query_one("#import-skip", Checkbox).value
         self._work(path, dry_run, skip, self.app.user)
 
-    @work(thread=True, exclusive=True, group="import")
+    @work(thread=True, exclusive=True, group="import", description="import register files")
     def _work(self, path: Path, dry_run: bool, skip: bool, actor: Actor) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are read.
         from carerdesk.export.importer import import_register, read_source

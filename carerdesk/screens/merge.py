@@ -9,6 +9,7 @@ record survives (the other's reference will open it), and Ctrl+S merges after a 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -68,7 +69,7 @@ class DuplicatesScreen(Screen[None]):
         if not self.app.working("duplicates"):
             self._scan(self.app.user)
 
-    @work(thread=True, exclusive=True, group="duplicates")
+    @work(thread=True, exclusive=True, group="duplicates", description="find duplicates")
     def _scan(self, actor: Actor) -> None:
         from carerdesk.db import duplicates
 
@@ -201,7 +202,10 @@ class MergeScreen(Screen[None]):
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                carers = [ops.get_carer(session, i, follow_merge=False) for i in self.ids]
+                carers = [
+                    ops.get_carer(session, i, by=self.app.user, follow_merge=False)
+                    for i in self.ids
+                ]
                 for index, carer in enumerate(carers):
                     self.values[index] = {
                         name: shown_value(name, getattr(carer, name)) for name in MERGE_FIELDS
@@ -217,7 +221,8 @@ class MergeScreen(Screen[None]):
                         f"{carer.reference}, registered {carer.registered_on:%d/%m/%Y}: {held}"
                     )
                 # The record registered first stays, unless the coordinator swaps them.
-                self.keep = 0 if carers[0].registered_on <= carers[1].registered_on else 1
+                first, second = (carer.registered_on or date.min for carer in carers)
+                self.keep = 0 if first <= second else 1
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             self.dismiss()

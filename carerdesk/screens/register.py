@@ -8,7 +8,7 @@ register is asked for anyone who may be the same person. A refused save keeps ev
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,58 +20,27 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 from carerdesk.core import codes
 from carerdesk.core.entries import (
     CARER_FIELDS,
+    WHO,
     CarerEntry,
     FieldSpec,
     RoleEntry,
     carer_type,
     check_carer,
+    entry_values,
     field_text,
+    form_rows,
 )
-from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.core.errors import CarerdeskError, EditConflict, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
 from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.db.models import Carer
+    from carerdesk.db.views import CarerView
     from carerdesk.widgets.desk import DeskApp
 
-SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
-    (
-        "Who they are",
-        [("first_name", "last_name"), ("preferred_name", "date_of_birth"), ("gender", "ethnicity")],
-    ),
-    (
-        "How to reach them",
-        [
-            ("phone", "mobile"),
-            ("email", "preferred_contact"),
-            ("address_line_1", "address_line_2"),
-            ("town", "postcode"),
-            ("ward",),
-        ],
-    ),
-    ("Consent", [("consent_store", "consent_share", "consent_contact")]),
-    (
-        "Their caring",
-        [("hours_caring", "parent_carer"), ("employment", "carers_allowance"), ("gp_practice",)],
-    ),
-    ("Registration", [("registered_on", "registered_at", "how_heard")]),
-    ("Notes", [("notes",)]),
-]
 
-
-EVENT_SECTIONS: list[tuple[str, list[tuple[str, ...]]]] = [
-    ("Who they are", [("first_name", "last_name"), ("preferred_name", "date_of_birth")]),
-    ("How to reach them", [("mobile", "email"), ("phone", "postcode")]),
-    ("Consent", [("consent_store", "consent_share", "consent_contact")]),
-    ("Registration", [("registered_on", "registered_at")]),
-]
-"""The short form at an event: who they are, a way to reach them, consent; the rest is
-asked when they first come to the centre."""
-
-
-def carer_texts(carer: Carer) -> dict[str, str]:
+def carer_texts(carer: CarerView) -> dict[str, str]:
     """A carer's stored values as a form shows them (UK dates, national phone numbers)."""
     texts = {name: field_text(getattr(carer, name)) for name in CARER_FIELDS}
     texts["phone"] = format_phone(carer.phone)
@@ -125,6 +94,10 @@ class RegisterScreen(Screen[None]):
         self.first_texts: dict[str, str] = {}
         self.specs: dict[str, FieldSpec] = dict(CARER_FIELDS)
         self.reference = ""
+        self.opened: dict[str, Any] = {}
+        """The stored values the edit form was opened with."""
+        self.version: int | None = None
+        """The carer's version the edit form was opened with."""
 
     def _load(self) -> dict[str, str]:
         from carerdesk.db.ops import get_carer, ward_list
@@ -140,8 +113,12 @@ class RegisterScreen(Screen[None]):
                 if self.app.event is not None:
                     texts["registered_at"] = "event"
                 return texts
-            carer = get_carer(session, self.carer_id)
+            carer = get_carer(session, self.carer_id, by=self.app.user, today=self.app.today())
             self.reference = carer.reference
+            # What the form was opened with: a save sends only what the person changed, and
+            # says when someone else changed the same field since.
+            self.opened = {name: getattr(carer, name) for name in CARER_FIELDS}
+            self.version = carer.version
             return carer_texts(carer)
 
     def compose(self) -> ComposeResult:
@@ -152,9 +129,9 @@ class RegisterScreen(Screen[None]):
         with VerticalScroll(id="form"):
             yield Label(f"{title}  (* needed)", id="form-title")
             short = self.app.event is not None and self.carer_id is None
-            for heading, rows in EVENT_SECTIONS if short else SECTIONS:
-                if heading == "Registration" and self.carer_id:
-                    rows = [("registered_on", "registered_at", "how_heard")]
+            # The short form at an event asks who they are, a way to reach them and consent;
+            # the rest is asked when they first come to the centre.
+            for heading, rows in form_rows(event=short):
                 yield Label(heading, classes="section-title")
                 for row in rows:
                     with Horizontal(classes="row"):
@@ -166,7 +143,7 @@ class RegisterScreen(Screen[None]):
                                 value=texts.get(name, ""),
                                 today=self.app.today,
                             )
-                if heading == "Who they are":
+                if heading == WHO:
                     yield Static("", id="carer-type")
             if self.carer_id is None:
                 yield Label("Caring roles", classes="section-title")
@@ -237,7 +214,9 @@ class RegisterScreen(Screen[None]):
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                found = possible_duplicates(session, entry, exclude_id=self.carer_id)
+                found = possible_duplicates(
+                    session, entry, by=self.app.user, exclude_id=self.carer_id
+                )
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
             return
@@ -258,17 +237,27 @@ class RegisterScreen(Screen[None]):
 
             self.app.switch_screen(CarerScreen(choice))
 
+    def changes(self, entry: CarerEntry) -> dict[str, Any]:
+        """The checked values of the fields whose text differs from what the form was opened
+        with: all an edit saves (a field left as it was, or not on the form, is not sent)."""
+        values, typed = entry_values(entry), form_texts(self)
+        return {
+            name: values[name] for name in typed if typed[name] != self.first_texts.get(name, "")
+        }
+
     def _save(self, entry: CarerEntry) -> None:
-        from carerdesk.db.ops import register_carer, update_carer
+        if self.carer_id is not None:
+            changes = self.changes(entry)
+            was = {name: self.opened.get(name) for name in changes}
+            self._update(changes, was, self.version)
+            return
+        from carerdesk.db.ops import register_carer
 
         try:
             with self.app.unit_of_work() as session:
-                if self.carer_id is None:
-                    carer = register_carer(
-                        session, entry, self.roles, by=self.app.user, today=self.app.today()
-                    )
-                else:
-                    carer = update_carer(session, self.carer_id, entry, by=self.app.user)
+                carer = register_carer(
+                    session, entry, self.roles, by=self.app.user, today=self.app.today()
+                )
         except FieldError as error:
             show_errors(self, {error.field: error.message})
             self.notify(error.message, severity="warning")
@@ -278,12 +267,52 @@ class RegisterScreen(Screen[None]):
             return
         from carerdesk.screens.carer import CarerScreen
 
-        if self.carer_id is None:
-            self.notify(f"Registered {carer.first_name} {carer.last_name} as {carer.reference}.")
-            self.app.switch_screen(CarerScreen(carer.id))
-        else:
-            self.notify(f"Saved the changes to {carer.reference}.")
-            self.dismiss()
+        self.notify(f"Registered {carer.first_name} {carer.last_name} as {carer.reference}.")
+        self.app.switch_screen(CarerScreen(carer.id))
+
+    def _update(self, changes: dict[str, Any], was: dict[str, Any], version: int | None) -> None:
+        """Save the changed fields over ``version``; when someone else changed one of them
+        since, show both values and save what the person chooses."""
+        from carerdesk.db.ops import update_carer
+
+        assert self.carer_id is not None
+        try:
+            with self.app.unit_of_work() as session:
+                carer = update_carer(
+                    session, self.carer_id, changes, by=self.app.user, version=version, was=was
+                )
+                reference = carer.reference
+        except EditConflict as conflict:
+            self._ask(changes, was, conflict)
+            return
+        except FieldError as error:
+            show_errors(self, {error.field: error.message})
+            self.notify(error.message, severity="warning")
+            return
+        except CarerdeskError as error:
+            self.notify(error.message, severity="error")
+            return
+        self.notify(f"Saved the changes to {reference}.")
+        self.dismiss()
+
+    def _ask(self, changes: dict[str, Any], was: dict[str, Any], conflict: EditConflict) -> None:
+        from carerdesk.dialogs.conflict import THEIRS, ConflictModal
+
+        rows = [
+            (name, self.specs[name].label, shown_value(name, mine), shown_value(name, theirs))
+            for name, (mine, theirs) in conflict.clashes.items()
+        ]
+
+        def chosen(keep: dict[str, str] | None) -> None:
+            if keep is None:
+                self.notify("Nothing was saved: your changes are still in the form.")
+                return
+            settled = {name: value for name, value in changes.items() if keep.get(name) != THEIRS}
+            # Theirs is now what the form's save is measured against.
+            now = {**was, **{name: theirs for name, (_, theirs) in conflict.clashes.items()}}
+            self._update(settled, now, conflict.version)
+
+        self.app.push_screen(ConflictModal(conflict.message, rows), chosen)
 
     def action_back(self) -> None:
         """Leave the form, asking first when anything typed would be lost."""

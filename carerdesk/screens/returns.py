@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Sparkline, Static
+from textual.worker import get_current_worker
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.returns import Figure, Moved, category_label, checksum, moved
@@ -67,6 +68,8 @@ class ReturnsScreen(Screen[None]):
         self.figures: list[Figure] = []
         self.changes: list[Moved] = []
         self.confirming = False
+        self.wanted: Week | None = None
+        """The week asked for last: shown, or being counted."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,25 +113,48 @@ class ReturnsScreen(Screen[None]):
 
     def action_step(self, weeks: int) -> None:
         """The week before (-1) or after (1)."""
-        if self.week is None:
+        if self.wanted is None:
             return
-        week = self.week.before(-weeks)
+        week = self.wanted.before(-weeks)
         self.query_one("#return-week", Input).value = str(week)
         self.show(week)
 
-    def show(self, week: Week) -> None:
-        """Count ``week`` and show its figures, charts and past returns."""
+    def show(self, week: Week, said: str = "") -> None:
+        """Count ``week`` in a worker, then show its figures, charts and past returns (and
+        ``said`` rather than the week's state, when given)."""
+        self.wanted = week
+        self._count(week, said, self.app.user)
+
+    @work(thread=True, exclusive=True, group="count", description="count a week")
+    def _count(self, week: Week, said: str, actor: Actor) -> None:
+        # ``actor`` is read on the UI thread: the screen may lock while the week is counted.
         from carerdesk.db import returns
 
+        worker = get_current_worker()
         try:
             with self.app.unit_of_work(write=False) as session:
-                figures = returns.week_figures(session, week, self.app.user)
-                days = returns.contacts_by_day(session, week)
-                trend = returns.registrations_by_week(session, week)
-                history = returns.past_returns(session, self.app.user, week)
+                figures = returns.week_figures(session, week, actor)
+                days = returns.contacts_by_day(session, week, by=actor)
+                trend = returns.registrations_by_week(session, week, by=actor)
+                history = returns.past_returns(session, actor, week)
         except CarerdeskError as error:
-            self._said(error.message)
+            self.app.call_from_thread(self._said, error.message)
             return
+        if not worker.is_cancelled:
+            counted = (figures, days, trend, history)
+            self.app.call_from_thread(self._counted, week, counted, said)
+
+    def _counted(
+        self,
+        week: Week,
+        counted: tuple[
+            list[Figure], list[tuple[date, int]], list[tuple[Week, int]], list[MadeReturn]
+        ],
+        said: str,
+    ) -> None:
+        if week != self.wanted or not self.is_attached:
+            return  # another week was asked for since, or the screen was left
+        figures, days, trend, history = counted
         self.week, self.figures, self.confirming = week, figures, False
         self.changes = moved(history[0].figures, figures) if history else []
         self.query_one("#return-dates", Static).update(week.label)
@@ -150,7 +176,7 @@ class ReturnsScreen(Screen[None]):
             f"{min(counts)} to {max(counts)} a week"
         )
         self.query_one("#return-history", Static).update(self._history(history))
-        self._said(self._state(history))
+        self._said(said or self._state(history))
 
     def _history(self, history: list[MadeReturn]) -> str:
         if not history:
@@ -181,6 +207,9 @@ class ReturnsScreen(Screen[None]):
         """Make the week's return: the CSV file and the workbook, remembered."""
         if self.week is None or self.app.working("return"):
             return
+        if self.app.working("count") or self.wanted != self.week:
+            self.notify("The week is still being counted: a moment more.")
+            return
         if self.changes and not self.confirming:
             self.confirming = True
             self._said(
@@ -194,7 +223,7 @@ class ReturnsScreen(Screen[None]):
         bar.display = True
         self._make(self.week, bool(self.changes), checksum(self.figures), self.app.user)
 
-    @work(thread=True, exclusive=True, group="return")
+    @work(thread=True, exclusive=True, group="return", description="make the weekly return")
     def _make(self, week: Week, amend: bool, shown: str, actor: Actor) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are written.
         from carerdesk.db.returns import FiguresMoved
@@ -219,8 +248,7 @@ class ReturnsScreen(Screen[None]):
             )
         except FiguresMoved as moved_since:
             # The register moved on while the figures were on the screen: show them again.
-            self.app.call_from_thread(self.show, week)
-            self.app.call_from_thread(self._said, moved_since.message)
+            self.app.call_from_thread(self.show, week, moved_since.message)
             return
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
@@ -233,11 +261,10 @@ class ReturnsScreen(Screen[None]):
         self.app.call_from_thread(self._done, week, made)
 
     def _done(self, week: Week, made: ReturnMade) -> None:
-        self.show(week)
         self.query_one("#return-progress", ProgressBar).update(progress=STAGES)
         kind = "Amended return" if made.amended else "Return"
         names = " and ".join(path.name for path in made.files)
-        self._said(f"{kind} for {week} made: {names}, in {made.files[0].parent}.")
+        self.show(week, f"{kind} for {week} made: {names}, in {made.files[0].parent}.")
 
     def action_back(self) -> None:
         """Back to the front desk (a return being written finishes first)."""

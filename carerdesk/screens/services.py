@@ -90,8 +90,8 @@ class ServicesScreen(ManagedList):
         table.clear()
         self.rows = []
         with self.app.unit_of_work(write=False) as session:
-            counts = destinations.usage(session)
-            for service in destinations.services(session):
+            counts = destinations.usage(session, by=self.app.user)
+            for service in destinations.services(session, by=self.app.user):
                 used = counts.get(service.code, 0)
                 retired = service.retired_on is not None
                 contact = service.contact or ""

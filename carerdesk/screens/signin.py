@@ -32,6 +32,11 @@ class SignInScreen(Screen[None]):
 
     app: DeskApp
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed = ("", "")
+        """The name and PIN being checked, handed to the worker that checks them."""
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Center(), Vertical(id="signin-box"):
@@ -53,6 +58,16 @@ class SignInScreen(Screen[None]):
         self.query_one("#signin-pin", Input).value = ""
         self.query_one("#signin-error", Static).update("")
         self.query_one("#signin-pin" if self._typed_name() else "#signin-name", Input).focus()
+        self.show_notice()
+
+    def show_notice(self) -> None:
+        """Say what went wrong, if something unexpected just did (in plain words, with the
+        code to quote: never a detail), and forget the PIN typed."""
+        if code := self.app.failure_code:
+            from carerdesk.failure import say
+
+            self.query_one("#signin-pin", Input).value = ""
+            self.query_one("#signin-error", Static).update(say(code))
 
     def _typed_name(self) -> str:
         return self.query_one("#signin-name", Input).value.strip()
@@ -93,12 +108,17 @@ class SignInScreen(Screen[None]):
             self._refuse("Enter your PIN.")
             return
         self.query_one("#signin-error", Static).update("Checking…")
-        self._check(name, pin)
+        # The name and PIN reach the worker through the screen, never as its arguments:
+        # Textual writes a worker's arguments into its description.
+        self._typed = (name, pin)
+        self._check()
 
-    @work(thread=True, exclusive=True, group="sign-in")
-    def _check(self, name: str, pin: str) -> None:
+    @work(thread=True, exclusive=True, group="sign-in", description="check a sign-in")
+    def _check(self) -> None:
         from carerdesk.db.accounts import sign_in
 
+        name, pin = self._typed
+        self._typed = ("", "")
         try:
             with self.app.unit_of_work() as session:
                 outcome = sign_in(session, name, pin)

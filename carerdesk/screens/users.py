@@ -22,7 +22,7 @@ from carerdesk.widgets.footer import DeskFooter
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.db.models import User
+    from carerdesk.db.views import UserView
     from carerdesk.widgets.desk import DeskApp
 
 
@@ -72,7 +72,7 @@ class UsersScreen(ManagedList):
         now = datetime.now(UTC).replace(tzinfo=None)  # locks are stored in UTC
         try:
             with self.app.unit_of_work(write=False) as session:
-                for user in accounts.users(session):
+                for user in accounts.users(session, by=self.app.user):
                     self.accounts.append((user.id, user.name, user.role))
                     table.add_row(user.name, user.role, _state(user, now), _last(user))
         except CarerdeskError as error:
@@ -169,7 +169,7 @@ class UsersScreen(ManagedList):
         self.app.push_screen(ConfirmModal(question, yes="Deactivate"), answered)
 
 
-def _state(user: User, now: datetime) -> str:
+def _state(user: UserView, now: datetime) -> str:
     if not user.active:
         return "deactivated"
     if user.locked_until is not None and user.locked_until > now:
@@ -177,5 +177,5 @@ def _state(user: User, now: datetime) -> str:
     return "active"
 
 
-def _last(user: User) -> str:
+def _last(user: UserView) -> str:
     return user.last_sign_in.strftime("%d/%m/%Y %H:%M UTC") if user.last_sign_in else "never"

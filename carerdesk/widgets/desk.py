@@ -36,6 +36,8 @@ class Desk(Protocol):
     """The demo register's accounts and PINs, shown on its sign-in screen."""
     now: Callable[[], datetime]
     """The current date and time at the desk."""
+    failure_code: str
+    """The code of the last unexpected error, to show on the locked screen ("" if none)."""
 
     @property
     def ready(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.returns import arrange
 from carerdesk.core.weeks import week_of
 from carerdesk.db import audit, destinations, ops, referrals
@@ -52,7 +53,7 @@ def _refer(session, carer_id: str, destination: str):  # type: ignore[no-untyped
 
 def test_the_list_starts_as_the_code_list_each_counting_as_itself(engine: Engine) -> None:
     with unit_of_work(engine, write=False) as session:
-        found = destinations.services(session)
+        found = destinations.services(session, by=SYSTEM)
     assert [s.code for s in found][:2] == ["council_carers_assessment", "young_carers_assessment"]
     assert len(found) == 10
     assert all(s.counts_as == s.code and s.retired_on is None for s in found)
@@ -63,7 +64,7 @@ def test_a_coordinator_adds_a_local_service_at_the_end_and_it_is_offered(engine:
         added = destinations.add_service(session, COORDINATOR, CAFE)
         assert added.code == "harrow_dementia_cafe"
     with unit_of_work(engine, write=False) as session:
-        offered = destinations.offered(session)
+        offered = destinations.offered(session, by=SYSTEM)
         trail = audit.entries(session, TrailFilter(), by=COORDINATOR)
     assert list(offered)[-1] == "harrow_dementia_cafe"
     assert offered["harrow_dementia_cafe"] == "Harrow Dementia Café"
@@ -120,7 +121,7 @@ def test_a_retired_service_is_not_offered_but_its_referrals_keep_its_name(
             )
         assert "from the services offered" in refused.value.errors["destination"]
     with unit_of_work(engine, write=False) as session:
-        assert "harrow_dementia_cafe" not in destinations.offered(session)
+        assert "harrow_dementia_cafe" not in destinations.offered(session, by=SYSTEM)
         (row,) = referrals.open_referrals(session, TODAY, by=STAFF)
     assert row.destination == "Harrow Dementia Café"
     with unit_of_work(engine) as session:
@@ -128,12 +129,12 @@ def test_a_retired_service_is_not_offered_but_its_referrals_keep_its_name(
             destinations.retire_service(session, COORDINATOR, "harrow_dementia_cafe", TODAY)
         destinations.restore_service(session, COORDINATOR, "harrow_dementia_cafe")
     with unit_of_work(engine, write=False) as session:
-        assert "harrow_dementia_cafe" in destinations.offered(session)
+        assert "harrow_dementia_cafe" in destinations.offered(session, by=SYSTEM)
 
 
 def test_the_last_service_offered_cannot_be_retired(engine: Engine) -> None:
     with unit_of_work(engine) as session:
-        codes = [s.code for s in destinations.services(session)]
+        codes = [s.code for s in destinations.services(session, by=SYSTEM)]
         for code in codes[1:]:
             destinations.retire_service(session, COORDINATOR, code, TODAY)
         with pytest.raises(NotAllowed, match="last service on the list"):
@@ -148,7 +149,7 @@ def test_a_local_service_counts_in_the_return_under_its_category(
         _refer(session, carer_id, "harrow_dementia_cafe")
         _refer(session, carer_id, "dementia_support")
     with unit_of_work(engine, write=False) as session:
-        figures = arrange(week_counts(session, week_of(TODAY)), [])
+        figures = arrange(week_counts(session, week_of(TODAY), by=SYSTEM), [])
     made = {f.category: f.value for f in figures if f.measure == "referrals_made"}
     assert made["dementia_support"] == 2
     assert made["all"] == 2

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, func, select, update
 
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
-from carerdesk.core.permissions import Can
+from carerdesk.core.permissions import SYSTEM, Can
 from carerdesk.db import accounts, events, ops
 from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import Carer, Contact
+from carerdesk.db.models import Carer, Contact, Setting
 from tests.conftest import COORDINATOR, STAFF
 
 TODAY = date(2026, 6, 10)
@@ -129,13 +129,13 @@ def test_the_import_finds_the_known_carer_and_adds_the_new_one_once(
         outcome = events.import_event(session, event, decisions, by=COORDINATOR)
     assert (outcome.added, outcome.joined, outcome.roles, outcome.contacts) == (1, 1, 1, 3)
     with unit_of_work(main, write=False) as session:
-        known = ops.get_carer(session, "C000001")
+        known = ops.get_carer(session, "C000001", by=SYSTEM)
         assert known.email == "ada@example.org"  # what the register did not know yet
         assert known.registered_on == date(2025, 1, 5)  # what it knew stays
         assert [c.channel for c in known.contacts] == ["event"]
         new = session.scalar(select(Carer).where(Carer.last_name == "Lindqvist"))
         assert new is not None and new.reference == "C000002"
-        assert [r.relationship_ for r in ops.get_carer(session, new.id).roles] == [
+        assert [r.relationship_ for r in ops.get_carer(session, new.id, by=SYSTEM).roles] == [
             "spouse_or_partner"
         ]
         assert session.scalar(select(func.count()).select_from(Contact)) == 3
@@ -196,7 +196,7 @@ def test_a_contact_logged_after_an_import_comes_with_the_next(
         again = events.import_event(session, event, {}, by=COORDINATOR)
     assert (again.added, again.joined, again.contacts) == (0, 0, 1)
     with unit_of_work(main, write=False) as session:
-        known = ops.get_carer(session, "C000001")
+        known = ops.get_carer(session, "C000001", by=SYSTEM)
         assert sorted(c.channel for c in known.contacts) == ["event", "phone"]
 
 
@@ -229,7 +229,7 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
             session, first_name="Ada", last_name="Quilfeather", date_of_birth="14/03/1971",
             registered_on="01/06/2026",
         )  # fmt: skip
-        known = ops.get_carer(session, "C000001").id
+        known = ops.get_carer(session, "C000001", by=SYSTEM).id
         duplicates.merge_carers(session, again, known, by=COORDINATOR, today=TODAY)
     engine = events.open_event(event_file, PASSPHRASE)
     with unit_of_work(engine) as session:
@@ -243,5 +243,38 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
         assert {i.name: i.done for i in plan}["Ada Quillfeather"] == "C000003"
         events.import_event(session, event, {}, by=COORDINATOR)
     with unit_of_work(main, write=False) as session:
-        survivor = ops.get_carer(session, "C000003")
+        survivor = ops.get_carer(session, "C000003", by=SYSTEM)
         assert sorted(c.channel for c in survivor.contacts) == ["event", "phone"]
+
+
+def test_a_contact_before_its_carer_registered_stops_the_import(event_file: Path) -> None:
+    """The desk's rule (``core.rules.check_contact_date``) holds for an event's file too."""
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        bo = session.scalars(select(Carer.id).where(Carer.first_name == "Bo")).one()
+        session.execute(
+            update(Contact).where(Contact.carer_id == bo).values(contact_on=date(2026, 6, 9))
+        )
+    engine.dispose()
+    with pytest.raises(
+        events.EventFileRefused,
+        match=r"1 entry .*C000002, contact, contact_on: This date is before",
+    ):
+        events.read_event(event_file, PASSPHRASE)
+
+
+def test_a_ward_off_the_organisations_list_stops_the_import(main: Engine, event_file: Path) -> None:
+    """As at the desk (``core.rules.check_ward``): the event's wards are on the list, or
+    nothing is imported."""
+    engine = events.open_event(event_file, PASSPHRASE)
+    with unit_of_work(engine) as session:
+        session.execute(update(Carer).where(Carer.first_name == "Bo").values(ward="Nowhere"))
+    engine.dispose()
+    with unit_of_work(main) as session:
+        session.add(Setting(key="wards", value='["Greenhill", "Marlborough"]'))
+    event = events.read_event(event_file, PASSPHRASE)
+    refused = pytest.raises(NotAllowed, match=r"C000002 .*not on the organisation's ward list")
+    with refused, unit_of_work(main) as session:
+        events.import_event(session, event, {}, by=COORDINATOR)
+    with unit_of_work(main, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Carer)) == 1

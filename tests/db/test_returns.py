@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Table, select, text, update
 from sqlalchemy.orm import Session
 
-from carerdesk.core.entries import check_carer, check_contact, check_role
+from carerdesk.core.ages import AGE_BANDS, born_by
+from carerdesk.core.entries import carer_type, check_carer, check_contact, check_role
 from carerdesk.core.errors import NotAllowed
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.returns import Figure
-from carerdesk.core.weeks import Week
+from carerdesk.core.weeks import Week, week_of
 from carerdesk.db import ops, returns
+from carerdesk.db.bulk import insert_rows
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Carer, Referral, Setting
 from tests.conftest import COORDINATOR, STAFF
@@ -259,7 +263,7 @@ def test_a_contact_logged_on_monday_morning_counts_in_mondays_week(engine: Engin
     assert figures(engine, Week(2026, 23))["contacts", "total", "all"] == 1
     assert figures(engine, Week(2026, 22))["contacts", "total", "all"] == 0
     with unit_of_work(engine, write=False) as session:
-        days = returns.contacts_by_day(session, Week(2026, 23))
+        days = returns.contacts_by_day(session, Week(2026, 23), by=SYSTEM)
     assert days[0] == (date(2026, 6, 1), 1) and sum(count for _, count in days) == 1
 
 
@@ -318,3 +322,71 @@ def test_a_stored_return_altered_afterwards_no_longer_matches_its_checksum(
         session.execute(text("UPDATE weekly_returns SET figures = replace(figures, ',3]', ',4]')"))
     with unit_of_work(register, write=False) as session:
         assert not returns.past_returns(session, COORDINATOR)[0].intact
+
+
+BORN_FROM, BORN_UNTIL = date(1958, 1, 1), date(2012, 12, 31)
+REFERENCE_DAYS = [
+    date(2024, 2, 28),
+    date(2024, 2, 29),  # a 29 February: 18 years before is 28 February of a common year
+    date(2024, 3, 1),
+    date(2025, 2, 28),  # a common year: someone born on 29 February turns a year older...
+    date(2025, 3, 1),  # ...on 1 March
+    date(2026, 11, 22),
+]
+
+
+COLUMNS = ("id", "reference", "first_name", "last_name", "date_of_birth", "registered_on",
+           "consent_store", "status", "first_folded", "last_folded", "search_text", "created_at",
+           "updated_at")  # fmt: skip
+
+
+@pytest.fixture
+def every_birthday(engine: Engine) -> Engine:
+    """A carer born on each day from 1958 to 2012 (every 29 February of them included)."""
+    days = (BORN_UNTIL - BORN_FROM).days + 1
+    made = datetime(2026, 1, 1)
+    rows = [
+        (f"born-{n}", f"C{n:06d}", "Ada", "Quill", BORN_FROM + timedelta(days=n), BORN_UNTIL,
+         True, "active", "ada", "quill", "ada quill", made, made)
+        for n in range(days)
+    ]  # fmt: skip
+    with unit_of_work(engine) as session:
+        insert_rows(session, cast(Table, Carer.__table__), COLUMNS, rows, staged=True)
+    return engine
+
+
+def test_the_return_types_each_birth_date_as_the_python_rule_does(every_birthday: Engine) -> None:
+    """The SQL of the return and ``carer_type`` come from the same age bands: every birth date
+    of 55 years, on days around a 29 February, lands in the same type both ways."""
+    for day in REFERENCE_DAYS:
+        week = week_of(day)
+        with unit_of_work(every_birthday) as session:
+            session.execute(update(Carer).values(registered_on=day))
+            # As the register's size counts them (the day's cut-offs as parameters)...
+            by_date = dict(
+                session.execute(
+                    select(
+                        Carer.date_of_birth,
+                        returns.carer_type_sql(Carer.date_of_birth, born_by(day)),
+                    )
+                ).all()
+            )
+            # ...as new registrations and contacts count them (each day's row of the week)...
+            days = returns._days(week)
+            by_day = dict(
+                session.execute(
+                    select(Carer.date_of_birth, returns._day_type(days)).join(
+                        days, days.c.day == Carer.registered_on
+                    )
+                ).all()
+            )
+            # ...and in the return's own counts.
+            counted = returns.week_counts(session, week, by=COORDINATOR)[
+                "new_registrations", "carer_type"
+            ]
+        expected = {born: carer_type(born, day) for born in by_date}
+        assert len(expected) == (BORN_UNTIL - BORN_FROM).days + 1
+        assert by_date == expected, day
+        assert by_day == expected, day
+        assert counted == Counter(expected.values()), day
+        assert set(expected.values()) == {code for code, _ in AGE_BANDS}

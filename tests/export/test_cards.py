@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from carerdesk.core.entries import check_carer
 from carerdesk.db import cards, ops
 from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import EmergencyContact, Setting
+from carerdesk.db.models import Carer, EmergencyContact, Setting
 from carerdesk.export.cards import CardPrint, batch_pdf, card_pdf, card_print
 from tests.conftest import COORDINATOR, STAFF, VOLUNTEER
 
@@ -101,7 +101,7 @@ def test_what_is_printed_comes_from_the_register(organised: Engine) -> None:
             ),
             by=STAFF,
         )
-        carer.contingency_plan = True
+        session.execute(update(Carer).where(Carer.id == carer.id).values(contingency_plan=True))
         session.add(
             EmergencyContact(carer_id=carer.id, position=1, name="Ada Quill", phone="+442079460456")
         )

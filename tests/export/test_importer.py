@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from carerdesk.core.errors import NotAllowed
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.db import audit, ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
@@ -256,7 +257,7 @@ def test_a_column_left_out_keeps_what_is_stored_and_changes_are_in_the_trail(
     outcome = load(register, path)
     assert outcome.changed["carers"] == 1
     with unit_of_work(register, write=False) as session:
-        sian = ops.get_carer(session, "C000001")
+        sian = ops.get_carer(session, "C000001", by=SYSTEM)
         (entry,) = audit.entries(
             session, audit.TrailFilter(record="C000001"), by=COORDINATOR, limit=1
         )
@@ -315,7 +316,7 @@ def test_the_screens_rules_across_records_hold_in_an_import(empty: Engine, tmp_p
     )
     _write(files, "contacts.csv", "reference,contact_on,channel\nC000040,01/11/2026,phone\n")
     assert [str(p) for p in load(empty, files).problems] == [
-        "carers.csv:3: ward: This ward is not on the organisation's ward list.",
+        "carers.csv:3: ward: This ward is not on the organisation's ward list: choose one from it.",
         "carers.csv:4: closed_on: The closing date is before they registered.",
         "contacts.csv:2: contact_on: This date is before the carer registered.",
     ]
@@ -386,3 +387,77 @@ def test_a_referral_names_a_service_on_the_organisations_list(
 
 def _line(path: Path, number: int) -> str:
     return path.read_text(encoding="utf-8").splitlines()[number - 1] + "\n"
+
+
+def test_an_import_follows_the_operations_rules_wherever_they_change(
+    empty: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import has no rules of its own beside the operations': a shared rule changed in
+    one place (here, no contact on the registration day itself) changes what it accepts."""
+    from carerdesk.core import rules
+    from carerdesk.core.errors import FieldError
+
+    files = tmp_path / "files"
+    _write(
+        files,
+        "carers.csv",
+        "reference,first_name,last_name,date_of_birth,registered_on,consent_store\n"
+        "C000050,Ada,Quill,14/03/1971,02/11/2026,yes\n",
+    )
+    _write(files, "contacts.csv", "reference,contact_on,channel\nC000050,02/11/2026,phone\n")
+    with unit_of_work(empty) as session:
+        outcome = import_register(
+            session, COORDINATOR, read_source(files), today=TODAY, dry_run=True
+        )
+    assert outcome.problems == []
+
+    def after_registering(contact_on: date, registered_on: date | None) -> None:
+        if registered_on is not None and contact_on <= registered_on:
+            raise FieldError("contact_on", "Not on the day they registered.")
+
+    monkeypatch.setattr(rules, "check_contact_date", after_registering)
+    assert [str(p) for p in load(empty, files).problems] == [
+        "contacts.csv:2: contact_on: Not on the day they registered."
+    ]
+    # ...and the desk's own operation refuses the same contact, by the same rule.
+    from carerdesk.core.entries import check_carer, check_contact
+
+    typed = {"first_name": "Bea", "last_name": "Quill", "date_of_birth": "14/03/1971",
+             "registered_on": "02/11/2026", "consent_store": "yes"}  # fmt: skip
+    with unit_of_work(empty) as session:
+        bea = ops.register_carer(session, check_carer(typed, TODAY), by=STAFF).id
+    entry = check_contact({"contact_on": "02/11/2026", "channel": "phone"}, TODAY)
+    with pytest.raises(FieldError, match="Not on the day"), unit_of_work(empty) as session:
+        ops.log_contact(session, bea, entry, by=STAFF)
+
+
+def test_a_card_type_suits_the_carers_age_on_the_day_it_was_issued(
+    register: Engine, tmp_path: Path
+) -> None:
+    """As when a card is issued at the desk (``core.cards.check_type``): C000001 was born in
+    1970, so no young carer card."""
+    young = _write(
+        tmp_path,
+        "cards.csv",
+        CARDS + "HC00002238,C000001,young_carer_card,new,01/11/2026,31/10/2029,active\n",
+    )
+    assert [str(p) for p in load(register, young).problems] == [
+        "cards.csv:2: card_type: For someone aged 18 or over: carer card, carer passport, "
+        "emergency card."
+    ]
+
+
+def test_a_sent_referral_needs_consent_by_the_desks_rule(empty: Engine, tmp_path: Path) -> None:
+    """The rule of sending a referral at the desk (``core.referrals.check_send``)."""
+    files = tmp_path / "files"
+    _write(files, "carers.csv", CARER_ROW.rstrip("\n") + ",consent_share\n"
+           "C000060,Ada,Quill,14/03/1971,02/11/2026,yes,no\n")  # fmt: skip
+    _write(
+        files,
+        "referrals.csv",
+        REFERRALS + "r-1,C000060,breaks_respite,Respite,routine,sent,03/11/2026\n",
+    )
+    assert [str(p) for p in load(empty, files).problems] == [
+        "referrals.csv:2: status: They have not consented to share their details: ask them, "
+        "and record it on their record, before this is sent."
+    ]

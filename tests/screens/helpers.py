@@ -5,20 +5,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable
-from textual.worker import WorkerCancelled
 
 from carerdesk.widgets.result_list import ResultList
 
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let the register open and every search finish, then let the screen redraw."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:
-            # An exclusive worker replaced by a newer one (the home screen's list of today's
-            # contacts is read both when the register opens and when the screen resumes).
-            await pilot.app.workers.wait_for_complete()
+        while True:
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:  # a search replaced by the next keystroke's: wait again
+                await pilot.pause()
         await pilot.pause()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select, update
 from carerdesk.app import CarerdeskApp
 from carerdesk.db import cards, referrals
 from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import Carer
+from carerdesk.db.models import Carer, Referral
 from carerdesk.screens.carer import CarerScreen
 from carerdesk.screens.followups import FollowUpsScreen
 from tests.conftest import STAFF
@@ -31,7 +31,10 @@ def _follow_ups(engine: Engine) -> None:
         )
         # Made early on the desk's frozen day (stored in UTC), so its age never depends on the
         # machine's own clock.
-        draft.created_at = datetime(2026, 11, 23, 0, 30)
+        made_early = datetime(2026, 11, 23, 0, 30)
+        session.execute(
+            update(Referral).where(Referral.id == draft.id).values(created_at=made_early)
+        )
         # A card issued three years ago ends next week; one issued today does not.
         cards.issue_card(
             session, ids["Thi"], "carer_card", "new", by=STAFF, today=date(2023, 12, 1)

@@ -123,7 +123,7 @@ async def test_a_possible_duplicate_is_offered_before_saving(
         await _choose(pilot, "y")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "same name and date of birth" in table_text(pilot, "#matches")[0]
+        assert "same date of birth and a close name" in table_text(pilot, "#matches")[0]
         await pilot.press("enter")  # open the carer already registered
         await settle(pilot)
         assert "C000001" in shown(pilot, "#summary")

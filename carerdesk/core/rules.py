@@ -1,0 +1,39 @@
+"""Rules between a record and the register around it, written once for every way a record
+arrives: a form (``db.ops``), a register file (``export.importer``) or an event's file
+(``db.events``). Callers reach them as ``rules.check_ward`` and so on, through the module,
+so that a rule changed here is the rule everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+from carerdesk.core.errors import FieldError
+
+
+def check_ward(ward: str | None, wards: Collection[str]) -> None:
+    """A ward is one of the organisation's ``wards`` (setting ``wards``), when it has a list."""
+    if ward and wards and ward not in wards:
+        raise FieldError(
+            "ward", "This ward is not on the organisation's ward list: choose one from it."
+        )
+
+
+def check_contact_date(contact_on: date, registered_on: date | None) -> None:
+    """No contact with a carer is dated before they registered (an anonymous contact, with no
+    registration date, may be on any day)."""
+    if registered_on is not None and contact_on < registered_on:
+        raise FieldError("contact_on", "This date is before the carer registered.")
+
+
+def check_closing_date(closed_on: date, registered_on: date) -> None:
+    """A carer's record is not closed before they registered."""
+    if closed_on < registered_on:
+        raise FieldError("closed_on", "The closing date is before they registered.")
+
+
+def check_registration_date(registered_on: date, born: date) -> None:
+    """Nobody registers before they were born."""
+    if registered_on < born:
+        raise FieldError("registered_on", "The registration date is before the date of birth.")
