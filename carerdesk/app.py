@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from carerdesk.db.accounts import Organisation
     from carerdesk.db.events import EventInfo
+    from carerdesk.widgets.desk import Desk
 
 THEMES = (
     Theme(
@@ -172,7 +173,9 @@ class CarerdeskApp(App[None]):
     BINDINGS = [
         Binding("ctrl+l", "lock", "Lock", tooltip="Lock the screen now", priority=True),
         Binding("f1", "toggle_keys", "Keys", tooltip="Show or hide every key of this screen"),
-        Binding("ctrl+t", "next_theme", "Theme", tooltip="Light, dark or high contrast"),
+        Binding(
+            "ctrl+t", "next_theme", "Theme", show=False, tooltip="Light, dark or high contrast"
+        ),
         Binding("ctrl+q", "quit", "Quit", tooltip="Close carerdesk", priority=True),
     ]
 
@@ -421,6 +424,13 @@ class CarerdeskApp(App[None]):
         self.theme = THEME_NAMES[(index + 1) % len(THEME_NAMES)]
         self.notify(f"Theme: {self.theme.removeprefix('carerdesk-').replace('-', ' ')}")
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as printed on the keyboard: F1, not f1."""
+        display = super().get_key_display(binding)
+        if display[:1] == "f" and display[1:].isdigit():
+            return display.upper()
+        return display
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The command palette lists every key of the screen as well as the usual commands."""
         seen: set[str] = set()
@@ -444,3 +454,8 @@ class CarerdeskApp(App[None]):
 
     def _set(self, theme: str) -> None:
         self.theme = theme
+
+
+if TYPE_CHECKING:
+    # The type checker confirms that the application is the desk the screens expect.
+    _DESK: type[Desk] = CarerdeskApp

@@ -16,14 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, FieldError
 from carerdesk.core.text import inert
 from carerdesk.core.validate import parse_date
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 LONDON = ZoneInfo("Europe/London")
 FILTERS = (
@@ -42,16 +43,9 @@ class AuditScreen(Screen[None]):
         Binding("f5", "verify", "Verify the chain"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    AuditScreen #filters { height: auto; margin: 0 1; }
-    AuditScreen #filters > Vertical { width: 1fr; height: auto; }
-    AuditScreen #filters Input { width: 1fr; }
-    AuditScreen #trail { height: 1fr; margin: 0 1; }
-    AuditScreen #audit-status { margin: 0 2; height: auto; }
-    AuditScreen .filter-label { color: $text-muted; margin: 0 1; }
-    """
+    CSS_PATH = "audit.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,7 +56,7 @@ class AuditScreen(Screen[None]):
         yield Static("", id="audit-status")
         table: DataTable[Text] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

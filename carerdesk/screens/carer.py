@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import zip_longest
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from carerdesk.core import codes
 from carerdesk.core.entries import (
@@ -29,13 +29,15 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on, format_phone
 from carerdesk.settings import output_dir
+from carerdesk.widgets.desk import role_allows
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.views import CardView, CarerView, ContactView, ReferralView, RoleView
+    from carerdesk.widgets.desk import DeskApp
 
 
 def _shown(value: object, code_list: codes.CodeList | None) -> str:
@@ -50,6 +52,62 @@ def role_texts(role: RoleView) -> dict[str, str]:
     return texts
 
 
+class DetailsPanel(VerticalScroll):
+    """The carer's details and notes: scrolls on its own when they are long."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class ListPanel(DataTable[str]):
+    """One list of the record; Enter on a row needs the right ``ENTER_NEEDS``."""
+
+    ENTER_NEEDS: ClassVar[Can] = Can.EDIT
+
+    app: DeskApp
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide Enter from anyone whose role may not change the chosen row."""
+        return role_allows(self.app, {"select_cursor": self.ENTER_NEEDS}, action)
+
+
+class RolesPanel(ListPanel):
+    """The caring roles: Enter changes the chosen one, R adds one."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Change role", tooltip="Change the chosen role"),
+        Binding("r", "screen.add_role", "Add role", tooltip="Add whom they care for"),
+    ]
+
+
+class CardsPanel(ListPanel):
+    """The cards issued: P prints the chosen card, K cancels it, I issues a new one."""
+
+    BINDINGS = [
+        Binding("p", "screen.print_card", "Print", tooltip="A PDF of the chosen card"),
+        Binding("k", "screen.cancel_card", "Cancel card", tooltip="Cancel the chosen card"),
+        Binding("i", "screen.issue_card", "Issue", tooltip="Issue a card or passport"),
+    ]
+
+
+class ReferralsPanel(ListPanel):
+    """The referrals: Enter takes the chosen one's next step, W writes its form."""
+
+    ENTER_NEEDS = Can.REFER
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Next step", tooltip="The referral's next step"),
+        Binding("w", "screen.write_form", "Form", tooltip="The chosen referral's form"),
+    ]
+
+
+class ContactsPanel(ListPanel):
+    """The contacts logged: Enter changes the chosen one."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Change contact", tooltip="Change the chosen contact"),
+    ]
+
+
 class CarerScreen(Screen[None]):
     """One carer's record."""
 
@@ -57,23 +115,40 @@ class CarerScreen(Screen[None]):
     BINDINGS = [
         Binding("c,f3", "log_contact", "Log contact", tooltip="Log a contact with this carer"),
         Binding("e", "edit", "Edit", tooltip="Change this carer's details"),
-        Binding("r", "add_role", "Add caring role"),
-        Binding("i", "issue_card", "Issue card", tooltip="Issue a carer card or passport"),
-        Binding("p", "print_card", "Print card", tooltip="A PDF of the chosen card"),
+        Binding("f", "refer", "Refer", tooltip="Refer them to another service"),
+        Binding("x", "close_record", "Close", tooltip="Close the record with a reason"),
+        Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
+        Binding("escape", "back", "Back", tooltip="Back to the search"),
+        # Keys of one list, shown in the footer while that list is focused (its panel's
+        # bindings) and working from anywhere on the record, as the README says.
+        Binding("r", "add_role", "Add caring role", show=False),
+        Binding("i", "issue_card", "Issue card", show=False, tooltip="A carer card or passport"),
+        Binding("p", "print_card", "Print card", show=False, tooltip="A PDF of the chosen card"),
         Binding("k", "cancel_card", "Cancel card", show=False, tooltip="Cancel the chosen card"),
         Binding(
             "m", "emergency", "Emergency contacts", show=False, tooltip="For the emergency card"
         ),
-        Binding("f", "refer", "Refer", tooltip="Refer them to another service"),
         Binding(
             "w", "write_form", "Referral form", show=False, tooltip="The chosen referral's form"
         ),
-        Binding("x", "close_record", "Close record", tooltip="Close with a reason"),
-        Binding("o", "reopen", "Reopen", tooltip="Reopen a closed record"),
-        Binding("escape", "back", "Back", tooltip="Back to the search"),
     ]
 
-    app: CarerdeskApp
+    RIGHTS: ClassVar[dict[str, Can]] = {
+        "log_contact": Can.LOG_CONTACT,
+        "edit": Can.EDIT,
+        "add_role": Can.EDIT,
+        "emergency": Can.EDIT,
+        "issue_card": Can.ISSUE_CARDS,
+        "print_card": Can.ISSUE_CARDS,
+        "cancel_card": Can.ISSUE_CARDS,
+        "refer": Can.REFER,
+        "write_form": Can.REFER,
+        "close_record": Can.CLOSE,
+        "reopen": Can.CLOSE,
+    }
+    """The right each key needs: a key the person may not use is hidden."""
+
+    app: DeskApp
 
     def __init__(self, carer_id: str) -> None:
         super().__init__()
@@ -85,27 +160,33 @@ class CarerScreen(Screen[None]):
         self.born: date | None = None
         self.contacts: list[ContactView] = []
         self.carer_name = ""
+        self.closed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="summary")
-        with VerticalScroll(id="record"):
+        # The details stay in view (at 80x24 too) while the lists below them scroll; Tab
+        # moves between the panels, and each list's footer shows its own keys.
+        with DetailsPanel(id="details-panel"):
             yield Static("", id="details")
             yield Static("", id="notes")
+        with VerticalScroll(id="record"):
             yield Label("Caring roles", id="roles-title", classes="section-title")
-            roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
-            yield roles
+            yield RolesPanel(id="roles", cursor_type="row")
             yield Label("Cards", id="cards-title", classes="section-title")
-            cards: DataTable[str] = DataTable(id="cards", cursor_type="row")
-            yield cards
+            yield CardsPanel(id="cards", cursor_type="row")
             yield Label("Referrals", id="referrals-title", classes="section-title")
-            referrals: DataTable[str] = DataTable(id="referrals", cursor_type="row")
-            yield referrals
+            yield ReferralsPanel(id="referrals", cursor_type="row")
             yield Label("Contacts", id="contacts-title", classes="section-title")
-            contacts: DataTable[str] = DataTable(id="contacts", cursor_type="row")
-            yield contacts
+            yield ContactsPanel(id="contacts", cursor_type="row")
             yield Static("", id="stamps", classes="hint")
-        yield Footer()
+        yield DeskFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys the person's role may not use, and Close or Reopen as fits."""
+        if (action == "close_record" and self.closed) or (action == "reopen" and not self.closed):
+            return False
+        return role_allows(self.app, self.RIGHTS, action)
 
     def on_mount(self) -> None:
         self.query_one("#roles", DataTable).add_columns(
@@ -168,7 +249,9 @@ class CarerScreen(Screen[None]):
                 else f"{kind}  ·  a volunteer sees the name, reference and age band only"
             )
         )
-        self.set_class(carer.status == "closed", "-closed")
+        self.closed = carer.status == "closed"
+        self.set_class(self.closed, "-closed")
+        self.refresh_bindings()
         cells = []
         for name in record_details():
             code_list = CARER_FIELDS[name].choices
@@ -274,7 +357,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.cards import issue_fields, types_offered
         from carerdesk.core.entries import check_all
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         specs = issue_fields(self.born, today)
@@ -367,7 +450,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.cards import cancel_fields
         from carerdesk.core.entries import check_all
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         specs = cancel_fields()
@@ -411,7 +494,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.entries import check_all
         from carerdesk.core.referrals import make_fields
         from carerdesk.db import destinations, referrals
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         with self.app.unit_of_work(write=False) as session:
             specs = make_fields(destinations.offered(session, by=self.app.user))
@@ -441,7 +524,7 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.entries import check_all
         from carerdesk.core.referrals import NEXT, step_fields
         from carerdesk.db import referrals
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         referral = self.referrals[event.cursor_row]
         if not NEXT.get(referral.status):
@@ -510,7 +593,7 @@ class CarerScreen(Screen[None]):
             return
         from carerdesk.core.cards import check_emergency, emergency_fields
         from carerdesk.db import cards
-        from carerdesk.screens.form_modal import FormModal
+        from carerdesk.dialogs.form_modal import FormModal
 
         today = self.app.today()
         with self.app.unit_of_work(write=False) as session:
@@ -535,7 +618,7 @@ class CarerScreen(Screen[None]):
 
     def action_log_contact(self) -> None:
         """Log a contact with this carer."""
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         self.app.push_screen(ContactModal(self.carer_id, self.carer_name), lambda _: self.reload())
 
@@ -551,7 +634,7 @@ class CarerScreen(Screen[None]):
         """Add whom this carer looks after."""
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         self.app.push_screen(RoleModal(title="Add a caring role"), self._role_added)
 
@@ -566,7 +649,7 @@ class CarerScreen(Screen[None]):
     def _change_role(self, event: DataTable.RowSelected) -> None:
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         role = self.roles[event.cursor_row]
         self.app.push_screen(
@@ -585,7 +668,7 @@ class CarerScreen(Screen[None]):
     def _change_contact(self, event: DataTable.RowSelected) -> None:
         if not self.app.allowed(Can.EDIT):
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         contact = self.contacts[event.cursor_row]
         texts = {name: field_text(getattr(contact, name)) for name in CONTACT_FIELDS}
@@ -598,7 +681,7 @@ class CarerScreen(Screen[None]):
         """Close this carer's record with a reason."""
         if not self.app.allowed(Can.CLOSE):
             return
-        from carerdesk.screens.close import CloseModal
+        from carerdesk.dialogs.close import CloseModal
 
         self.app.push_screen(CloseModal(self.carer_name), self._close_chosen)
 

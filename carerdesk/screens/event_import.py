@@ -18,17 +18,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.events import EventFile, Incoming
+    from carerdesk.widgets.desk import DeskApp
 
 COMPARED = (
     ("first_name", "First name"),
@@ -45,13 +46,7 @@ COMPARED = (
 class PassphraseModal(ModalScreen[str | None]):
     """Ask for an event file's passphrase (never shown as typed)."""
 
-    DEFAULT_CSS = """
-    PassphraseModal { align: center middle; }
-    PassphraseModal > Vertical {
-        width: 64; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 1 2;
-    }
-    """
+    CSS_PATH = "event_import.tcss"
     BINDINGS = [Binding("escape", "cancel", "Back")]
 
     def __init__(self, path: Path) -> None:
@@ -63,6 +58,7 @@ class PassphraseModal(ModalScreen[str | None]):
             yield Label(f"The passphrase of {self.path.name}", classes="modal-title")
             yield Input(password=True, id="passphrase", compact=True)
             yield Label("Enter opens the event · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     @on(Input.Submitted, "#passphrase")
     def _given(self, event: Input.Submitted) -> None:
@@ -78,15 +74,9 @@ class CompareModal(ModalScreen[str | None]):
 
     Dismisses with the register carer's id to join (J), ``"new"`` (N), or None (Esc)."""
 
-    DEFAULT_CSS = """
-    CompareModal { align: center middle; }
-    CompareModal > Vertical {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    CompareModal DataTable { height: auto; }
-    """
+    CSS_PATH = "event_import.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("left", "step(-1)", "Previous match", priority=True),
         Binding("right", "step(1)", "Next match", priority=True),
         Binding("j", "join", "Same person: join"),
@@ -94,7 +84,7 @@ class CompareModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Back"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, row: dict[str, Any], incoming: Incoming) -> None:
         super().__init__()
@@ -113,6 +103,7 @@ class CompareModal(ModalScreen[str | None]):
                 "N: add as new · Esc: back",
                 classes="hint",
             )
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         from carerdesk.db import ops
@@ -180,12 +171,9 @@ class EventImportScreen(Screen[None]):
         Binding("ctrl+s", "import_all", "Import", priority=True),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    EventImportScreen #incoming { height: 1fr; margin: 0 1; }
-    EventImportScreen #event-title, EventImportScreen #event-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "event_import.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, event: EventFile) -> None:
         super().__init__()
@@ -205,7 +193,7 @@ class EventImportScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="incoming", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("Matching each carer with the register…", id="event-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("At the event", "Born", "Goes", "Why")
@@ -305,7 +293,7 @@ class EventImportScreen(Screen[None]):
 
     def action_import_all(self) -> None:
         """Import the whole event as decided, after a question."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         if not self.plan and not self.event.contacts:
             return

@@ -9,14 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SETUP_FIELDS
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 PLACEHOLDERS = {
     "organisation_name": "as it should appear on cards and forms",
@@ -30,13 +31,9 @@ class FirstRunScreen(Screen[None]):
     """The organisation's name, phone and card prefix, and the first coordinator's PIN."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Set up", priority=True, tooltip="Save and sign in")]
-    DEFAULT_CSS = """
-    FirstRunScreen VerticalScroll { padding: 0 2; }
-    FirstRunScreen #firstrun-intro { color: $text-muted; margin: 0 0 1 0; }
-    FirstRunScreen #firstrun-error { color: $text-error; text-style: bold; height: auto; }
-    """
+    CSS_PATH = "firstrun.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,7 +55,7 @@ class FirstRunScreen(Screen[None]):
                 )
             yield Static("", id="firstrun-error")
             yield Label("Ctrl+S saves and signs you in", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()

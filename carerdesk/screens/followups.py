@@ -12,14 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Select, Static
+from textual.widgets import DataTable, Header, Label, Select, Static
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.referrals import OPEN as OPEN_STATUSES
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 ANY = "any"
 
@@ -31,16 +32,9 @@ class FollowUpsScreen(Screen[None]):
         Binding("s", "services", "Services"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    FollowUpsScreen #follow-filters { height: auto; margin: 0 1; }
-    FollowUpsScreen #follow-filters Select { width: 1fr; }
-    FollowUpsScreen #open-referrals { height: 1fr; margin: 0 1; }
-    FollowUpsScreen #cards-due { height: auto; max-height: 10; margin: 0 1; }
-    FollowUpsScreen .section-title { margin: 1 1 0 1; }
-    FollowUpsScreen #follow-status { margin: 0 1; height: auto; }
-    """
+    CSS_PATH = "followups.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,7 +59,7 @@ class FollowUpsScreen(Screen[None]):
         cards: DataTable[Text] = DataTable(id="cards-due", cursor_type="row")
         yield cards
         yield Static("", id="follow-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#open-referrals", DataTable).add_columns(

@@ -9,13 +9,13 @@ register is open.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 from textual.worker import get_current_worker
 
 from carerdesk.core import codes
@@ -24,17 +24,19 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.core.text import inert
 from carerdesk.core.validate import age_on
+from carerdesk.widgets.desk import role_allows
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
 from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventInfo
     from carerdesk.db.ops import ContactLine
     from carerdesk.db.reads import BulkRead
     from carerdesk.db.search import CarerHit
+    from carerdesk.widgets.desk import DeskApp
 
 
 def describe_age(born: date, today: date, *, exact: bool = True) -> str:
@@ -60,7 +62,8 @@ class HomeScreen(Screen[None]):
         Binding("f4", "anonymous", "Anonymous", tooltip="Log a contact with someone unnamed"),
         Binding("escape", "clear", "Clear", tooltip="Clear the search and start again"),
         # The coordinator's keys: out of the footer (the desk's own keys need the room), in
-        # F1's list and the command palette; anyone else pressing one is told why not.
+        # F1's list and the command palette; hidden altogether from anyone who may not use
+        # them (check_action).
         Binding("f5", "returns", "Returns", show=False, tooltip="The weekly return"),
         Binding("f6", "import_files", "Import", show=False, tooltip="Import register files"),
         Binding("f7", "accounts", "Accounts", show=False, tooltip="Staff accounts"),
@@ -71,7 +74,25 @@ class HomeScreen(Screen[None]):
         Binding("down", "to_results", "Results", show=False),
     ]
 
-    app: CarerdeskApp
+    RIGHTS: ClassVar[dict[str, Can]] = {
+        "register": Can.REGISTER,
+        "log_contact": Can.LOG_CONTACT,
+        "anonymous": Can.LOG_CONTACT,
+        "returns": Can.MAKE_RETURN,
+        "import_files": Can.IMPORT,
+        "accounts": Can.MANAGE_USERS,
+        "audit": Can.VIEW_AUDIT,
+        "export": Can.EXPORT,
+        "follow_ups": Can.REFER,
+        "duplicates": Can.MERGE,
+    }
+    """The right each key needs: a key the person may not use is hidden."""
+
+    app: DeskApp
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys the signed-in person's role may not use."""
+        return role_allows(self.app, self.RIGHTS, action)
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,7 +112,7 @@ class HomeScreen(Screen[None]):
         yield Label("Today's contacts", id="today-title", classes="section-title")
         today: DataTable[str] = DataTable(id="today", cursor_type="row")
         yield today
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         contacts = self.query_one("#today", DataTable)
@@ -315,7 +336,7 @@ class HomeScreen(Screen[None]):
     def action_export(self) -> None:
         """Export the whole register (coordinator only: anyone else is told why not)."""
         if self.app.allowed(Can.EXPORT) and self._need_register():
-            from carerdesk.screens.export import ExportModal
+            from carerdesk.dialogs.export import ExportModal
 
             self.app.push_screen(ExportModal())
 
@@ -346,7 +367,7 @@ class HomeScreen(Screen[None]):
             return
         if not self._need_register():
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         name = f"{hit.first_name} {hit.last_name} ({hit.reference})"
         self.app.push_screen(ContactModal(hit.id, name), self._contact_saved)
@@ -355,7 +376,7 @@ class HomeScreen(Screen[None]):
         """Log a contact with someone who would rather not give their details."""
         if not self._need_register():
             return
-        from carerdesk.screens.contact import ContactModal
+        from carerdesk.dialogs.contact import ContactModal
 
         self.app.push_screen(ContactModal(None, "Anonymous"), self._contact_saved)
 

@@ -17,12 +17,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Log, ProgressBar, Static
 
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
     from carerdesk.export.importer import Outcome
+    from carerdesk.widgets.desk import DeskApp
 
 STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
 SHOWN_PROBLEMS = 500
@@ -33,24 +34,14 @@ EVENT_SUFFIX = ".event"
 class ImportModal(ModalScreen[None]):
     """Enter checks the file named; Ctrl+S imports it once checked; Esc closes."""
 
-    DEFAULT_CSS = """
-    ImportModal { align: center middle; }
-    ImportModal > Vertical {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ImportModal .modal-title { text-style: bold; color: $accent; }
-    ImportModal Label { color: $text-muted; }
-    ImportModal #import-status { height: auto; margin: 1 0 0 0; }
-    ImportModal #import-problems { height: 10; border: round $error; }
-    ImportModal ProgressBar { margin: 1 0 0 0; }
-    """
+    CSS_PATH = "import_files.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "import_now", "Import", priority=True),
         Binding("escape", "close", "Close"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,6 +58,7 @@ class ImportModal(ModalScreen[None]):
             yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
             yield Static("Enter checks the files (nothing is written).", id="import-status")
             yield Log(id="import-problems", highlight=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()

@@ -4,22 +4,32 @@ keys to change it, each change saved through an operation and the list read agai
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.screen import Screen
+
+from carerdesk.core.permissions import Can
+from carerdesk.widgets.desk import role_allows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class ManagedList(Screen[None]):
     """The shared workings of a coordinator's list; a subclass shows it in ``reload``."""
 
-    app: CarerdeskApp
+    RIGHTS: ClassVar[dict[str, Can]] = {}
+    """The right each key needs: a key the person may not use is hidden."""
+
+    app: DeskApp
     reload: Callable[[], None]
     """Read the list again: each list defines its own."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys the signed-in person's role may not use."""
+        return role_allows(self.app, self.RIGHTS, action)
 
     def run_change(self, operation: Callable[[Session], Any]) -> str:
         """Run one change in its own transaction; returns what it says it did."""

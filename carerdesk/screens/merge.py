@@ -17,16 +17,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.duplicates import Pair
+    from carerdesk.widgets.desk import DeskApp
 
 SHOWN = 200
 """Pairs listed at once (best first); merging some brings the next ones up."""
@@ -39,13 +40,9 @@ class DuplicatesScreen(Screen[None]):
         Binding("n", "apart", "Not the same person"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    DuplicatesScreen #pairs { height: 1fr; margin: 0 1; }
-    DuplicatesScreen #pairs-title { margin: 0 2; }
-    DuplicatesScreen #pairs-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "merge.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,7 +54,7 @@ class DuplicatesScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("Looking for pairs…", id="pairs-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Score", "One record", "The other", "Why")
@@ -122,7 +119,7 @@ class DuplicatesScreen(Screen[None]):
 
     def action_apart(self) -> None:
         """Set the chosen pair aside as two people (after a question)."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         pair = self._chosen()
         if pair is None:
@@ -176,12 +173,9 @@ class MergeScreen(Screen[None]):
         Binding("ctrl+s", "merge", "Merge", priority=True),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    MergeScreen #merge-fields { height: 1fr; margin: 0 1; }
-    MergeScreen #merge-title, MergeScreen #merge-status { margin: 0 2; height: auto; }
-    """
+    CSS_PATH = "merge.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, first_id: str, second_id: str) -> None:
         super().__init__()
@@ -200,7 +194,7 @@ class MergeScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="merge-fields", cursor_type="row")
         yield table
         yield Static("", id="merge-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         from carerdesk.db import ops
@@ -297,7 +291,7 @@ class MergeScreen(Screen[None]):
 
     def action_merge(self) -> None:
         """Merge, after a question."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         away = 1 - self.keep
         take = [name for name, side in self.chosen.items() if side == away]

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from carerdesk.core import codes
 from carerdesk.core.entries import (
@@ -32,11 +32,12 @@ from carerdesk.core.entries import (
 )
 from carerdesk.core.errors import CarerdeskError, EditConflict, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
+from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.views import CarerView
+    from carerdesk.widgets.desk import DeskApp
 
 
 def carer_texts(carer: CarerView) -> dict[str, str]:
@@ -83,7 +84,7 @@ class RegisterScreen(Screen[None]):
         Binding("escape", "back", "Back", tooltip="Leave the form"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, *, start: str = "", carer_id: str | None = None) -> None:
         super().__init__()
@@ -149,7 +150,7 @@ class RegisterScreen(Screen[None]):
                 yield Label("Ctrl+R adds whom they care for.", id="roles-hint", classes="hint")
                 roles: DataTable[str] = DataTable(id="roles", cursor_type="row")
                 yield roles
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         if self.carer_id is None:
@@ -181,7 +182,7 @@ class RegisterScreen(Screen[None]):
         if self.carer_id is not None:
             self.notify("Add caring roles from the carer's record.")
             return
-        from carerdesk.screens.role import RoleModal
+        from carerdesk.dialogs.role import RoleModal
 
         self.app.push_screen(RoleModal(), self._role_added)
 
@@ -220,7 +221,7 @@ class RegisterScreen(Screen[None]):
             self.notify(error.message, severity="error")
             return
         if found and self.carer_id is None:
-            from carerdesk.screens.duplicates import DuplicateModal
+            from carerdesk.dialogs.duplicates import DuplicateModal
 
             self.app.push_screen(
                 DuplicateModal(found), lambda choice: self._after_duplicates(entry, choice)
@@ -295,7 +296,7 @@ class RegisterScreen(Screen[None]):
         self.dismiss()
 
     def _ask(self, changes: dict[str, Any], was: dict[str, Any], conflict: EditConflict) -> None:
-        from carerdesk.screens.conflict import THEIRS, ConflictModal
+        from carerdesk.dialogs.conflict import THEIRS, ConflictModal
 
         rows = [
             (name, self.specs[name].label, shown_value(name, mine), shown_value(name, theirs))
@@ -318,7 +319,7 @@ class RegisterScreen(Screen[None]):
         if form_texts(self) == {**self._blank(), **self.first_texts} and not self.roles:
             self.dismiss()
             return
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         def leave(answer: bool | None) -> None:
             if answer:

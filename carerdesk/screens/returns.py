@@ -17,19 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Sparkline, Static
 from textual.worker import get_current_worker
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.returns import Figure, Moved, category_label, checksum, moved
 from carerdesk.core.weeks import Week, last_complete_week, parse_week
 from carerdesk.settings import output_dir
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.db.returns import MadeReturn
     from carerdesk.export.weekly import ReturnMade
+    from carerdesk.widgets.desk import DeskApp
 
 LONDON = ZoneInfo("Europe/London")
 BAR = 16
@@ -59,7 +60,7 @@ class ReturnsScreen(Screen[None]):
 
     CSS_PATH = "returns.tcss"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,7 +92,7 @@ class ReturnsScreen(Screen[None]):
                 yield Static("", id="return-history")
         yield ProgressBar(id="return-progress", total=STAGES, show_eta=False)
         yield Static("", id="return-status")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#return-figures", DataTable)

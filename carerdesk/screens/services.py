@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING, NamedTuple
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
-from carerdesk.screens.form_modal import FormModal
+from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class Row(NamedTuple):
@@ -46,12 +47,15 @@ class ServicesScreen(ManagedList):
         Binding("d", "retire", "Retire or restore"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    ServicesScreen #services { height: 1fr; margin: 0 1; }
-    ServicesScreen #services-title { margin: 0 2; }
-    """
+    CSS_PATH = "services.tcss"
 
-    app: CarerdeskApp
+    RIGHTS = {
+        "add": Can.CHANGE_SETTINGS,
+        "change": Can.CHANGE_SETTINGS,
+        "retire": Can.CHANGE_SETTINGS,
+    }
+
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,7 +72,7 @@ class ServicesScreen(ManagedList):
             "A adds · E (or Enter) changes the name or contact · D retires or restores",
             classes="hint",
         )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
+    from carerdesk.widgets.desk import DeskApp
 
 
 class SignInScreen(Screen[None]):
@@ -29,7 +30,7 @@ class SignInScreen(Screen[None]):
 
     AUTO_FOCUS = "#signin-name"
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,7 +48,7 @@ class SignInScreen(Screen[None]):
             yield Input(password=True, placeholder="4 to 8 digits", id="signin-pin")
             yield Static("", id="signin-error")
             yield Static("", id="signin-demo")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "ready", self._register_ready, init=True)

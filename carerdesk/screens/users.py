@@ -11,18 +11,19 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
-from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, check_new_pin
-from carerdesk.screens.form_modal import FormModal
+from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, Can, check_new_pin
+from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
+from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from carerdesk.app import CarerdeskApp
     from carerdesk.db.views import UserView
+    from carerdesk.widgets.desk import DeskApp
 
 
 class UsersScreen(ManagedList):
@@ -35,12 +36,11 @@ class UsersScreen(ManagedList):
         Binding("d", "deactivate", "Deactivate"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    UsersScreen #users { height: 1fr; margin: 0 1; }
-    UsersScreen #users-title { margin: 0 2; }
-    """
+    CSS_PATH = "users.tcss"
 
-    app: CarerdeskApp
+    RIGHTS = {action: Can.MANAGE_USERS for action in ("add", "role", "reset_pin", "deactivate")}
+
+    app: DeskApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,7 +55,7 @@ class UsersScreen(ManagedList):
             "A adds · R changes the role · P resets a PIN (and lifts a lock) · D deactivates",
             classes="hint",
         )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Name", "Role", "State", "Last signed in")
@@ -144,7 +144,7 @@ class UsersScreen(ManagedList):
 
     def action_deactivate(self) -> None:
         """Stop the chosen account signing in (after a question)."""
-        from carerdesk.screens.confirm import ConfirmModal
+        from carerdesk.dialogs.confirm import ConfirmModal
 
         chosen = self._chosen()
         if chosen is None:

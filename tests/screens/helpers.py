@@ -74,3 +74,13 @@ def screen_text(pilot: Pilot[None]) -> str:
     """Everything on the screen now, line by line as plain text (notifications included)."""
     strips = pilot.app.screen._compositor.render_strips()
     return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def footer_line(pilot: Pilot[None]) -> str:
+    """The footer as the person sees it: the screen's bottom line, cut at its width."""
+    return screen_text(pilot).splitlines()[-1]
+
+
+def keys_offered(pilot: Pilot[None]) -> set[str]:
+    """The keys the screen offers now: those of the footer, F1's list and the palette."""
+    return {active.binding.key for active in pilot.app.screen.active_bindings.values()}

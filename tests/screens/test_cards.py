@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from carerdesk.app import CarerdeskApp
 from tests.screens.helpers import (
+    footer_line,
     open_record,
     screen_text,
     settle,
@@ -50,15 +51,19 @@ async def test_staff_issue_print_and_cancel_a_card(
         ]
 
 
-async def test_a_volunteer_is_told_to_ask_a_member_of_staff(
-    make_app: Callable[..., CarerdeskApp],
+async def test_a_volunteer_is_not_offered_cards(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
 ) -> None:
     app = make_app(user="Robin Volunteer")
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await open_record(pilot, "zoe")
-        await pilot.press("i")
-        await settle(pilot)
-        assert "A volunteer may not issue or cancel carer cards" in shown(pilot, "Toast")
+        await pilot.press("tab", "tab")  # to the cards
+        assert "Issue" not in footer_line(pilot)
+        for key in ("i", "p", "k"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert type(app.screen).__name__ == "CarerScreen"  # no form opened
+        assert not list(tmp_path.rglob("*.pdf"))
 
 
 async def test_emergency_contacts_go_on_the_emergency_card(

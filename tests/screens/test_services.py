@@ -7,7 +7,15 @@ from collections.abc import Callable
 from carerdesk.app import CarerdeskApp
 from carerdesk.screens.followups import FollowUpsScreen
 from carerdesk.screens.services import ServicesScreen
-from tests.screens.helpers import open_record, screen_text, settle, shown, table_text, type_text
+from tests.screens.helpers import (
+    footer_line,
+    open_record,
+    screen_text,
+    settle,
+    shown,
+    table_text,
+    type_text,
+)
 
 
 async def _services(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +79,13 @@ async def test_staff_see_the_services_but_cannot_change_them(
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await _services(pilot)
-        await pilot.press("a")
+        footer = footer_line(pilot)
+        assert "Back" in footer
+        for refused in ("Add service", "Change", "Retire"):
+            assert refused not in footer  # hidden: staff may not change the list
+        await pilot.press("a", "e", "d")
         await settle(pilot)
         assert isinstance(app.screen, ServicesScreen)
+        await pilot.press("enter")  # Enter on a service says why not
+        await settle(pilot)
         assert "may not" in " ".join(shown(pilot, "Toast").split())

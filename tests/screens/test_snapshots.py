@@ -116,3 +116,44 @@ class TestEvents:
         app = make_app(user="Casey Coordinator")
         steps = _typing("<f6>", str(path), "<enter>", PASSPHRASE, "<enter>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+class TestCoordinatorScreens:
+    """Each coordinator's screen at 80x24, F1 first in its footer. (The export's progress bar
+    moves while it waits, so its F1 is checked in test_fit.py, not by a picture.)"""
+
+    def test_import(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f6>"))
+
+    def test_audit(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        # Filtered to a record with no entries: the times of the entries are the test's own.
+        steps = _typing("<f8>", "<tab>", "C999999", "<enter>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+    def test_follow_ups(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f10>"))
+
+    def test_duplicates(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], engine: Engine
+    ) -> None:
+        from tests.screens.test_merge import _second_sian
+
+        _second_sian(engine)
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f12>"))
+
+
+class TestVolunteer:
+    """A volunteer's footers: only the keys they may use."""
+
+    def test_home(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Robin Volunteer")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("o"))
+
+    def test_record(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Robin Volunteer")
+        steps = _typing("nguyen", "<enter>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)

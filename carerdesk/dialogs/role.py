@@ -12,10 +12,11 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class RoleModal(ModalScreen[RoleEntry | None]):
@@ -23,11 +24,12 @@ class RoleModal(ModalScreen[RoleEntry | None]):
 
     CSS_PATH = "role.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Keep", priority=True, tooltip="Keep this caring role"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without keeping it"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, texts: dict[str, str] | None = None, title: str = "Caring role") -> None:
         super().__init__()
@@ -46,6 +48,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
                     for name in ("lives_with_carer", "started_on", "ended_on"):
                         yield self._field(name)
             yield Label("Ctrl+S keeps it · Esc closes", classes="hint")
+        yield DeskFooter()
 
     def _field(self, name: str) -> FormField:
         return FormField(

@@ -12,13 +12,7 @@ from textual.widgets import Label
 class ConfirmModal(ModalScreen[bool]):
     """Ask a question; dismisses True for yes (``y``), False for no (``n`` or Esc)."""
 
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 60; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 1 2;
-    }
-    """
+    CSS_PATH = "confirm.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),

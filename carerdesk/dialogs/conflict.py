@@ -21,15 +21,7 @@ class ConflictModal(ModalScreen[dict[str, str] | None]):
     """Dismisses with each field's choice (``mine`` or ``theirs``), or None to go back to the
     form with nothing saved (Esc)."""
 
-    DEFAULT_CSS = """
-    ConflictModal { align: center middle; }
-    ConflictModal > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    ConflictModal .modal-title { text-style: bold; color: $warning; }
-    ConflictModal DataTable { height: auto; max-height: 12; }
-    """
+    CSS_PATH = "conflict.tcss"
     BINDINGS = [
         Binding("left", "keep_mine", "Keep mine", priority=True),
         Binding("right", "keep_theirs", "Keep theirs", priority=True),

@@ -12,10 +12,11 @@ from textual.widgets import Label, SelectionList
 
 from carerdesk.core.entries import CONTACT_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class ContactModal(ModalScreen[bool]):
@@ -23,11 +24,12 @@ class ContactModal(ModalScreen[bool]):
 
     CSS_PATH = "contact.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save the contact"),
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class ContactModal(ModalScreen[bool]):
                 for name in ("channel", "support", "notes"):
                     yield self._field(name, start.get(name, ""))
             yield Label("Ctrl+S saves · Esc closes without saving", classes="hint")
+        yield DeskFooter()
 
     def _field(self, name: str, value: str) -> FormField:
         return FormField(

@@ -12,28 +12,24 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import CLOSE_FIELDS, CloseEntry, check_close
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class CloseModal(ModalScreen[CloseEntry | None]):
     """Ask when and why the record closes; dismisses with the checked answer, or None."""
 
-    DEFAULT_CSS = """
-    CloseModal { align: center middle; }
-    CloseModal > Vertical {
-        width: 60; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 0 1;
-    }
-    """
+    CSS_PATH = "close.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Close record", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(self, who: str) -> None:
         super().__init__()
@@ -49,6 +45,7 @@ class CloseModal(ModalScreen[CloseEntry | None]):
                     name, CLOSE_FIELDS[name], CLOSE_FIELDS, value=value, today=self.app.today
                 )
             yield Label("Ctrl+S closes the record · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-closed-reason").query_one("Select").focus()

@@ -18,30 +18,24 @@ from textual.widgets import Label, Static
 
 from carerdesk.core.entries import FieldSpec
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
+    from carerdesk.widgets.desk import DeskApp
 
 
 class FormModal(ModalScreen[str | None]):
     """Dismisses with ``save``'s message once saved, or None when left with Esc."""
 
-    DEFAULT_CSS = """
-    FormModal { align: center middle; }
-    FormModal > VerticalScroll {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    FormModal .modal-title { text-style: bold; color: $accent; }
-    FormModal #form-error { color: $text-error; text-style: bold; height: auto; }
-    """
+    CSS_PATH = "form_modal.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def __init__(
         self,
@@ -74,6 +68,7 @@ class FormModal(ModalScreen[str | None]):
                 )
             yield Static("", id="form-error")
             yield Label("Ctrl+S saves · Esc goes back", classes="hint")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()

@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
+
 if TYPE_CHECKING:
     from carerdesk.db.ops import PossibleDuplicate
 
@@ -21,15 +23,9 @@ class DuplicateModal(ModalScreen[str | None]):
     or None to go back to the form (Esc).
     """
 
-    DEFAULT_CSS = """
-    DuplicateModal { align: center middle; }
-    DuplicateModal > Vertical {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning; background: $surface; padding: 0 1;
-    }
-    DuplicateModal DataTable { height: auto; max-height: 10; }
-    """
+    CSS_PATH = "duplicates.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("enter", "open", "Open them", priority=True),
         Binding("n", "new", "Register anyway"),
         Binding("escape", "back", "Back to the form"),
@@ -48,6 +44,7 @@ class DuplicateModal(ModalScreen[str | None]):
                 "Enter: open them instead · N: register as a new carer · Esc: back",
                 classes="hint",
             )
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

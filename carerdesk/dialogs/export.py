@@ -17,11 +17,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from carerdesk.core.errors import CarerdeskError
+from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.app import CarerdeskApp
     from carerdesk.core.permissions import Actor
     from carerdesk.export.register import Written
+    from carerdesk.widgets.desk import DeskApp
 
 FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
 
@@ -29,23 +30,14 @@ FORMATS = [("CSV files in a folder", "csv"), ("One XLSX workbook", "xlsx")]
 class ExportModal(ModalScreen[None]):
     """Where and how to write the register; Ctrl+S starts, Esc closes."""
 
-    DEFAULT_CSS = """
-    ExportModal { align: center middle; }
-    ExportModal > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 0 1;
-    }
-    ExportModal .modal-title { text-style: bold; color: $accent; }
-    ExportModal Label { color: $text-muted; }
-    ExportModal #export-status { height: auto; margin: 1 0 0 0; }
-    ExportModal ProgressBar { margin: 1 0 0 0; }
-    """
+    CSS_PATH = "export.tcss"
     BINDINGS = [
+        SHOW_KEYS,
         Binding("ctrl+s", "start", "Export", priority=True),
         Binding("escape", "close", "Close"),
     ]
 
-    app: CarerdeskApp
+    app: DeskApp
 
     def compose(self) -> ComposeResult:
         from carerdesk.settings import data_dir
@@ -59,6 +51,7 @@ class ExportModal(ModalScreen[None]):
             yield Input(str(folder), id="export-path", compact=True)
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("Ctrl+S writes the files · Esc closes", id="export-status")
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

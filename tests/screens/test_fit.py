@@ -1,0 +1,105 @@
+"""Every screen fits the desk: F1 first in the footer at 80x24, and a role's refused keys hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from carerdesk.app import CarerdeskApp
+from tests.screens.helpers import footer_line, open_record, settle, type_text
+
+# How a person reaches each screen from the home screen: text to type, or a key in brackets.
+SCREENS = {
+    "home": [],
+    "record": ["nguyen", "<enter>"],
+    "register form": ["<f2>"],
+    "contact form": ["<f4>"],
+    "returns (F5)": ["<f5>"],
+    "import (F6)": ["<f6>"],
+    "accounts (F7)": ["<f7>"],
+    "audit (F8)": ["<f8>"],
+    "export (F9)": ["<f9>"],
+    "follow-ups (F10)": ["<f10>"],
+    "services": ["<f10>", "s"],
+    "duplicates (F12)": ["<f12>"],
+    "merge": ["<f12>", "<enter>"],
+}
+
+
+@pytest.mark.parametrize("steps", SCREENS.values(), ids=SCREENS.keys())
+async def test_f1_is_first_in_the_footer_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], steps: list[str]
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for step in steps:
+            if step.startswith("<"):
+                await pilot.press(step[1:-1])
+            else:
+                await type_text(pilot, step)
+            await settle(pilot)
+        footer = footer_line(pilot)
+        assert footer.split()[:2] == ["F1", "Keys"], footer
+
+
+async def test_a_volunteer_sees_only_the_keys_they_may_use_at_home(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Robin Volunteer")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        footer = footer_line(pilot)
+        assert "New carer" in footer and "Log contact" in footer
+        keys = {active.binding.key for active in app.screen.active_bindings.values()}
+        for refused in ("f5", "f6", "f7", "f8", "f9", "f10", "f12"):
+            assert refused not in keys  # not in the footer, F1's list or the palette
+        await pilot.press("f7", "f5", "f9", "f12")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_volunteer_sees_only_the_keys_they_may_use_on_a_record(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Robin Volunteer")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await open_record(pilot, "nguyen")
+        shown = footer_line(pilot)
+        assert "Log contact" in shown and "Back" in shown
+        for refused in ("Edit", "Refer", "Close", "Reopen"):
+            assert refused not in shown
+        for panel in range(5):  # every panel's own keys, as Tab reaches it
+            await pilot.press("tab")
+            await settle(pilot)
+            shown = footer_line(pilot)
+            for refused in ("Issue", "Print", "Cancel card", "Next step", "Form", "Change"):
+                assert refused not in shown, (panel, shown)
+        for key in ("e", "f", "x", "o", "i", "p", "k", "w", "r", "m", "enter"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert type(app.screen).__name__ == "CarerScreen", key  # nothing opened
+
+
+async def test_staff_see_the_record_keys_and_each_panel_s_own(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "zoe")
+        await pilot.press("i")  # a card, so that the cards panel shows
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        shown = footer_line(pilot)
+        for key in ("F1", "Log contact", "Edit", "Refer", "Close", "Back"):
+            assert key in shown, shown
+        assert "Reopen" not in shown  # the record is open
+        seen = []
+        for _ in range(5):
+            await pilot.press("tab")
+            await settle(pilot)
+            seen.append(footer_line(pilot))
+        assert any("Change role" in line for line in seen), seen
+        assert any("Print" in line and "Cancel card" in line for line in seen), seen
