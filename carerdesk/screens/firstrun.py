@@ -86,11 +86,8 @@ class FirstRunScreen(Screen[None]):
 class RecoveryCodeScreen(Screen[None]):
     """The first coordinator's recovery code, shown this once; Enter signs them in."""
 
+    CSS_PATH = "firstrun.tcss"
     BINDINGS = [Binding("enter", "done", "Written down: sign in", priority=True)]
-    DEFAULT_CSS = """
-    RecoveryCodeScreen VerticalScroll { padding: 1 2; }
-    RecoveryCodeScreen #recovery-code { text-style: bold; margin: 1 0; }
-    """
 
     def __init__(self, name: str, code: str) -> None:
         super().__init__()
@@ -112,7 +109,7 @@ class RecoveryCodeScreen(Screen[None]):
                 "made later with carerdesk recovery-code (the old one then stops working)."
             )
             yield Label("Enter when it is written down", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def action_done(self) -> None:
         """The code is written down: on to the front desk (it is not shown again)."""
