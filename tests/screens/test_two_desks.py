@@ -137,7 +137,7 @@ async def test_going_back_from_the_choice_keeps_what_was_typed(
 async def test_a_contact_changed_at_another_desk_is_not_saved_over(
     make_app: Callable[[], CarerdeskApp], engine: Engine
 ) -> None:
-    from carerdesk.screens.contact import ContactModal
+    from carerdesk.dialogs.contact import ContactModal
 
     from carerdesk.core.entries import check_contact
     from carerdesk.db.models import Contact
