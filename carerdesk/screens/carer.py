@@ -454,13 +454,18 @@ class CarerScreen(Screen[None]):
 
         today = self.app.today()
         specs = cancel_fields()
-        card_id, number = card.id, card.card_number
+        card_id, number, version = card.id, card.card_number, card.version
 
         def save(texts: dict[str, str]) -> str:
             values = check_all(specs, texts, today)
             with self.app.unit_of_work() as session:
                 cards.cancel_card(
-                    session, card_id, values["cancel_reason"], by=self.app.user, today=today
+                    session,
+                    card_id,
+                    values["cancel_reason"],
+                    by=self.app.user,
+                    today=today,
+                    version=version,
                 )
             return f"Card {number} cancelled."
 
@@ -533,7 +538,7 @@ class CarerScreen(Screen[None]):
         service = self.service_names.get(referral.destination, referral.destination)
         specs = step_fields(referral.status, service)
         today = self.app.today()
-        referral_id = referral.id
+        referral_id, version = referral.id, referral.version
 
         def save(texts: dict[str, str]) -> str:
             values = check_all(specs, texts, today)
@@ -545,6 +550,7 @@ class CarerScreen(Screen[None]):
                         confirmed=values.get("consent") is True,
                         by=self.app.user,
                         today=today,
+                        version=version,
                     )
                 else:
                     referrals.move_referral(
@@ -554,6 +560,7 @@ class CarerScreen(Screen[None]):
                         by=self.app.user,
                         today=today,
                         outcome=values["outcome"] or "",
+                        version=version,
                     )
             if values["status"] == "sent":
                 self._write_form(referral_id, "The referral is sent, but its form")
@@ -654,15 +661,17 @@ class CarerScreen(Screen[None]):
         role = self.roles[event.cursor_row]
         self.app.push_screen(
             RoleModal(role_texts(role), title="Change the caring role"),
-            lambda entry: self._role_changed(role.id, entry),
+            lambda entry: self._role_changed(role.id, role.version, entry),
         )
 
-    def _role_changed(self, role_id: str, entry: RoleEntry | None) -> None:
+    def _role_changed(self, role_id: str, version: int, entry: RoleEntry | None) -> None:
         if entry is None:
             return
         from carerdesk.db.ops import update_role
 
-        self._act(lambda session: update_role(session, role_id, entry, by=self.app.user))
+        self._act(
+            lambda session: update_role(session, role_id, entry, by=self.app.user, version=version)
+        )
 
     @on(DataTable.RowSelected, "#contacts")
     def _change_contact(self, event: DataTable.RowSelected) -> None:
@@ -673,7 +682,13 @@ class CarerScreen(Screen[None]):
         contact = self.contacts[event.cursor_row]
         texts = {name: field_text(getattr(contact, name)) for name in CONTACT_FIELDS}
         self.app.push_screen(
-            ContactModal(self.carer_id, self.carer_name, contact_id=contact.id, texts=texts),
+            ContactModal(
+                self.carer_id,
+                self.carer_name,
+                contact_id=contact.id,
+                texts=texts,
+                version=contact.version,
+            ),
             lambda _: self.reload(),
         )
 

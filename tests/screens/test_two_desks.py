@@ -14,7 +14,7 @@ from carerdesk.app import CarerdeskApp
 from carerdesk.db import ops
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import Carer
-from tests.conftest import COORDINATOR
+from tests.conftest import COORDINATOR, TODAY
 from tests.screens.helpers import open_record, screen_text, settle, shown, table_text, type_text
 
 
@@ -137,10 +137,9 @@ async def test_going_back_from_the_choice_keeps_what_was_typed(
 async def test_a_contact_changed_at_another_desk_is_not_saved_over(
     make_app: Callable[[], CarerdeskApp], engine: Engine
 ) -> None:
-    from carerdesk.dialogs.contact import ContactModal
-
     from carerdesk.core.entries import check_contact
     from carerdesk.db.models import Contact
+    from carerdesk.dialogs.contact import ContactModal
 
     with unit_of_work(engine) as session:
         contact = session.scalars(select(Contact)).one()
@@ -169,3 +168,36 @@ async def test_a_contact_changed_at_another_desk_is_not_saved_over(
         stored_contact = session.get(Contact, contact_id)
         assert stored_contact is not None
         assert (stored_contact.minutes, stored_contact.notes) == (20, None)
+
+
+async def test_a_caring_role_changed_at_another_desk_is_not_saved_over(
+    make_app: Callable[[], CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.core.entries import check_role
+    from carerdesk.db.models import CaringRole
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "nguyen")
+        app.screen.query_one("#roles").focus()
+        await pilot.press("enter")  # this desk opens the role to change it...
+        await settle(pilot)
+        with unit_of_work(engine) as session:  # ...while another desk ends it
+            role = session.scalars(
+                select(CaringRole).join(Carer).where(Carer.reference == "C000002")
+            ).one()
+            ended = check_role(
+                {"relationship": "parent", "conditions": "dementia", "ended_on": "01/11/2026"},
+                TODAY,
+            )
+            ops.update_role(session, role.id, ended, by=COORDINATOR, version=role.version)
+        app.screen.query_one("#field-started-on Input").focus()
+        await type_text(pilot, "01/01/2020")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        told = [note.message for note in app._notifications]
+        assert any(m.startswith("This caring role was changed at another desk") for m in told)
+    with unit_of_work(engine, write=False) as session:
+        kept = session.scalars(select(CaringRole)).all()
+        mine = next(r for r in kept if r.carer.reference == "C000002")
+        assert (str(mine.ended_on), mine.started_on) == ("2026-11-01", None)
