@@ -320,7 +320,7 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
     engine = obj.engine()
     actor = obj.actor(engine, Can.FIND) or SYSTEM
     with unit_of_work(engine) as session:
-        hits = find_carers(session, text, limit=limit, page=page, by=actor)
+        hits = find_carers(session, text, limit=limit, page=page, by=actor, today=_today())
     if len(hits) == min(limit, PAGE):
         click.echo(f"There may be more: --page {page + 1} for the next ones.", err=True)
     if as_json:
@@ -331,14 +331,14 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
                 "first_name": hit.first_name,
                 "last_name": hit.last_name,
                 "preferred_name": hit.preferred_name,
-                "date_of_birth": hit.date_of_birth.isoformat(),
+                "date_of_birth": hit.date_of_birth.isoformat() if hit.date_of_birth else None,
                 "postcode": hit.postcode,
                 "status": hit.status,
                 "matched": hit.matched,
             }
             if not hit.details:
                 del row["date_of_birth"], row["postcode"]
-                row["age_band"] = _band(hit.date_of_birth)
+                row["age_band"] = hit.age_band
             rows.append(row)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -347,15 +347,9 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
         return
     for hit in hits:
         closed = "  (closed)" if hit.status == "closed" else ""
-        born = hit.date_of_birth.strftime("%d/%m/%Y") if hit.details else _band(hit.date_of_birth)
+        born = f"{hit.date_of_birth:%d/%m/%Y}" if hit.date_of_birth else hit.age_band
         name = f"{hit.first_name} {hit.last_name}"
         click.echo(f"{hit.reference:<10} {name:<36} {born}  {hit.postcode or '':<9}{closed}")
-
-
-def _band(born: date) -> str:
-    from carerdesk.db.views import age_band
-
-    return age_band(born, _today())
 
 
 @main.command()

@@ -31,7 +31,7 @@ from carerdesk.core.cards import check_card_number, looks_like_card
 from carerdesk.core.errors import FieldError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
-from carerdesk.core.validate import phone_query
+from carerdesk.core.validate import local_date, phone_query
 from carerdesk.db import audit, reads
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, utc_now
@@ -54,12 +54,15 @@ class CarerHit:
     first_name: str
     last_name: str
     preferred_name: str | None
-    date_of_birth: date
+    date_of_birth: date | None
+    """None for someone who may see only the age band (a volunteer): they never receive it."""
     postcode: str | None
     status: str
     matched: str
     details: bool = True
     """False when the person searching may see only the name, reference and age band."""
+    age_band: str = ""
+    """The carer type today, in words (``adult carer``): what a volunteer sees of the age."""
 
 
 _COLUMNS = (
@@ -195,6 +198,7 @@ def find_carers(
     page: int = 1,
     limit: int = PAGE,
     now: datetime | None = None,
+    today: date | None = None,
     pause: Callable[[float], None] = time.sleep,
 ) -> list[CarerHit]:
     """One page of the carers found for what was typed, best first; ``[]`` for an empty query.
@@ -221,12 +225,20 @@ def find_carers(
             session.rollback()  # nothing written yet: the register's lock is let go
         pause(wait)
     hits = _find(session, query, size * page)[size * (page - 1) :]
+    on = today or local_date(moment)
+    hits = [replace(hit, age_band=_band(hit.date_of_birth, on)) for hit in hits]
     if not by.may(Can.SEE_DETAILS):
-        hits = [replace(hit, postcode=None, details=False) for hit in hits]
+        hits = [replace(hit, date_of_birth=None, postcode=None, details=False) for hit in hits]
     reads.count(session, by, len(hits), moment)
     audit.record(session, by, Action.SEARCHED, detail=f"{len(hits)} found, page {page}")
     reads.over_limit(session, by, day.read + len(hits), day.allowed, moment)
     return hits
+
+
+def _band(born: date | None, today: date) -> str:
+    from carerdesk.db.views import age_band
+
+    return age_band(born, today) if born else ""
 
 
 def _find(session: Session, query: str, limit: int) -> list[CarerHit]:

@@ -39,13 +39,11 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-def describe_age(born: date, today: date, *, exact: bool = True) -> str:
-    """``45, adult carer``: the age and carer type a desk needs at a glance.
-
-    Without ``exact`` (for someone who may see only an age band), just the carer type.
-    """
+def describe_age(born: date, today: date) -> str:
+    """``45, adult carer``: the age and carer type a desk needs at a glance (someone who may
+    see only the age band gets the search's ``age_band`` instead: never the birth date)."""
     kind = codes.label(codes.CARER_TYPE, carer_type(born, today)).lower()
-    return f"{age_on(born, today)}, {kind}" if exact else kind
+    return f"{age_on(born, today)}, {kind}"
 
 
 IDLE_HINT = "Type to search. F2 registers a new carer."
@@ -185,7 +183,7 @@ class HomeScreen(Screen[None]):
         try:
             # A write: every search is in the audit trail and counted towards reading in bulk.
             with self.app.unit_of_work() as session:
-                hits = find_carers(session, text, by=actor)
+                hits = find_carers(session, text, by=actor, today=self.app.today())
         except CarerdeskError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
             return
@@ -211,7 +209,7 @@ class HomeScreen(Screen[None]):
                 (
                     hit.reference,
                     name,
-                    describe_age(hit.date_of_birth, today, exact=hit.details),
+                    describe_age(hit.date_of_birth, today) if hit.date_of_birth else hit.age_band,
                     hit.postcode or "",
                     "CLOSED" if hit.status == "closed" else "active",
                 )

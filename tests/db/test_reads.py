@@ -86,6 +86,10 @@ def test_paging_through_a_search_is_counted_then_slowed_and_reported(
     # One page of 20 at a time, then the rest, each carer once; a volunteer sees no details.
     assert len(hits) == 30 and len({hit.id for hit in hits}) == 30
     assert all(hit.details == (who is STAFF) for hit in hits)
+    # A volunteer never receives a birth date or postcode, only the age band.
+    assert all((hit.date_of_birth is not None) == (who is STAFF) for hit in hits)
+    assert all(hit.postcode is None for hit in hits if who is VOLUNTEER)
+    assert all(hit.age_band.endswith("carer") for hit in hits)
     entries = searches(thirty, who.name)
     assert [e.detail for e in entries] == [
         "20 found, page 1",
