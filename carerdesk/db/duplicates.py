@@ -34,6 +34,7 @@ from carerdesk.db.models import (
     NotDuplicate,
     Referral,
 )
+from carerdesk.db.views import CarerView, carer_view
 
 MERGE_FIELDS = (*(name for name in CARER_FIELDS if name != "registered_on"), "contingency_plan")
 """The fields chosen side by side: the survivor keeps its own unless the merged-away
@@ -175,9 +176,9 @@ def merge_carers(
     take: Collection[str] = (),
     by: Actor,
     today: date,
-) -> Carer:
+) -> CarerView:
     """Merge the record ``away_id`` into ``keep_id``; ``take`` names the fields to take from
-    the merged-away record. Returns the survivor."""
+    the merged-away record. Returns the survivor, as the coordinator sees it."""
     by.require(Can.MERGE)
     keep = ops._get_carer(session, keep_id, follow_merge=False)
     away = ops._get_carer(session, away_id, follow_merge=False)
@@ -237,7 +238,7 @@ def merge_carers(
         reference=away.reference, fields=["status", "merged_into"],
         detail=f"merged into {keep.reference}",
     )  # fmt: skip
-    return ops._get_carer(session, keep.id)
+    return carer_view(ops._get_carer(session, keep.id), by, today)
 
 
 def _one_active_card_of_a_type(session: Session, carer_id: str, by: Actor, today: date) -> None:
