@@ -71,7 +71,9 @@ def carerdesk(db: str) -> None:
             desk = Actor("Bench Desk", Role.STAFF)
             for query in ("a", "sm", "pat", "jones", "HA1", "C000123"):
                 with self.unit_of_work() as session:
-                    find_carers(session, query, by=desk)
+                    # The benchmark's own searches have read past the bulk-read limit as this
+                    # desk: measure the start, not the deliberate wait that would follow.
+                    find_carers(session, query, by=desk, pause=lambda seconds: None)
             self.exit()
 
     # The URL by hand: importing carerdesk.db.engine here would import SQLAlchemy up front.
