@@ -69,7 +69,7 @@ def _event_file(folder: Path, incoming: list[Person], register: Path) -> Path:
     them for the known half, so the same people come back)."""
     from carerdesk.core.entries import check_carer
     from carerdesk.core.errors import InvalidEntry
-    from carerdesk.db import events, ops
+    from carerdesk.db import carers, events
 
     path = folder / "bench.event"
     events.start_event(
@@ -103,7 +103,7 @@ def _event_file(folder: Path, incoming: list[Person], register: Path) -> Path:
                 entry = check_carer(values, TODAY)
             except InvalidEntry as refused:
                 raise SystemExit(f"{values}: {refused.errors}") from None
-            ops.register_carer(session, entry, by=volunteer)
+            carers.register_carer(session, entry, by=volunteer)
     engine.dispose()
     return path
 

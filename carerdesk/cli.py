@@ -364,14 +364,14 @@ def show(obj: Context, reference: str, as_json: bool) -> None:
     Example: carerdesk --user "sam staff" show C000123 --json
     """
     from carerdesk.core.entries import CARER_FIELDS, field_text
-    from carerdesk.db import ops
+    from carerdesk.db import carers
     from carerdesk.db.engine import unit_of_work
     from carerdesk.db.views import record_of
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.FIND) or SYSTEM
     with unit_of_work(engine) as session:
-        carer = ops.open_carer(session, reference.strip().upper(), by=actor, today=_today())
+        carer = carers.open_carer(session, reference.strip().upper(), by=actor, today=_today())
     record = record_of(carer)
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
@@ -684,7 +684,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
     Example: carerdesk --user "sam staff" cards print HD00000018 HD00000026 --out cards.pdf
     """
     from carerdesk.db import cards as card_ops
-    from carerdesk.db import ops
+    from carerdesk.db import carers
     from carerdesk.db.engine import unit_of_work
     from carerdesk.export.cards import batch_pdf, card_print
 
@@ -702,7 +702,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
             if card is None:
                 raise CarerdeskError(f"No card has the number {number}.")
             # Each holder's record is read to print it: in the trail as opened, as on screen.
-            ops.open_carer(session, card.carer_id, by=actor)
+            carers.open_carer(session, card.carer_id, by=actor)
             prints.append(card_print(session, card.id, actor))
     if not prints:
         raise CarerdeskError("No cards to print: give their numbers, or --due DAYS.")
@@ -975,7 +975,7 @@ def event_import(
 
     Example: carerdesk --user "casey coordinator" event import carers-week.event --dry-run
     """
-    from carerdesk.db import events, ops
+    from carerdesk.db import carers, events
     from carerdesk.db.engine import unit_of_work
 
     engine = obj.engine()
@@ -990,7 +990,7 @@ def event_import(
             incoming = by_reference.get(event_ref.strip().upper())
             if incoming is None or not register_ref:
                 raise CarerdeskError(f"--same {pair}: give EVENTREF=REF, such as C000003=C001234.")
-            decisions[incoming.id] = ops.get_carer(
+            decisions[incoming.id] = carers.get_carer(
                 session, register_ref.strip().upper(), by=actor
             ).id
         for incoming in plan:

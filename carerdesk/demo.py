@@ -40,7 +40,7 @@ from carerdesk.core.destinations import new_code
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.text import fold
 from carerdesk.core.validate import now_local, parse_name
-from carerdesk.db import accounts, ops
+from carerdesk.db import accounts, carers
 from carerdesk.db.engine import is_sqlite, unit_of_work
 from carerdesk.db.models import (
     Card,
@@ -809,7 +809,7 @@ class _Builder:
             allowance = "no"
         row: dict[str, Any] = {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "reference": f"{ops.REFERENCE_PREFIX}{number:0{ops.REFERENCE_DIGITS}d}",
+            "reference": f"{carers.REFERENCE_PREFIX}{number:0{carers.REFERENCE_DIGITS}d}",
             "first_name": first_name,
             "last_name": last_name,
             "preferred_name": preferred_name,
@@ -842,7 +842,7 @@ class _Builder:
             "closed_on": closed_on,
             "closed_reason": closed_reason,
             "notes": rng.choice(_NOTES) if rng.random() < 0.08 else None,
-            **ops.search_keys(first_name, last_name, preferred_name, home.postcode),
+            **carers.search_keys(first_name, last_name, preferred_name, home.postcode),
             "created_at": created_at,
             "created_by": staff,
             "updated_at": _utc(closed_on, 12 * 60) if closed_on else created_at,
@@ -1200,19 +1200,19 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def _fill(
-    session: Session, builder: _Builder, carers: int, holders: list[_Holder]
+    session: Session, builder: _Builder, how_many: int, holders: list[_Holder]
 ) -> tuple[int, int]:
     """Insert the carers, their roles and contacts, and the settings; count roles, contacts.
     ``holders`` is given what each carer's cards and referrals depend on."""
     today = builder.today
-    with_today = set(builder.rng.sample(range(carers), min(carers, max(3, carers // 80))))
-    moments = builder.registrations(carers)
+    with_today = set(builder.rng.sample(range(how_many), min(how_many, max(3, how_many // 80))))
+    moments = builder.registrations(how_many)
     roles_count = contacts_count = 0
-    for start in range(0, carers, CHUNK):
+    for start in range(0, how_many, CHUNK):
         carer_rows: list[dict[str, Any]] = []
         role_rows: list[dict[str, Any]] = []
         contact_rows: list[dict[str, Any]] = []
-        for index in range(start, min(carers, start + CHUNK)):
+        for index in range(start, min(how_many, start + CHUNK)):
             registered_on, minutes = moments[index]
             row, roles, facts = builder.carer(index + 1, registered_on, minutes)
             carer_rows.append(row)
@@ -1233,7 +1233,7 @@ def _fill(
         _insert(session, Contact.__table__, contact_rows)
         roles_count += len(role_rows)
         contacts_count += len(contact_rows)
-    if carers:
+    if how_many:
         anonymous = list(builder.anonymous(max(2, contacts_count * 3 // 100)))
         anonymous.append(builder.contact(None, today, False, "drop_in"))
         _insert(session, Contact.__table__, anonymous)
@@ -1242,7 +1242,7 @@ def _fill(
         "organisation_name": ORGANISATION_NAME,
         "wards": json.dumps(list(WARDS)),
         "demo": "1",
-        ops.COUNTER_KEY: str(carers + 1),
+        carers.COUNTER_KEY: str(how_many + 1),
     }
     for key, value in settings.items():
         session.merge(Setting(key=key, value=value))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from carerdesk.cli import main
 from carerdesk.core.entries import check_carer
-from carerdesk.db import events, ops
+from carerdesk.db import carers, events
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from tests.conftest import STAFF, TODAY
 
@@ -36,8 +36,8 @@ def register(tmp_path: Path) -> Path:
                 },
                 TODAY,
             )
-            carer = ops.register_carer(session, entry, by=STAFF)
-        ops.close_carer(session, carer.id, on=TODAY, reason="moved_away", by=STAFF)
+            carer = carers.register_carer(session, entry, by=STAFF)
+        carers.close_carer(session, carer.id, on=TODAY, reason="moved_away", by=STAFF)
     engine.dispose()
     return path
 
@@ -304,7 +304,7 @@ def test_an_event_from_start_to_import(register: Path, tmp_path: Path) -> None:
                  "postcode": "HA1 2AB", "registered_on": "23/11/2026", "consent_store": "yes"},
                 TODAY,
             )  # fmt: skip
-            ops.register_carer(session, entry, by=STAFF)
+            carers.register_carer(session, entry, by=STAFF)
     engine.dispose()
     closed = CliRunner().invoke(main, ["event", "close", str(event_file)], env=secret)
     assert closed.exit_code == 0 and "2 carers registered" in closed.stdout
@@ -413,7 +413,7 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
             },
             TODAY,
         )
-        young = ops.register_carer(session, entry, by=STAFF)
+        young = carers.register_carer(session, entry, by=STAFF)
         card = cards.issue_card(session, young.id, "young_carer_card", "new", by=STAFF, today=TODAY)
         number = card.card_number
         assert card.expires_on == date(2026, 12, 2)
@@ -457,7 +457,7 @@ def _pembridges(path: Path, count: int = 30) -> None:
                 },
                 TODAY,
             )
-            ops.register_carer(session, entry, by=STAFF)
+            carers.register_carer(session, entry, by=STAFF)
     engine.dispose()
 
 
@@ -606,11 +606,11 @@ def _give_details(path: Path) -> None:
             )
         )
         role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
-        ops.add_role(session, "C000001", role, by=STAFF)
+        carers.add_role(session, "C000001", role, by=STAFF)
         contact = check_contact(
             {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"}, TODAY
         )
-        ops.log_contact(session, "C000001", contact, by=STAFF)
+        carers.log_contact(session, "C000001", contact, by=STAFF)
     engine.dispose()
 
 

@@ -17,7 +17,7 @@ from carerdesk.core.entries import carer_type, check_carer
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.validate import is_drama_number, parse_name, parse_postcode
-from carerdesk.db import destinations, ops
+from carerdesk.db import carers, destinations
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
 from carerdesk.db.models import (
@@ -114,7 +114,7 @@ def test_another_seed_gives_other_people(engine: Engine, tmp_path: Path, today: 
 def test_counts(engine: Engine, filled: DemoSummary, today: date) -> None:
     assert filled.carers == CARERS
     with unit_of_work(engine, write=False) as session:
-        assert ops.count_carers(session, by=SYSTEM) == CARERS
+        assert carers.count_carers(session, by=SYSTEM) == CARERS
         roles = session.scalar(select(func.count()).select_from(CaringRole))
         contacts = session.scalar(select(func.count()).select_from(Contact))
         per_carer = Counter(session.scalars(select(CaringRole.carer_id)))
@@ -124,7 +124,7 @@ def test_counts(engine: Engine, filled: DemoSummary, today: date) -> None:
         closed = session.scalar(
             select(func.count()).select_from(Carer).where(Carer.status == "closed")
         )
-        assert ops.contacts_on(session, today, by=SYSTEM), (
+        assert carers.contacts_on(session, today, by=SYSTEM), (
             "the home screen's list of today is empty"
         )
     assert (roles, contacts) == (filled.roles, filled.contacts)
@@ -201,7 +201,7 @@ def test_settings_are_stored(engine: Engine, filled: DemoSummary) -> None:
         wards = set(session.scalars(select(Carer.ward).where(Carer.ward.is_not(None))))
     assert settings["demo"] == "1"
     assert settings["organisation_name"]
-    assert settings[ops.COUNTER_KEY] == str(CARERS + 1)
+    assert settings[carers.COUNTER_KEY] == str(CARERS + 1)
     assert wards and wards <= set(json.loads(settings["wards"]))
 
 
@@ -209,7 +209,7 @@ def test_refuses_a_register_that_holds_carers(engine: Engine, filled: DemoSummar
     with pytest.raises(NotAllowed, match="empty register"):
         fill_demo(engine, carers=10)
     with unit_of_work(engine, write=False) as session:
-        assert ops.count_carers(session, by=SYSTEM) == CARERS
+        assert carers.count_carers(session, by=SYSTEM) == CARERS
 
 
 def test_search_finds_a_demo_carer(engine: Engine, filled: DemoSummary) -> None:
@@ -237,7 +237,7 @@ def test_a_registration_after_the_demo_takes_the_next_reference(
         today,
     )
     with unit_of_work(engine) as session:
-        carer = ops.register_carer(session, entry, by=STAFF, today=today)
+        carer = carers.register_carer(session, entry, by=STAFF, today=today)
     assert carer.reference == f"C{CARERS + 1:06d}"
 
 

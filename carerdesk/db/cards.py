@@ -19,7 +19,7 @@ from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, ch
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
-from carerdesk.db import accounts, audit, ops
+from carerdesk.db import accounts, audit, carers
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Card, Carer, EmergencyContact, Setting
 from carerdesk.db.versions import check_version
@@ -91,7 +91,7 @@ def issue_card(
     type. The type must suit their age on the day; the expiry follows the organisation's
     rule (a young carer card ends before the 18th birthday)."""
     by.require(Can.ISSUE_CARDS)
-    carer = ops._get_carer(session, carer_id)
+    carer = carers._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before issuing a card.")
     if card_type not in codes.CARD_TYPE:
@@ -232,7 +232,7 @@ def set_emergency(
     """Replace the carer's emergency contacts (up to three, in order) and say whether a
     contingency plan is held: what their emergency card prints."""
     by.require(Can.EDIT)
-    carer = ops._get_carer(session, carer_id)
+    carer = carers._get_carer(session, carer_id)
     for old in session.scalars(
         select(EmergencyContact).where(EmergencyContact.carer_id == carer.id)
     ):
@@ -263,7 +263,7 @@ def emergency_texts(session: Session, carer_id: str, *, by: Actor) -> dict[str, 
     from carerdesk.core.validate import format_phone
 
     by.require(Can.EDIT)
-    carer = ops._get_carer(session, carer_id)
+    carer = carers._get_carer(session, carer_id)
     plan = carer.contingency_plan
     texts = {"contingency_plan": "" if plan is None else ("yes" if plan else "no")}
     stored = session.scalars(

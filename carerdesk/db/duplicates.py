@@ -22,7 +22,7 @@ from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.matching import Match, Person, pairs
 from carerdesk.core.permissions import Actor, Can
-from carerdesk.db import audit, ops
+from carerdesk.db import audit, carers
 from carerdesk.db.audit import Action
 from carerdesk.db.models import (
     Card,
@@ -180,8 +180,8 @@ def merge_carers(
     """Merge the record ``away_id`` into ``keep_id``; ``take`` names the fields to take from
     the merged-away record. Returns the survivor, as the coordinator sees it."""
     by.require(Can.MERGE)
-    keep = ops._get_carer(session, keep_id, follow_merge=False)
-    away = ops._get_carer(session, away_id, follow_merge=False)
+    keep = carers._get_carer(session, keep_id, follow_merge=False)
+    away = carers._get_carer(session, away_id, follow_merge=False)
     if keep.id == away.id:
         raise NotAllowed("Choose two different records to merge.")
     for carer in (keep, away):
@@ -206,7 +206,7 @@ def merge_carers(
     keep.notes = "\n\n".join(dict.fromkeys(notes)) or None
     if keep.status == "closed" and away.status == "active":
         keep.status, keep.closed_on, keep.closed_reason = "active", None, None
-    ops.apply_search_keys(keep)
+    carers.apply_search_keys(keep)
     keep.updated_by = by.name
 
     moved = {}
@@ -238,7 +238,7 @@ def merge_carers(
         reference=away.reference, fields=["status", "merged_into"],
         detail=f"merged into {keep.reference}",
     )  # fmt: skip
-    return carer_view(ops._get_carer(session, keep.id), by, today)
+    return carer_view(carers._get_carer(session, keep.id), by, today)
 
 
 def _one_active_card_of_a_type(session: Session, carer_id: str, by: Actor, today: date) -> None:

@@ -30,7 +30,7 @@ from carerdesk.core.matching import Match, best_matches, common_details, index_o
 from carerdesk.core.permissions import Actor, Can, Role
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
-from carerdesk.db import accounts, audit, duplicates, ops
+from carerdesk.db import accounts, audit, carers, duplicates
 from carerdesk.db.audit import Action
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import (
@@ -486,22 +486,24 @@ def import_event(
         same = decisions.get(row["id"])
         if same is not None:
             # Merged on another desk since it was planned? Then into the record that stays.
-            carer = duplicates.survivor(session, known.get(same) or ops._get_carer(session, same))
+            carer = duplicates.survivor(
+                session, known.get(same) or carers._get_carer(session, same)
+            )
             # Only what the register does not know yet: its own details are never overwritten.
             for name in event_fills():
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])
-            ops.apply_search_keys(carer)
+            carers.apply_search_keys(carer)
             carer.updated_by = by.name
             session.add(ImportedRecord(source_id=row["id"], carer_id=carer.id, by=by.name))
             target[row["id"]] = carer.id
             joined += 1
             continue
         values = {k: v for k, v in row.items() if k not in SKIPPED}
-        values |= ops.search_keys(
+        values |= carers.search_keys(
             row["first_name"], row["last_name"], row["preferred_name"], row["postcode"]
         )
-        carer = Carer(**values, reference=ops.next_reference(session))
+        carer = Carer(**values, reference=carers.next_reference(session))
         carer.created_by = carer.created_by or by.name
         session.add(carer)
         target[row["id"]] = row["id"]  # the event's id is kept
@@ -524,7 +526,7 @@ def import_event(
 def _check_wards(session: Session, event: EventFile, done: Collection[str]) -> None:
     """Each ward the event brings is on the organisation's list (``core.rules``, as at the
     desk), or nothing is imported."""
-    wards = ops.ward_list(session)
+    wards = carers.ward_list(session)
     refused: list[str] = []
     message = ""
     for row in event.carers:

@@ -64,7 +64,7 @@ class Versioned:
     """A record a person edits: ``version`` counts its changes. SQLAlchemy adds ``WHERE
     version = <as read>`` to every update of it and raises ``StaleDataError`` when another
     desk changed it in between; an operation given the version a form was opened with
-    refuses a save over a change made since (``ops.check_version``)."""
+    refuses a save over a change made since (``carers.check_version``)."""
 
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 

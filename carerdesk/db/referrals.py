@@ -25,7 +25,7 @@ from carerdesk.core.referrals import (
 )
 from carerdesk.core.text import tidy, tidy_lines
 from carerdesk.core.validate import local_date
-from carerdesk.db import accounts, audit, destinations, ops
+from carerdesk.db import accounts, audit, carers, destinations
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, Referral, ReferralEvent
 from carerdesk.db.versions import check_version
@@ -56,7 +56,7 @@ def make_referral(
     """A draft referral from the carer's record: where to, why, how urgent, and what the
     carer hopes for."""
     by.require(Can.REFER)
-    carer = ops._get_carer(session, carer_id)
+    carer = carers._get_carer(session, carer_id)
     if carer.status == "closed":
         raise NotAllowed("This carer's record is closed: reopen it before referring them.")
     errors = {}

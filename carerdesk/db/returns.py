@@ -37,7 +37,7 @@ from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.referrals import CLOSED
 from carerdesk.core.returns import ETHNIC_GROUPS, Counts, Figure, Moved, arrange, checksum, moved
 from carerdesk.core.weeks import Week
-from carerdesk.db import audit, ops
+from carerdesk.db import audit, carers
 from carerdesk.db.audit import Action
 from carerdesk.db.models import (
     Card,
@@ -245,7 +245,7 @@ def week_counts(session: Session, week: Week, *, by: Actor) -> Counts:
 def week_figures(session: Session, week: Week, by: Actor) -> list[Figure]:
     """Every figure of ``week``'s return, in file order (coordinators)."""
     by.require(Can.MAKE_RETURN)
-    return arrange(week_counts(session, week, by=by), ops.ward_list(session))
+    return arrange(week_counts(session, week, by=by), carers.ward_list(session))
 
 
 def contacts_by_day(session: Session, week: Week, *, by: Actor) -> list[tuple[date, int]]:

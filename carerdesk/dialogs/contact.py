@@ -78,7 +78,7 @@ class ContactModal(ModalScreen[bool]):
 
     def action_save(self) -> None:
         """Check and save the contact as one transaction."""
-        from carerdesk.db.ops import log_contact, update_contact
+        from carerdesk.db.carers import log_contact, update_contact
 
         try:
             entry = check_contact(form_texts(self), self.app.today())

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Label
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
-    from carerdesk.db.ops import PossibleDuplicate
+    from carerdesk.db.carers import PossibleDuplicate
 
 
 class DuplicateModal(ModalScreen[str | None]):

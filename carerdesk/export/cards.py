@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.permissions import PASSPORT_SETTINGS, Actor, Can
 from carerdesk.core.validate import format_phone
-from carerdesk.db import accounts, ops
+from carerdesk.db import accounts, carers
 from carerdesk.db.cards import get_card
 from carerdesk.db.models import EmergencyContact, Setting
 
@@ -59,7 +59,7 @@ def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
     """What to print for the card ``card_id`` (who may issue cards may print them)."""
     by.require(Can.ISSUE_CARDS)
     card = get_card(session, card_id, by=by)
-    carer = ops.get_carer(session, card.carer_id, by=by, follow_merge=False)
+    carer = carers.get_carer(session, card.carer_id, by=by, follow_merge=False)
     organisation = accounts.organisation(session)
     places: list[tuple[str, str]] = []
     if card.card_type == "carer_passport":

@@ -53,7 +53,7 @@ from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
-from carerdesk.db import audit, destinations, ops
+from carerdesk.db import audit, carers, destinations
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, new_id, utc_now
@@ -432,7 +432,7 @@ def _check_all(
     registered: dict[str, date] = {}
     born: dict[str, date] = {}
     seen: set[str] = set()
-    wards = set(ops.ward_list(session))
+    wards = set(carers.ward_list(session))
     for row in _rows(sources, "carers"):
         plan.rows_read += 1
         try:
@@ -829,7 +829,7 @@ def _same_people(session: Session, rows: list[dict[str, Any]]) -> Counter[tuple[
     wanted = {_person_key(values) for values in rows}
     surnames = sorted(
         {
-            str(ops.search_keys(v["first_name"], v["last_name"], None, None)["last_folded"])
+            str(carers.search_keys(v["first_name"], v["last_name"], None, None)["last_folded"])
             for v in rows
         }
     )
@@ -899,7 +899,7 @@ def _write_carers(
             row.update(
                 id=new_id(),
                 reference=values["reference"],
-                **ops.search_keys(
+                **carers.search_keys(
                     str(row["first_name"]),
                     str(row["last_name"]),
                     row["preferred_name"],
@@ -929,7 +929,7 @@ def _write_carers(
             for name in differs:
                 setattr(carer, name, values.get(name))
             carer.updated_by = by.name
-            for key, value in ops.search_keys(
+            for key, value in carers.search_keys(
                 carer.first_name, carer.last_name, carer.preferred_name, carer.postcode
             ).items():
                 setattr(carer, key, value)
@@ -947,11 +947,11 @@ def _write_carers(
     # therefore never take one that a row of the same file brings.
     given = [row for row in new_rows if row["reference"]]
     _insert(session, CARERS, given, staged=True)
-    ops.reserve_references(session, (row["reference"] for row in given))
+    carers.reserve_references(session, (row["reference"] for row in given))
     session.flush()
     unnamed = [row for row in new_rows if not row["reference"]]
     for row in unnamed:
-        row["reference"] = ops.next_reference(session)
+        row["reference"] = carers.next_reference(session)
     _insert(session, CARERS, unnamed, staged=True)
     session.flush()
     outcome.added["carers"], outcome.changed["carers"], outcome.unchanged["carers"] = (

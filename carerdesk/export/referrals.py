@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from carerdesk.core import codes
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import format_phone, local_date
-from carerdesk.db import accounts, ops
+from carerdesk.db import accounts, carers
 from carerdesk.db.models import Destination
 from carerdesk.db.referrals import get_referral
 from carerdesk.export.cards import FONTS
@@ -41,7 +41,7 @@ def referral_form(session: Session, referral_id: str, by: Actor) -> ReferralForm
     """The form of one referral (who may refer may read it)."""
     by.require(Can.REFER)
     referral = get_referral(session, referral_id, by=by)
-    carer = ops.get_carer(session, referral.carer_id, by=by, follow_merge=False)
+    carer = carers.get_carer(session, referral.carer_id, by=by, follow_merge=False)
     organisation = accounts.organisation(session)
     org_name = organisation.name if organisation else ""
     service = session.get(Destination, referral.destination)

@@ -210,7 +210,7 @@ class CarerScreen(Screen[None]):
     def reload(self, *, opening: bool = False) -> None:
         """Read the record again from the register (opening it is in the audit trail)."""
         from carerdesk.db import destinations
-        from carerdesk.db.ops import get_carer, open_carer
+        from carerdesk.db.carers import get_carer, open_carer
 
         try:
             with self.app.unit_of_work(write=opening) as session:
@@ -648,7 +648,7 @@ class CarerScreen(Screen[None]):
     def _role_added(self, role: RoleEntry | None) -> None:
         if role is None:
             return
-        from carerdesk.db.ops import add_role
+        from carerdesk.db.carers import add_role
 
         self._act(lambda session: add_role(session, self.carer_id, role, by=self.app.user))
 
@@ -667,7 +667,7 @@ class CarerScreen(Screen[None]):
     def _role_changed(self, role_id: str, version: int, entry: RoleEntry | None) -> None:
         if entry is None:
             return
-        from carerdesk.db.ops import update_role
+        from carerdesk.db.carers import update_role
 
         self._act(
             lambda session: update_role(session, role_id, entry, by=self.app.user, version=version)
@@ -703,7 +703,7 @@ class CarerScreen(Screen[None]):
     def _close_chosen(self, entry: CloseEntry | None) -> None:
         if entry is None:
             return
-        from carerdesk.db.ops import close_carer
+        from carerdesk.db.carers import close_carer
 
         self._act(
             lambda session: close_carer(
@@ -720,7 +720,7 @@ class CarerScreen(Screen[None]):
         """Reopen this carer's record."""
         if not self.app.allowed(Can.CLOSE):
             return
-        from carerdesk.db.ops import reopen_carer
+        from carerdesk.db.carers import reopen_carer
 
         self._act(
             lambda session: reopen_carer(session, self.carer_id, by=self.app.user),

@@ -106,11 +106,11 @@ class CompareModal(ModalScreen[str | None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        from carerdesk.db import ops
+        from carerdesk.db import carers
 
         with self.app.unit_of_work(write=False) as session:
             for carer_id, _, _ in self.incoming.matches:
-                carer = ops.get_carer(session, carer_id, by=self.app.user)
+                carer = carers.get_carer(session, carer_id, by=self.app.user)
                 record = {name: getattr(carer, name) for name, _ in COMPARED}
                 record["reference"] = carer.reference
                 self.records.append(record)

@@ -32,8 +32,8 @@ from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
+    from carerdesk.db.carers import ContactLine
     from carerdesk.db.events import EventInfo
-    from carerdesk.db.ops import ContactLine
     from carerdesk.db.reads import BulkRead
     from carerdesk.db.search import CarerHit
     from carerdesk.widgets.desk import DeskApp
@@ -232,7 +232,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="today", description="load today's contacts")
     def _load_today(self) -> None:
-        from carerdesk.db.ops import contacts_on
+        from carerdesk.db.carers import contacts_on
 
         try:
             with self.app.unit_of_work(write=False) as session:

@@ -197,16 +197,16 @@ class MergeScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        from carerdesk.db import ops
+        from carerdesk.db import carers
         from carerdesk.db.duplicates import MERGE_FIELDS
 
         try:
             with self.app.unit_of_work(write=False) as session:
-                carers = [
-                    ops.get_carer(session, i, by=self.app.user, follow_merge=False)
+                records = [
+                    carers.get_carer(session, i, by=self.app.user, follow_merge=False)
                     for i in self.ids
                 ]
-                for index, carer in enumerate(carers):
+                for index, carer in enumerate(records):
                     self.values[index] = {
                         name: shown_value(name, getattr(carer, name)) for name in MERGE_FIELDS
                     }
@@ -221,7 +221,7 @@ class MergeScreen(Screen[None]):
                         f"{carer.reference}, registered {carer.registered_on:%d/%m/%Y}: {held}"
                     )
                 # The record registered first stays, unless the coordinator swaps them.
-                first, second = (carer.registered_on or date.min for carer in carers)
+                first, second = (carer.registered_on or date.min for carer in records)
                 self.keep = 0 if first <= second else 1
         except CarerdeskError as error:
             self.notify(error.message, severity="error")

@@ -100,7 +100,7 @@ class RegisterScreen(Screen[None]):
         """The carer's version the edit form was opened with."""
 
     def _load(self) -> dict[str, str]:
-        from carerdesk.db.ops import get_carer, ward_list
+        from carerdesk.db.carers import get_carer, ward_list
 
         with self.app.unit_of_work(write=False) as session:
             names = ward_list(session)
@@ -210,7 +210,7 @@ class RegisterScreen(Screen[None]):
         entry = self._entry()
         if entry is None:
             return
-        from carerdesk.db.ops import possible_duplicates
+        from carerdesk.db.carers import possible_duplicates
 
         try:
             with self.app.unit_of_work(write=False) as session:
@@ -251,7 +251,7 @@ class RegisterScreen(Screen[None]):
             was = {name: self.opened.get(name) for name in changes}
             self._update(changes, was, self.version)
             return
-        from carerdesk.db.ops import register_carer
+        from carerdesk.db.carers import register_carer
 
         try:
             with self.app.unit_of_work() as session:
@@ -273,7 +273,7 @@ class RegisterScreen(Screen[None]):
     def _update(self, changes: dict[str, Any], was: dict[str, Any], version: int | None) -> None:
         """Save the changed fields over ``version``; when someone else changed one of them
         since, show both values and save what the person chooses."""
-        from carerdesk.db.ops import update_carer
+        from carerdesk.db.carers import update_carer
 
         assert self.carer_id is not None
         try:

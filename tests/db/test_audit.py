@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from carerdesk.core.entries import check_carer, check_contact, check_role, entry_values
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import SYSTEM
-from carerdesk.db import audit, ops
+from carerdesk.db import audit, carers
 from carerdesk.db.audit import TrailFilter
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer
@@ -33,7 +33,7 @@ TYPED = {
 def register(engine: Engine, today: date) -> Carer:
     with unit_of_work(engine) as session:
         role = check_role({"relationship": "parent"}, today)
-        return ops.register_carer(session, check_carer(TYPED, today), [role], by=VOLUNTEER)
+        return carers.register_carer(session, check_carer(TYPED, today), [role], by=VOLUNTEER)
 
 
 def trail(engine: Engine, **where: str) -> list[audit.AuditEntry]:
@@ -62,7 +62,7 @@ def test_a_staff_edit_names_exactly_the_fields_changed(engine: Engine, today: da
     carer = register(engine, today)
     changed = check_carer({**TYPED, "postcode": "HA3 0QQ", "last_name": "Quill"}, today)
     with unit_of_work(engine) as session:
-        ops.update_carer(session, carer.id, entry_values(changed), by=STAFF)
+        carers.update_carer(session, carer.id, entry_values(changed), by=STAFF)
     last = trail(engine, record=carer.reference)[-1]
     assert (last.user_name, last.action, last.fields) == (
         "Sam Staff",
@@ -70,7 +70,7 @@ def test_a_staff_edit_names_exactly_the_fields_changed(engine: Engine, today: da
         "last_name;postcode",
     )
     with unit_of_work(engine) as session:
-        ops.update_carer(
+        carers.update_carer(
             session, carer.id, entry_values(changed), by=STAFF
         )  # saved again, nothing new
     assert len(trail(engine, record=carer.reference)) == 3
@@ -80,9 +80,9 @@ def test_opening_closing_and_contacts_are_recorded(engine: Engine, today: date) 
     carer = register(engine, today)
     contact = check_contact({"contact_on": "23/11/2026", "channel": "phone"}, today)
     with unit_of_work(engine) as session:
-        ops.open_carer(session, carer.reference, by=STAFF)
-        ops.log_contact(session, carer.id, contact, by=VOLUNTEER)
-        ops.close_carer(session, carer.id, on=today, reason="moved_away", by=STAFF)
+        carers.open_carer(session, carer.reference, by=STAFF)
+        carers.log_contact(session, carer.id, contact, by=VOLUNTEER)
+        carers.close_carer(session, carer.id, on=today, reason="moved_away", by=STAFF)
     actions = [(e.action, e.kind) for e in trail(engine, record=carer.id)][-3:]
     assert actions == [("opened", "carer"), ("created", "contact"), ("closed", "carer")]
 
@@ -91,13 +91,13 @@ def test_a_volunteer_is_refused_an_edit_and_nothing_is_written(engine: Engine, t
     carer = register(engine, today)
     changed = check_carer({**TYPED, "postcode": "HA3 0QQ"}, today)
     with pytest.raises(NotAllowed) as refused, unit_of_work(engine) as session:
-        ops.update_carer(session, carer.id, entry_values(changed), by=VOLUNTEER)
+        carers.update_carer(session, carer.id, entry_values(changed), by=VOLUNTEER)
     assert refused.value.message == (
         "A volunteer may not change a carer's details, caring roles or contacts: "
         "ask a member of staff."
     )
     with unit_of_work(engine, write=False) as session:
-        assert ops.get_carer(session, carer.id, by=SYSTEM).postcode == "HA1 2AB"
+        assert carers.get_carer(session, carer.id, by=SYSTEM).postcode == "HA1 2AB"
     assert len(trail(engine)) == 2
 
 
@@ -122,7 +122,7 @@ def test_only_a_coordinator_reads_or_verifies_the_trail(engine: Engine, today: d
 def test_the_trail_filters_by_person_record_and_date(engine: Engine, today: date) -> None:
     carer = register(engine, today)
     with unit_of_work(engine) as session:
-        ops.open_carer(session, carer.id, by=STAFF)
+        carers.open_carer(session, carer.id, by=STAFF)
     assert [e.action for e in trail(engine, person="sam")] == ["opened"]
     assert len(trail(engine, record=carer.reference.lower())) == 3
     with unit_of_work(engine, write=False) as session:
@@ -143,7 +143,7 @@ def _fill_trail(engine: Engine, today: date) -> None:
     carer = register(engine, today)
     with unit_of_work(engine) as session:
         for _ in range(3):
-            ops.open_carer(session, carer.id, by=STAFF)
+            carers.open_carer(session, carer.id, by=STAFF)
     # Entries 1-5 now: created, created (role), opened three times.
 
 

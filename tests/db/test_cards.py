@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from carerdesk.core.entries import check_carer
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.permissions import SYSTEM
-from carerdesk.db import audit, cards, ops
+from carerdesk.db import audit, cards, carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Setting
 from carerdesk.db.views import card_view
@@ -21,8 +21,8 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def carers(engine: Engine) -> dict[str, str]:
-    """Two invented carers, an adult and a 17-year-old; the organisation's prefix is HT."""
+def people(engine: Engine) -> dict[str, str]:
+    """Two invented people, an adult and a 17-year-old; the organisation's prefix is HT."""
     found = {}
     with unit_of_work(engine) as session:
         session.add(Setting(key="card_prefix", value="HT"))
@@ -37,44 +37,44 @@ def carers(engine: Engine) -> dict[str, str]:
                 },
                 TODAY,
             )
-            found[name] = ops.register_carer(session, entry, by=STAFF).id
+            found[name] = carers.register_carer(session, entry, by=STAFF).id
     return found
 
 
-def test_a_card_gets_a_number_and_an_expiry(engine: Engine, carers: dict[str, str]) -> None:
+def test_a_card_gets_a_number_and_an_expiry(engine: Engine, people: dict[str, str]) -> None:
     with unit_of_work(engine) as session:
-        card = cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        card = cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         assert (card.card_number, card.expires_on, card.status) == (
             "HT00000018",
             date(2029, 11, 22),
             "active",
         )
         young = cards.issue_card(
-            session, carers["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY
+            session, people["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY
         )
         assert young.card_number == "HT00000026"
         assert young.expires_on == date(2027, 6, 9)  # the day before her 18th birthday
 
 
 def test_a_new_card_replaces_the_active_one_of_its_type(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session:
-        first = cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        first = cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         emergency = cards.issue_card(
-            session, carers["Ada"], "emergency_card", "new", by=STAFF, today=TODAY
+            session, people["Ada"], "emergency_card", "new", by=STAFF, today=TODAY
         )
         assert (
-            cards.suggested_reason(session, carers["Ada"], "carer_card", TODAY, by=SYSTEM)
+            cards.suggested_reason(session, people["Ada"], "carer_card", TODAY, by=SYSTEM)
             == "replacement"
         )
         second = cards.issue_card(
-            session, carers["Ada"], "carer_card", "replacement", by=STAFF, today=date(2026, 12, 1)
+            session, people["Ada"], "carer_card", "replacement", by=STAFF, today=date(2026, 12, 1)
         )
         first = cards.get_card(session, first.id, by=STAFF)  # read again: a view does not change
         assert (first.status, first.ended_on) == ("replaced", date(2026, 12, 1))
         assert second.status == "active" and emergency.status == "active"
-        kinds = session.scalars(select(Card.status).where(Card.carer_id == carers["Ada"]))
+        kinds = session.scalars(select(Card.status).where(Card.carer_id == people["Ada"]))
         assert sorted(kinds) == ["active", "active", "replaced"]
         trail = audit.entries(session, audit.TrailFilter(), by=STAFF_COORDINATOR)
         assert [e.detail for e in trail if e.kind == "card"][:2] == [
@@ -83,9 +83,9 @@ def test_a_new_card_replaces_the_active_one_of_its_type(
         ]
 
 
-def test_a_card_is_cancelled_with_a_reason(engine: Engine, carers: dict[str, str]) -> None:
+def test_a_card_is_cancelled_with_a_reason(engine: Engine, people: dict[str, str]) -> None:
     with unit_of_work(engine) as session:
-        card = cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        card = cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         with pytest.raises(FieldError, match="Say why"):
             cards.cancel_card(session, card.id, "  ", by=STAFF, today=TODAY)
         card = cards.cancel_card(session, card.id, "Moved away", by=STAFF, today=TODAY)
@@ -97,30 +97,30 @@ def test_a_card_is_cancelled_with_a_reason(engine: Engine, carers: dict[str, str
         with pytest.raises(NotAllowed, match="already cancelled"):
             cards.cancel_card(session, card.id, "again", by=STAFF, today=TODAY)
         assert (
-            cards.suggested_reason(session, carers["Ada"], "carer_card", TODAY, by=SYSTEM)
+            cards.suggested_reason(session, people["Ada"], "carer_card", TODAY, by=SYSTEM)
             == "renewal"
         )
 
 
 def test_cards_not_for_that_age_or_that_person_are_refused(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session:
         with pytest.raises(FieldError, match="For someone under 18"):
-            cards.issue_card(session, carers["Zoë"], "carer_passport", "new", by=STAFF, today=TODAY)
+            cards.issue_card(session, people["Zoë"], "carer_passport", "new", by=STAFF, today=TODAY)
         with pytest.raises(NotAllowed, match="A volunteer may not issue or cancel carer cards"):
-            cards.issue_card(session, carers["Ada"], "carer_card", "new", by=VOLUNTEER, today=TODAY)
-        ops.close_carer(session, carers["Ada"], on=TODAY, reason="moved_away", by=STAFF)
+            cards.issue_card(session, people["Ada"], "carer_card", "new", by=VOLUNTEER, today=TODAY)
+        carers.close_carer(session, people["Ada"], on=TODAY, reason="moved_away", by=STAFF)
         with pytest.raises(NotAllowed, match="reopen it before issuing a card"):
-            cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+            cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
 
 
-def test_cards_due_for_renewal_and_expired_ones(engine: Engine, carers: dict[str, str]) -> None:
+def test_cards_due_for_renewal_and_expired_ones(engine: Engine, people: dict[str, str]) -> None:
     with unit_of_work(engine) as session:
         young = cards.issue_card(
-            session, carers["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY
+            session, people["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY
         )
-        cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         assert cards.expiring_cards(session, TODAY, by=SYSTEM) == []
         due = cards.expiring_cards(
             session, date(2027, 5, 20), by=SYSTEM
@@ -135,22 +135,22 @@ def test_cards_due_for_renewal_and_expired_ones(engine: Engine, carers: dict[str
 
 
 def test_a_card_is_found_by_its_number_however_typed(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session:
-        card = cards.issue_card(session, carers["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        card = cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
         assert cards.find_card(session, "ht 0000 0018", by=SYSTEM) == card_view(card)
         with pytest.raises(FieldError, match="last digit does not match"):
             cards.find_card(session, "HT00000019", by=SYSTEM)
 
 
 def test_the_front_desk_search_finds_a_carer_by_card_number(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     from carerdesk.db.search import find_carers
 
     with unit_of_work(engine) as session:
-        cards.issue_card(session, carers["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY)
+        cards.issue_card(session, people["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY)
     with unit_of_work(engine, write=False) as session:
         hits = find_carers(session, "ht0000 0018", by=STAFF)
         assert [(hit.first_name, hit.matched) for hit in hits] == [("Zoë", "card")]

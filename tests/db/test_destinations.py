@@ -13,7 +13,7 @@ from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.returns import arrange
 from carerdesk.core.weeks import week_of
-from carerdesk.db import audit, destinations, ops, referrals
+from carerdesk.db import audit, carers, destinations, referrals
 from carerdesk.db.audit import TrailFilter
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.returns import week_counts
@@ -41,7 +41,7 @@ def carer_id(engine: Engine) -> str:
             },
             TODAY,
         )
-        return ops.register_carer(session, entry, by=STAFF).id
+        return carers.register_carer(session, entry, by=STAFF).id
 
 
 def _refer(session, carer_id: str, destination: str):  # type: ignore[no-untyped-def]

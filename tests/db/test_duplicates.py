@@ -12,7 +12,7 @@ from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.matching import SAME_BIRTH, SAME_PHONE
 from carerdesk.core.permissions import SYSTEM
-from carerdesk.db import audit, cards, duplicates, ops, referrals
+from carerdesk.db import audit, cards, carers, duplicates, referrals
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, Contact, Setting
 from carerdesk.db.search import find_carers
@@ -28,7 +28,7 @@ def _carer(session, **fields: str) -> str:  # type: ignore[no-untyped-def]
         "consent_share": "yes",
         **fields,
     }
-    return ops.register_carer(session, check_carer(values, TODAY), by=STAFF).id
+    return carers.register_carer(session, check_carer(values, TODAY), by=STAFF).id
 
 
 @pytest.fixture
@@ -55,10 +55,10 @@ def twice(engine: Engine) -> tuple[str, str]:
             (second, "01/11/2026"),
         ):
             contact = check_contact({"contact_on": day, "channel": "drop_in"}, TODAY)
-            ops.log_contact(session, carer_id, contact, by=STAFF)
+            carers.log_contact(session, carer_id, contact, by=STAFF)
         for carer_id in (first, second):
             role = check_role({"relationship": "parent", "cared_for_age_band": "65_plus"}, TODAY)
-            ops.add_role(session, carer_id, role, by=STAFF)
+            carers.add_role(session, carer_id, role, by=STAFF)
             referral = referrals.make_referral(
                 session, carer_id, destination="benefits_advice", reason="A claim", by=STAFF
             )
@@ -90,14 +90,14 @@ def test_a_merge_keeps_every_contact_role_card_and_referral_of_both(
 ) -> None:
     first, second = twice
     with unit_of_work(engine) as session:
-        away = ops.get_carer(session, second, by=SYSTEM)
+        away = carers.get_carer(session, second, by=SYSTEM)
         away_reference = away.reference
         kept = duplicates.merge_carers(
             session, first, second, take=["email"], by=COORDINATOR, today=TODAY
         )
         assert kept.id == first
     with unit_of_work(engine, write=False) as session:
-        kept = ops._get_carer(session, first)  # the emergency contacts too
+        kept = carers._get_carer(session, first)  # the emergency contacts too
         assert len(kept.contacts) == 3
         assert len(kept.roles) == 2
         assert len(kept.referrals) == 2
@@ -120,7 +120,7 @@ def test_a_merge_keeps_every_contact_role_card_and_referral_of_both(
         )
         assert left == 0
         # The merged-away reference still finds the survivor, by search and when opened.
-        assert ops.get_carer(session, away_reference, by=SYSTEM).id == first
+        assert carers.get_carer(session, away_reference, by=SYSTEM).id == first
         assert [h.id for h in find_carers(session, away_reference, by=COORDINATOR)] == [first]
         by_name = [h.id for h in find_carers(session, "ada quilfeather", by=COORDINATOR)]
         assert first in by_name and second not in by_name
@@ -198,7 +198,7 @@ def test_a_chain_of_merges_leads_to_the_last_survivor(
 ) -> None:
     first, second = twice
     with unit_of_work(engine) as session:
-        gone = ops.get_carer(session, second, by=SYSTEM).reference
+        gone = carers.get_carer(session, second, by=SYSTEM).reference
         duplicates.merge_carers(session, first, second, by=COORDINATOR, today=TODAY)
         third = _carer(
             session, first_name="Ada", last_name="Quillfether", registered_on="02/11/2026",
@@ -207,4 +207,4 @@ def test_a_chain_of_merges_leads_to_the_last_survivor(
         duplicates.merge_carers(session, third, first, by=COORDINATOR, today=TODAY)
     with unit_of_work(engine) as session:
         assert [h.id for h in find_carers(session, gone, by=COORDINATOR)] == [third]
-        assert ops.get_carer(session, gone, by=SYSTEM).id == third
+        assert carers.get_carer(session, gone, by=SYSTEM).id == third

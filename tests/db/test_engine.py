@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from carerdesk.core.entries import check_carer
 from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable
 from carerdesk.core.permissions import SYSTEM
+from carerdesk.db.carers import count_carers, register_carer
 from carerdesk.db.engine import is_sqlite, make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import CaringRole, Contact, Setting
-from carerdesk.db.ops import count_carers, register_carer
 from tests.conftest import COORDINATOR
 
 COUNTER = "test_counter"

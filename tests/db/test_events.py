@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select, update
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import SYSTEM, Can
-from carerdesk.db import accounts, events, ops
+from carerdesk.db import accounts, carers, events
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, Contact, Setting
 from tests.conftest import COORDINATOR, STAFF
@@ -23,7 +23,7 @@ PASSPHRASE = "purple kettle harbour"
 
 def _register(session, **fields: str) -> str:  # type: ignore[no-untyped-def]
     values = {"consent_store": "yes", "registered_on": "10/06/2026", **fields}
-    return ops.register_carer(session, check_carer(values, TODAY), by=STAFF).id
+    return carers.register_carer(session, check_carer(values, TODAY), by=STAFF).id
 
 
 @pytest.fixture
@@ -52,10 +52,10 @@ def event_file(tmp_path: Path) -> Path:
             TODAY,
         )  # fmt: skip
         role = check_role({"relationship": "spouse_or_partner"}, TODAY)
-        bo = ops.register_carer(session, entry, [role], by=volunteer).id
+        bo = carers.register_carer(session, entry, [role], by=volunteer).id
         for carer_id in (ada, bo, None):
             contact = check_contact({"contact_on": "10/06/2026", "channel": "event"}, TODAY)
-            ops.log_contact(session, carer_id, contact, by=volunteer)
+            carers.log_contact(session, carer_id, contact, by=volunteer)
     engine.dispose()
     events.close_event(path, PASSPHRASE)
     return path
@@ -129,13 +129,13 @@ def test_the_import_finds_the_known_carer_and_adds_the_new_one_once(
         outcome = events.import_event(session, event, decisions, by=COORDINATOR)
     assert (outcome.added, outcome.joined, outcome.roles, outcome.contacts) == (1, 1, 1, 3)
     with unit_of_work(main, write=False) as session:
-        known = ops.get_carer(session, "C000001", by=SYSTEM)
+        known = carers.get_carer(session, "C000001", by=SYSTEM)
         assert known.email == "ada@example.org"  # what the register did not know yet
         assert known.registered_on == date(2025, 1, 5)  # what it knew stays
         assert [c.channel for c in known.contacts] == ["event"]
         new = session.scalar(select(Carer).where(Carer.last_name == "Lindqvist"))
         assert new is not None and new.reference == "C000002"
-        assert [r.relationship_ for r in ops.get_carer(session, new.id, by=SYSTEM).roles] == [
+        assert [r.relationship_ for r in carers.get_carer(session, new.id, by=SYSTEM).roles] == [
             "spouse_or_partner"
         ]
         assert session.scalar(select(func.count()).select_from(Contact)) == 3
@@ -189,14 +189,14 @@ def test_a_contact_logged_after_an_import_comes_with_the_next(
         ada = session.scalar(select(Carer).where(Carer.first_name == "Ada"))
         assert ada is not None
         contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
-        ops.log_contact(session, ada.id, contact, by=STAFF)
+        carers.log_contact(session, ada.id, contact, by=STAFF)
     engine.dispose()
     event = events.read_event(event_file, PASSPHRASE)
     with unit_of_work(main) as session:
         again = events.import_event(session, event, {}, by=COORDINATOR)
     assert (again.added, again.joined, again.contacts) == (0, 0, 1)
     with unit_of_work(main, write=False) as session:
-        known = ops.get_carer(session, "C000001", by=SYSTEM)
+        known = carers.get_carer(session, "C000001", by=SYSTEM)
         assert sorted(c.channel for c in known.contacts) == ["event", "phone"]
 
 
@@ -229,13 +229,13 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
             session, first_name="Ada", last_name="Quilfeather", date_of_birth="14/03/1971",
             registered_on="01/06/2026",
         )  # fmt: skip
-        known = ops.get_carer(session, "C000001", by=SYSTEM).id
+        known = carers.get_carer(session, "C000001", by=SYSTEM).id
         duplicates.merge_carers(session, again, known, by=COORDINATOR, today=TODAY)
     engine = events.open_event(event_file, PASSPHRASE)
     with unit_of_work(engine) as session:
         ada = session.scalars(select(Carer).where(Carer.first_name == "Ada")).one()
         contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
-        ops.log_contact(session, ada.id, contact, by=STAFF)
+        carers.log_contact(session, ada.id, contact, by=STAFF)
     engine.dispose()
     event = events.read_event(event_file, PASSPHRASE)
     with unit_of_work(main) as session:
@@ -243,7 +243,7 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
         assert {i.name: i.done for i in plan}["Ada Quillfeather"] == "C000003"
         events.import_event(session, event, {}, by=COORDINATOR)
     with unit_of_work(main, write=False) as session:
-        survivor = ops.get_carer(session, "C000003", by=SYSTEM)
+        survivor = carers.get_carer(session, "C000003", by=SYSTEM)
         assert sorted(c.channel for c in survivor.contacts) == ["event", "phone"]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from carerdesk.core.entries import check_carer
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import BULK_READ_LIMIT, Actor
-from carerdesk.db import accounts, audit, ops, reads
+from carerdesk.db import accounts, audit, carers, reads
 from carerdesk.db.audit import Action, TrailFilter
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import utc_now
@@ -45,7 +45,7 @@ def thirty(engine: Engine, today: date) -> Engine:
                 },
                 today,
             )
-            ops.register_carer(session, entry, by=STAFF, today=today)
+            carers.register_carer(session, entry, by=STAFF, today=today)
         accounts.change_setting(session, COORDINATOR, "bulk_read_limit", str(LIMIT))
     return engine
 
@@ -132,7 +132,7 @@ def test_a_page_is_20_at_most_whatever_is_asked(thirty: Engine) -> None:
 def test_a_record_opened_is_a_record_read(thirty: Engine) -> None:
     [first, *_] = search(thirty, STAFF, 1, Pauses())
     with unit_of_work(thirty) as session:
-        ops.open_carer(session, first.id, by=STAFF)
+        carers.open_carer(session, first.id, by=STAFF)
         assert reads.read_in_day(session, STAFF) == PAGE + 1
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from carerdesk.core.entries import check_carer
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.permissions import SYSTEM
-from carerdesk.db import ops, referrals
+from carerdesk.db import carers, referrals
 from carerdesk.db.engine import unit_of_work
 from tests.conftest import COORDINATOR, STAFF, VOLUNTEER
 
@@ -18,8 +18,8 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def carers(engine: Engine) -> dict[str, str]:
-    """Two invented carers: Ada consents to share her details, Bo has not said."""
+def people(engine: Engine) -> dict[str, str]:
+    """Two invented people: Ada consents to share her details, Bo has not said."""
     found = {}
     with unit_of_work(engine) as session:
         for name, consent in (("Ada", "yes"), ("Bo", "")):
@@ -34,7 +34,7 @@ def carers(engine: Engine) -> dict[str, str]:
                 },
                 TODAY,
             )
-            found[name] = ops.register_carer(session, entry, by=STAFF).id
+            found[name] = carers.register_carer(session, entry, by=STAFF).id
     return found
 
 
@@ -50,15 +50,15 @@ def _draft(session, carer_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_referral_is_sent_only_with_consent_confirmed_then(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session:
-        refused = _draft(session, carers["Bo"])
+        refused = _draft(session, people["Bo"])
         with pytest.raises(FieldError, match="have not consented to share"):
             referrals.send_referral(session, refused.id, confirmed=True, by=STAFF, today=TODAY)
         refused = referrals.get_referral(session, refused.id, by=STAFF)
         assert refused.status == "draft" and refused.made_on is None
-        referral = _draft(session, carers["Ada"])
+        referral = _draft(session, people["Ada"])
         with pytest.raises(FieldError, match="Confirm that they agree, today"):
             referrals.send_referral(session, referral.id, confirmed=False, by=STAFF, today=TODAY)
         referral = referrals.send_referral(
@@ -71,9 +71,9 @@ def test_a_referral_is_sent_only_with_consent_confirmed_then(
         )
 
 
-def test_every_step_is_kept_and_none_is_skipped(engine: Engine, carers: dict[str, str]) -> None:
+def test_every_step_is_kept_and_none_is_skipped(engine: Engine, people: dict[str, str]) -> None:
     with unit_of_work(engine) as session:
-        referral = _draft(session, carers["Ada"])
+        referral = _draft(session, people["Ada"])
         with pytest.raises(FieldError, match="A draft referral can become sent or withdrawn"):
             referrals.move_referral(session, referral.id, "completed", by=STAFF, today=TODAY)
         referrals.send_referral(session, referral.id, confirmed=True, by=STAFF, today=TODAY)
@@ -107,16 +107,16 @@ def test_every_step_is_kept_and_none_is_skipped(engine: Engine, carers: dict[str
 
 
 def test_a_referral_needs_a_destination_and_a_reason(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session, pytest.raises(InvalidEntry) as refused:
-        referrals.make_referral(session, carers["Ada"], destination="moon", reason=" ", by=STAFF)
+        referrals.make_referral(session, people["Ada"], destination="moon", reason=" ", by=STAFF)
     assert set(refused.value.errors) == {"destination", "reason"}
 
 
-def test_volunteers_do_not_refer(engine: Engine, carers: dict[str, str]) -> None:
+def test_volunteers_do_not_refer(engine: Engine, people: dict[str, str]) -> None:
     with unit_of_work(engine) as session, pytest.raises(NotAllowed, match="ask a member of staff"):
-        _draft_as(session, carers["Ada"])
+        _draft_as(session, people["Ada"])
 
 
 def _draft_as(session, carer_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -126,14 +126,14 @@ def _draft_as(session, carer_id: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_open_list_shows_ages_and_chases_the_unacknowledged(
-    engine: Engine, carers: dict[str, str]
+    engine: Engine, people: dict[str, str]
 ) -> None:
     with unit_of_work(engine) as session:
-        old = _draft(session, carers["Ada"])
+        old = _draft(session, people["Ada"])
         referrals.send_referral(session, old.id, confirmed=True, by=STAFF, today=date(2026, 11, 2))
-        new = _draft(session, carers["Ada"])
+        new = _draft(session, people["Ada"])
         referrals.send_referral(session, new.id, confirmed=True, by=STAFF, today=date(2026, 11, 20))
-        done = _draft(session, carers["Ada"])
+        done = _draft(session, people["Ada"])
         referrals.send_referral(session, done.id, confirmed=True, by=STAFF, today=TODAY)
         referrals.move_referral(session, done.id, "declined", by=STAFF, today=TODAY)
         found = referrals.open_referrals(session, TODAY, by=STAFF)

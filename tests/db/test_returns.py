@@ -17,7 +17,7 @@ from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.returns import Figure
 from carerdesk.core.weeks import Week, week_of
-from carerdesk.db import ops, returns
+from carerdesk.db import carers, returns
 from carerdesk.db.bulk import insert_rows
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Carer, Referral, Setting
@@ -43,7 +43,7 @@ def carer(
         "consent_share": "yes",
         **fields,
     }
-    return ops.register_carer(
+    return carers.register_carer(
         session,
         check_carer(typed, TODAY),
         [check_role(role, TODAY) for role in roles],
@@ -53,7 +53,7 @@ def carer(
 
 def contact(session: Session, who: Carer | None, on: str, **fields: str) -> None:
     typed = {"contact_on": on, "channel": "phone", **fields}
-    ops.log_contact(session, who.id if who else None, check_contact(typed, TODAY), by=STAFF)
+    carers.log_contact(session, who.id if who else None, check_contact(typed, TODAY), by=STAFF)
 
 
 def figures(engine: Engine, week: Week) -> dict[tuple[str, str, str], int]:
@@ -110,7 +110,9 @@ def register(engine: Engine) -> Engine:
         )
         # Registered the week before, closed on the week's Sunday.
         closing = carer(session, "01/01/1990", "10/11/2026")
-        ops.close_carer(session, closing.id, on=date(2026, 11, 22), reason="moved_away", by=STAFF)
+        carers.close_carer(
+            session, closing.id, on=date(2026, 11, 22), reason="moved_away", by=STAFF
+        )
         # Registered on the Monday after: not in the week, not on its register.
         carer(session, "01/01/1990", "23/11/2026")
         contact(session, turning, "17/11/2026", channel="drop_in", support="emotional_support")

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from carerdesk.core.entries import CarerEntry, check_carer
+from carerdesk.db.carers import close_carer, register_carer, search_keys
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import Carer
-from carerdesk.db.ops import close_carer, register_carer, search_keys
 from carerdesk.db.search import PAGE, CarerHit, find_carers
 from carerdesk.db.views import CarerView
 from tests.conftest import STAFF

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.errors import EditConflict, Stale
 from carerdesk.core.permissions import SYSTEM, Actor
-from carerdesk.db import accounts, cards, ops, referrals
+from carerdesk.db import accounts, cards, carers, referrals
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, User
 from tests.conftest import STAFF, TODAY
@@ -60,8 +60,8 @@ def records(engine: Engine) -> Records:
             TODAY,
         )
         role = check_role({"relationship": "parent"}, TODAY)
-        carer = ops.register_carer(session, entry, [role], by=STAFF, today=TODAY)
-        contact = ops.log_contact(
+        carer = carers.register_carer(session, entry, [role], by=STAFF, today=TODAY)
+        contact = carers.log_contact(
             session,
             carer.id,
             check_contact({"contact_on": "23/11/2026", "channel": "phone"}, TODAY),
@@ -96,9 +96,9 @@ def version_of(engine: Engine, model: type, record_id: str) -> int:
 
 def test_a_carer_edit_writes_only_the_fields_changed(engine: Engine, records: Records) -> None:
     with unit_of_work(engine) as session:  # another desk changes the postcode...
-        ops.update_carer(session, records.carer, {"postcode": "HA3 0QQ"}, by=STAFF, version=1)
+        carers.update_carer(session, records.carer, {"postcode": "HA3 0QQ"}, by=STAFF, version=1)
     with unit_of_work(engine) as session:  # ...this one, opened before, the first name only
-        ops.update_carer(
+        carers.update_carer(
             session,
             records.carer,
             {"first_name": "Adaeze"},
@@ -107,7 +107,7 @@ def test_a_carer_edit_writes_only_the_fields_changed(engine: Engine, records: Re
             was={"first_name": "Ada"},
         )
     with unit_of_work(engine, write=False) as session:
-        carer = ops.get_carer(session, records.carer, by=SYSTEM)
+        carer = carers.get_carer(session, records.carer, by=SYSTEM)
         assert (carer.first_name, carer.postcode, carer.version) == ("Adaeze", "HA3 0QQ", 3)
 
 
@@ -115,9 +115,9 @@ def test_a_field_both_changed_is_refused_naming_it_with_both_values(
     engine: Engine, records: Records
 ) -> None:
     with unit_of_work(engine) as session:
-        ops.update_carer(session, records.carer, {"first_name": "Ana"}, by=STAFF, version=1)
+        carers.update_carer(session, records.carer, {"first_name": "Ana"}, by=STAFF, version=1)
     with pytest.raises(EditConflict) as refused, unit_of_work(engine) as session:
-        ops.update_carer(
+        carers.update_carer(
             session,
             records.carer,
             {"first_name": "Adaeze", "preferred_name": "Dee"},
@@ -129,11 +129,11 @@ def test_a_field_both_changed_is_refused_naming_it_with_both_values(
     assert refused.value.version == 2
     assert "First name" in refused.value.message and "Ana" not in refused.value.message
     with unit_of_work(engine, write=False) as session:
-        carer = ops.get_carer(session, records.carer, by=SYSTEM)
+        carer = carers.get_carer(session, records.carer, by=SYSTEM)
         assert (carer.first_name, carer.preferred_name) == ("Ana", None)  # nothing written
     # Saved again over the version now, with the choice made: it goes through.
     with unit_of_work(engine) as session:
-        ops.update_carer(
+        carers.update_carer(
             session,
             records.carer,
             {"first_name": "Adaeze", "preferred_name": "Dee"},
@@ -147,7 +147,7 @@ def test_a_field_both_changed_is_refused_naming_it_with_both_values(
 def test_the_same_change_at_both_desks_is_no_conflict(engine: Engine, records: Records) -> None:
     for _ in range(2):
         with unit_of_work(engine) as session:
-            ops.update_carer(
+            carers.update_carer(
                 session,
                 records.carer,
                 {"first_name": "Ana"},
@@ -164,13 +164,13 @@ def test_a_change_between_reading_and_writing_is_caught_in_the_write(
     # On PostgreSQL another transaction may commit between this one's read and its write:
     # the write's WHERE version = <as read> finds no row, and nothing is saved.
     with pytest.raises(Stale), unit_of_work(engine) as session:
-        carer = ops._get_carer(session, records.carer)  # the stored record, to write
+        carer = carers._get_carer(session, records.carer)  # the stored record, to write
         moved = update(Carer).where(Carer.id == carer.id).values(version=9)
         session.execute(moved, execution_options={"synchronize_session": False})
         carer.first_name = "Ana"
         session.flush()
     with unit_of_work(engine, write=False) as session:
-        assert ops.get_carer(session, records.carer, by=SYSTEM).first_name == "Ada"
+        assert carers.get_carer(session, records.carer, by=SYSTEM).first_name == "Ada"
 
 
 # --- every other kind --------------------------------------------------------------------
@@ -181,13 +181,13 @@ Update = Callable[[Engine, Records, int], None]
 def _role(engine: Engine, r: Records, version: int) -> None:
     entry = check_role({"relationship": "spouse_or_partner"}, TODAY)
     with unit_of_work(engine) as session:
-        ops.update_role(session, r.role, entry, by=STAFF, version=version)
+        carers.update_role(session, r.role, entry, by=STAFF, version=version)
 
 
 def _contact(engine: Engine, r: Records, version: int) -> None:
     entry = check_contact({"contact_on": "22/11/2026", "channel": "phone"}, TODAY)
     with unit_of_work(engine) as session:
-        ops.update_contact(session, r.contact, entry, by=STAFF, version=version)
+        carers.update_contact(session, r.contact, entry, by=STAFF, version=version)
 
 
 def _card(engine: Engine, r: Records, version: int) -> None:
@@ -250,4 +250,6 @@ def test_a_save_at_the_version_read_moves_it_on(engine: Engine, records: Records
     with unit_of_work(engine, write=False) as session:
         role = session.get(CaringRole, records.role)
         assert role is not None and role.relationship_ == "spouse_or_partner"
-        assert date(2026, 11, 2) == ops.get_carer(session, records.carer, by=SYSTEM).registered_on
+        assert (
+            date(2026, 11, 2) == carers.get_carer(session, records.carer, by=SYSTEM).registered_on
+        )

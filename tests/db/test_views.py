@@ -19,7 +19,7 @@ from carerdesk.core.entries import CARER_FIELDS, check_carer, check_contact, che
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import Actor
 from carerdesk.core.weeks import Week
-from carerdesk.db import accounts, cards, destinations, duplicates, ops, referrals, returns
+from carerdesk.db import accounts, cards, carers, destinations, duplicates, referrals, returns
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import AuditEntry, Setting
 from carerdesk.db.views import CarerView
@@ -40,7 +40,7 @@ WITHOUT_ACTOR = {
     "accounts.whole_setting": "reads one numeric organisation setting for an operation",
     "cards.valid_years": "an organisation setting read inside issue_card",
     "referrals.chase_days": "an organisation setting (days before a referral is chased)",
-    "ops.ward_list": "the organisation's wards: a code list for forms, no one's details",
+    "carers.ward_list": "the organisation's wards: a code list for forms, no one's details",
     "events.event_info": "the event's name, venue and counts, on the sign-in screen",
     "events.is_event": "whether the register is an event's, before anyone signs in",
     # Writes the trail for an operation that has already checked its right; its actor is
@@ -48,8 +48,8 @@ WITHOUT_ACTOR = {
     "audit.record": "writes the entry of an operation that checked the right itself",
     # Bulk loaders and counters the demo and the import use under an actor checked by
     # their caller; and the engine and migrations, below every operation.
-    "ops.next_reference": "a new reference, inside register_carer and the import",
-    "ops.reserve_references": "moves the counter past imported references (the import)",
+    "carers.next_reference": "a new reference, inside register_carer and the import",
+    "carers.reserve_references": "moves the counter past imported references (the import)",
     "bulk.insert_rows": "the demo's and the import's bulk writer (caller checks IMPORT)",
     "bulk.large_cache": "a cache size for the bulk writers",
     "duplicates.survivor": "follows a merge inside import_event, which checked IMPORT",
@@ -79,7 +79,7 @@ def _takes_a_session(function: Callable[..., Any]) -> bool:
 
 def test_every_operation_takes_the_acting_person() -> None:
     walked = dict(_public_functions())
-    assert "ops.open_carer" in walked and "cards.get_card" in walked  # the walk finds them
+    assert "carers.open_carer" in walked and "cards.get_card" in walked  # the walk finds them
     missing = [
         name
         for name, function in walked.items()
@@ -119,12 +119,12 @@ def carer_id(engine: Engine) -> str:
             TODAY,
         )
         role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
-        carer = ops.register_carer(session, entry, [role], by=STAFF, today=TODAY)
+        carer = carers.register_carer(session, entry, [role], by=STAFF, today=TODAY)
         contact = check_contact(
             {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"},
             TODAY,
         )
-        ops.log_contact(session, carer.id, contact, by=STAFF)
+        carers.log_contact(session, carer.id, contact, by=STAFF)
         cards.issue_card(session, carer.id, "carer_card", "new", by=STAFF, today=TODAY)
         referrals.make_referral(
             session, carer.id, destination="benefits_advice", reason="A claim", by=STAFF
@@ -134,7 +134,7 @@ def carer_id(engine: Engine) -> str:
 
 def _open(engine: Engine, carer_id: str, by: Actor) -> CarerView:
     with unit_of_work(engine) as session:
-        return ops.open_carer(session, carer_id, by=by, today=TODAY)
+        return carers.open_carer(session, carer_id, by=by, today=TODAY)
 
 
 def test_a_volunteer_opens_only_the_name_reference_status_and_age_band(
@@ -197,8 +197,8 @@ def _statements(engine: Engine) -> list[str]:
 
 
 READS: dict[str, Callable[[Session, str], object]] = {
-    "a day's contacts": lambda s, c: ops.contacts_on(s, TODAY, by=VOLUNTEER),
-    "a carer": lambda s, c: ops.get_carer(s, c, by=VOLUNTEER),
+    "a day's contacts": lambda s, c: carers.contacts_on(s, TODAY, by=VOLUNTEER),
+    "a carer": lambda s, c: carers.get_carer(s, c, by=VOLUNTEER),
     "cards due": lambda s, c: cards.expiring_cards(s, TODAY, by=VOLUNTEER),
     "a card by number": lambda s, c: cards.find_card(s, "HT00000018", by=VOLUNTEER),
     "a card by id": lambda s, c: cards.get_card(s, "any", by=VOLUNTEER),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer, check_contact, check_role
-from carerdesk.db import ops
+from carerdesk.db import carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Referral
 from tests.conftest import STAFF
@@ -26,7 +26,7 @@ def register(engine: Engine, today: date) -> Engine:
     """Two invented carers (registered out of reference order), roles, contacts, a card and a
     referral, with texts a spreadsheet would take for formulas."""
     with unit_of_work(engine) as session:
-        later = ops.register_carer(
+        later = carers.register_carer(
             session,
             check_carer(
                 {
@@ -41,7 +41,7 @@ def register(engine: Engine, today: date) -> Engine:
             by=STAFF,
             reference="C000002",
         )
-        first = ops.register_carer(
+        first = carers.register_carer(
             session,
             check_carer(
                 {
@@ -66,7 +66,7 @@ def register(engine: Engine, today: date) -> Engine:
             (None, "22/11/2026"),
             (later.id, "20/11/2026"),
         ):
-            ops.log_contact(
+            carers.log_contact(
                 session,
                 carer_id,
                 check_contact({"contact_on": day, "channel": "phone", "minutes": "15"}, today),

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, update
 
 from carerdesk.core.entries import check_carer
-from carerdesk.db import cards, ops
+from carerdesk.db import cards, carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, EmergencyContact, Setting
 from carerdesk.export.cards import CardPrint, batch_pdf, card_pdf, card_print
@@ -86,7 +86,7 @@ def test_a_batch_puts_ten_cards_on_each_a4_sheet_with_their_backs() -> None:
 def test_what_is_printed_comes_from_the_register(organised: Engine) -> None:
     with unit_of_work(organised) as session:
         session.add(Setting(key="passport_gp", value="An annual carer's health check."))
-        carer = ops.register_carer(
+        carer = carers.register_carer(
             session,
             check_carer(
                 {

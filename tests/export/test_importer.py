@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import SYSTEM
-from carerdesk.db import audit, ops
+from carerdesk.db import audit, carers
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.migrate import upgrade
 from carerdesk.db.models import Carer, Contact, Referral
@@ -79,7 +79,7 @@ def test_a_new_carer_after_an_import_takes_the_next_free_reference(
     export(register, tmp_path / "files")
     load(empty, tmp_path / "files")
     with unit_of_work(empty) as session:
-        assert ops.next_reference(session) == "C000003"
+        assert carers.next_reference(session) == "C000003"
 
 
 def test_a_dry_run_writes_nothing(register: Engine, empty: Engine, tmp_path: Path) -> None:
@@ -257,7 +257,7 @@ def test_a_column_left_out_keeps_what_is_stored_and_changes_are_in_the_trail(
     outcome = load(register, path)
     assert outcome.changed["carers"] == 1
     with unit_of_work(register, write=False) as session:
-        sian = ops.get_carer(session, "C000001", by=SYSTEM)
+        sian = carers.get_carer(session, "C000001", by=SYSTEM)
         (entry,) = audit.entries(
             session, audit.TrailFilter(record="C000001"), by=COORDINATOR, limit=1
         )
@@ -425,10 +425,10 @@ def test_an_import_follows_the_operations_rules_wherever_they_change(
     typed = {"first_name": "Bea", "last_name": "Quill", "date_of_birth": "14/03/1971",
              "registered_on": "02/11/2026", "consent_store": "yes"}  # fmt: skip
     with unit_of_work(empty) as session:
-        bea = ops.register_carer(session, check_carer(typed, TODAY), by=STAFF).id
+        bea = carers.register_carer(session, check_carer(typed, TODAY), by=STAFF).id
     entry = check_contact({"contact_on": "02/11/2026", "channel": "phone"}, TODAY)
     with pytest.raises(FieldError, match="Not on the day"), unit_of_work(empty) as session:
-        ops.log_contact(session, bea, entry, by=STAFF)
+        carers.log_contact(session, bea, entry, by=STAFF)
 
 
 def test_a_card_type_suits_the_carers_age_on_the_day_it_was_issued(

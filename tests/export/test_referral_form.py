@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from carerdesk.core.entries import check_carer, check_role
-from carerdesk.db import destinations, ops, referrals
+from carerdesk.db import carers, destinations, referrals
 from carerdesk.db.engine import unit_of_work
 from carerdesk.export.referrals import form_pdf, referral_form
 from tests.conftest import COORDINATOR, STAFF
@@ -26,7 +26,7 @@ def test_the_form_holds_what_the_service_needs_and_never_the_notes(organised: En
             "benefits_advice",
             {"name": "Benefits advice", "contact": "Welfare rights, 020 7946 0999"},
         )
-        carer = ops.register_carer(
+        carer = carers.register_carer(
             session,
             check_carer(
                 {

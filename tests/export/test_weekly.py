@@ -20,7 +20,7 @@ from carerdesk.core.entries import check_carer, check_contact
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.weeks import Week
-from carerdesk.db import ops, returns
+from carerdesk.db import carers, returns
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.export.weekly import export_return
 from tests.conftest import COORDINATOR, STAFF
@@ -33,7 +33,7 @@ NAMES = ("Siân", "Nguyễn", "Quill")
 def _fill(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         for number, (first, last) in enumerate((("Siân", "Nguyễn"), ("Ada", "Quill")), start=1):
-            carer = ops.register_carer(
+            carer = carers.register_carer(
                 session,
                 check_carer(
                     {
@@ -50,7 +50,7 @@ def _fill(engine: Engine) -> None:
             )
             for day in ("17/11/2026", "18/11/2026")[:number]:
                 entry = check_contact({"contact_on": day, "channel": "phone"}, TODAY)
-                ops.log_contact(session, carer.id, entry, by=STAFF)
+                carers.log_contact(session, carer.id, entry, by=STAFF)
 
 
 def _made(engine: Engine, out: Path, **options: object) -> list[Path]:
@@ -190,7 +190,7 @@ def test_the_command_names_moved_figures_before_an_amended_return(
     engine = make_engine(sqlite_url(register_file))
     with unit_of_work(engine) as session:
         entry = check_contact({"contact_on": "20/11/2026", "channel": "email"}, TODAY)
-        ops.log_contact(session, None, entry, by=STAFF)
+        carers.log_contact(session, None, entry, by=STAFF)
     engine.dispose()
     refused = _as(register_file, "export", "return", "--week", "2026-W47", "--out", out)
     assert refused.exit_code == 1
@@ -253,7 +253,7 @@ def test_figures_that_moved_after_they_were_shown_are_not_sent(
         shown = checksum(returns.week_figures(session, W47, COORDINATOR))
     with unit_of_work(engine) as session:
         late = check_contact({"contact_on": "19/11/2026", "channel": "email"}, TODAY)
-        ops.log_contact(session, None, late, by=STAFF)
+        carers.log_contact(session, None, late, by=STAFF)
     with pytest.raises(returns.FiguresMoved, match="changed while they were on the screen"):
         _made(engine, tmp_path, shown=shown)
     assert not (tmp_path / "return_2026-W47.csv").exists()

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 from carerdesk.app import CarerdeskApp
 from carerdesk.core.entries import check_carer, check_contact, check_role
 from carerdesk.core.permissions import Actor
-from carerdesk.db import accounts, ops
+from carerdesk.db import accounts, carers
 from carerdesk.db.engine import sqlite_url, unit_of_work
 from carerdesk.db.models import Carer, CaringRole, Contact
 from tests.conftest import STAFF, TODAY
@@ -76,13 +76,13 @@ def desk_db(engine: Engine, db_path: Path) -> Path:
                 TODAY,
             )
             role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
-            carer = ops.register_carer(session, entry, [role], by=STAFF, today=TODAY)
+            carer = carers.register_carer(session, entry, [role], by=STAFF, today=TODAY)
             if first == "Thi":
                 contact = check_contact(
                     {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"},
                     TODAY,
                 )
-                ops.log_contact(session, carer.id, contact, by=STAFF)
+                carers.log_contact(session, carer.id, contact, by=STAFF)
         for model in (Carer, CaringRole, Contact):
             session.execute(update(model).values(created_at=STAMP, updated_at=STAMP))
     return db_path

@@ -78,7 +78,7 @@ def _stall(tmp_path: Path) -> Path:
     """A stall where Siân (whom the desk's register knows), Amir (the register's Amir, his
     phone not given) and Ola (new) registered."""
     from carerdesk.core.entries import check_carer
-    from carerdesk.db import ops
+    from carerdesk.db import carers
     from tests.conftest import STAFF, TODAY
 
     path = tmp_path / "stall.event"
@@ -95,7 +95,7 @@ def _stall(tmp_path: Path) -> Path:
                 "mobile": mobile, "postcode": postcode, "registered_on": "23/11/2026",
                 "registered_at": "event", "consent_store": "yes",
             }  # fmt: skip
-            ops.register_carer(session, check_carer(values, TODAY), by=STAFF)
+            carers.register_carer(session, check_carer(values, TODAY), by=STAFF)
     engine.dispose()
     return path
 

@@ -145,12 +145,12 @@ async def test_a_failure_saving_an_edit_keeps_the_form(
     capfd: pytest.CaptureFixture[str],
     expect_failures: Path,
 ) -> None:
-    from carerdesk.db import ops
+    from carerdesk.db import carers
 
     def broken(session: object, carer_id: str, entry: object, **_: object) -> object:
         raise RuntimeError(f"could not save {entry}")
 
-    monkeypatch.setattr(ops, "update_carer", broken)
+    monkeypatch.setattr(carers, "update_carer", broken)
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_record(pilot, "nguyen")

@@ -121,7 +121,7 @@ async def test_the_record_shows_each_declared_detail_and_the_export_each_field(
     make_app: Callable[[], CarerdeskApp], engine: Engine, tmp_path: Path
 ) -> None:
     from carerdesk.core.entries import CARER_KEPT, check_carer, record_details
-    from carerdesk.db import ops
+    from carerdesk.db import carers
     from tests.conftest import STAFF
 
     every = {
@@ -137,7 +137,7 @@ async def test_the_record_shows_each_declared_detail_and_the_export_each_field(
     }  # fmt: skip
     assert set(every) == set(CARER_FIELDS)  # a field declared later is added here too
     with unit_of_work(engine) as session:
-        ops.register_carer(session, check_carer(every, TODAY), by=STAFF, today=TODAY)
+        carers.register_carer(session, check_carer(every, TODAY), by=STAFF, today=TODAY)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_record(pilot, "quillfeather")

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.core.entries import check_carer, check_contact
-from carerdesk.db import ops
+from carerdesk.db import carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.screens.carer import CarerScreen
 from carerdesk.screens.merge import DuplicatesScreen, MergeScreen
@@ -31,9 +31,9 @@ def _second_sian(engine: Engine) -> None:
             },
             TODAY,
         )
-        carer = ops.register_carer(session, entry, by=STAFF, today=TODAY)
+        carer = carers.register_carer(session, entry, by=STAFF, today=TODAY)
         contact = check_contact({"contact_on": "20/11/2026", "channel": "event"}, TODAY)
-        ops.log_contact(session, carer.id, contact, by=STAFF)
+        carers.log_contact(session, carer.id, contact, by=STAFF)
 
 
 async def test_the_coordinator_merges_a_pair_choosing_field_by_field(

@@ -14,7 +14,7 @@ from carerdesk.app import CarerdeskApp
 from carerdesk.core.entries import check_contact
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.core.weeks import Week
-from carerdesk.db import ops, returns
+from carerdesk.db import carers, returns
 from carerdesk.db.engine import unit_of_work
 from carerdesk.screens.returns import ReturnsScreen
 from tests.conftest import COORDINATOR, STAFF, TODAY
@@ -69,7 +69,7 @@ async def test_figures_that_moved_are_shown_before_an_amended_return(
     with unit_of_work(engine) as session:
         returns.make_return(session, Week(2026, 47), COORDINATOR)
         late = check_contact({"contact_on": "20/11/2026", "channel": "phone"}, TODAY)
-        ops.log_contact(session, None, late, by=STAFF)  # logged after the return was made
+        carers.log_contact(session, None, late, by=STAFF)  # logged after the return was made
     app = make_app(user="Casey Coordinator")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from textual.pilot import Pilot
 
 from carerdesk.app import CarerdeskApp
-from carerdesk.db import ops
+from carerdesk.db import carers
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import Carer
 from tests.conftest import COORDINATOR, TODAY
@@ -35,9 +35,11 @@ def stored(db: Path) -> dict[str, Any]:
 def other_desk(engine: Engine, **changes: Any) -> None:
     """Another desk opens the record, changes ``changes`` and saves."""
     with unit_of_work(engine) as session:
-        carer = ops.get_carer(session, "C000002", by=COORDINATOR)
+        carer = carers.get_carer(session, "C000002", by=COORDINATOR)
         was = {name: getattr(carer, name) for name in changes}
-        ops.update_carer(session, carer.id, changes, by=COORDINATOR, version=carer.version, was=was)
+        carers.update_carer(
+            session, carer.id, changes, by=COORDINATOR, version=carer.version, was=was
+        )
 
 
 async def retype(pilot: Pilot[None], name: str, text: str) -> None:
@@ -146,7 +148,7 @@ async def test_a_contact_changed_at_another_desk_is_not_saved_over(
         contact_id, version = contact.id, contact.version
         texts = {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"}
         entry = check_contact({**texts, "minutes": "20"}, contact.contact_on)
-        ops.update_contact(session, contact_id, entry, by=COORDINATOR, version=version)
+        carers.update_contact(session, contact_id, entry, by=COORDINATOR, version=version)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -190,7 +192,7 @@ async def test_a_caring_role_changed_at_another_desk_is_not_saved_over(
                 {"relationship": "parent", "conditions": "dementia", "ended_on": "01/11/2026"},
                 TODAY,
             )
-            ops.update_role(session, role.id, ended, by=COORDINATOR, version=role.version)
+            carers.update_role(session, role.id, ended, by=COORDINATOR, version=role.version)
         app.screen.query_one("#field-started-on Input").focus()
         await type_text(pilot, "01/01/2020")
         await pilot.press("ctrl+s")

@@ -1,4 +1,4 @@
-"""The front-desk operations (``carerdesk.db.ops``), each in its own unit of work."""
+"""The front-desk operations (``carerdesk.db.carers``), each in its own unit of work."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from carerdesk.core.entries import CarerEntry, check_carer, check_contact, check
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.matching import SAME_BIRTH, SAME_PHONE, SAME_POSTCODE
 from carerdesk.core.permissions import SYSTEM, Actor, Role
-from carerdesk.db.engine import unit_of_work
-from carerdesk.db.models import Carer, CaringRole, Contact, Setting
-from carerdesk.db.ops import (
+from carerdesk.db.carers import (
     PossibleDuplicate,
     _get_carer,
     add_role,
@@ -30,6 +28,8 @@ from carerdesk.db.ops import (
     update_carer,
     update_role,
 )
+from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import Carer, CaringRole, Contact, Setting
 from carerdesk.db.search import find_carers
 from tests.conftest import COORDINATOR, STAFF
 
@@ -506,7 +506,7 @@ def test_a_failed_unit_of_work_saves_nothing(engine: Engine, today: date) -> Non
 def test_ward_must_come_from_the_organisations_list(engine: Engine, today: date) -> None:
     import json
 
-    from carerdesk.db import ops
+    from carerdesk.db import carers
 
     with unit_of_work(engine) as session:
         session.add(Setting(key="wards", value=json.dumps(["Greenhill", "Kenton East"])))
@@ -519,10 +519,10 @@ def test_ward_must_come_from_the_organisations_list(engine: Engine, today: date)
         "ward": "Nowhere",
     }
     with pytest.raises(FieldError) as refused, unit_of_work(engine) as session:
-        ops.register_carer(session, check_carer(values, today), by=STAFF)
+        carers.register_carer(session, check_carer(values, today), by=STAFF)
     assert refused.value.field == "ward"
     with unit_of_work(engine) as session:
-        carer = ops.register_carer(
+        carer = carers.register_carer(
             session, check_carer({**values, "ward": "Greenhill"}, today), by=STAFF
         )
     assert carer.ward == "Greenhill"
