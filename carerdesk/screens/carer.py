@@ -288,7 +288,8 @@ class CarerScreen(Screen[None]):
             )
         active = sum(role.active_on(today) for role in self.roles)
         self.query_one("#roles-title", Label).update(
-            f"Caring roles: {len(self.roles)} ({active} active) · R adds, Enter changes"
+            f"Caring roles: {len(self.roles)} ({active} active)"
+            + self._keys("R adds, Enter changes", Can.EDIT)
         )
         self._show_cards(carer, today)
         self._show_referrals(carer)
@@ -308,7 +309,8 @@ class CarerScreen(Screen[None]):
                 contact.staff or "",
             )
         self.query_one("#contacts-title", Label).update(
-            f"Contacts: {len(carer.contacts)} · C logs a new one, Enter changes"
+            f"Contacts: {len(carer.contacts)} · C logs a new one"
+            + self._keys("Enter changes", Can.EDIT, ",")
         )
         created = carer.created_at.strftime("%d/%m/%Y %H:%M")
         updated = carer.updated_at.strftime("%d/%m/%Y %H:%M")
@@ -337,10 +339,10 @@ class CarerScreen(Screen[None]):
         table.display = bool(self.cards)
         active = sum(status_on(card, today) == "active" for card in self.cards)
         self.query_one("#cards-title", Label).update(
-            f"Cards: {active} active · I issues, P prints the chosen one, K cancels it, "
-            "M emergency contacts"
+            f"Cards: {active} active"
+            + self._keys("I issues, P prints the chosen one, K cancels it, M emergency contacts")
             if self.cards
-            else "Cards: none · I issues one, M sets emergency contacts"
+            else "Cards: none" + self._keys("I issues one, M sets emergency contacts")
         )
 
     def _chosen_card(self) -> CardView | None:
@@ -485,9 +487,10 @@ class CarerScreen(Screen[None]):
             )
         table.display = bool(self.referrals)
         self.query_one("#referrals-title", Label).update(
-            f"Referrals: {len(self.referrals)} · F refers, Enter takes the next step, W the form"
+            f"Referrals: {len(self.referrals)}"
+            + self._keys("F refers, Enter takes the next step, W the form", Can.REFER)
             if self.referrals
-            else "Referrals: none · F refers them to another service"
+            else "Referrals: none" + self._keys("F refers them to another service", Can.REFER)
             if carer.full
             else "Referrals: not shown to a volunteer"
         )
@@ -726,6 +729,10 @@ class CarerScreen(Screen[None]):
             lambda session: reopen_carer(session, self.carer_id, by=self.app.user),
             done="Record reopened.",
         )
+
+    def _keys(self, hint: str, right: Can = Can.ISSUE_CARDS, joined: str = " ·") -> str:
+        """A section title's key hint, only for someone whose role may use those keys."""
+        return f"{joined} {hint}" if self.app.user.may(right) else ""
 
     def _act(self, operation: object, done: str = "Saved.") -> None:
         try:

@@ -71,6 +71,10 @@ async def test_a_volunteer_opens_a_record_with_the_name_reference_and_age_band_o
     assert leaked == []
     assert "Born" not in text and details.strip() == "No other details."
     assert "Parent" in text  # the role is listed, its conditions are not
+    # The section titles offer only the keys a volunteer may use: C logs a contact.
+    assert "C logs a new one" in text
+    offered = [hint for hint in ("R adds", "I issues", "F refers", "Enter changes") if hint in text]
+    assert offered == []
     with unit_of_work(engine, write=False) as session:
         opened = session.scalars(
             select(AuditEntry.user_name).where(
