@@ -11,9 +11,9 @@ not the referrals (a service's name can tell a health matter).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from carerdesk.core import codes
 from carerdesk.core.entries import CARER_FIELDS, carer_type
@@ -173,81 +173,38 @@ class CarerView:
         return f"{self.first_name} {self.last_name}"
 
 
+_View = TypeVar("_View")
+
+
 def _seen(by: Actor, name: str) -> bool:
     return sees_everything(by) or CARER_FIELDS[name].volunteer == "shown"
 
 
+def _copied(view: type[_View], record: object, **kept_back: Any) -> _View:
+    """``view`` filled from the record's attributes of the same names; ``kept_back`` gives
+    what this person may not see (None) in their place."""
+    values = {item.name: getattr(record, item.name) for item in fields(view)}  # type: ignore[arg-type]
+    return view(**(values | kept_back))
+
+
 def role_view(role: CaringRole, by: Actor) -> RoleView:
     """A caring role as ``by`` may see it."""
-    return RoleView(
-        id=role.id,
-        relationship_=role.relationship_,
-        cared_for_age_band=role.cared_for_age_band,
-        conditions=role.conditions if sees_everything(by) else None,
-        lives_with_carer=role.lives_with_carer,
-        started_on=role.started_on,
-        ended_on=role.ended_on,
-        created_by=role.created_by,
-        updated_by=role.updated_by,
-        version=role.version,
-    )
+    return _copied(RoleView, role, conditions=role.conditions if sees_everything(by) else None)
 
 
 def contact_view(contact: Contact, by: Actor) -> ContactView:
     """A contact as ``by`` may see it."""
-    return ContactView(
-        id=contact.id,
-        carer_id=contact.carer_id,
-        contact_on=contact.contact_on,
-        contact_time=contact.contact_time,
-        channel=contact.channel,
-        support=contact.support,
-        minutes=contact.minutes,
-        staff=contact.staff,
-        notes=contact.notes if sees_everything(by) else None,
-        created_by=contact.created_by,
-        updated_by=contact.updated_by,
-        version=contact.version,
-    )
+    return _copied(ContactView, contact, notes=contact.notes if sees_everything(by) else None)
 
 
 def card_view(card: Card) -> CardView:
     """A card (nothing of it is kept from a volunteer)."""
-    return CardView(
-        id=card.id,
-        carer_id=card.carer_id,
-        card_number=card.card_number,
-        card_type=card.card_type,
-        issue_reason=card.issue_reason,
-        issued_on=card.issued_on,
-        expires_on=card.expires_on,
-        status=card.status,
-        ended_on=card.ended_on,
-        cancel_reason=card.cancel_reason,
-        version=card.version,
-    )
+    return _copied(CardView, card)
 
 
 def referral_view(referral: Referral) -> ReferralView:
     """A referral (only for those who see every detail: see ``carer_view``)."""
-    return ReferralView(
-        id=referral.id,
-        carer_id=referral.carer_id,
-        destination=referral.destination,
-        reason=referral.reason,
-        urgency=referral.urgency,
-        status=referral.status,
-        made_on=referral.made_on,
-        closed_on=referral.closed_on,
-        outcome=referral.outcome,
-        hopes=referral.hopes,
-        acknowledged_on=referral.acknowledged_on,
-        consent_confirmed_by=referral.consent_confirmed_by,
-        consent_confirmed_on=referral.consent_confirmed_on,
-        created_at=referral.created_at,
-        created_by=referral.created_by,
-        version=referral.version,
-    )
+    return _copied(ReferralView, referral)
 
 
 def carer_view(carer: Carer, by: Actor, today: date) -> CarerView:
