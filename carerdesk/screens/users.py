@@ -45,6 +45,8 @@ class UsersScreen(ManagedList):
     def __init__(self) -> None:
         super().__init__()
         self.accounts: list[tuple[str, str, str]] = []
+        self.show_id: str | None = None
+        """The account to put the cursor on at the next reload (one just added)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,6 +69,11 @@ class UsersScreen(ManagedList):
         from carerdesk.db import accounts
 
         table = self.query_one(DataTable)
+        # The cursor stays on the account acted on (a changed role may move its row), so
+        # the next P or D acts on it, not on whoever is listed first.
+        chosen = self._chosen()
+        keep = self.show_id or (chosen[0] if chosen else None)
+        self.show_id = None
         table.clear()
         self.accounts = []
         now = datetime.now(UTC).replace(tzinfo=None)  # locks are stored in UTC
@@ -77,6 +84,9 @@ class UsersScreen(ManagedList):
                     table.add_row(user.name, user.role, _state(user, now), _last(user))
         except CarerdeskError as error:
             self.notify(error.message, severity="error")
+        ids = [account[0] for account in self.accounts]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
 
     def _chosen(self) -> tuple[str, str, str] | None:
         row = self.query_one(DataTable).cursor_row
@@ -89,6 +99,7 @@ class UsersScreen(ManagedList):
         def save(texts: dict[str, str]) -> str:
             def add(session: Session) -> str:
                 user = accounts.add_user(session, self.app.user, texts)
+                self.show_id = user.id
                 return f"Added {user.name} as {user.role}."
 
             return self.run_change(add)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Engine
+from textual.widgets import DataTable
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.screens.audit import AuditScreen
@@ -34,7 +35,7 @@ async def test_the_coordinator_adds_an_account_and_resets_a_pin(
         await settle(pilot)
         rows = table_text(pilot, "#users")
         assert "Jo Helper | staff | active | never" in rows
-        await pilot.press("p")  # reset the PIN of the first account in the list
+        await pilot.press("p")  # reset the PIN of the account just added (the cursor is on it)
         await type_text(pilot, "8642")
         await pilot.press("tab")
         await type_text(pilot, "8642")
@@ -107,3 +108,35 @@ async def test_the_audit_trail_shows_stored_escape_codes_inert(
         newest = table_text(pilot, "#trail")[0]
         assert "\\x1bc[b]Robin\\x1b[2J | sign-in refused" in newest
         assert "\x1b" not in newest
+
+
+async def test_after_a_change_the_cursor_stays_on_the_account_changed_not_the_coordinator(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        table = app.screen.query_one("#users", DataTable)
+
+        def chosen() -> str:
+            return table_text(pilot, "#users")[table.cursor_row]
+
+        await pilot.press("down")
+        robin = chosen().split(" | ")[0]
+        assert robin != "Casey Coordinator"
+        await pilot.press("p")  # a new PIN for the account chosen
+        await type_text(pilot, "8642")
+        await pilot.press("tab")
+        await type_text(pilot, "8642")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert chosen().startswith(robin)
+        await pilot.press("r")  # its role changed: the row moves, the cursor goes with it
+        await pilot.press("enter", "up", "up", "enter", "ctrl+s")
+        await settle(pilot)
+        assert chosen().startswith(robin)
+        await pilot.press("d", "y")  # and so the next key acts on it again, not on Casey
+        await settle(pilot)
+        assert chosen().startswith(f"{robin} | ") and "deactivated" in chosen()
