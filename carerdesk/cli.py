@@ -420,8 +420,12 @@ def audit_verify(obj: Context) -> None:
 @audit.command("list")
 @click.option("--person", default="", help="Entries by staff whose name contains this.")
 @click.option("--record", default="", help="Entries about this carer reference or record id.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this date (UTC).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this date (UTC).")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="From this date (the desk's local time)."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="To this date (the desk's local time)."
+)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
 @refusals
@@ -430,6 +434,7 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
 
     Example: carerdesk --user "casey coordinator" audit list --record C000123
     """
+    from carerdesk.core.validate import local_time
     from carerdesk.db import audit as trail
     from carerdesk.db.engine import unit_of_work
 
@@ -448,7 +453,7 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
             detail = f" ({entry.detail})" if entry.detail else ""
             # A name typed at sign-in is kept as typed (tidied since): shown, never acted on.
             line = (
-                f"{entry.seq:>7} {entry.at:%Y-%m-%d %H:%M:%S} {entry.user_name:<24} "
+                f"{entry.seq:>7} {local_time(entry.at):%Y-%m-%d %H:%M:%S} {entry.user_name:<24} "
                 f"{what}{fields}{detail}"
             )
             click.echo(inert(line).rstrip())

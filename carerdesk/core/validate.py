@@ -308,6 +308,23 @@ def local_date(stamp: datetime) -> date:
     return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/London")).date()
 
 
+def local_time(stamp: datetime) -> datetime:
+    """A moment stored in UTC (records' stamps, a sign-in, an audit entry) as the desk's clock
+    showed it (Europe/London: an hour ahead in summer)."""
+    from zoneinfo import ZoneInfo
+
+    return stamp.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/London"))
+
+
+def local_day_start(day: date) -> datetime:
+    """The moment, as stored (naive UTC), at which ``day`` began at the desk: a filter "from
+    1 July" includes 00:30 on 1 July in summer, stored as 23:30 on 30 June."""
+    from zoneinfo import ZoneInfo
+
+    start = datetime.combine(day, time(), ZoneInfo("Europe/London"))
+    return start.astimezone(UTC).replace(tzinfo=None)
+
+
 def now_local() -> datetime:
     """The current date and time in Europe/London, as the desk records it."""
     from zoneinfo import ZoneInfo

@@ -13,13 +13,14 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.validate import local_day_start
 from carerdesk.db.models import AuditEntry, Carer, Setting, utc_now
 
 GENESIS = "0" * 64
@@ -203,8 +204,9 @@ def entries(
         query = query.where(
             (AuditEntry.record_id == token) | (AuditEntry.reference == reference.upper())
         )
+    # The dates are the desk's (Europe/London), as the trail shows its times.
     if where.since:
-        query = query.where(AuditEntry.at >= datetime.combine(where.since, time()))
+        query = query.where(AuditEntry.at >= local_day_start(where.since))
     if where.until:
-        query = query.where(AuditEntry.at < datetime.combine(where.until + timedelta(1), time()))
+        query = query.where(AuditEntry.at < local_day_start(where.until + timedelta(1)))
     return list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))

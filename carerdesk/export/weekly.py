@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from carerdesk.core.permissions import Actor
 from carerdesk.core.returns import COLUMNS, Figure, shown
+from carerdesk.core.validate import local_time
 from carerdesk.core.weeks import Week
 from carerdesk.db import accounts, returns
 from carerdesk.db.models import utc_now
@@ -77,7 +78,7 @@ def xlsx_bytes(
         ("Weekly return to the commissioner",),
         ("Organisation", cover.organisation),
         ("Week", cover.week.label),
-        ("Made", f"{cover.made_at:%d/%m/%Y %H:%M} UTC"),
+        ("Made", f"{local_time(cover.made_at):%d/%m/%Y %H:%M}"),  # at the desk's clock
         ("Made by", cover.made_by),
         ("Amended return", "yes" if cover.amended else "no"),
         (

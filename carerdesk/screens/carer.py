@@ -312,11 +312,13 @@ class CarerScreen(Screen[None]):
             f"Contacts: {len(carer.contacts)} · C logs a new one"
             + self._keys("Enter changes", Can.EDIT, ",")
         )
-        created = carer.created_at.strftime("%d/%m/%Y %H:%M")
-        updated = carer.updated_at.strftime("%d/%m/%Y %H:%M")
+        from carerdesk.core.validate import local_time  # shown at the desk's time, not UTC
+
+        created = local_time(carer.created_at).strftime("%d/%m/%Y %H:%M")
+        updated = local_time(carer.updated_at).strftime("%d/%m/%Y %H:%M")
         self.query_one("#stamps", Static).update(
-            f"Created {created} UTC by {carer.created_by or 'unknown'} · "
-            f"last changed {updated} UTC by {carer.updated_by or 'unknown'}"
+            f"Created {created} by {carer.created_by or 'unknown'} · "
+            f"last changed {updated} by {carer.updated_by or 'unknown'}"
         )
 
     def _show_cards(self, carer: CarerView, today: date) -> None:

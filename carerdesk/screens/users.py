@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Header, Label
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import PIN_FIELDS, USER_FIELDS, Can, check_new_pin
+from carerdesk.core.validate import local_time
 from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
 from carerdesk.widgets.footer import DeskFooter
@@ -189,4 +190,6 @@ def _state(user: UserView, now: datetime) -> str:
 
 
 def _last(user: UserView) -> str:
-    return user.last_sign_in.strftime("%d/%m/%Y %H:%M UTC") if user.last_sign_in else "never"
+    if user.last_sign_in is None:
+        return "never"
+    return local_time(user.last_sign_in).strftime("%d/%m/%Y %H:%M")
