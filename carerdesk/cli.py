@@ -913,18 +913,29 @@ def event_start(file: Path, name: str, venue: str, day: str, volunteer: str, no_
     )
     click.echo(f"Started {info.name} at {info.venue} on {info.day:%d/%m/%Y}: {file}.")
     if not no_open:
-        _open_event(file, passphrase)
+        # Signed in with the PIN just chosen (as --user signs in): no second sign-in screen.
+        _open_event(file, passphrase, signed_in=(volunteer, pin))
 
 
-def _open_event(file: Path, passphrase: str) -> None:
+def _open_event(file: Path, passphrase: str, signed_in: tuple[str, str] | None = None) -> None:
+    """The desk on an event's file, held open until it ends (``event close`` waits for it);
+    ``signed_in``: the name and PIN of whoever starts at the desk, without a sign-in screen."""
     from carerdesk.app import CarerdeskApp
-    from carerdesk.db import events
-    from carerdesk.db.engine import sqlite_url
+    from carerdesk.db import accounts, events
+    from carerdesk.db.engine import sqlite_url, unit_of_work
     from carerdesk.settings import load_settings
 
-    events.open_event(file, passphrase).dispose()
-    theme = load_settings().theme
-    CarerdeskApp(sqlite_url(file), theme=theme, key=passphrase).run()
+    with events.held_open(file):
+        engine = events.open_event(file, passphrase)
+        try:
+            actor = None
+            if signed_in is not None:
+                with unit_of_work(engine) as session:
+                    actor = accounts.sign_in(session, *signed_in).accepted()
+        finally:
+            engine.dispose()
+        theme = load_settings().theme
+        CarerdeskApp(sqlite_url(file), theme=theme, key=passphrase, actor=actor).run()
 
 
 @event.command("open")
@@ -936,6 +947,9 @@ def event_open(file: Path) -> None:
 
     Example: carerdesk event open carers-week.event
     """
+    from carerdesk.db import events
+
+    events.refuse_if_open(file)  # said before the passphrase is asked for
     _open_event(file, _passphrase())
 
 
@@ -950,6 +964,7 @@ def event_close(file: Path) -> None:
     """
     from carerdesk.db import events
 
+    events.refuse_if_open(file, closing=True)  # said before the passphrase is asked for
     info = events.close_event(file, _passphrase())
     click.echo(
         f"Closed {info.name} ({info.day:%d/%m/%Y}): {info.carers} carers registered, "

@@ -12,12 +12,13 @@ event's own ids are kept, so importing the same file again adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from contextlib import suppress
+import sys
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,6 +66,83 @@ class EventInfo:
     closed_at: str | None
     carers: int
     contacts: int
+
+
+class EventInUse(CarerdeskError):
+    """An event's file held open by carerdesk's desk (``held_open``), asked to close or to
+    open a second time."""
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".open")
+
+
+def _try_lock(handle: IO[str]) -> bool:
+    """Take the lock of ``handle`` without waiting; False if someone holds it. The system
+    lets it go when the desk ends, however it ends (a crash, a laptop's battery), so a lock
+    left behind never keeps an event from closing."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextmanager
+def held_open(path: Path, *, closing: bool = False) -> Iterator[None]:
+    """Hold the event open while its desk runs (or while it is closed, with ``closing``):
+    until it ends, ``close_event`` and a second desk on the file are refused.
+
+    The hold is a lock on ``FILE.open`` beside the event's file, removed when released.
+    """
+    if not path.is_file():
+        raise EventFileRefused(f"There is no event file at {path}.")
+    lock = _lock_path(path)
+    handle = lock.open("a+", encoding="utf-8")
+    try:
+        if not _try_lock(handle):
+            if closing:
+                raise EventInUse(
+                    "The event is still open in carerdesk on this computer: quit the desk "
+                    "there first (Ctrl+Q), then close the event."
+                )
+            raise EventInUse(
+                "The event is already open in carerdesk on this computer: carry on there."
+            )
+        try:
+            yield
+        finally:
+            with suppress(OSError):
+                lock.unlink()
+    finally:
+        handle.close()
+
+
+def refuse_if_open(path: Path, *, closing: bool = False) -> None:
+    """Say (raise ``EventInUse``) when the event is held open on this computer: before a
+    passphrase is asked for, to close it or to open a second desk on it."""
+    if _lock_path(path).exists():
+        with held_open(path, closing=closing):
+            pass
+
+
+def is_open(path: Path) -> bool:
+    """Whether the event is held open (its desk running) on this computer."""
+    try:
+        refuse_if_open(path)
+    except EventInUse:
+        return True
+    return False
 
 
 def check_passphrase(text: str, again: str | None = None) -> str:
@@ -208,7 +286,13 @@ def is_event(session: Session) -> bool:
 
 def close_event(path: Path, passphrase: str) -> EventInfo:
     """Check every page of the event's file, mark the event closed and leave it as one file
-    (its journal folded in) to hand to the coordinator."""
+    (its journal folded in) to hand to the coordinator. Refused while the event is open in
+    carerdesk (``held_open``): its desk would go on writing to a file handed on."""
+    with held_open(path, closing=True):
+        return _close(path, passphrase)
+
+
+def _close(path: Path, passphrase: str) -> EventInfo:
     engine = open_event(path, passphrase)
     try:
         with unit_of_work(engine) as session:
