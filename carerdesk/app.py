@@ -45,10 +45,12 @@ from carerdesk.failure import record, say, say_in_one_line, say_on_return
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
+    from textual.command import Provider
 
     from carerdesk.db.accounts import Organisation
     from carerdesk.db.events import EventInfo
     from carerdesk.widgets.desk import Desk
+    from carerdesk.widgets.keys import Key
 
 THEMES = (
     Theme(
@@ -96,6 +98,28 @@ THEMES = (
 THEME_NAMES = tuple(theme.name for theme in THEMES)
 SIGN_IN_MODE = "sign-in"
 """The mode of the sign-in (lock) screen, the one the application starts in."""
+
+
+def _desk_commands() -> type[Provider]:
+    """The command palette's commands, imported when it first opens (start-up stays quick)."""
+    from carerdesk.widgets.keys import DeskCommands
+
+    return DeskCommands
+
+
+DESK_WIDE = (
+    "register",
+    "anonymous",
+    "follow_ups",
+    "returns",
+    "import_files",
+    "export",
+    "accounts",
+    "audit",
+    "duplicates",
+)
+"""The home screen's actions that the command palette offers on every screen, to whoever's
+role may use them (the home screen's key, its name and its right say what each is)."""
 
 
 def _sign_in_screen() -> Screen[Any]:
@@ -179,6 +203,7 @@ class CarerdeskApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", tooltip="Close carerdesk", priority=True),
     ]
 
+    COMMANDS = {_desk_commands}
     MODES = {SIGN_IN_MODE: _sign_in_screen}
     DEFAULT_MODE = SIGN_IN_MODE
 
@@ -412,11 +437,14 @@ class CarerdeskApp(App[None]):
         return self._session(self.engine, write=write)
 
     def action_toggle_keys(self) -> None:
-        """Show or hide the panel listing every key of the screen."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """Show or hide the panel listing every key of the screen: carerdesk's own keys of the
+        screen first, then those that work everywhere, then moving and typing."""
+        from carerdesk.widgets.keys import KeysPanel
+
+        if panels := self.screen.query(KeysPanel):
+            panels.remove()
         else:
-            self.action_show_help_panel()
+            self.screen.mount(KeysPanel())
 
     def action_next_theme(self) -> None:
         """Switch to the next of the light, dark and high-contrast themes."""
@@ -432,25 +460,59 @@ class CarerdeskApp(App[None]):
         return display
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The command palette lists every key of the screen as well as the usual commands."""
-        seen: set[str] = set()
-        for _key, active in screen.active_bindings.items():
-            binding = active.binding
-            if not binding.description or binding.action in seen or not active.enabled:
-                continue
-            seen.add(binding.action)
-            help_text = binding.tooltip or f"Key: {binding.key_display or binding.key}"
-            yield SystemCommand(
-                binding.description,
-                help_text,
-                lambda node=active.node, action=binding.action: self.run_action(action, node),
-            )
+        """Every action by name: the screen's own, the desk's (the weekly return, accounts ...
+        from any screen), and those that work everywhere; never one the role may not use."""
+        from carerdesk.widgets.keys import PALETTE, screen_keys
+
+        keys = screen_keys(screen)
+        offered = set()
+        for key in keys.screen:
+            if key.enabled:
+                offered.add(key.description)
+                yield self._command(key, screen)
+        for key in self._desk_wide(screen):
+            if key.description not in offered:
+                yield self._command(key, screen, " on the home screen")
+        for key in keys.everywhere:
+            if key.enabled and key.action != PALETTE:
+                yield self._command(key, screen)
         for name in THEME_NAMES:
             label = name.removeprefix("carerdesk-").replace("-", " ")
             yield SystemCommand(
                 f"Theme: {label}", "Change how the screen looks", lambda n=name: self._set(n)
             )
-        yield from super().get_system_commands(screen)
+        # Of Textual's own, only making the focused panel fill the screen: its Keys, Quit and
+        # Theme are carerdesk's above, and its screenshot would write carers' details to a file.
+        for command in super().get_system_commands(screen):
+            if command.title in ("Maximize", "Minimize"):
+                yield command
+
+    def _command(self, key: Key, screen: Screen[object], where: str = "") -> SystemCommand:
+        keys = ", ".join(key.keys)
+        help_text = f"{key.tooltip or key.description} ({keys}{where})"
+        return SystemCommand(
+            key.description,
+            help_text,
+            lambda: self.run_action(key.action, key.node, namespaces={"screen": screen}),
+        )
+
+    def _desk_wide(self, screen: Screen[object]) -> list[Key]:
+        """The home screen's desk-wide actions the person signed in may use, to offer on any
+        screen but a dialog (a dialog is answered first)."""
+        from carerdesk.screens.home import HomeScreen
+        from carerdesk.widgets.keys import Key
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if self.actor is None or home is None or screen.is_modal:
+            return []
+        found = []
+        for _key, binding in home._bindings:
+            if binding.action in DESK_WIDE and home.check_action(binding.action, ()):
+                shown = self.get_key_display(binding)
+                found.append(
+                    Key([shown], binding.description, binding.tooltip, binding.action, home)
+                )
+        return found
 
     def _set(self, theme: str) -> None:
         self.theme = theme

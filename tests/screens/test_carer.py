@@ -91,7 +91,7 @@ async def test_theme_and_keys(make_app: Callable[[], CarerdeskApp]) -> None:
         assert app.theme == "carerdesk-high-contrast"
         await pilot.press("f1")
         await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        assert app.screen.query("KeysPanel")
 
 
 async def test_command_palette_lists_the_screens_actions(
