@@ -107,19 +107,20 @@ def _desk_commands() -> type[Provider]:
     return DeskCommands
 
 
-DESK_WIDE = (
-    "register",
-    "anonymous",
-    "follow_ups",
-    "returns",
-    "import_files",
-    "export",
-    "accounts",
-    "audit",
-    "duplicates",
-)
+DESK_WIDE = {
+    "register": "RegisterScreen",
+    "anonymous": "ContactModal",
+    "follow_ups": "FollowUpsScreen",
+    "returns": "ReturnsScreen",
+    "import_files": "ImportModal",
+    "export": "ExportModal",
+    "accounts": "UsersScreen",
+    "audit": "AuditScreen",
+    "duplicates": "DuplicatesScreen",
+}
 """The home screen's actions that the command palette offers on every screen, to whoever's
-role may use them (the home screen's key, its name and its right say what each is)."""
+role may use them (the home screen's key, its name and its right say what each is), and the
+screen each opens: not offered on that screen itself, where it would open a second copy."""
 
 
 def _sign_in_screen() -> Screen[Any]:
@@ -507,7 +508,8 @@ class CarerdeskApp(App[None]):
             return []
         found = []
         for _key, binding in home._bindings:
-            if binding.action in DESK_WIDE and home.check_action(binding.action, ()):
+            opens = DESK_WIDE.get(binding.action)
+            if opens and opens != type(screen).__name__ and home.check_action(binding.action, ()):
                 shown = self.get_key_display(binding)
                 found.append(
                     Key([shown], binding.description, binding.tooltip, binding.action, home)

@@ -88,6 +88,7 @@ async def test_ctrl_p_on_a_record_offered_only_the_records_own_actions(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ReturnsScreen)
+        assert "Returns" not in await _palette_titles(pilot, app)  # not a second copy of it
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CarerScreen)
@@ -103,3 +104,20 @@ async def test_ctrl_p_offers_staff_no_coordinators_action(
         assert {"Follow-ups", "New carer", "Anonymous", "Log contact", "Lock"} <= titles
         coordinators = {"Returns", "Accounts", "Audit trail", "Import", "Export", "Duplicates"}
         assert not coordinators & titles
+
+
+def test_each_desk_wide_action_names_the_screen_it_opens() -> None:
+    import importlib
+
+    from carerdesk.app import DESK_WIDE
+    from carerdesk.screens.home import HomeScreen
+
+    modules = ["register", "followups", "returns", "import_files", "users", "audit", "merge"]
+    names = {
+        name
+        for module in [f"carerdesk.screens.{m}" for m in modules]
+        + ["carerdesk.dialogs.contact", "carerdesk.dialogs.export"]
+        for name in vars(importlib.import_module(module))
+    }
+    assert set(DESK_WIDE.values()) <= names
+    assert set(DESK_WIDE) <= set(HomeScreen.RIGHTS)
