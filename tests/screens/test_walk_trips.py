@@ -1,0 +1,64 @@
+"""What a person tripped on, walking every screen as each role (issue 14, beyond its list)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from carerdesk.app import CarerdeskApp
+from carerdesk.core.entries import check_carer
+from carerdesk.db import carers
+from carerdesk.db.engine import unit_of_work
+from carerdesk.dialogs.contact import ContactModal
+from carerdesk.widgets.result_list import ResultList
+from tests.conftest import STAFF, TODAY
+from tests.screens.helpers import screen_text, settle, type_text
+
+
+async def test_f3_with_several_found_asks_which_carer_before_logging(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "ha1 2ab")  # Thi Nguyễn and Zoë Łukasz live there
+        await settle(pilot)
+        first, second = app.screen.query_one("#results", ResultList).row_texts()[:2]
+        await pilot.press("f3")
+        await settle(pilot)
+        # Nobody was chosen: no contact form for whoever happened to be first.
+        assert not isinstance(app.screen, ContactModal)
+        assert any("choose one" in note.message for note in app._notifications)
+        assert app.focused is app.screen.query_one("#results", ResultList)
+        await pilot.press("down", "f3")  # the second, chosen
+        await settle(pilot)
+        assert isinstance(app.screen, ContactModal)
+        chosen, top = second.split(" | ")[0], first.split(" | ")[0]  # their references
+        assert chosen in screen_text(pilot) and top not in screen_text(pilot)
+
+
+async def test_with_twenty_found_the_search_hint_still_says_what_f3_does_at_80x24(
+    make_app: Callable[[], CarerdeskApp], engine: Engine
+) -> None:
+    with unit_of_work(engine) as session:
+        for n in range(20):
+            entry = check_carer(
+                {
+                    "first_name": "Abcdefghijklmnopqrstuvwxy"[n] + "nna",
+                    "last_name": "Smith",
+                    "date_of_birth": f"{n + 1:02d}/01/1970",
+                    "registered_on": "02/11/2026",
+                    "consent_store": "yes",
+                },
+                TODAY,
+            )
+            carers.register_carer(session, entry, by=STAFF, today=TODAY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "smith")
+        await settle(pilot)
+        hint = screen_text(pilot).splitlines()[4]
+        assert "20 shown: type more" in hint
+        assert hint.rstrip().endswith("F3 logs a contact.")
