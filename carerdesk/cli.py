@@ -127,6 +127,7 @@ class FailSafeGroup(click.Group):
         """Run the command; log and say plainly what nobody expected."""
         import errno
 
+        given = list(ctx.args)  # the command's own words, before click hands them on
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
@@ -134,9 +135,30 @@ class FailSafeGroup(click.Group):
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # output piped into a program that stopped reading: click's to handle
+            if (where := _given_path(error, given)) is not None:
+                # A typo in a path the person gave is theirs to fix, not a failure to quote.
+                raise click.ClickException(
+                    f"Could not use {where}: {error.strerror or 'refused'}. Check the path, "
+                    "that its folder exists and that you may write there."
+                ) from None
             _failed(error)
         except Exception as error:
             _failed(error)
+
+
+def _given_path(error: OSError, args: list[str]) -> str | None:
+    """The path named in ``error`` when it is one given on the command line, or inside one."""
+    for name in (error.filename, error.filename2):
+        if not isinstance(name, str | Path):
+            continue
+        failed = Path(name).expanduser().absolute()
+        for arg in args:
+            given = Path(arg.partition("=")[2] if arg.startswith("--") else arg).expanduser()
+            if str(given) in (".", "") or arg.startswith("-") and "=" not in arg:
+                continue
+            if failed == given.absolute() or given.absolute() in failed.parents:
+                return str(name)
+    return None
 
 
 def _failed(error: Exception) -> NoReturn:
