@@ -154,7 +154,7 @@ def _given_path(error: OSError, args: list[str]) -> str | None:
         failed = Path(name).expanduser().absolute()
         for arg in args:
             given = Path(arg.partition("=")[2] if arg.startswith("--") else arg).expanduser()
-            if str(given) in (".", "") or arg.startswith("-") and "=" not in arg:
+            if str(given) in (".", "") or (arg.startswith("-") and "=" not in arg):
                 continue
             if failed == given.absolute() or given.absolute() in failed.parents:
                 return str(name)

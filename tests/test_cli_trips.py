@@ -1,4 +1,4 @@
-"""The command line as a person meets it: paths it cannot use, dates as the application writes them."""
+"""The command line as a person meets it: paths it cannot use, dates written as on screen."""
 
 from __future__ import annotations
 
