@@ -439,11 +439,17 @@ def audit_verify(obj: Context) -> None:
     click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
 
 
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+"""A date on the command line: as the application shows them, or as ISO 8601."""
+
+
 @audit.command("list")
 @click.option("--person", default="", help="Entries by staff whose name contains this.")
 @click.option("--record", default="", help="Entries about this carer reference or record id.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this date (UTC).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this date (UTC).")
+@click.option(
+    "--since", type=click.DateTime(DATE_FORMATS), help="From this date: DD/MM/YYYY (UTC)."
+)
+@click.option("--until", type=click.DateTime(DATE_FORMATS), help="To this date: DD/MM/YYYY (UTC).")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
 @refusals
@@ -464,7 +470,10 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
         until=until.date() if until else None,
     )
     with unit_of_work(engine, write=False) as session:
-        for entry in trail.entries(session, where, by=actor, limit=limit):
+        found = trail.entries(session, where, by=actor, limit=limit)
+        if not found:
+            click.echo("No entries match.")
+        for entry in found:
             what = " ".join(filter(None, [entry.action, entry.kind, entry.reference]))
             fields = f" [{entry.fields.replace(';', ', ')}]" if entry.fields else ""
             detail = f" ({entry.detail})" if entry.detail else ""

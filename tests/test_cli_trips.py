@@ -52,3 +52,20 @@ def test_a_template_written_where_it_may_not_be_says_so_plainly(
     )
     assert result.exit_code == 1
     assert "stopped" not in result.stderr and str(locked / "template") in result.stderr
+
+
+def test_audit_list_takes_dates_as_the_application_writes_them(register: Path) -> None:
+    uk = CliRunner().invoke(main, ["--db", str(register), "audit", "list", "--since", "01/12/2026"])
+    iso = CliRunner().invoke(
+        main, ["--db", str(register), "audit", "list", "--since", "2026-12-01"]
+    )
+    assert uk.exit_code == 0, uk.output
+    assert uk.stdout == iso.stdout
+
+
+def test_an_audit_list_that_matches_nothing_says_so(register: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--db", str(register), "audit", "list", "--record", "C999999"]
+    )
+    assert result.exit_code == 0
+    assert "No entries" in result.stdout
