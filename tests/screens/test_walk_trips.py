@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Engine
+from textual.widgets import Input
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.core.entries import check_carer
@@ -62,3 +63,20 @@ async def test_with_twenty_found_the_search_hint_still_says_what_f3_does_at_80x2
         hint = screen_text(pilot).splitlines()[4]
         assert "20 shown: type more" in hint
         assert hint.rstrip().endswith("F3 logs a contact.")
+
+
+async def test_typing_after_f2_follows_the_carried_name_instead_of_replacing_it(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "ola brown")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "f")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.screen.query_one("#field-first-name Input", Input).value == "Olaf"
+        assert app.screen.query_one("#field-last-name Input", Input).value == "Brown"
