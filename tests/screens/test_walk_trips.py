@@ -14,7 +14,7 @@ from carerdesk.db.engine import unit_of_work
 from carerdesk.dialogs.contact import ContactModal
 from carerdesk.widgets.result_list import ResultList
 from tests.conftest import STAFF, TODAY
-from tests.screens.helpers import screen_text, settle, type_text
+from tests.screens.helpers import screen_text, settle, shown, type_text
 
 
 async def test_f3_with_several_found_asks_which_carer_before_logging(
@@ -80,3 +80,18 @@ async def test_typing_after_f2_follows_the_carried_name_instead_of_replacing_it(
         await pilot.pause()
         assert app.screen.query_one("#field-first-name Input", Input).value == "Olaf"
         assert app.screen.query_one("#field-last-name Input", Input).value == "Brown"
+
+
+async def test_one_probable_duplicate_is_counted_as_one_pair(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from tests.screens.test_merge import _second_sian
+
+    _second_sian(engine)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        status = shown(pilot, "#pairs-status")
+        assert status.startswith("1 pair,") and "1 pairs" not in status
