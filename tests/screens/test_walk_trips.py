@@ -12,9 +12,17 @@ from carerdesk.core.entries import check_carer
 from carerdesk.db import carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.dialogs.contact import ContactModal
+from carerdesk.dialogs.role import RoleModal
 from carerdesk.widgets.result_list import ResultList
 from tests.conftest import STAFF, TODAY
-from tests.screens.helpers import screen_text, settle, shown, type_text
+from tests.screens.helpers import (
+    open_record,
+    screen_text,
+    settle,
+    shown,
+    table_text,
+    type_text,
+)
 
 
 async def test_f3_with_several_found_asks_which_carer_before_logging(
@@ -95,3 +103,22 @@ async def test_one_probable_duplicate_is_counted_as_one_pair(
         await settle(pilot)
         status = shown(pilot, "#pairs-status")
         assert status.startswith("1 pair,") and "1 pairs" not in status
+
+
+async def test_ctrl_s_on_an_empty_caring_role_adds_no_blank_role(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "patel")
+        assert "1 (1 active)" in shown(pilot, "#roles-title")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # nothing chosen or typed
+        await settle(pilot)
+        assert isinstance(app.screen, RoleModal)
+        assert "whom they care for" in shown(pilot, "#field-relationship .field-error")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "1 (1 active)" in shown(pilot, "#roles-title")
+        assert len(table_text(pilot, "#roles")) == 1
