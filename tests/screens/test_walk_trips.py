@@ -122,3 +122,17 @@ async def test_ctrl_s_on_an_empty_caring_role_adds_no_blank_role(
         await settle(pilot)
         assert "1 (1 active)" in shown(pilot, "#roles-title")
         assert len(table_text(pilot, "#roles")) == 1
+
+
+async def test_high_contrast_chosen_with_ctrl_t_is_there_when_carerdesk_next_opens(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    from carerdesk.settings import load_settings
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t", "ctrl+t")
+        assert app.theme == "carerdesk-high-contrast"
+    # The command line opens the application with this machine's theme.
+    assert load_settings().theme == "carerdesk-high-contrast"
