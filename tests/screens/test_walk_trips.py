@@ -136,3 +136,38 @@ async def test_high_contrast_chosen_with_ctrl_t_is_there_when_carerdesk_next_ope
         assert app.theme == "carerdesk-high-contrast"
     # The command line opens the application with this machine's theme.
     assert load_settings().theme == "carerdesk-high-contrast"
+
+
+async def test_an_account_deactivated_by_mistake_can_be_reactivated_with_d(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    from textual.widgets import DataTable
+
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+
+        async def on_sam() -> None:
+            rows = table_text(pilot, "#users")
+            sam = next(i for i, row in enumerate(rows) if row.startswith("Sam Staff"))
+            app.screen.query_one("#users", DataTable).move_cursor(row=sam)
+            await pilot.pause()
+
+        def sams_state() -> str:
+            return next(r for r in table_text(pilot, "#users") if r.startswith("Sam")).split(" | ")[
+                2
+            ]
+
+        await on_sam()
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert sams_state() == "deactivated"
+        await on_sam()
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Reactivate Sam Staff?" in screen_text(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert sams_state() == "active"
