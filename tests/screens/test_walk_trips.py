@@ -171,3 +171,23 @@ async def test_an_account_deactivated_by_mistake_can_be_reactivated_with_d(
         await pilot.press("y")
         await settle(pilot)
         assert sams_state() == "active"
+
+
+async def test_a_stray_d_on_the_services_list_asks_before_retiring_a_service(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f10", "s")
+        await settle(pilot)
+        first = table_text(pilot, "#services")[0].split(" | ")[0].strip()
+        await pilot.press("d")
+        await settle(pilot)
+        assert f"Retire {first}?" in screen_text(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert "(retired" not in table_text(pilot, "#services")[0]
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert "(retired" in table_text(pilot, "#services")[0]
