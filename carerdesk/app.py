@@ -41,6 +41,7 @@ from textual.worker import WorkerFailed
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.failure import record, say, say_in_one_line, say_on_return
+from carerdesk.settings import save_theme
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -451,7 +452,15 @@ class CarerdeskApp(App[None]):
         """Switch to the next of the light, dark and high-contrast themes."""
         index = THEME_NAMES.index(self.theme) if self.theme in THEME_NAMES else -1
         self.theme = THEME_NAMES[(index + 1) % len(THEME_NAMES)]
-        self.notify(f"Theme: {self.theme.removeprefix('carerdesk-').replace('-', ' ')}")
+        shown = self.theme.removeprefix("carerdesk-").replace("-", " ")
+        try:
+            # This machine's choice: a person who needs high contrast should not choose it
+            # again each time carerdesk opens.
+            save_theme(self.theme)
+        except OSError:
+            self.notify(f"Theme: {shown} (not remembered: the settings file cannot be written)")
+            return
+        self.notify(f"Theme: {shown}")
 
     def get_key_display(self, binding: Binding) -> str:
         """Function keys as printed on the keyboard: F1, not f1."""

@@ -127,6 +127,7 @@ class FailSafeGroup(click.Group):
         """Run the command; log and say plainly what nobody expected."""
         import errno
 
+        given = list(ctx.args)  # the command's own words, before click hands them on
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
@@ -134,9 +135,30 @@ class FailSafeGroup(click.Group):
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # output piped into a program that stopped reading: click's to handle
+            if (where := _given_path(error, given)) is not None:
+                # A typo in a path the person gave is theirs to fix, not a failure to quote.
+                raise click.ClickException(
+                    f"Could not use {where}: {error.strerror or 'refused'}. Check the path, "
+                    "that its folder exists and that you may write there."
+                ) from None
             _failed(error)
         except Exception as error:
             _failed(error)
+
+
+def _given_path(error: OSError, args: list[str]) -> str | None:
+    """The path named in ``error`` when it is one given on the command line, or inside one."""
+    for name in (error.filename, error.filename2):
+        if not isinstance(name, str | Path):
+            continue
+        failed = Path(name).expanduser().absolute()
+        for arg in args:
+            given = Path(arg.partition("=")[2] if arg.startswith("--") else arg).expanduser()
+            if str(given) in (".", "") or (arg.startswith("-") and "=" not in arg):
+                continue
+            if failed == given.absolute() or given.absolute() in failed.parents:
+                return str(name)
+    return None
 
 
 def _failed(error: Exception) -> NoReturn:
@@ -417,14 +439,22 @@ def audit_verify(obj: Context) -> None:
     click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
 
 
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+"""A date on the command line: as the application shows them, or as ISO 8601."""
+
+
 @audit.command("list")
 @click.option("--person", default="", help="Entries by staff whose name contains this.")
 @click.option("--record", default="", help="Entries about this carer reference or record id.")
 @click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="From this date (the desk's local time)."
+    "--since",
+    type=click.DateTime(DATE_FORMATS),
+    help="From this date: DD/MM/YYYY (the desk's local time).",
 )
 @click.option(
-    "--until", type=click.DateTime(["%Y-%m-%d"]), help="To this date (the desk's local time)."
+    "--until",
+    type=click.DateTime(DATE_FORMATS),
+    help="To this date: DD/MM/YYYY (the desk's local time).",
 )
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
@@ -447,7 +477,10 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
         until=until.date() if until else None,
     )
     with unit_of_work(engine, write=False) as session:
-        for entry in trail.entries(session, where, by=actor, limit=limit):
+        found = trail.entries(session, where, by=actor, limit=limit)
+        if not found:
+            click.echo("No entries match.")
+        for entry in found:
             what = " ".join(filter(None, [entry.action, entry.kind, entry.reference]))
             fields = f" [{entry.fields.replace(';', ', ')}]" if entry.fields else ""
             detail = f" ({entry.detail})" if entry.detail else ""

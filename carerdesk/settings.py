@@ -14,13 +14,15 @@ Fields of ``settings.toml``:
     Path of the SQLite register. Default: ``register.sqlite`` in the user's data folder.
     Environment: ``CARERDESK_DB``.
 ``theme``
-    ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``.
-    Environment: ``CARERDESK_THEME``.
+    ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``; Ctrl+T in the
+    application changes it and writes it here. Environment: ``CARERDESK_THEME``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +93,20 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
         url = f"sqlite:///{path_of_db}"
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
     return Settings(database_url=url, theme=theme)
+
+
+def save_theme(theme: str) -> None:
+    """Remember the theme chosen at the desk (Ctrl+T) in ``settings.toml``, keeping every
+    other line of the file as it was."""
+    path = config_dir() / "settings.toml"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    line = f"theme = {json.dumps(theme)}"  # a TOML basic string: a theme name needs no escape
+    if re.search(r"(?m)^theme\s*=.*$", text):
+        text = re.sub(r"(?m)^theme\s*=.*$", line, text, count=1)
+    else:
+        text = line + "\n" + text  # before any table, so it stays a top-level key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _str(value: object) -> str | None:

@@ -377,6 +377,28 @@ def deactivate(
     return user_view(user)
 
 
+def reactivate(
+    session: Session, by: Actor, user_id: str, *, version: int | None = None
+) -> UserView:
+    """Let a deactivated account sign in again with its PIN (a mistaken deactivation, or a
+    volunteer back after a break: their name cannot be given to a new account)."""
+    by.require(Can.MANAGE_USERS)
+    user = _user(session, user_id)
+    check_version(user, version, "account")
+    user.active = True
+    user.updated_by = by.name
+    audit.record(
+        session,
+        by,
+        Action.USER_CHANGED,
+        kind="user",
+        record_id=user.id,
+        fields=["active"],
+        detail=_who(user),
+    )
+    return user_view(user)
+
+
 def _who(user: User) -> str:
     # Staff accounts are named in the trail (it is about staff); carers never are.
     return f"{user.name}, {user.role}"

@@ -69,6 +69,11 @@ class RoleModal(ModalScreen[RoleEntry | None]):
         except InvalidEntry as error:
             show_errors(self, error.errors)
             return
+        if role == RoleEntry():
+            # A blank role still counts: as a second caring role it would make the carer one
+            # with multiple caring roles in the return.
+            show_errors(self, {"relationship": "Choose whom they care for, or Esc to close."})
+            return
         self.dismiss(role)
 
     def action_cancel(self) -> None:

@@ -223,8 +223,9 @@ class HomeScreen(Screen[None]):
         elif not hits:
             status.message = "Nobody found. Check the spelling, or press F2 to register them."
         else:
-            more = " (the best 20: type more to narrow)" if len(hits) >= 20 else ""
-            status.message = f"{len(hits)} found{more}. ↓ to choose, Enter to open, F3 to log."
+            # One line at 80 columns: what F3 does must not be the part that is cut.
+            found = "Best 20 shown: type more" if len(hits) >= 20 else f"{len(hits)} found"
+            status.message = f"{found}. ↓ chooses, Enter opens, F3 logs a contact."
 
     def refresh_today(self) -> None:
         """Reload the list of today's contacts."""
@@ -362,6 +363,15 @@ class HomeScreen(Screen[None]):
         hit = self._chosen()
         if hit is None:
             self.notify("Choose a carer in the results first.", severity="warning")
+            return
+        results = self.query_one("#results", ResultList)
+        if len(self.hits) > 1 and not results.has_focus:
+            # The top result is only the best guess: with two Andrea Smiths, a contact logged
+            # on it from the box lands on whoever came first.
+            results.focus()
+            self.notify(
+                f"{len(self.hits)} found: choose one with ↑ ↓, then F3 again.", severity="warning"
+            )
             return
         if not self._need_register():
             return

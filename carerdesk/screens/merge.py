@@ -100,8 +100,9 @@ class DuplicatesScreen(Screen[None]):
         if found:
             table.move_cursor(row=min(max(at, 0), len(found) - 1))
         certain = sum(pair.match.certain for pair in found)
+        pairs = "1 pair" if len(found) == 1 else f"{len(found)} pairs"
         self._said(
-            f"{len(found)} pairs, {certain} as good as certain (score 90 or more, in bold) · "
+            f"{pairs}, {certain} as good as certain (score 90 or more, in bold) · "
             "Enter compares a pair side by side · N: they are two people"
             if found
             else "No probable duplicates in the register."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -159,8 +159,15 @@ class RegisterScreen(Screen[None]):
             table.display = False
         self._show_carer_type(self.first_texts.get("date_of_birth", ""))
         first = self.query_one("#field-first-name Input", Input)
+        # The names typed in the search box carry over: the cursor follows them, so the next
+        # key adds to the name rather than replacing it (an Input selects all when focused).
+        first.select_on_focus = False
         first.focus()
         first.cursor_position = len(first.value)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, Input):
+            event.widget.select_on_focus = True  # as every other field, once left
 
     @on(Input.Changed, "#field-date-of-birth Input")
     def _birth_date_typed(self, event: Input.Changed) -> None:

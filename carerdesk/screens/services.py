@@ -21,6 +21,8 @@ from carerdesk.screens.managed_list import ManagedList
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from carerdesk.widgets.desk import DeskApp
@@ -174,16 +176,29 @@ class ServicesScreen(ManagedList):
         if chosen is None or not self.app.allowed(Can.CHANGE_SETTINGS):
             return
         code, name, _, _, retired, _ = chosen
-        try:
-            if retired:
-                self.run_change(lambda s: destinations.restore_service(s, self.app.user, code))
-                message = f"{name} is offered for new referrals again."
-            else:
-                today = self.app.today()
-                self.run_change(
-                    lambda s: destinations.retire_service(s, self.app.user, code, today)
+        if retired:
+            self._act(
+                lambda s: destinations.restore_service(s, self.app.user, code),
+                f"{name} is offered for new referrals again.",
+            )
+            return
+        today = self.app.today()
+        from carerdesk.dialogs.confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._act(
+                    lambda s: destinations.retire_service(s, self.app.user, code, today),
+                    f"{name} is retired: its referrals keep its name.",
                 )
-                message = f"{name} is retired: its referrals keep its name."
+
+        # As deactivating an account: one stray key would take it off every new referral.
+        question = f"Retire {name}? It will no longer be offered for new referrals."
+        self.app.push_screen(ConfirmModal(question, yes="Retire"), answered)
+
+    def _act(self, change: Callable[[Session], object], message: str) -> None:
+        try:
+            self.run_change(change)
         except CarerdeskError as error:
             self.notify(error.message, severity="warning")
             return

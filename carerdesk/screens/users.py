@@ -55,7 +55,7 @@ class UsersScreen(ManagedList):
         table: DataTable[str] = DataTable(id="users", cursor_type="row", zebra_stripes=True)
         yield table
         yield Label(
-            "A adds · R changes the role · P resets a PIN (and lifts a lock) · D deactivates",
+            "A adds · R role · P resets a PIN, lifts a lock · D deactivates or reactivates",
             classes="hint",
         )
         yield DeskFooter()
@@ -155,13 +155,17 @@ class UsersScreen(ManagedList):
         )
 
     def action_deactivate(self) -> None:
-        """Stop the chosen account signing in (after a question)."""
+        """Stop the chosen account signing in, or let a deactivated one sign in again (after a
+        question)."""
         from carerdesk.dialogs.confirm import ConfirmModal
 
         chosen = self._chosen()
         if chosen is None:
             return
         user_id, name, _ = chosen
+        if not self._active(user_id):
+            self._reactivate(user_id, name)
+            return
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -179,6 +183,34 @@ class UsersScreen(ManagedList):
 
         question = f"Deactivate {name}? They will no longer be able to sign in."
         self.app.push_screen(ConfirmModal(question, yes="Deactivate"), answered)
+
+    def _active(self, user_id: str) -> bool:
+        from carerdesk.db import accounts
+
+        with self.app.unit_of_work(write=False) as session:
+            return any(
+                u.active for u in accounts.users(session, by=self.app.user) if u.id == user_id
+            )
+
+    def _reactivate(self, user_id: str, name: str) -> None:
+        from carerdesk.dialogs.confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from carerdesk.db import accounts
+
+            try:
+                self.run_change(
+                    lambda session: accounts.reactivate(session, self.app.user, user_id)
+                )
+            except CarerdeskError as error:
+                self.notify(error.message, severity="warning")
+                return
+            self.changed(f"{name} can sign in again with their PIN.")
+
+        question = f"Reactivate {name}? They can sign in again with their PIN."
+        self.app.push_screen(ConfirmModal(question, yes="Reactivate"), answered)
 
 
 def _state(user: UserView, now: datetime) -> str:

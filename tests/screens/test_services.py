@@ -57,7 +57,7 @@ async def test_a_coordinator_adds_a_service_renames_it_and_retires_it(
         await settle(pilot)
         rows = [" ".join(row.split()) for row in table_text(pilot, "#services")]
         assert rows[-1].startswith("Harrow Dementia Cafe and memory group | 0 | Dementia")
-        await pilot.press("d")
+        await pilot.press("d", "y")  # retiring asks first
         await settle(pilot)
         assert "(retired" in table_text(pilot, "#services")[-1]
         await pilot.press("d")

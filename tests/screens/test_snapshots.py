@@ -90,7 +90,7 @@ class TestReturns:
 class TestServices:
     def test_services(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
         app = make_app(user="Casey Coordinator")
-        steps = _typing("<f10>", "s", "<down>", "<d>")  # the second service retired
+        steps = _typing("<f10>", "s", "<down>", "<d>", "y")  # the second service retired
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
