@@ -606,6 +606,7 @@ def export_return(
             actor,
             chosen_week,
             out,
+            today=_today(),
             formats=chosen,
             suppress_under=suppress_under,
             amend=amend,
