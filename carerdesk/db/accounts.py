@@ -400,19 +400,35 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults["card_valid_years"] = str(VALID_YEARS)
     defaults["referral_chase_days"] = str(ACKNOWLEDGE_WITHIN)
     defaults["bulk_read_limit"] = str(BULK_READ_LIMIT)
-    return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
+    return {key: _shown(key, _setting(session, key) or defaults.get(key, "")) for key in SETTINGS}
+
+
+LIST_SETTINGS = frozenset({"wards"})
+"""Settings stored as a JSON list (``db.carers.ward_list`` reads the wards), typed and shown
+as names separated by ``;``."""
+
+
+def _shown(key: str, stored: str) -> str:
+    # A list setting as a person types it.
+    if key in LIST_SETTINGS and stored:
+        return "; ".join(json.loads(stored))
+    return stored
 
 
 def change_setting(session: Session, by: Actor, key: str, text: str) -> str:
-    """Change one setting (coordinator only); returns the value stored. Audited by name."""
+    """Change one setting (coordinator only); returns the value stored, as a person reads it.
+    Audited by name."""
     by.require(Can.CHANGE_SETTINGS)
     if key not in SETTINGS:
         raise NotFound(f"There is no setting called {key}: see the list of settings.")
     checked = check_field(SETTINGS, key, text, date.min)
-    value = "" if checked is None else str(checked)
+    if key in LIST_SETTINGS:
+        value = json.dumps(checked, ensure_ascii=False) if checked else ""
+    else:
+        value = "" if checked is None else str(checked)
     _put(session, key, value)
     audit.record(session, by, Action.SETTING_CHANGED, kind="setting", fields=[key])
-    return value
+    return _shown(key, value)
 
 
 def _code_key(text: str) -> str:

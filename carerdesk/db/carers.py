@@ -103,7 +103,7 @@ def ward_list(session: Session) -> list[str]:
     import json
 
     setting = session.get(Setting, "wards")
-    return list(json.loads(setting.value)) if setting else []
+    return list(json.loads(setting.value)) if setting and setting.value else []
 
 
 def _check_ward(session: Session, ward: str | None) -> None:
