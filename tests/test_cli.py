@@ -609,7 +609,13 @@ def _give_details(path: Path) -> None:
         role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
         carers.add_role(session, "C000001", role, by=STAFF)
         contact = check_contact(
-            {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"}, TODAY
+            {
+                "support": "information_advice",
+                "contact_on": "23/11/2026",
+                "channel": "phone",
+                "notes": "Asked about respite",
+            },
+            TODAY,
         )
         carers.log_contact(session, "C000001", contact, by=STAFF)
     engine.dispose()

@@ -51,6 +51,16 @@ def check_contact_date(contact_on: date, registered_on: date | None) -> None:
         raise FieldError("contact_on", "This date is before the carer registered.")
 
 
+SUPPORT_NEEDED = "Tick at least one kind of support given (Space ticks)."
+
+
+def check_support(support: Collection[str]) -> None:
+    """A contact records at least one kind of support given: the return counts contacts by
+    it, and a contact with none would be counted under no kind."""
+    if not support:
+        raise FieldError("support", SUPPORT_NEEDED)
+
+
 def check_closing_date(closed_on: date, registered_on: date) -> None:
     """A carer's record is not closed before they registered."""
     if closed_on < registered_on:

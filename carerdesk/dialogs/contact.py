@@ -12,6 +12,7 @@ from textual.widgets import Label, SelectionList
 
 from carerdesk.core.entries import CONTACT_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.core.rules import SUPPORT_NEEDED
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -80,10 +81,16 @@ class ContactModal(ModalScreen[bool]):
         """Check and save the contact as one transaction."""
         from carerdesk.db.carers import log_contact, update_contact
 
+        texts = form_texts(self)
+        errors: dict[str, str] = {}
+        if not texts.get("support"):  # beside the field, with any other refusal at once
+            errors["support"] = SUPPORT_NEEDED
         try:
-            entry = check_contact(form_texts(self), self.app.today())
+            entry = check_contact(texts, self.app.today())
         except InvalidEntry as error:
-            show_errors(self, error.errors)
+            errors = {**error.errors, **errors}
+        if errors:
+            show_errors(self, errors)
             return
         try:
             with self.app.unit_of_work() as session:

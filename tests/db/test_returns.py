@@ -52,7 +52,7 @@ def carer(
 
 
 def contact(session: Session, who: Carer | None, on: str, **fields: str) -> None:
-    typed = {"contact_on": on, "channel": "phone", **fields}
+    typed = {"contact_on": on, "channel": "phone", "support": "information_advice", **fields}
     carers.log_contact(session, who.id if who else None, check_contact(typed, TODAY), by=STAFF)
 
 
@@ -225,7 +225,7 @@ def test_contacts_and_the_carers_contacted(register: Engine) -> None:
     assert breakdown(found, "contacts", "anonymous") == {"yes": 2, "no": 3}
     assert breakdown(found, "contacts", "support") == {
         "emotional_support": 2,
-        "information_advice": 1,
+        "information_advice": 2,
         "signposting": 1,
         "benefits_finance": 1,
     }
@@ -306,6 +306,7 @@ def test_a_return_is_remembered_and_an_amendment_names_what_moved(register: Engi
     assert [str(change) for change in refused.value.changes] == [
         "contacts total all: 5 -> 6",
         "contacts channel email: 0 -> 1",
+        "contacts support information_advice: 2 -> 3",
         "contacts anonymous yes: 2 -> 3",
     ]
     with unit_of_work(register) as session:

@@ -49,7 +49,9 @@ def _fill(engine: Engine) -> None:
                 by=STAFF,
             )
             for day in ("17/11/2026", "18/11/2026")[:number]:
-                entry = check_contact({"contact_on": day, "channel": "phone"}, TODAY)
+                entry = check_contact(
+                    {"support": "information_advice", "contact_on": day, "channel": "phone"}, TODAY
+                )
                 carers.log_contact(session, carer.id, entry, by=STAFF)
 
 
@@ -190,7 +192,9 @@ def test_the_command_names_moved_figures_before_an_amended_return(
     assert "2026-W47 (16 Nov to 22 Nov 2026): 2 new registrations, 3 contacts" in first.stdout
     engine = make_engine(sqlite_url(register_file))
     with unit_of_work(engine) as session:
-        entry = check_contact({"contact_on": "20/11/2026", "channel": "email"}, TODAY)
+        entry = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "email"}, TODAY
+        )
         carers.log_contact(session, None, entry, by=STAFF)
     engine.dispose()
     refused = _as(register_file, "export", "return", "--week", "2026-W47", "--out", out)
@@ -253,7 +257,9 @@ def test_figures_that_moved_after_they_were_shown_are_not_sent(
     with unit_of_work(engine, write=False) as session:
         shown = checksum(returns.week_figures(session, W47, COORDINATOR))
     with unit_of_work(engine) as session:
-        late = check_contact({"contact_on": "19/11/2026", "channel": "email"}, TODAY)
+        late = check_contact(
+            {"support": "information_advice", "contact_on": "19/11/2026", "channel": "email"}, TODAY
+        )
         carers.log_contact(session, None, late, by=STAFF)
     with pytest.raises(returns.FiguresMoved, match="changed while they were on the screen"):
         _made(engine, tmp_path, shown=shown)
@@ -299,7 +305,9 @@ def test_an_amended_return_keeps_the_original_file_beside_it(
     assert _as(register_file, *week).exit_code == 0
     engine = make_engine(sqlite_url(register_file))
     with unit_of_work(engine) as session:
-        entry = check_contact({"contact_on": "20/11/2026", "channel": "email"}, TODAY)
+        entry = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "email"}, TODAY
+        )
         carers.log_contact(session, None, entry, by=STAFF)
     engine.dispose()
     amended = _as(register_file, *week, "--amend")

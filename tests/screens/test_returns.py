@@ -68,13 +68,15 @@ async def test_figures_that_moved_are_shown_before_an_amended_return(
 ) -> None:
     with unit_of_work(engine) as session:
         returns.make_return(session, Week(2026, 47), COORDINATOR, today=TODAY)
-        late = check_contact({"contact_on": "20/11/2026", "channel": "phone"}, TODAY)
+        late = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "phone"}, TODAY
+        )
         carers.log_contact(session, None, late, by=STAFF)  # logged after the return was made
     app = make_app(user="Casey Coordinator")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         said = _said(pilot)
-        assert "3 figures have moved since: contacts total all: 0 -> 1;" in said
+        assert "4 figures have moved since: contacts total all: 0 -> 1;" in said
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Press Ctrl+S again to make the amended return" in _said(pilot)
