@@ -190,9 +190,7 @@ def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | Non
     session.add(user)
     session.flush()
     added_by = by or actor_of(user)
-    audit.record(
-        session, added_by, Action.USER_ADDED, kind="user", record_id=user.id, detail=_who(user)
-    )
+    audit.record(session, added_by, Action.USER_ADDED, detail=_who(user), **_about(user))
     return user
 
 
@@ -340,7 +338,7 @@ def reset_pin(
     user.lockouts = 0
     user.locked_until = None
     user.updated_by = by.name
-    audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
+    audit.record(session, by, Action.PIN_RESET, detail=_who(user), **_about(user))
     return user_view(user)
 
 
@@ -354,9 +352,13 @@ def change_role(
     check_version(user, version, "account")
     if user.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
         _keep_a_coordinator(session, user)
+    was = user.role
     user.role = new_role.value
     user.updated_by = by.name
-    audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
+    audit.record(
+        session, by, Action.USER_CHANGED, fields=["role"],
+        detail=f"{user.name}, {was} to {user.role}", **_about(user),
+    )  # fmt: skip
     return user_view(user)
 
 
@@ -371,15 +373,19 @@ def deactivate(
         _keep_a_coordinator(session, user)
     user.active = False
     user.updated_by = by.name
-    audit.record(
-        session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
-    )
+    audit.record(session, by, Action.USER_DEACTIVATED, detail=_who(user), **_about(user))
     return user_view(user)
 
 
 def _who(user: User) -> str:
     # Staff accounts are named in the trail (it is about staff); carers never are.
     return f"{user.name}, {user.role}"
+
+
+def _about(user: User) -> dict[str, str]:
+    # An entry about an account names it where the trail shows what an entry is about (the
+    # record column: "user Sam Staff"), as a carer's entries show the carer's reference.
+    return {"kind": "user", "record_id": user.id, "reference": user.name}
 
 
 def _keep_a_coordinator(session: Session, user: User) -> None:
@@ -453,7 +459,7 @@ def make_recovery_code(session: Session, by: Actor) -> str:
     user = _user(session, by.user_id)
     code = _give_recovery_code(session, user)
     user.updated_by = by.name
-    audit.record(session, by, Action.RECOVERY_CODE_MADE, kind="user", record_id=user.id)
+    audit.record(session, by, Action.RECOVERY_CODE_MADE, detail=_who(user), **_about(user))
     return code
 
 
@@ -499,5 +505,5 @@ def recover(session: Session, name: str, code: str, pin: str) -> Recovery:
     user.locked_until = None
     user.updated_by = user.name
     new_code = _give_recovery_code(session, user)
-    audit.record(session, actor, Action.RECOVERED, kind="user", record_id=user.id)
+    audit.record(session, actor, Action.RECOVERED, detail=_who(user), **_about(user))
     return Recovery(actor, new_code)
