@@ -315,6 +315,13 @@ CONTACT_FIELDS: Mapping[str, FieldSpec] = {
 }
 """The contact fields, in the order of data.md."""
 
+CONTACT_FORM_FIELDS: Mapping[str, FieldSpec] = {
+    **CONTACT_FIELDS,
+    "support": replace(CONTACT_FIELDS["support"], required=True, needed=rules.SUPPORT_NEEDED),
+}
+"""The contact form's fields: a contact logged at the desk says what support was given
+(``rules.check_support``, which the operations apply too); an older file's contact may not."""
+
 
 @dataclass(frozen=True)
 class CarerEntry:

@@ -10,9 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 
-from carerdesk.core.entries import CONTACT_FIELDS, check_contact
+from carerdesk.core.entries import CONTACT_FORM_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
-from carerdesk.core.rules import SUPPORT_NEEDED
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -71,7 +70,11 @@ class ContactModal(ModalScreen[bool]):
 
     def _field(self, name: str, value: str) -> FormField:
         return FormField(
-            name, CONTACT_FIELDS[name], CONTACT_FIELDS, value=value, today=self.app.today
+            name,
+            CONTACT_FORM_FIELDS[name],
+            CONTACT_FORM_FIELDS,
+            value=value,
+            today=self.app.today,
         )
 
     def on_mount(self) -> None:
@@ -81,16 +84,10 @@ class ContactModal(ModalScreen[bool]):
         """Check and save the contact as one transaction."""
         from carerdesk.db.carers import log_contact, update_contact
 
-        texts = form_texts(self)
-        errors: dict[str, str] = {}
-        if not texts.get("support"):  # beside the field, with any other refusal at once
-            errors["support"] = SUPPORT_NEEDED
         try:
-            entry = check_contact(texts, self.app.today())
+            entry = check_contact(form_texts(self), self.app.today(), CONTACT_FORM_FIELDS)
         except InvalidEntry as error:
-            errors = {**error.errors, **errors}
-        if errors:
-            show_errors(self, errors)
+            show_errors(self, error.errors)
             return
         try:
             with self.app.unit_of_work() as session:

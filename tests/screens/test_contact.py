@@ -127,6 +127,8 @@ async def test_a_contact_with_no_kind_of_support_ticked_is_refused_beside_the_fi
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
+        assert shown(pilot, "#field-support Label").strip() == "Support given *"
+        assert not shown(pilot, "#field-support .field-error").strip()  # nothing said yet
         app.screen.query_one("#field-notes Input").focus()
         await type_text(pilot, "Asked about respite")
         await pilot.press("ctrl+s")
