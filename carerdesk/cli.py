@@ -644,6 +644,7 @@ def export_return(
             actor,
             chosen_week,
             out,
+            today=_today(),
             formats=chosen,
             suppress_under=suppress_under,
             amend=amend,
@@ -852,7 +853,7 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
     with unit_of_work(engine) as session:
         stored = accounts.change_setting(session, actor, key, value)
-    click.echo(f"{key} is now {stored}.")
+    click.echo(f"{key} is now {stored or 'empty'}.")
 
 
 @main.command("duplicates")

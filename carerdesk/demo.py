@@ -585,6 +585,8 @@ class _Builder:
 
     seed: int
     today: date
+    now: time = time(17, 0)
+    """The time of day the demo is made: today's contacts are all earlier."""
     rng: random.Random = field(init=False)
     fakers: dict[str, Any] = field(default_factory=dict)
     first_names: dict[tuple[str, str], list[str]] = field(default_factory=dict)
@@ -723,7 +725,10 @@ class _Builder:
             day = today - timedelta(days=rng.randint(0, span))
             if day.weekday() >= 5 and rng.random() < 0.8:
                 day -= timedelta(days=day.weekday() - 4)  # most register on a weekday
-            moments.append((day, rng.randint(9 * 60 + 30, 16 * 60 + 30)))
+            minute = rng.randint(9 * 60 + 30, 16 * 60 + 30)
+            if day == today:  # registered today: before now
+                minute = min(minute, max(0, self.now.hour * 60 + self.now.minute - 1))
+            moments.append((day, minute))
         moments.sort()
         return moments
 
@@ -944,12 +949,20 @@ class _Builder:
         channel = channel or (_CHANNEL_YOUNG if young else _CHANNEL).pick(rng)
         low, high = _MINUTES[channel]
         minutes = rng.randrange(low, high + 1, 5)
-        # Today's contacts fall in the first opening hour, so a demo opened in the working day
-        # does not show visits later than now.
-        closing = 10 * 60 if day == self.today else 17 * 60
-        at = rng.randrange(9 * 60, closing, 5)
+        opening, closing = 9 * 60, 17 * 60
+        if day == self.today:
+            # Today's contacts are spread through the hours before now, each over (logged)
+            # before now: never a visit later than the clock at the desk.
+            now = self.now.hour * 60 + self.now.minute
+            closing = min(closing, now)
+            if closing < opening + 60:  # before the centre opens: the hour before now
+                opening = max(0, closing - 60)
+            minutes = min(minutes, max(1, (closing - opening) // 2))
+            closing = max(opening + 1, closing - minutes)
+        at = rng.randrange(opening, closing, 5)
         staff = rng.choice(self.staff)
-        created_at = _utc(day, at + minutes) + timedelta(seconds=rng.randint(0, 59))
+        seconds = rng.randint(0, 59) if day != self.today else 0
+        created_at = _utc(day, at + minutes) + timedelta(seconds=seconds)
         return {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "carer_id": carer_id,
@@ -1270,7 +1283,11 @@ def _demo_accounts(session: Session) -> None:
 
 
 def fill_demo(
-    engine: Engine, carers: int = 2000, seed: int = 1, today: date | None = None
+    engine: Engine,
+    carers: int = 2000,
+    seed: int = 1,
+    today: date | None = None,
+    now: time | None = None,
 ) -> DemoSummary:
     """Fill an empty, migrated register with ``carers`` invented carers; return the counts.
 
@@ -1281,21 +1298,27 @@ def fill_demo(
     counter is left at the next free number, so a carer registered afterwards continues the
     sequence. The organisation's name, Harrow's ward list and a ``demo`` marker are stored as
     settings, with one account for each role (``DEMO_USERS``, PINs shown at sign-in). The
-    same ``seed`` and ``today`` give the same register, row for row.
+    same ``seed``, ``today`` and ``now`` give the same register, row for row.
+
+    ``now`` is the time of day the demo is made, today's contacts all before it: by default
+    the clock's when ``today`` is the clock's day (or not given), else 17:00, closing time.
 
     Raises ``NotAllowed`` when the register already holds carers: the demo never mixes
     invented people with real ones.
     """
     if carers < 0:
         raise ValueError("The number of carers cannot be negative.")
-    today = today or now_local().date()
+    clock = now_local()
+    if now is None:
+        now = clock.time() if today in (None, clock.date()) else time(17, 0)
+    today = today or clock.date()
     with unit_of_work(engine) as session:
         if session.scalar(select(Carer.pk).limit(1)) is not None:
             raise NotAllowed(
                 "The demo can only fill an empty register, and this one already holds carers. "
                 "Start a new register file for the demo."
             )
-        builder = _Builder(seed, today)
+        builder = _Builder(seed, today, now)
         builder.prepare_postcodes(carers)
         sqlite = is_sqlite(engine)
         cache = None

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from carerdesk.cli import main
 from carerdesk.core.entries import check_carer
+from carerdesk.core.permissions import SYSTEM
 from carerdesk.db import carers, events
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from tests.conftest import STAFF, TODAY
@@ -608,7 +609,13 @@ def _give_details(path: Path) -> None:
         role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
         carers.add_role(session, "C000001", role, by=STAFF)
         contact = check_contact(
-            {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"}, TODAY
+            {
+                "support": "information_advice",
+                "contact_on": "23/11/2026",
+                "channel": "phone",
+                "notes": "Asked about respite",
+            },
+            TODAY,
         )
         carers.log_contact(session, "C000001", contact, by=STAFF)
     engine.dispose()
@@ -654,3 +661,35 @@ def test_every_command_a_volunteer_runs_prints_the_volunteer_view_only(register:
     assert whole["roles"][0]["conditions"] == "dementia"
     trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", "C000001")
     assert "Robin Volunteer" in trail.stdout and "opened" in trail.stdout
+
+
+def test_settings_set_wards_keeps_the_ward_list_rather_than_saying_there_is_no_such_setting(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "register.sqlite"
+    _set_up(path)
+
+    def coordinator(*args: str) -> click.testing.Result:
+        return CliRunner().invoke(
+            main,
+            ["--db", str(path), "--user", "Casey Coordinator", *args],
+            env={"CARERDESK_PIN": "2580"},
+        )
+
+    made = coordinator("settings", "set", "wards", " Pinner ;Hatch End;  Pinner South ")
+    assert made.exit_code == 0, made.output
+    assert made.stdout == "wards is now Pinner; Hatch End; Pinner South.\n"
+    listed = coordinator("settings", "list").stdout
+    assert "wards" in listed and "Pinner; Hatch End; Pinner South" in listed
+    twice = coordinator("settings", "set", "wards", "Pinner; pinner")
+    assert twice.exit_code == 1 and "pinner is on the list twice" in twice.stderr
+    engine = make_engine(sqlite_url(path))
+    with unit_of_work(engine, write=False) as session:
+        assert carers.ward_list(session) == ["Pinner", "Hatch End", "Pinner South"]
+        from carerdesk.db import audit
+
+        trail = audit.entries(session, audit.TrailFilter(), by=SYSTEM)
+        assert [e.fields for e in trail if e.action == "setting changed"] == ["wards"]
+    engine.dispose()
+    cleared = coordinator("settings", "set", "wards", "")
+    assert cleared.exit_code == 0 and cleared.stdout == "wards is now empty.\n"

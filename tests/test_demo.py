@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -294,3 +295,30 @@ def test_referrals_go_only_with_consent_and_step_by_step(
             referral.status in NEXT and not NEXT[referral.status]
         )
         assert referral.made_on is None or referral.made_on <= today
+
+
+@pytest.mark.parametrize(
+    ("now", "earliest"), [(time(11, 40), time(9, 0)), (time(8, 10), time(7, 10))]
+)
+def test_the_demos_contacts_today_are_spread_through_the_hours_before_now(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, now: time, earliest: time
+) -> None:
+    import carerdesk.demo as demo
+
+    # The demo made at ``now`` today, by the clock (as `carerdesk demo` makes it).
+    moment = datetime.combine(date(2026, 11, 23), now, tzinfo=ZoneInfo("Europe/London"))
+    monkeypatch.setattr(demo, "now_local", lambda: moment)
+    fill_demo(engine, carers=CARERS, seed=7)
+    with unit_of_work(engine, write=False) as session:
+        today = session.scalars(select(Contact).where(Contact.contact_on == moment.date())).all()
+        times = [c.contact_time for c in today if c.contact_time is not None]
+        logged = [c.created_at.replace(tzinfo=UTC).astimezone(moment.tzinfo).time() for c in today]
+        registered = session.scalars(
+            select(Carer.created_at).where(Carer.registered_on == moment.date())
+        ).all()
+    assert len(today) >= 3 and len(set(times)) >= 3  # not all at one time
+    assert all(earliest <= at <= now for at in times)
+    assert all(at <= now for at in logged)
+    assert all(at.replace(tzinfo=UTC).astimezone(moment.tzinfo).time() <= now for at in registered)
+    if now.hour >= 11:
+        assert max(times) > time(10, 0)  # through the morning, not only its first hour

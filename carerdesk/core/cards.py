@@ -117,6 +117,28 @@ def check_type(card_type: str, born: date, on: date) -> str:
     return card_type
 
 
+def reasons_for(had_one: bool) -> tuple[str, ...]:
+    """The reasons a card of a type may be issued for: ``new`` for the carer's first card of
+    that type, else ``renewal`` or ``replacement`` (never ``new`` again)."""
+    return ("renewal", "replacement") if had_one else ("new",)
+
+
+def check_reason(reason: str, card_type: str, had_one: bool) -> str:
+    """``reason`` if it fits the carer's cards of ``card_type`` (``had_one``: they have had
+    one before), else a refusal that says which reason does: the return counts it."""
+    from carerdesk.core.codes import CARD_TYPE
+
+    if reason in reasons_for(had_one):
+        return reason
+    kind = CARD_TYPE[card_type].lower()
+    if had_one:
+        raise FieldError(
+            "issue_reason",
+            f"They have had a {kind} before: the reason is renewal or replacement, not new.",
+        )
+    raise FieldError("issue_reason", f"This is their first {kind}: the reason is new.")
+
+
 def issue_fields(born: date, on: date) -> dict[str, FieldSpec]:
     """The issue form's fields: the types offered at this age, and the reason."""
     from carerdesk.core.codes import CARD_TYPE, ISSUE_REASON

@@ -91,10 +91,6 @@ def _past(what: str, required: bool = True) -> Parser:
     return parse
 
 
-def _any_date(text: str, today: date) -> date | None:
-    return parse_date(text) if text.strip() else None
-
-
 def _free(max_length: int) -> Parser:
     return lambda text, today: parse_text(text, max_length=max_length)
 
@@ -213,12 +209,14 @@ CARER_FIELDS: Mapping[str, FieldSpec] = {
 
 CARER_KEPT: Mapping[str, FieldSpec] = {
     "reference": FieldSpec("Reference", _free(20), record="summary", volunteer="shown"),
-    "consent_date": FieldSpec("Consent given on", _any_date, record=""),
+    "consent_date": FieldSpec(
+        "Consent given on", _past("consent date", required=False), record=""
+    ),
     "consent_by": FieldSpec("Consent taken by", _free(100), record=""),
     "status": FieldSpec(
         "Status", _choice(codes.STATUS), choices=codes.STATUS, record="summary", volunteer="shown"
     ),
-    "closed_on": FieldSpec("Closed on", _any_date, record="summary"),
+    "closed_on": FieldSpec("Closed on", _past("closing date", required=False), record="summary"),
     "closed_reason": FieldSpec(
         "Closing reason", _choice(codes.CLOSED_REASON), choices=codes.CLOSED_REASON,
         record="summary",
@@ -297,8 +295,8 @@ ROLE_FIELDS: Mapping[str, FieldSpec] = {
     "lives_with_carer": FieldSpec(
         "Lives with the carer", lambda t, d: parse_yes_no(t), choices=codes.YES_NO
     ),
-    "started_on": FieldSpec("Started caring on", _any_date),
-    "ended_on": FieldSpec("Stopped caring on", _any_date),
+    "started_on": FieldSpec("Started caring on", _past("start date", required=False)),
+    "ended_on": FieldSpec("Stopped caring on", _past("end date", required=False)),
 }
 """The caring role fields, in the order of data.md."""
 
@@ -316,6 +314,13 @@ CONTACT_FIELDS: Mapping[str, FieldSpec] = {
     "notes": FieldSpec("Notes", _free(5000)),
 }
 """The contact fields, in the order of data.md."""
+
+CONTACT_FORM_FIELDS: Mapping[str, FieldSpec] = {
+    **CONTACT_FIELDS,
+    "support": replace(CONTACT_FIELDS["support"], required=True, needed=rules.SUPPORT_NEEDED),
+}
+"""The contact form's fields: a contact logged at the desk says what support was given
+(``rules.check_support``, which the operations apply too); an older file's contact may not."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from carerdesk.core.entries import FieldSpec, check_all
 from carerdesk.core.errors import FieldError, InvalidEntry, NotAllowed
+from carerdesk.core.rules import parse_wards
 from carerdesk.core.text import fold, tidy
 from carerdesk.core.validate import format_phone, parse_phone
 
@@ -284,6 +285,10 @@ SETTINGS: dict[str, FieldSpec] = {
         "Records a person may read in 24 hours before searches slow",
         _whole(100, 10_000_000),
         required=True,
+    ),
+    "wards": FieldSpec(
+        "The organisation's wards, separated by ; (empty: no list)",
+        lambda text, today: parse_wards(text),
     ),
     **{
         key: FieldSpec(f"Carer passport: {setting.lower()}", lambda text, today: tidy(text)[:300])

@@ -20,11 +20,45 @@ def check_ward(ward: str | None, wards: Collection[str]) -> None:
         )
 
 
+MAX_WARDS = 200
+"""More wards than any local authority in England has."""
+
+
+def parse_wards(text: str) -> list[str]:
+    """The organisation's ward list as typed for the setting ``wards``: names separated by
+    ``;`` (or one a line), in the order the return lists them; empty clears the list (a ward
+    is then free text and the return counts none). Each name as the ward field takes it."""
+    from carerdesk.core.text import fold, tidy
+
+    names = [tidy(part) for part in text.replace("\n", ";").split(";")]
+    wards = [name for name in names if name]
+    seen: set[str] = set()
+    for name in wards:
+        if len(name) > 100:
+            raise FieldError("wards", f"A ward's name is at most 100 characters: {name[:20]}…")
+        if fold(name) in seen:
+            raise FieldError("wards", f"{name} is on the list twice.")
+        seen.add(fold(name))
+    if len(wards) > MAX_WARDS:
+        raise FieldError("wards", f"At most {MAX_WARDS} wards.")
+    return wards
+
+
 def check_contact_date(contact_on: date, registered_on: date | None) -> None:
     """No contact with a carer is dated before they registered (an anonymous contact, with no
     registration date, may be on any day)."""
     if registered_on is not None and contact_on < registered_on:
         raise FieldError("contact_on", "This date is before the carer registered.")
+
+
+SUPPORT_NEEDED = "Tick at least one kind of support given (Space ticks)."
+
+
+def check_support(support: Collection[str]) -> None:
+    """A contact records at least one kind of support given: the return counts contacts by
+    it, and a contact with none would be counted under no kind."""
+    if not support:
+        raise FieldError("support", SUPPORT_NEEDED)
 
 
 def check_closing_date(closed_on: date, registered_on: date) -> None:

@@ -72,3 +72,22 @@ def parse_week(text: str) -> Week:
         last = week_of(date(year, 12, 28)).number
         raise FieldError("week", f"{year} has weeks 1 to {last}.") from None
     return Week(year, number)
+
+
+def check_finished(week: Week, today: date) -> Week:
+    """``week`` if its Sunday has passed by ``today``: a return is made for a finished week
+    only (its figures would go on moving, and a later week has none yet)."""
+    if week.sunday < today:
+        return week
+    latest = last_complete_week(today)
+    if week.monday <= today:
+        raise FieldError(
+            "week",
+            f"{week} is this week and not over until Sunday {week.sunday:%d %b}: "
+            f"a return is made once it is ({latest} is the latest that can be made).",
+        )
+    raise FieldError(
+        "week",
+        f"{week} has not happened yet: a return is made once the week is over "
+        f"({latest} is the latest that can be made).",
+    )

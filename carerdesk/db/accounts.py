@@ -190,9 +190,7 @@ def _new_user(session: Session, name: str, role: Role, pin: str, by: Actor | Non
     session.add(user)
     session.flush()
     added_by = by or actor_of(user)
-    audit.record(
-        session, added_by, Action.USER_ADDED, kind="user", record_id=user.id, detail=_who(user)
-    )
+    audit.record(session, added_by, Action.USER_ADDED, detail=_who(user), **_about(user))
     return user
 
 
@@ -340,7 +338,7 @@ def reset_pin(
     user.lockouts = 0
     user.locked_until = None
     user.updated_by = by.name
-    audit.record(session, by, Action.PIN_RESET, kind="user", record_id=user.id, detail=_who(user))
+    audit.record(session, by, Action.PIN_RESET, detail=_who(user), **_about(user))
     return user_view(user)
 
 
@@ -354,9 +352,13 @@ def change_role(
     check_version(user, version, "account")
     if user.role == Role.COORDINATOR and new_role != Role.COORDINATOR:
         _keep_a_coordinator(session, user)
+    was = user.role
     user.role = new_role.value
     user.updated_by = by.name
-    audit.record(session, by, Action.USER_CHANGED, kind="user", record_id=user.id, fields=["role"])
+    audit.record(
+        session, by, Action.USER_CHANGED, fields=["role"],
+        detail=f"{user.name}, {was} to {user.role}", **_about(user),
+    )  # fmt: skip
     return user_view(user)
 
 
@@ -371,9 +373,7 @@ def deactivate(
         _keep_a_coordinator(session, user)
     user.active = False
     user.updated_by = by.name
-    audit.record(
-        session, by, Action.USER_DEACTIVATED, kind="user", record_id=user.id, detail=_who(user)
-    )
+    audit.record(session, by, Action.USER_DEACTIVATED, detail=_who(user), **_about(user))
     return user_view(user)
 
 
@@ -404,6 +404,12 @@ def _who(user: User) -> str:
     return f"{user.name}, {user.role}"
 
 
+def _about(user: User) -> dict[str, str]:
+    # An entry about an account names it where the trail shows what an entry is about (the
+    # record column: "user Sam Staff"), as a carer's entries show the carer's reference.
+    return {"kind": "user", "record_id": user.id, "reference": user.name}
+
+
 def _keep_a_coordinator(session: Session, user: User) -> None:
     others = session.scalar(
         select(func.count())
@@ -422,19 +428,35 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults["card_valid_years"] = str(VALID_YEARS)
     defaults["referral_chase_days"] = str(ACKNOWLEDGE_WITHIN)
     defaults["bulk_read_limit"] = str(BULK_READ_LIMIT)
-    return {key: _setting(session, key) or defaults.get(key, "") for key in SETTINGS}
+    return {key: _shown(key, _setting(session, key) or defaults.get(key, "")) for key in SETTINGS}
+
+
+LIST_SETTINGS = frozenset({"wards"})
+"""Settings stored as a JSON list (``db.carers.ward_list`` reads the wards), typed and shown
+as names separated by ``;``."""
+
+
+def _shown(key: str, stored: str) -> str:
+    # A list setting as a person types it.
+    if key in LIST_SETTINGS and stored:
+        return "; ".join(json.loads(stored))
+    return stored
 
 
 def change_setting(session: Session, by: Actor, key: str, text: str) -> str:
-    """Change one setting (coordinator only); returns the value stored. Audited by name."""
+    """Change one setting (coordinator only); returns the value stored, as a person reads it.
+    Audited by name."""
     by.require(Can.CHANGE_SETTINGS)
     if key not in SETTINGS:
         raise NotFound(f"There is no setting called {key}: see the list of settings.")
     checked = check_field(SETTINGS, key, text, date.min)
-    value = "" if checked is None else str(checked)
+    if key in LIST_SETTINGS:
+        value = json.dumps(checked, ensure_ascii=False) if checked else ""
+    else:
+        value = "" if checked is None else str(checked)
     _put(session, key, value)
     audit.record(session, by, Action.SETTING_CHANGED, kind="setting", fields=[key])
-    return value
+    return _shown(key, value)
 
 
 def _code_key(text: str) -> str:
@@ -459,7 +481,7 @@ def make_recovery_code(session: Session, by: Actor) -> str:
     user = _user(session, by.user_id)
     code = _give_recovery_code(session, user)
     user.updated_by = by.name
-    audit.record(session, by, Action.RECOVERY_CODE_MADE, kind="user", record_id=user.id)
+    audit.record(session, by, Action.RECOVERY_CODE_MADE, detail=_who(user), **_about(user))
     return code
 
 
@@ -505,5 +527,5 @@ def recover(session: Session, name: str, code: str, pin: str) -> Recovery:
     user.locked_until = None
     user.updated_by = user.name
     new_code = _give_recovery_code(session, user)
-    audit.record(session, actor, Action.RECOVERED, kind="user", record_id=user.id)
+    audit.record(session, actor, Action.RECOVERED, detail=_who(user), **_about(user))
     return Recovery(actor, new_code)

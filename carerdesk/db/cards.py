@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
-from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, check_type, expiry
+from carerdesk.core.cards import (
+    VALID_YEARS,
+    card_number,
+    check_card_number,
+    check_reason,
+    check_type,
+    expiry,
+)
 from carerdesk.core.errors import FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
@@ -65,6 +72,25 @@ def _prefix(session: Session) -> str:
     return setting.value
 
 
+def _had_one(session: Session, carer_id: str, card_type: str) -> bool:
+    # Any card of the type, whatever became of it: a second card is never "new".
+    found = session.scalar(
+        select(Card.id).where(Card.carer_id == carer_id, Card.card_type == card_type).limit(1)
+    )
+    return found is not None
+
+
+def reasons_allowed(
+    session: Session, carer_id: str, card_type: str, *, by: Actor
+) -> tuple[str, ...]:
+    """The reasons a card of ``card_type`` may be issued to this carer for (``new`` only for
+    their first of the type; ``issue_card`` refuses any other)."""
+    from carerdesk.core.cards import reasons_for
+
+    by.require(Can.ISSUE_CARDS)
+    return reasons_for(_had_one(session, carer_id, card_type))
+
+
 def suggested_reason(
     session: Session, carer_id: str, card_type: str, today: date, *, by: Actor
 ) -> str:
@@ -99,6 +125,7 @@ def issue_card(
     check_type(card_type, carer.date_of_birth, today)
     if reason not in codes.ISSUE_REASON:
         raise FieldError("issue_reason", "Choose new, renewal or replacement.")
+    check_reason(reason, card_type, _had_one(session, carer.id, card_type))
     for old in session.scalars(
         select(Card).where(
             Card.carer_id == carer.id, Card.card_type == card_type, Card.status == "active"

@@ -103,7 +103,7 @@ def ward_list(session: Session) -> list[str]:
     import json
 
     setting = session.get(Setting, "wards")
-    return list(json.loads(setting.value)) if setting else []
+    return list(json.loads(setting.value)) if setting and setting.value else []
 
 
 def _check_ward(session: Session, ward: str | None) -> None:
@@ -371,6 +371,7 @@ def log_contact(
 ) -> ContactView:
     """Log a contact with a carer, or an anonymous one when ``carer_id`` is None."""
     by.require(Can.LOG_CONTACT)
+    rules.check_support(entry.support)
     carer = None
     if carer_id is not None:
         carer = _get_carer(session, carer_id)
@@ -409,6 +410,7 @@ def update_contact(
     if contact is None:
         raise NotFound("That contact no longer exists.")
     check_version(contact, version, "contact")
+    rules.check_support(entry.support)
     if contact.carer is not None:
         rules.check_contact_date(entry.contact_on, contact.carer.registered_on)
     values: dict[str, object] = {

@@ -36,7 +36,7 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.referrals import CLOSED
 from carerdesk.core.returns import ETHNIC_GROUPS, Counts, Figure, Moved, arrange, checksum, moved
-from carerdesk.core.weeks import Week
+from carerdesk.core.weeks import Week, check_finished
 from carerdesk.db import audit, carers
 from carerdesk.db.audit import Action
 from carerdesk.db.models import (
@@ -329,6 +329,7 @@ def make_return(
     week: Week,
     by: Actor,
     *,
+    today: date,
     amend: bool = False,
     suppress_under: int | None = None,
     shown: str | None = None,
@@ -340,7 +341,10 @@ def make_return(
     moved figures, old and new) unless ``amend``. With the same figures as last time it is
     made again (another copy of the files), remembered, and amends nothing. ``shown`` is the
     checksum of the figures the person was shown: if the register has moved on since, the
-    return is refused, so nothing goes out that nobody saw."""
+    return is refused, so nothing goes out that nobody saw. A week not over by ``today`` is
+    refused (``core.weeks.check_finished``)."""
+    by.require(Can.MAKE_RETURN)
+    check_finished(week, today)
     if session.get_bind().dialect.name != "sqlite":
         # Every count from one moment of the register, though other desks go on writing.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -371,5 +375,8 @@ def make_return(
     session.add(made)
     session.flush()
     detail = f"weekly return {week}" + (" (amended)" if amended else "")
-    audit.record(session, by, Action.EXPORTED, kind="return", record_id=made.id, detail=detail)
+    audit.record(
+        session, by, Action.EXPORTED, kind="return", record_id=made.id,
+        reference=str(week), detail=detail,
+    )  # fmt: skip
     return figures, amended

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 
-from carerdesk.core.entries import CONTACT_FIELDS, check_contact
+from carerdesk.core.entries import CONTACT_FORM_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
@@ -70,7 +70,11 @@ class ContactModal(ModalScreen[bool]):
 
     def _field(self, name: str, value: str) -> FormField:
         return FormField(
-            name, CONTACT_FIELDS[name], CONTACT_FIELDS, value=value, today=self.app.today
+            name,
+            CONTACT_FORM_FIELDS[name],
+            CONTACT_FORM_FIELDS,
+            value=value,
+            today=self.app.today,
         )
 
     def on_mount(self) -> None:
@@ -81,7 +85,7 @@ class ContactModal(ModalScreen[bool]):
         from carerdesk.db.carers import log_contact, update_contact
 
         try:
-            entry = check_contact(form_texts(self), self.app.today())
+            entry = check_contact(form_texts(self), self.app.today(), CONTACT_FORM_FIELDS)
         except InvalidEntry as error:
             show_errors(self, error.errors)
             return

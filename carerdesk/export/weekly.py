@@ -29,9 +29,10 @@ from carerdesk.export import workbook
 FORMATS = ("csv", "xlsx")
 
 
-def file_name(week: Week, fmt: str) -> str:
-    """``return_2026-W47.csv`` or ``.xlsx``."""
-    return f"return_{week}.{fmt}"
+def file_name(week: Week, fmt: str, amendment: int = 0) -> str:
+    """``return_2026-W47.csv`` or ``.xlsx``; an amended return's files are named so, beside
+    the original's: ``return_2026-W47-amended-1.csv`` for the first amendment."""
+    return f"return_{week}" + (f"-amended-{amendment}" if amendment else "") + f".{fmt}"
 
 
 def csv_bytes(week: Week, figures: Sequence[Figure], suppress_under: int | None = None) -> bytes:
@@ -171,6 +172,7 @@ def export_return(
     week: Week,
     out: Path,
     *,
+    today: date,
     formats: Sequence[str] = ("csv",),
     suppress_under: int | None = None,
     amend: bool = False,
@@ -183,21 +185,36 @@ def export_return(
     nor an earlier return's file lost.
 
     Coordinators only. A week returned before whose figures moved raises
-    ``returns.FiguresMoved`` (naming them) unless ``amend``."""
+    ``returns.FiguresMoved`` (naming them) unless ``amend``; a week not over by ``today`` is
+    refused. An amendment's files are named as one, so the original's are kept; a copy made
+    again with the same figures has the name of the return it copies."""
     written: list[Path] = []
     try:
         with unit_of_work(True) as session:
             if progress:
                 progress("Counting the week…")
             figures, amended = returns.make_return(
-                session, week, by, amend=amend, suppress_under=suppress_under, shown=shown
+                session,
+                week,
+                by,
+                today=today,
+                amend=amend,
+                suppress_under=suppress_under,
+                shown=shown,
+            )
+            # The returns of the week so far, this one included: how many were amendments.
+            amendment = sum(
+                made.amends is not None for made in returns.past_returns(session, by, week)
             )
             out.mkdir(parents=True, exist_ok=True)
             if "csv" in formats:
                 if progress:
                     progress("Writing the CSV file…")
                 written.append(
-                    _write(out / file_name(week, "csv"), csv_bytes(week, figures, suppress_under))
+                    _write(
+                        out / file_name(week, "csv", amendment),
+                        csv_bytes(week, figures, suppress_under),
+                    )
                 )
             if "xlsx" in formats:
                 if progress:
@@ -213,7 +230,7 @@ def export_return(
                 data = xlsx_bytes(
                     cover, figures, returns.contacts_by_day(session, week, by=by), suppress_under
                 )
-                written.append(_write(out / file_name(week, "xlsx"), data))
+                written.append(_write(out / file_name(week, "xlsx", amendment), data))
     except BaseException:
         for part in written:
             part.unlink(missing_ok=True)

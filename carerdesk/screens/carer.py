@@ -361,13 +361,20 @@ class CarerScreen(Screen[None]):
         from carerdesk.core.cards import issue_fields, types_offered
         from carerdesk.core.entries import check_all
         from carerdesk.db import cards
-        from carerdesk.dialogs.form_modal import FormModal
+        from carerdesk.dialogs.issue_card import IssueCardModal
 
         today = self.app.today()
         specs = issue_fields(self.born, today)
-        first = types_offered(self.born, today)[0]
+        offered = types_offered(self.born, today)
         with self.app.unit_of_work(write=False) as session:
-            reason = cards.suggested_reason(session, self.carer_id, first, today, by=self.app.user)
+            user = self.app.user
+            reasons = {
+                kind: (
+                    cards.suggested_reason(session, self.carer_id, kind, today, by=user),
+                    cards.reasons_allowed(session, self.carer_id, kind, by=user),
+                )
+                for kind in offered
+            }
 
         def save(texts: dict[str, str]) -> str:
             values = check_all(specs, texts, today)
@@ -384,11 +391,8 @@ class CarerScreen(Screen[None]):
             self._print(card_id, number, f"Card {number} is issued, but its PDF")
             return f"Issued {number}, valid to {expires:%d/%m/%Y}."
 
-        modal = FormModal(
-            f"Issue a card to {self.carer_name}",
-            specs,
-            save,
-            values={"card_type": first, "issue_reason": reason},
+        modal = IssueCardModal(
+            f"Issue a card to {self.carer_name}", specs, save, reasons=reasons, first=offered[0]
         )
         self.app.push_screen(modal, self._card_done)
 

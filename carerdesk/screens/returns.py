@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.returns import Figure, Moved, category_label, checksum, moved
-from carerdesk.core.weeks import Week, last_complete_week, parse_week
+from carerdesk.core.weeks import Week, check_finished, last_complete_week, parse_week
 from carerdesk.settings import output_dir
 from carerdesk.widgets.footer import DeskFooter
 
@@ -68,6 +68,8 @@ class ReturnsScreen(Screen[None]):
         self.figures: list[Figure] = []
         self.changes: list[Moved] = []
         self.confirming = False
+        self.unfinished: str | None = None
+        """Why the week shown cannot be returned yet (it is not over), or None."""
         self.wanted: Week | None = None
         """The week asked for last: shown, or being counted."""
 
@@ -157,7 +159,11 @@ class ReturnsScreen(Screen[None]):
         figures, days, trend, history = counted
         self.week, self.figures, self.confirming = week, figures, False
         self.changes = moved(history[0].figures, figures) if history else []
-        self.query_one("#return-dates", Static).update(week.label)
+        self.unfinished = self._unfinished(week)
+        dates = (
+            week.label if self.unfinished is None else f"Not over: figures so far · {week.label}"
+        )
+        self.query_one("#return-dates", Static).update(dates)
         table = self.query_one("#return-figures", DataTable)
         table.clear()
         for figure in figures:
@@ -188,7 +194,17 @@ class ReturnsScreen(Screen[None]):
             lines.append(f"{when:%d/%m/%Y %H:%M}{marks}\n  by {made.made_by}")
         return "\n".join(lines)
 
+    def _unfinished(self, week: Week) -> str | None:
+        """Why no return can be made for ``week`` yet (it is not over), or None."""
+        try:
+            check_finished(week, self.app.today())
+        except CarerdeskError as error:
+            return error.message
+        return None
+
     def _state(self, history: list[MadeReturn]) -> str:
+        if self.unfinished is not None:
+            return f"{self.unfinished} These are its figures so far."
         if not history:
             return "Not returned yet. Ctrl+S makes the return: a CSV file and a workbook."
         if not self.changes:
@@ -209,6 +225,9 @@ class ReturnsScreen(Screen[None]):
             return
         if self.app.working("count") or self.wanted != self.week:
             self.notify("The week is still being counted: a moment more.")
+            return
+        if self.unfinished is not None:
+            self._said(self.unfinished)
             return
         if self.changes and not self.confirming:
             self.confirming = True
@@ -241,6 +260,7 @@ class ReturnsScreen(Screen[None]):
                 actor,
                 week,
                 output_dir("returns"),
+                today=self.app.today(),
                 formats=("csv", "xlsx"),
                 amend=amend,
                 shown=shown,

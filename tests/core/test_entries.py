@@ -9,6 +9,7 @@ import pytest
 
 from carerdesk.core.entries import (
     CARER_FIELDS,
+    CARER_KEPT,
     CLOSE_FIELDS,
     CONTACT_FIELDS,
     ROLE_FIELDS,
@@ -364,7 +365,7 @@ def test_birth_date_limits(born: str, stored: date | None, today: date) -> None:
         (ROLE_FIELDS, "relationship", "Brother or sister", "sibling"),
         (ROLE_FIELDS, "conditions", "Frailty;dementia", ["dementia", "frailty"]),
         (ROLE_FIELDS, "started_on", "", None),
-        (ROLE_FIELDS, "started_on", "2030-01-01", date(2030, 1, 1)),
+        (ROLE_FIELDS, "started_on", "2020-01-01", date(2020, 1, 1)),
         (CONTACT_FIELDS, "contact_time", "14:30", time(14, 30)),
         (CONTACT_FIELDS, "minutes", "600", 600),
         (CONTACT_FIELDS, "channel", "Home visit", "home_visit"),
@@ -699,3 +700,16 @@ def test_field_text_is_what_the_checks_read_back(today: date) -> None:
     )
     texts = {name: field_text(getattr(entry, name)) for name in CONTACT_FIELDS}
     assert check_contact(texts, today) == entry
+
+
+def test_a_caring_role_or_consent_dated_after_today_is_refused(today: date) -> None:
+    future = "24/11/2026"  # the day after today
+    errors = refused(check_role, {"started_on": future, "ended_on": "01/03/2031"}, today)
+    assert errors == {
+        "started_on": "This date is in the future: use today or an earlier date.",
+        "ended_on": "This date is in the future: use today or an earlier date.",
+    }
+    assert check_role({"started_on": "23/11/2026"}, today).started_on == today
+    for name in ("consent_date", "closed_on"):
+        with pytest.raises(FieldError, match="in the future"):
+            check_field(CARER_KEPT, name, future, today)

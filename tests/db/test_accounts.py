@@ -318,3 +318,27 @@ def test_only_a_coordinator_has_a_recovery_code(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         code = accounts.make_recovery_code(session, coordinator)
     assert _recover(engine, code).actor == coordinator
+
+
+def test_every_audit_entry_about_an_account_says_which_account(engine: Engine) -> None:
+    from carerdesk.db import audit
+
+    coordinator = set_up(engine)
+    sam = add(engine, coordinator, "Sam Staff", "staff", "1357")
+    with unit_of_work(engine) as session:
+        accounts.reset_pin(session, coordinator, sam, "8642")
+        accounts.change_role(session, coordinator, sam, "volunteer")
+        accounts.deactivate(session, coordinator, sam)
+        accounts.make_recovery_code(session, coordinator)
+    with unit_of_work(engine, write=False) as session:
+        trail = audit.entries(session, audit.TrailFilter(), by=SYSTEM)
+    about = [(e.action, e.kind, e.reference, e.detail) for e in reversed(trail) if e.kind]
+    assert about == [
+        (Action.USER_ADDED, "user", "Casey Coordinator", "Casey Coordinator, coordinator"),
+        (Action.USER_ADDED, "user", "Sam Staff", "Sam Staff, staff"),
+        (Action.PIN_RESET, "user", "Sam Staff", "Sam Staff, staff"),
+        (Action.USER_CHANGED, "user", "Sam Staff", "Sam Staff, staff to volunteer"),
+        (Action.USER_DEACTIVATED, "user", "Sam Staff", "Sam Staff, volunteer"),
+        (Action.RECOVERY_CODE_MADE, "user", "Casey Coordinator", "Casey Coordinator, coordinator"),
+    ]
+    assert "1357" not in repr(trail) and "8642" not in repr(trail)

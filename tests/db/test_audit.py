@@ -78,7 +78,9 @@ def test_a_staff_edit_names_exactly_the_fields_changed(engine: Engine, today: da
 
 def test_opening_closing_and_contacts_are_recorded(engine: Engine, today: date) -> None:
     carer = register(engine, today)
-    contact = check_contact({"contact_on": "23/11/2026", "channel": "phone"}, today)
+    contact = check_contact(
+        {"support": "information_advice", "contact_on": "23/11/2026", "channel": "phone"}, today
+    )
     with unit_of_work(engine) as session:
         carers.open_carer(session, carer.reference, by=STAFF)
         carers.log_contact(session, carer.id, contact, by=VOLUNTEER)

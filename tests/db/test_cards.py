@@ -155,3 +155,23 @@ def test_the_front_desk_search_finds_a_carer_by_card_number(
         hits = find_carers(session, "ht0000 0018", by=STAFF)
         assert [(hit.first_name, hit.matched) for hit in hits] == [("Zoë", "card")]
         assert find_carers(session, "HT00000017", by=STAFF) == []  # a wrong check digit
+
+
+def test_the_first_emergency_card_is_not_saved_as_a_replacement(
+    engine: Engine, people: dict[str, str]
+) -> None:
+    with unit_of_work(engine) as session:
+        cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        with pytest.raises(FieldError, match="first emergency card: the reason is new"):
+            cards.issue_card(
+                session, people["Ada"], "emergency_card", "replacement", by=STAFF, today=TODAY
+            )
+        with pytest.raises(FieldError, match="had a carer card before"):
+            cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        assert cards.reasons_allowed(session, people["Ada"], "emergency_card", by=STAFF) == ("new",)
+        assert cards.reasons_allowed(session, people["Ada"], "carer_card", by=STAFF) == (
+            "renewal",
+            "replacement",
+        )
+        kinds = session.scalars(select(Card.issue_reason).where(Card.carer_id == people["Ada"]))
+        assert list(kinds) == ["new"]

@@ -26,6 +26,7 @@ from carerdesk.db.carers import (
     register_carer,
     reopen_carer,
     update_carer,
+    update_contact,
     update_role,
 )
 from carerdesk.db.engine import unit_of_work
@@ -311,7 +312,9 @@ def test_log_contact_with_a_carer_and_anonymous(engine: Engine, today: date) -> 
 
 def test_log_contact_refused_before_registration(engine: Engine, today: date) -> None:
     saved = register(engine, carer_entry(today, registered_on="10/11/2026"), today)
-    early = check_contact({"contact_on": "09/11/2026", "channel": "phone"}, today)
+    early = check_contact(
+        {"support": "information_advice", "contact_on": "09/11/2026", "channel": "phone"}, today
+    )
     with pytest.raises(FieldError) as error, unit_of_work(engine) as s:
         log_contact(s, saved.id, early, by=STAFF)
     assert error.value.field == "contact_on"
@@ -322,7 +325,10 @@ def test_log_contact_refused_before_registration(engine: Engine, today: date) ->
         log_contact(
             s,
             saved.id,
-            check_contact({"contact_on": "10/11/2026", "channel": "phone"}, today),
+            check_contact(
+                {"support": "information_advice", "contact_on": "10/11/2026", "channel": "phone"},
+                today,
+            ),
             by=STAFF,
         )
     with unit_of_work(engine, write=False) as s:
@@ -340,7 +346,9 @@ def test_contacts_on_lists_a_day_newest_first_with_names(engine: Engine, today: 
         (bea.id, "23/11/2026", "home_visit"),
     ]:
         with unit_of_work(engine) as s:
-            contact = check_contact({"contact_on": day, "channel": channel}, today)
+            contact = check_contact(
+                {"support": "information_advice", "contact_on": day, "channel": channel}, today
+            )
             logged.append(log_contact(s, carer_id, contact, by=STAFF).id)
     with unit_of_work(engine, write=False) as s:
         lines = contacts_on(s, today, by=SYSTEM)
@@ -488,7 +496,10 @@ def test_a_failed_unit_of_work_saves_nothing(engine: Engine, today: date) -> Non
         log_contact(
             s,
             saved.id,
-            check_contact({"contact_on": "23/11/2026", "channel": "phone"}, today),
+            check_contact(
+                {"support": "information_advice", "contact_on": "23/11/2026", "channel": "phone"},
+                today,
+            ),
             by=STAFF,
         )
         close_carer(s, saved.id, on=today, reason="other", by=STAFF)
@@ -594,3 +605,21 @@ def test_the_registration_warning_agrees_with_the_duplicate_scan(
         assert scanned == listed, entry
         assert scanned <= found
         assert ida not in found
+
+
+def test_a_contact_with_no_kind_of_support_ticked_is_refused(engine: Engine, today: date) -> None:
+    saved = register(engine, carer_entry(today), today)
+    bare_texts = {"contact_on": "23/11/2026", "channel": "phone"}
+    bare = check_contact(bare_texts, today)
+    for who in (saved.id, None):
+        with pytest.raises(FieldError) as refused, unit_of_work(engine) as s:
+            log_contact(s, who, bare, by=STAFF)
+        assert refused.value.field == "support"
+        assert "at least one kind of support" in refused.value.message
+    given = check_contact({**bare_texts, "support": "information_advice"}, today)
+    with unit_of_work(engine) as s:
+        logged = log_contact(s, saved.id, given, by=STAFF)
+    with pytest.raises(FieldError, match="at least one kind of support"), unit_of_work(engine) as s:
+        update_contact(s, logged.id, bare, by=STAFF)
+    with unit_of_work(engine, write=False) as s:
+        assert s.scalars(select(Contact.support)).all() == ["information_advice"]

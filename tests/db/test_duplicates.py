@@ -54,7 +54,9 @@ def twice(engine: Engine) -> tuple[str, str]:
             (second, "02/06/2026"),
             (second, "01/11/2026"),
         ):
-            contact = check_contact({"contact_on": day, "channel": "drop_in"}, TODAY)
+            contact = check_contact(
+                {"support": "information_advice", "contact_on": day, "channel": "drop_in"}, TODAY
+            )
             carers.log_contact(session, carer_id, contact, by=STAFF)
         for carer_id in (first, second):
             role = check_role({"relationship": "parent", "cared_for_age_band": "65_plus"}, TODAY)

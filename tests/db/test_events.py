@@ -54,7 +54,10 @@ def event_file(tmp_path: Path) -> Path:
         role = check_role({"relationship": "spouse_or_partner"}, TODAY)
         bo = carers.register_carer(session, entry, [role], by=volunteer).id
         for carer_id in (ada, bo, None):
-            contact = check_contact({"contact_on": "10/06/2026", "channel": "event"}, TODAY)
+            contact = check_contact(
+                {"support": "information_advice", "contact_on": "10/06/2026", "channel": "event"},
+                TODAY,
+            )
             carers.log_contact(session, carer_id, contact, by=volunteer)
     engine.dispose()
     events.close_event(path, PASSPHRASE)
@@ -188,7 +191,9 @@ def test_a_contact_logged_after_an_import_comes_with_the_next(
     with unit_of_work(engine) as session:
         ada = session.scalar(select(Carer).where(Carer.first_name == "Ada"))
         assert ada is not None
-        contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
+        contact = check_contact(
+            {"support": "information_advice", "contact_on": "10/06/2026", "channel": "phone"}, TODAY
+        )
         carers.log_contact(session, ada.id, contact, by=STAFF)
     engine.dispose()
     event = events.read_event(event_file, PASSPHRASE)
@@ -234,7 +239,9 @@ def test_after_a_merge_the_events_later_contacts_find_the_survivor(
     engine = events.open_event(event_file, PASSPHRASE)
     with unit_of_work(engine) as session:
         ada = session.scalars(select(Carer).where(Carer.first_name == "Ada")).one()
-        contact = check_contact({"contact_on": "10/06/2026", "channel": "phone"}, TODAY)
+        contact = check_contact(
+            {"support": "information_advice", "contact_on": "10/06/2026", "channel": "phone"}, TODAY
+        )
         carers.log_contact(session, ada.id, contact, by=STAFF)
     engine.dispose()
     event = events.read_event(event_file, PASSPHRASE)

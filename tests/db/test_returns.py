@@ -52,7 +52,7 @@ def carer(
 
 
 def contact(session: Session, who: Carer | None, on: str, **fields: str) -> None:
-    typed = {"contact_on": on, "channel": "phone", **fields}
+    typed = {"contact_on": on, "channel": "phone", "support": "information_advice", **fields}
     carers.log_contact(session, who.id if who else None, check_contact(typed, TODAY), by=STAFF)
 
 
@@ -225,7 +225,7 @@ def test_contacts_and_the_carers_contacted(register: Engine) -> None:
     assert breakdown(found, "contacts", "anonymous") == {"yes": 2, "no": 3}
     assert breakdown(found, "contacts", "support") == {
         "emotional_support": 2,
-        "information_advice": 1,
+        "information_advice": 2,
         "signposting": 1,
         "benefits_finance": 1,
     }
@@ -292,22 +292,25 @@ def _value(found: list[Figure], *key: str) -> Any:
 
 def test_a_return_is_remembered_and_an_amendment_names_what_moved(register: Engine) -> None:
     with unit_of_work(register) as session:
-        made, before = returns.make_return(session, W47, COORDINATOR)
+        made, before = returns.make_return(session, W47, COORDINATOR, today=TODAY)
     assert before is None
     with unit_of_work(register) as session:
-        again, amended = returns.make_return(session, W47, COORDINATOR)  # nothing moved
+        again, amended = returns.make_return(
+            session, W47, COORDINATOR, today=TODAY
+        )  # nothing moved
         assert again == made and amended is None
     with unit_of_work(register) as session:
         contact(session, None, "19/11/2026", channel="email")  # logged late for the week
     with unit_of_work(register) as session, pytest.raises(returns.FiguresMoved) as refused:
-        returns.make_return(session, W47, COORDINATOR)
+        returns.make_return(session, W47, COORDINATOR, today=TODAY)
     assert [str(change) for change in refused.value.changes] == [
         "contacts total all: 5 -> 6",
         "contacts channel email: 0 -> 1",
+        "contacts support information_advice: 2 -> 3",
         "contacts anonymous yes: 2 -> 3",
     ]
     with unit_of_work(register) as session:
-        amended, before = returns.make_return(session, W47, COORDINATOR, amend=True)
+        amended, before = returns.make_return(session, W47, COORDINATOR, today=TODAY, amend=True)
     assert _value(amended, "contacts", "total", "all") == 6 and before is not None
     with unit_of_work(register, write=False) as session:
         history = returns.past_returns(session, COORDINATOR, W47)
@@ -320,7 +323,7 @@ def test_a_stored_return_altered_afterwards_no_longer_matches_its_checksum(
     register: Engine,
 ) -> None:
     with unit_of_work(register) as session:
-        returns.make_return(session, W47, COORDINATOR)
+        returns.make_return(session, W47, COORDINATOR, today=TODAY)
         session.execute(text("UPDATE weekly_returns SET figures = replace(figures, ',3]', ',4]')"))
     with unit_of_work(register, write=False) as session:
         assert not returns.past_returns(session, COORDINATOR)[0].intact
@@ -392,3 +395,31 @@ def test_the_return_types_each_birth_date_as_the_python_rule_does(every_birthday
         assert by_day == expected, day
         assert counted == Counter(expected.values()), day
         assert set(expected.values()) == {code for code, _ in AGE_BANDS}
+
+
+def test_a_return_for_this_unfinished_week_or_a_future_one_is_refused(register: Engine) -> None:
+    from carerdesk.core.errors import FieldError
+
+    thursday = date(2026, 12, 3)  # in 2026-W49
+    for week, why in (
+        (Week(2026, 49), "2026-W49 is this week and not over until Sunday 06 Dec"),
+        (Week(2026, 50), "2026-W50 has not happened yet"),
+        (Week(2030, 10), "2030-W10 has not happened yet"),
+    ):
+        with unit_of_work(register) as session, pytest.raises(FieldError, match=why) as refused:
+            returns.make_return(session, week, COORDINATOR, today=thursday)
+        assert "2026-W48 is the latest that can be made" in refused.value.message
+    with unit_of_work(register, write=False) as session:
+        assert returns.past_returns(session, COORDINATOR) == []  # none remembered as returned
+    with unit_of_work(register) as session:  # the Sunday is over on Monday
+        returns.make_return(session, Week(2026, 48), COORDINATOR, today=date(2026, 11, 30))
+
+
+def test_a_returns_audit_entry_says_which_week(register: Engine) -> None:
+    from carerdesk.db import audit
+
+    with unit_of_work(register) as session:
+        returns.make_return(session, W47, COORDINATOR, today=TODAY)
+    with unit_of_work(register, write=False) as session:
+        found = audit.entries(session, audit.TrailFilter(record="2026-W47"), by=COORDINATOR)
+    assert [(e.action, e.kind, e.reference) for e in found] == [("exported", "return", "2026-W47")]

@@ -64,7 +64,10 @@ def records(engine: Engine) -> Records:
         contact = carers.log_contact(
             session,
             carer.id,
-            check_contact({"contact_on": "23/11/2026", "channel": "phone"}, TODAY),
+            check_contact(
+                {"support": "information_advice", "contact_on": "23/11/2026", "channel": "phone"},
+                TODAY,
+            ),
             by=STAFF,
         )
         card = cards.issue_card(session, carer.id, "carer_card", "new", by=STAFF, today=TODAY)
@@ -185,7 +188,9 @@ def _role(engine: Engine, r: Records, version: int) -> None:
 
 
 def _contact(engine: Engine, r: Records, version: int) -> None:
-    entry = check_contact({"contact_on": "22/11/2026", "channel": "phone"}, TODAY)
+    entry = check_contact(
+        {"support": "information_advice", "contact_on": "22/11/2026", "channel": "phone"}, TODAY
+    )
     with unit_of_work(engine) as session:
         carers.update_contact(session, r.contact, entry, by=STAFF, version=version)
 

@@ -121,7 +121,12 @@ def carer_id(engine: Engine) -> str:
         role = check_role({"relationship": "parent", "conditions": "dementia"}, TODAY)
         carer = carers.register_carer(session, entry, [role], by=STAFF, today=TODAY)
         contact = check_contact(
-            {"contact_on": "23/11/2026", "channel": "phone", "notes": "Asked about respite"},
+            {
+                "support": "information_advice",
+                "contact_on": "23/11/2026",
+                "channel": "phone",
+                "notes": "Asked about respite",
+            },
             TODAY,
         )
         carers.log_contact(session, carer.id, contact, by=STAFF)

@@ -69,7 +69,15 @@ def register(engine: Engine, today: date) -> Engine:
             carers.log_contact(
                 session,
                 carer_id,
-                check_contact({"contact_on": day, "channel": "phone", "minutes": "15"}, today),
+                check_contact(
+                    {
+                        "support": "information_advice",
+                        "contact_on": day,
+                        "channel": "phone",
+                        "minutes": "15",
+                    },
+                    today,
+                ),
                 by=STAFF,
             )
         session.add(

@@ -426,7 +426,9 @@ def test_an_import_follows_the_operations_rules_wherever_they_change(
              "registered_on": "02/11/2026", "consent_store": "yes"}  # fmt: skip
     with unit_of_work(empty) as session:
         bea = carers.register_carer(session, check_carer(typed, TODAY), by=STAFF).id
-    entry = check_contact({"contact_on": "02/11/2026", "channel": "phone"}, TODAY)
+    entry = check_contact(
+        {"support": "information_advice", "contact_on": "02/11/2026", "channel": "phone"}, TODAY
+    )
     with pytest.raises(FieldError, match="Not on the day"), unit_of_work(empty) as session:
         carers.log_contact(session, bea, entry, by=STAFF)
 

@@ -49,12 +49,15 @@ def _fill(engine: Engine) -> None:
                 by=STAFF,
             )
             for day in ("17/11/2026", "18/11/2026")[:number]:
-                entry = check_contact({"contact_on": day, "channel": "phone"}, TODAY)
+                entry = check_contact(
+                    {"support": "information_advice", "contact_on": day, "channel": "phone"}, TODAY
+                )
                 carers.log_contact(session, carer.id, entry, by=STAFF)
 
 
 def _made(engine: Engine, out: Path, **options: object) -> list[Path]:
     uow = lambda write: unit_of_work(engine, write=write)  # noqa: E731
+    options.setdefault("today", TODAY)
     return export_return(uow, COORDINATOR, W47, out, **options).files  # type: ignore[arg-type]
 
 
@@ -156,7 +159,7 @@ def test_a_return_that_cannot_be_written_is_not_remembered(engine: Engine, tmp_p
 def test_only_a_coordinator_makes_a_return(engine: Engine, tmp_path: Path) -> None:
     uow = lambda write: unit_of_work(engine, write=write)  # noqa: E731
     with pytest.raises(NotAllowed, match="may not make the weekly return"):
-        export_return(uow, STAFF, W47, tmp_path)
+        export_return(uow, STAFF, W47, tmp_path, today=TODAY)
     assert not (tmp_path / "return_2026-W47.csv").exists()
 
 
@@ -189,7 +192,9 @@ def test_the_command_names_moved_figures_before_an_amended_return(
     assert "2026-W47 (16 Nov to 22 Nov 2026): 2 new registrations, 3 contacts" in first.stdout
     engine = make_engine(sqlite_url(register_file))
     with unit_of_work(engine) as session:
-        entry = check_contact({"contact_on": "20/11/2026", "channel": "email"}, TODAY)
+        entry = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "email"}, TODAY
+        )
         carers.log_contact(session, None, entry, by=STAFF)
     engine.dispose()
     refused = _as(register_file, "export", "return", "--week", "2026-W47", "--out", out)
@@ -199,7 +204,7 @@ def test_the_command_names_moved_figures_before_an_amended_return(
     amended = _as(register_file, "export", "return", "--week", "2026-W47", "--out", out, "--amend")
     assert amended.exit_code == 0 and "(amended)" in amended.stdout
     assert "2026-W47,contacts,total,all,4" in (
-        tmp_path / "returns" / "return_2026-W47.csv"
+        tmp_path / "returns" / "return_2026-W47-amended-1.csv"
     ).read_text(encoding="utf-8-sig")
 
 
@@ -252,7 +257,9 @@ def test_figures_that_moved_after_they_were_shown_are_not_sent(
     with unit_of_work(engine, write=False) as session:
         shown = checksum(returns.week_figures(session, W47, COORDINATOR))
     with unit_of_work(engine) as session:
-        late = check_contact({"contact_on": "19/11/2026", "channel": "email"}, TODAY)
+        late = check_contact(
+            {"support": "information_advice", "contact_on": "19/11/2026", "channel": "email"}, TODAY
+        )
         carers.log_contact(session, None, late, by=STAFF)
     with pytest.raises(returns.FiguresMoved, match="changed while they were on the screen"):
         _made(engine, tmp_path, shown=shown)
@@ -288,3 +295,52 @@ def test_names_that_look_like_formulas_are_text_cells_in_the_workbook(engine: En
     every = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert "f" not in {cell.data_type for cell in every if cell.value is not None}
     assert {type(cell.value) for cell in book["contacts"]["E"][1:]} == {int}
+
+
+def test_an_amended_return_keeps_the_original_file_beside_it(
+    register_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "returns"
+    week = ("export", "return", "--week", "2026-W47", "--out", str(out), "--format", "csv,xlsx")
+    assert _as(register_file, *week).exit_code == 0
+    engine = make_engine(sqlite_url(register_file))
+    with unit_of_work(engine) as session:
+        entry = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "email"}, TODAY
+        )
+        carers.log_contact(session, None, entry, by=STAFF)
+    engine.dispose()
+    amended = _as(register_file, *week, "--amend")
+    assert amended.exit_code == 0, amended.output
+    assert sorted(path.name for path in out.iterdir()) == [
+        "return_2026-W47-amended-1.csv",
+        "return_2026-W47-amended-1.xlsx",
+        "return_2026-W47.csv",
+        "return_2026-W47.xlsx",
+    ]
+    original = (out / "return_2026-W47.csv").read_text(encoding="utf-8-sig")
+    amendment = (out / "return_2026-W47-amended-1.csv").read_text(encoding="utf-8-sig")
+    assert "2026-W47,contacts,total,all,3" in original
+    assert "2026-W47,contacts,total,all,4" in amendment
+    again = _as(register_file, *week)  # nothing moved since: a copy of the amendment
+    assert again.exit_code == 0 and len(list(out.iterdir())) == 4
+
+
+@pytest.mark.parametrize("week", ["2030-W10", "this week"])
+def test_the_command_refuses_a_return_for_a_week_not_over(
+    register_file: Path, tmp_path: Path, week: str
+) -> None:
+    from carerdesk.app import london_now
+    from carerdesk.core.weeks import week_of
+
+    if week == "this week":
+        week = str(week_of(london_now().date()))
+    out = tmp_path / "returns"
+    refused = _as(register_file, "export", "return", "--week", week, "--out", str(out))
+    assert refused.exit_code == 1
+    assert "a return is made once" in refused.stderr and "Traceback" not in refused.output
+    assert not out.exists() or not list(out.iterdir())
+    engine = make_engine(sqlite_url(register_file))
+    with unit_of_work(engine, write=False) as session:
+        assert returns.past_returns(session, COORDINATOR) == []
+    engine.dispose()

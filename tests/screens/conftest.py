@@ -79,7 +79,12 @@ def desk_db(engine: Engine, db_path: Path) -> Path:
             carer = carers.register_carer(session, entry, [role], by=STAFF, today=TODAY)
             if first == "Thi":
                 contact = check_contact(
-                    {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"},
+                    {
+                        "support": "information_advice",
+                        "contact_on": "23/11/2026",
+                        "contact_time": "09:15",
+                        "channel": "phone",
+                    },
                     TODAY,
                 )
                 carers.log_contact(session, carer.id, contact, by=STAFF)

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pypdf import PdfReader
+from sqlalchemy import Engine, select
 
 from carerdesk.app import CarerdeskApp
+from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import Card
 from tests.screens.helpers import (
     footer_line,
     open_record,
@@ -95,3 +98,30 @@ async def test_emergency_contacts_go_on_the_emergency_card(
     card = tmp_path / "data" / "cards" / "HT00000018.pdf"
     back = PdfReader(card).pages[1].extract_text()
     assert "Ada Quill (daughter): 020 7946 0456" in back
+
+
+async def test_changing_the_type_to_an_emergency_card_offers_new_not_replacement(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_record(pilot, "amir")  # Amir Patel, 75: a carer card first
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("i")  # his second carer card is a replacement...
+        await settle(pilot)
+        reason = "#field-issue-reason SelectCurrent #label"
+        assert shown(pilot, reason).startswith("Replacement")
+        for key in ("enter", "down", "down", "enter"):  # ...but his first emergency card
+            await pilot.press(key)
+            await settle(pilot)
+        assert shown(pilot, reason).strip() == "New"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with unit_of_work(engine, write=False) as session:
+        issued = session.execute(
+            select(Card.card_type, Card.issue_reason).order_by(Card.card_number)
+        )
+        assert list(issued) == [("carer_card", "new"), ("emergency_card", "new")]

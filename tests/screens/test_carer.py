@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.db import audit
 from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import CaringRole
 from tests.conftest import COORDINATOR
 from tests.screens.helpers import open_record, settle, shown, table_text, type_text
 
@@ -107,3 +109,35 @@ async def test_command_palette_lists_the_screens_actions(
         await pilot.press("enter")
         await settle(pilot)
         assert "Register a new carer" in shown(pilot, "#form-title")
+
+
+async def test_a_caring_role_starting_years_ahead_is_refused_beside_the_date(
+    make_app: Callable[[], CarerdeskApp], engine: Engine
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "patel")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")
+        await type_text(pilot, "spo")
+        await pilot.press("enter")
+        app.screen.query_one("#field-started-on Input").focus()
+        await type_text(pilot, "01/03/2031")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = shown(pilot, "#field-started-on .field-error")
+        assert "This date is in the future" in error
+        assert type(app.screen).__name__ == "RoleModal"  # still open, the date as typed
+        app.screen.query_one("#field-started-on Input").focus()
+        for _ in range(10):
+            await pilot.press("backspace")
+        await type_text(pilot, "01/03/2021")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(table_text(pilot, "#roles")) == 2
+    with unit_of_work(engine, write=False) as session:
+        started = session.scalars(
+            select(CaringRole.started_on).where(CaringRole.started_on.is_not(None))
+        )
+        assert list(started) == [date(2021, 3, 1)]

@@ -71,6 +71,7 @@ async def test_a_refused_contact_keeps_what_was_typed(
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
+        await pilot.press("space")  # information and advice
         app.screen.query_one("#field-minutes Input").focus()
         await type_text(pilot, "0")
         app.screen.query_one("#field-notes Input").focus()
@@ -115,4 +116,26 @@ async def test_change_a_contact_from_the_record(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "45" in table_text(pilot, "#contacts")[0]
-    assert _contacts(desk_db)[0][:4] == ("C000002", "phone", "", 45)
+    assert _contacts(desk_db)[0][:4] == ("C000002", "phone", "information_advice", 45)
+
+
+async def test_a_contact_with_no_kind_of_support_ticked_is_refused_beside_the_field(
+    make_app: Callable[[], CarerdeskApp], desk_db: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert shown(pilot, "#field-support Label").strip() == "Support given *"
+        assert not shown(pilot, "#field-support .field-error").strip()  # nothing said yet
+        app.screen.query_one("#field-notes Input").focus()
+        await type_text(pilot, "Asked about respite")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Tick at least one kind of support" in shown(pilot, "#field-support .field-error")
+        assert app.screen.focused is app.screen.query_one("#field-support SelectionList")
+        await pilot.press("space", "ctrl+s")  # information and advice
+        await settle(pilot)
+    assert _contacts(desk_db)[-1][:3] == (None, "drop_in", "information_advice")
+    assert len(_contacts(desk_db)) == 2

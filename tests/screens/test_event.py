@@ -59,7 +59,7 @@ async def test_a_volunteer_registers_a_carer_with_the_short_form(tmp_path: Path)
         assert "Ada Quill" in shown(pilot, "#summary")
         await pilot.press("c")  # log a contact: at the event
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("space", "ctrl+s")  # information and advice given
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)

@@ -32,7 +32,9 @@ def _second_sian(engine: Engine) -> None:
             TODAY,
         )
         carer = carers.register_carer(session, entry, by=STAFF, today=TODAY)
-        contact = check_contact({"contact_on": "20/11/2026", "channel": "event"}, TODAY)
+        contact = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "event"}, TODAY
+        )
         carers.log_contact(session, carer.id, contact, by=STAFF)
 
 

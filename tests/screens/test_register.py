@@ -148,3 +148,52 @@ async def test_leaving_a_filled_form_asks_first(make_app: Callable[[], Carerdesk
         await pilot.press("escape", "y")
         await settle(pilot)
         assert app.screen.query("#carer-search")
+
+
+async def test_a_centre_sets_its_wards_registers_a_carer_in_one_and_the_return_counts_the_ward(
+    make_app: Callable[[], CarerdeskApp], desk_db: Path, tmp_path: Path
+) -> None:
+    # The path a real centre takes (not the demo): the coordinator sets the ward list on the
+    # command line, the desk registers a carer in a ward, and the week's return counts it.
+    from click.testing import CliRunner
+
+    from carerdesk.cli import main
+
+    def as_coordinator(*args: str) -> str:
+        result = CliRunner().invoke(
+            main,
+            ["--db", str(desk_db), "--user", "Casey Coordinator", *args],
+            env={"CARERDESK_PIN": "2580"},
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    wards = "Headstone; Marlborough; Wealdstone North"
+    assert as_coordinator("settings", "set", "wards", wards) == f"wards is now {wards}.\n"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "ola brown")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "14/03/1969")
+        app.screen.query_one("#field-ward Select").focus()
+        await _choose(pilot, "marl")
+        app.screen.query_one("#field-consent-store Select").focus()
+        await _choose(pilot, "y")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Ola Brown" in shown(pilot, "#summary")
+    assert _saved(desk_db, "Brown").ward == "Marlborough"  # type: ignore[union-attr]
+    out = tmp_path / "returns"
+    # Registered on Monday 23 November: the week 2026-W48, over by the time tests run.
+    as_coordinator("export", "return", "--week", "2026-W48", "--out", str(out))
+    lines = (out / "return_2026-W48.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line for line in lines if ",ward," in line] == [
+        "2026-W48,new_registrations,ward,Headstone,0",
+        "2026-W48,new_registrations,ward,Marlborough,1",
+        "2026-W48,new_registrations,ward,Wealdstone North,0",
+        "2026-W48,new_registrations,ward,not_recorded,0",
+    ]

@@ -67,14 +67,16 @@ async def test_figures_that_moved_are_shown_before_an_amended_return(
     make_app: Callable[..., CarerdeskApp], engine: Engine
 ) -> None:
     with unit_of_work(engine) as session:
-        returns.make_return(session, Week(2026, 47), COORDINATOR)
-        late = check_contact({"contact_on": "20/11/2026", "channel": "phone"}, TODAY)
+        returns.make_return(session, Week(2026, 47), COORDINATOR, today=TODAY)
+        late = check_contact(
+            {"support": "information_advice", "contact_on": "20/11/2026", "channel": "phone"}, TODAY
+        )
         carers.log_contact(session, None, late, by=STAFF)  # logged after the return was made
     app = make_app(user="Casey Coordinator")
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         said = _said(pilot)
-        assert "3 figures have moved since: contacts total all: 0 -> 1;" in said
+        assert "4 figures have moved since: contacts total all: 0 -> 1;" in said
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Press Ctrl+S again to make the amended return" in _said(pilot)
@@ -159,3 +161,26 @@ async def test_a_contact_logged_at_half_past_midnight_in_summer_time_is_mondays(
     assert [f.value for f in monday if (f.measure, f.breakdown, f.category) == total] == [1]
     assert [f.value for f in sunday if (f.measure, f.breakdown, f.category) == total] == [0]
     assert days[0][1] == 1  # on the Monday
+
+
+async def test_a_return_for_this_unfinished_week_or_a_future_one_is_refused_on_the_screen(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path, engine: Engine
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        for week, why in (
+            ("2026-W48", "2026-W48 is this week and not over until Sunday 29 Nov"),
+            ("2026-W50", "2026-W50 has not happened yet"),
+        ):
+            await _open_week_text(pilot, week)
+            assert shown(pilot, "#return-dates").startswith("Not over: figures so far")
+            assert _said(pilot).startswith(why) and "figures so far" in _said(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert _said(pilot).startswith(why)
+            assert "2026-W47 is the latest that can be made" in _said(pilot)
+            assert shown(pilot, "#return-history").strip() == "None yet."
+    assert not (tmp_path / "data" / "returns").exists()
+    with unit_of_work(engine, write=False) as session:
+        assert returns.past_returns(session, COORDINATOR) == []

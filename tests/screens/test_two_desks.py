@@ -146,7 +146,12 @@ async def test_a_contact_changed_at_another_desk_is_not_saved_over(
     with unit_of_work(engine) as session:
         contact = session.scalars(select(Contact)).one()
         contact_id, version = contact.id, contact.version
-        texts = {"contact_on": "23/11/2026", "contact_time": "09:15", "channel": "phone"}
+        texts = {
+            "contact_on": "23/11/2026",
+            "contact_time": "09:15",
+            "channel": "phone",
+            "support": "information_advice",
+        }
         entry = check_contact({**texts, "minutes": "20"}, contact.contact_on)
         carers.update_contact(session, contact_id, entry, by=COORDINATOR, version=version)
     app = make_app()
