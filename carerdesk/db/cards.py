@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
 from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, check_type, expiry
-from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.errors import FieldError, NoEmergencyContact, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.db import accounts, audit, carers
@@ -99,6 +99,9 @@ def issue_card(
     check_type(card_type, carer.date_of_birth, today)
     if reason not in codes.ISSUE_REASON:
         raise FieldError("issue_reason", "Choose new, renewal or replacement.")
+    if card_type == "emergency_card":
+        require_emergency_contact(session, carer.id)
+    prefix = _prefix(session)
     for old in session.scalars(
         select(Card).where(
             Card.carer_id == carer.id, Card.card_type == card_type, Card.status == "active"
@@ -110,7 +113,7 @@ def issue_card(
             reference=carer.reference, fields=["status"], detail="replaced",
         )  # fmt: skip
     card = Card(
-        card_number=card_number(_prefix(session), _next_serial(session)),
+        card_number=card_number(prefix, _next_serial(session)),
         carer_id=carer.id,
         card_type=card_type,
         issue_reason=reason,
@@ -127,6 +130,18 @@ def issue_card(
         reference=carer.reference, detail=f"{card_type} {card.card_number}",
     )  # fmt: skip
     return card_view(card)
+
+
+def require_emergency_contact(session: Session, carer_id: str) -> None:
+    """Refuse (``NoEmergencyContact``) unless the carer has an emergency contact: an emergency
+    card is issued and printed only with someone on its back to call."""
+    if (
+        session.scalar(
+            select(EmergencyContact.id).where(EmergencyContact.carer_id == carer_id).limit(1)
+        )
+        is None
+    ):
+        raise NoEmergencyContact()
 
 
 def get_card(session: Session, card_id: str, *, by: Actor) -> CardView:
@@ -211,6 +226,52 @@ def expiring_cards(
         )
         for card, carer in rows
     ]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """One due card and what became of it: its renewal, or why it was not renewed."""
+
+    due: DueCard
+    card: CardView | None
+    refused: str = ""
+
+
+def renew_due_cards(
+    session: Session, today: date, days: int = RENEW_WITHIN_DAYS, *, by: Actor
+) -> list[Renewal]:
+    """Renew every card that ``expiring_cards`` lists: a new card of the same type, reason
+    ``renewal``, replacing the old one (each audited as an issue). A card that cannot be
+    renewed as it is is left as it was and says why: an emergency card with no emergency
+    contact, or a young carer card whose holder is about to turn 18 (an adult card is
+    chosen at the desk)."""
+    from carerdesk.core.cards import expiry
+
+    by.require(Can.ISSUE_CARDS)
+    renewals = []
+    for due in expiring_cards(session, today, days, by=by):
+        carer = carers._get_carer(session, due.carer_id)
+        born = carer.date_of_birth
+        if born is not None and expiry(
+            due.card_type, today, born, valid_years(session)
+        ) <= today + timedelta(days=days):
+            renewals.append(
+                Renewal(
+                    due,
+                    None,
+                    "a young carer card ends before the 18th birthday: choose an adult card "
+                    "on their record",
+                )
+            )
+            continue
+        try:
+            card = issue_card(session, due.carer_id, due.card_type, "renewal", by=by, today=today)
+        except (FieldError, NoEmergencyContact) as error:
+            # Both are refused before anything is changed.
+            renewals.append(Renewal(due, None, error.message))
+            continue
+        renewals.append(Renewal(due, card))
+    return renewals
 
 
 def find_card(session: Session, text: str, *, by: Actor) -> CardView | None:
