@@ -166,6 +166,21 @@ def _qr_png(text: str) -> io.BytesIO:
     return out
 
 
+def qr_text(text: str) -> list[str]:
+    """The QR code of ``text`` as lines of half blocks, two rows of modules to a line, for
+    the on-screen preview (dark modules drawn, light ones blank)."""
+    import segno
+
+    rows = [list(row) for row in segno.make(text, error="m", micro=False).matrix_iter(border=1)]
+    rows.append([0] * len(rows[0]))
+    return [
+        "".join(
+            " ▀▄█"[bool(top) + 2 * bool(bottom)] for top, bottom in zip(upper, lower, strict=True)
+        )
+        for upper, lower in zip(rows[::2], rows[1::2], strict=True)
+    ]
+
+
 def _text(pdf, x: float, y: float, text: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.set_xy(x, y)
