@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
-from carerdesk.core.cards import VALID_YEARS, card_number, check_card_number, check_type, expiry
+from carerdesk.core.cards import (
+    VALID_YEARS,
+    card_number,
+    check_card_number,
+    check_type,
+    expiry,
+    holder_name,
+)
 from carerdesk.core.errors import FieldError, NoEmergencyContact, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
@@ -221,7 +228,7 @@ def expiring_cards(
             card.card_type,
             card.expires_on,
             carer.reference,
-            carer.preferred_name or f"{carer.first_name} {carer.last_name}",
+            holder_name(carer.preferred_name, carer.first_name, carer.last_name),
             carer.id,
         )
         for card, carer in rows
@@ -245,8 +252,6 @@ def renew_due_cards(
     renewed as it is is left as it was and says why: an emergency card with no emergency
     contact, or a young carer card whose holder is about to turn 18 (an adult card is
     chosen at the desk)."""
-    from carerdesk.core.cards import expiry
-
     by.require(Can.ISSUE_CARDS)
     renewals = []
     for due in expiring_cards(session, today, days, by=by):

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
+from carerdesk.core.cards import holder_name
 from carerdesk.core.permissions import PASSPORT_SETTINGS, Actor, Can
 from carerdesk.core.validate import format_phone
 from carerdesk.db import accounts, carers
@@ -137,12 +138,6 @@ def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
         emergency=emergency[:3],
         contingency_plan=bool(carer.contingency_plan),
     )
-
-
-def holder_name(preferred: str | None, first: str, last: str) -> str:
-    """The name printed on a card, as on an ID card: the name they go by (their preferred
-    name, else their first name) and their surname."""
-    return f"{preferred or first} {last}".strip()
 
 
 def _pdf(page: tuple[float, float]):  # type: ignore[no-untyped-def]

@@ -151,18 +151,18 @@ def _row(pdf, label: str, value: str) -> None:  # type: ignore[no-untyped-def]
     """One label and its value side by side, each wrapping in its own column; the next row
     starts below the taller of the two (on a new page if the row would not fit)."""
     pdf.set_font("DejaVu", "B", 10)
-    label_lines = pdf.multi_cell(LABEL_WIDTH - 2, 6, label, dry_run=True, output="LINES")
+    label_lines = pdf.multi_cell(LABEL_WIDTH - 2, 6, label, align="L", dry_run=True, output="LINES")
     pdf.set_font("DejaVu", "", 10)
     value_width = pdf.epw - LABEL_WIDTH
-    value_lines = pdf.multi_cell(value_width, 6, value, dry_run=True, output="LINES")
+    value_lines = pdf.multi_cell(value_width, 6, value, align="L", dry_run=True, output="LINES")
     height = 6 * max(len(label_lines), len(value_lines))
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 10)
     pdf.set_x(pdf.l_margin)
-    pdf.multi_cell(LABEL_WIDTH - 2, 6, label)
+    pdf.multi_cell(LABEL_WIDTH - 2, 6, label, align="L")
     pdf.set_font("DejaVu", "", 10)
     pdf.set_xy(pdf.l_margin + LABEL_WIDTH, top)
-    pdf.multi_cell(value_width, 6, value)
+    pdf.multi_cell(value_width, 6, value, align="L")
     pdf.set_xy(pdf.l_margin, top + height)

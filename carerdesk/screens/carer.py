@@ -346,7 +346,7 @@ class CarerScreen(Screen[None]):
         active = sum(status_on(card, today) == "active" for card in self.cards)
         self.query_one("#cards-title", Label).update(
             f"Cards: {active} active"
-            + self._keys("V views, P prints, K cancels, I issues, M emergency contacts")
+            + self._keys("V view, P print, K cancel, I issue, M emergency contacts")
             if self.cards
             else "Cards: none" + self._keys("I issues one, M sets emergency contacts")
         )
