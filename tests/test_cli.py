@@ -511,6 +511,33 @@ def test_cards_print_due_prints_the_renewed_cards_not_the_old_expiring_ones(
     assert again.exit_code == 1 and "could be renewed" in again.stderr
 
 
+def test_cards_print_refuses_an_emergency_card_with_no_one_on_its_back_to_call(
+    register: Path, tmp_path: Path
+) -> None:
+    from carerdesk.db import cards
+    from carerdesk.db.search import find_carers
+
+    _set_up(register)
+    engine = make_engine(sqlite_url(register))
+    with unit_of_work(engine) as session:
+        carer_id = find_carers(session, "sian", by=STAFF)[0].id
+        cards.set_emergency(
+            session, carer_id, [("Ada Quill", None, "+442079460456")], None, by=STAFF
+        )
+        number = cards.issue_card(
+            session, carer_id, "emergency_card", "new", by=STAFF, today=TODAY
+        ).card_number
+        cards.set_emergency(session, carer_id, [], None, by=STAFF)  # taken off since
+    engine.dispose()
+    sheet = tmp_path / "sheet.pdf"
+    refused = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", number, "--out", str(sheet)
+    )
+    assert refused.exit_code == 1
+    assert "none is recorded: add at least one first (M on their record)" in refused.stderr
+    assert not sheet.exists()
+
+
 def _pembridges(path: Path, count: int = 30) -> None:
     engine = make_engine(sqlite_url(path))
     with unit_of_work(engine) as session:
