@@ -155,6 +155,8 @@ class CarerScreen(Screen[None]):
     """The right each key needs: a key the person may not use is hidden."""
 
     app: DeskApp
+    emergency_card_reason: str | None = None
+    """Why the emergency card being issued is issued, while its contacts are asked for."""
 
     def __init__(self, carer_id: str) -> None:
         super().__init__()
@@ -364,7 +366,6 @@ class CarerScreen(Screen[None]):
             return
         from carerdesk.core.cards import issue_fields, types_offered
         from carerdesk.core.entries import check_all
-        from carerdesk.core.errors import NoEmergencyContact
         from carerdesk.db import cards
         from carerdesk.dialogs.form_modal import FormModal
 
@@ -373,27 +374,17 @@ class CarerScreen(Screen[None]):
         first = types_offered(self.born, today)[0]
         with self.app.unit_of_work(write=False) as session:
             reason = cards.suggested_reason(session, self.carer_id, first, today, by=self.app.user)
-        waiting: list[str] = []  # an emergency card's reason, while its contacts are asked for
 
         def save(texts: dict[str, str]) -> str:
+            from carerdesk.core.errors import NoEmergencyContact
+
             values = check_all(specs, texts, today)
             try:
                 return self._issue(values["card_type"], values["issue_reason"])
             except NoEmergencyContact:
-                waiting.append(values["issue_reason"])
+                # Its contacts are asked for once this form is closed (``_card_done``).
+                self.emergency_card_reason = values["issue_reason"]
                 return ""
-
-        def done(message: str | None) -> None:
-            if not waiting:
-                self._card_done(message)
-                return
-            # The emergency card prints its emergency contacts: ask for them, then issue it.
-            self.notify(
-                "An emergency card prints their emergency contacts: add at least one, and "
-                "Ctrl+S saves them and issues the card.",
-                timeout=15,
-            )
-            self._emergency_form(lambda saved: self._issue_emergency(saved, waiting[0]))
 
         modal = FormModal(
             f"Issue a card to {self.carer_name}",
@@ -401,7 +392,7 @@ class CarerScreen(Screen[None]):
             save,
             values={"card_type": first, "issue_reason": reason},
         )
-        self.app.push_screen(modal, done)
+        self.app.push_screen(modal, self._card_done)
 
     def _issue(self, card_type: str, reason: str) -> str:
         """Issue the card (one transaction), start writing its PDF, and say what was issued."""
@@ -433,6 +424,16 @@ class CarerScreen(Screen[None]):
         self._card_done(f"{saved} {issued}")
 
     def _card_done(self, message: str | None) -> None:
+        if self.emergency_card_reason is not None:
+            # The emergency card prints its emergency contacts: ask for them, then issue it.
+            reason, self.emergency_card_reason = self.emergency_card_reason, None
+            self.notify(
+                "An emergency card prints their emergency contacts: add at least one, and "
+                "Ctrl+S saves them and issues the card.",
+                timeout=15,
+            )
+            self._emergency_form(lambda saved: self._issue_emergency(saved, reason))
+            return
         if message:
             self.notify(message, timeout=15)
         self.reload()
