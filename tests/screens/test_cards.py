@@ -263,3 +263,6 @@ async def test_enter_on_a_card_shows_it_as_it_prints_and_space_turns_it_over(
         await pilot.press("v")  # V from anywhere on the record
         await settle(pilot)
         assert shown(pilot, ".modal-title").strip() == "Carer passport HT00000018, as it prints"
+        await pilot.press("p")  # P there prints it, as P on the record does
+        await settle(pilot)
+        assert shown(pilot, ".modal-title").strip() == "Card HT00000018 is ready to print."
