@@ -107,7 +107,7 @@ def issue_card(
     if reason not in codes.ISSUE_REASON:
         raise FieldError("issue_reason", "Choose new, renewal or replacement.")
     if card_type == "emergency_card":
-        require_emergency_contact(session, carer.id)
+        require_emergency_contact(session, carer.id, by=by)
     prefix = _prefix(session)
     for old in session.scalars(
         select(Card).where(
@@ -139,9 +139,10 @@ def issue_card(
     return card_view(card)
 
 
-def require_emergency_contact(session: Session, carer_id: str) -> None:
+def require_emergency_contact(session: Session, carer_id: str, *, by: Actor) -> None:
     """Refuse (``NoEmergencyContact``) unless the carer has an emergency contact: an emergency
     card is issued and printed only with someone on its back to call."""
+    by.require(Can.ISSUE_CARDS)
     if (
         session.scalar(
             select(EmergencyContact.id).where(EmergencyContact.carer_id == carer_id).limit(1)

@@ -110,7 +110,7 @@ def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
     by.require(Can.ISSUE_CARDS)
     card = get_card(session, card_id, by=by)
     if card.card_type == "emergency_card":
-        require_emergency_contact(session, card.carer_id)
+        require_emergency_contact(session, card.carer_id, by=by)
     carer = carers.get_carer(session, card.carer_id, by=by, follow_merge=False)
     organisation = accounts.organisation(session)
     places: list[tuple[str, str]] = []
