@@ -712,7 +712,8 @@ def cards_due(obj: Context, days: int) -> None:
     "due_days",
     type=click.IntRange(min=0, max=366),
     default=None,
-    help="Instead of numbers: every card ending within this many days.",
+    help="Instead of numbers: renew every card ending within this many days (or ended), "
+    "and print the renewed cards.",
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
@@ -720,7 +721,15 @@ def cards_due(obj: Context, days: int) -> None:
 def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, out: Path) -> None:
     """Print cards ten to an A4 sheet (fronts, then their backs for two-sided printing).
 
+    With --due, the cards due for renewal (those `cards due` lists) are renewed first, in one
+    go: each gets a new card of its type from today, the old one is replaced, and the sheet
+    holds the new cards. A card that cannot be renewed as it is (an emergency card with no
+    emergency contact, a young carer card of someone about to turn 18) is listed and left
+    for the desk.
+
     Example: carerdesk --user "sam staff" cards print HD00000018 HD00000026 --out cards.pdf
+
+    Example: carerdesk --user "casey coordinator" cards print --due 30 --out renewals.pdf
     """
     from carerdesk.db import cards as card_ops
     from carerdesk.db import carers
@@ -729,12 +738,25 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.ISSUE_CARDS) or SYSTEM
+    # One transaction: the renewals are kept only once their sheet is written.
     with unit_of_work(engine) as session:
         if due_days is not None:
-            numbers = tuple(
-                c.card_number
-                for c in card_ops.expiring_cards(session, _today(), due_days, by=actor)
-            )
+            if numbers:
+                raise CarerdeskError("Give card numbers or --due DAYS, not both.")
+            renewals = card_ops.renew_due_cards(session, _today(), due_days, by=actor)
+            for renewal in renewals:
+                old = renewal.due
+                if renewal.card is None:
+                    click.echo(
+                        f"Not renewed: {old.card_number} ({old.reference}): {renewal.refused}",
+                        err=True,
+                    )
+                else:
+                    click.echo(
+                        f"Renewed {old.card_number} (ended {old.expires_on:%d/%m/%Y}) as "
+                        f"{renewal.card.card_number}, valid to {renewal.card.expires_on:%d/%m/%Y}"
+                    )
+            numbers = tuple(r.card.card_number for r in renewals if r.card is not None)
         prints = []
         for number in numbers:
             card = card_ops.find_card(session, number, by=actor)
@@ -743,9 +765,13 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
             # Each holder's record is read to print it: in the trail as opened, as on screen.
             carers.open_carer(session, card.carer_id, by=actor)
             prints.append(card_print(session, card.id, actor))
-    if not prints:
-        raise CarerdeskError("No cards to print: give their numbers, or --due DAYS.")
-    out.write_bytes(batch_pdf(prints))
+        if not prints:
+            raise CarerdeskError(
+                "No cards to print: give their numbers, or --due DAYS."
+                if due_days is None
+                else f"No card ending within {due_days} days could be renewed."
+            )
+        out.write_bytes(batch_pdf(prints))
     click.echo(f"Wrote {out}: {len(prints)} cards.")
 
 

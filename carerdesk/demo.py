@@ -48,6 +48,7 @@ from carerdesk.db.models import (
     CaringRole,
     Contact,
     Destination,
+    EmergencyContact,
     Referral,
     ReferralEvent,
     Setting,
@@ -1052,6 +1053,14 @@ LOCAL_SERVICES = (
     ("Harrow Dementia Café", "dementia_support", "cafe@example.org, 020 7946 0105"),
     ("Young Carers Club", "young_carers_assessment", "Wednesdays after school: 020 7946 0106"),
 )
+EMERGENCY_CONTACTS = (
+    ("Jo Marsh", "daughter"),
+    ("Dev Okafor", "son"),
+    ("Ann Petrie", "neighbour"),
+    ("Lia Moreno", "sister"),
+    ("Tom Halloran", "friend"),
+)
+"""Invented people an emergency card holder names to call (an emergency card needs one)."""
 CARD_HOLDERS = 0.14
 """The share of carers with a card; about one referral is made for every five of them."""
 REFERRED = 0.05
@@ -1123,6 +1132,7 @@ def _cards_and_referrals(
     card_rows: list[dict[str, Any]] = []
     referral_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
+    emergency_rows: list[dict[str, Any]] = []
     serial = 0
     for holder in holders:
         last = min(today, holder.closed_on or today)
@@ -1155,6 +1165,18 @@ def _cards_and_referrals(
                         "issue_reason": reason, "issued_on": issued_on,
                         "expires_on": expires_on, "status": status, "ended_on": ended_on,
                         "cancel_reason": why, "created_at": stamp, "created_by": holder.staff,
+                        "updated_at": stamp, "updated_by": holder.staff,
+                    }
+                )  # fmt: skip
+            if any(card[0] == "emergency_card" for card in cards):
+                # Drawn from the serial, not the random stream, so the rest stays as it was.
+                name, relationship = EMERGENCY_CONTACTS[serial % len(EMERGENCY_CONTACTS)]
+                emergency_rows.append(
+                    {
+                        "id": str(uuid.UUID(int=serial, version=4)),
+                        "carer_id": holder.carer_id, "position": 1, "name": name,
+                        "relationship": relationship, "phone": f"+447700900{serial % 1000:03d}",
+                        "created_at": stamp, "created_by": holder.staff,
                         "updated_at": stamp, "updated_by": holder.staff,
                     }
                 )  # fmt: skip
@@ -1201,6 +1223,7 @@ def _cards_and_referrals(
                     }
                 )  # fmt: skip
     _insert(session, Card.__table__, card_rows)
+    _insert(session, EmergencyContact.__table__, emergency_rows)
     _insert(session, Referral.__table__, referral_rows)
     _insert(session, ReferralEvent.__table__, event_rows)
     session.merge(Setting(key="next_card_serial", value=str(serial + 1)))

@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from carerdesk.cli import main
 from carerdesk.core.entries import check_carer
 from carerdesk.core.permissions import SYSTEM
 from carerdesk.db import carers, events
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
+from carerdesk.db.models import Card
 from tests.conftest import STAFF, TODAY
 
 
@@ -424,7 +426,7 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
     assert f"02/12/2026  {number}" in due.stdout and "1 cards end within 30 days." in due.stdout
     sheet = tmp_path / "sheet.pdf"
     printed = _as(
-        register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
+        register, "Casey Coordinator", "2580", "cards", "print", number, "--out", str(sheet)
     )
     assert printed.exit_code == 0 and sheet.read_bytes().startswith(b"%PDF")
     # The holder's record was read to print it: in the trail as opened, as on screen.
@@ -441,6 +443,100 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         str(sheet),
     )
     assert wrong.exit_code == 1 and "last digit does not match" in wrong.stderr
+
+
+def test_cards_print_due_prints_the_renewed_cards_not_the_old_expiring_ones(
+    register: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from carerdesk import cli
+    from carerdesk.db import cards
+
+    _set_up(register)
+    monkeypatch.setattr(cli, "_today", lambda: TODAY)
+    engine = make_engine(sqlite_url(register))
+    with unit_of_work(engine) as session:
+        ids, refs = {}, {}
+        for first, born in (("Ada", "02/03/1975"), ("Bea", "04/05/1960"), ("Zoë", "03/12/2008")):
+            entry = check_carer(
+                {
+                    "first_name": first,
+                    "last_name": "Quill",
+                    "date_of_birth": born,
+                    "registered_on": "01/11/2023",
+                    "consent_store": "yes",
+                },
+                TODAY,
+            )
+            registered = carers.register_carer(session, entry, by=STAFF)
+            ids[first], refs[first] = registered.id, registered.reference
+        old = [
+            # Ended on 19/11/2026, four days ago; ends on 09/12/2026.
+            cards.issue_card(session, ids[who], "carer_card", "new", by=STAFF, today=day)
+            for who, day in (("Ada", date(2023, 11, 20)), ("Bea", date(2023, 12, 10)))
+        ]
+        young = cards.issue_card(
+            session, ids["Zoë"], "young_carer_card", "new", by=STAFF, today=TODAY
+        )  # ends on 02/12/2026, the day before she turns 18
+    engine.dispose()
+    sheet = tmp_path / "renewals.pdf"
+    printed = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
+    )
+    assert printed.exit_code == 0, printed.output
+    fronts = PdfReader(io.BytesIO(sheet.read_bytes())).pages[0].extract_text()
+    assert not any(card.card_number in fronts for card in [*old, young])
+    assert fronts.count("Expires 22/11/2029") == 2  # renewed today, for three years
+    assert f"Renewed {old[0].card_number} (ended 19/11/2026) as " in printed.stdout
+    assert f"Not renewed: {young.card_number}" in printed.stderr
+    with unit_of_work(make_engine(sqlite_url(register)), write=False) as session:
+        for carer_id in (ids["Ada"], ids["Bea"]):
+            kept = session.scalars(
+                select(Card).where(Card.carer_id == carer_id).order_by(Card.issued_on)
+            ).all()
+            assert [(c.status, c.issue_reason) for c in kept] == [
+                ("replaced", "new"),
+                ("active", "renewal"),
+            ]
+            assert kept[1].card_number in fronts
+    trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", refs["Ada"])
+    for done in ("changed card", "created card", "opened carer"):  # replaced, renewed, read
+        assert f"Casey Coordinator        {done}" in trail.stdout, done
+    again = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", "--due", "30", "--out", str(sheet)
+    )
+    assert again.exit_code == 1 and "could be renewed" in again.stderr
+
+
+def test_cards_print_refuses_an_emergency_card_with_no_one_on_its_back_to_call(
+    register: Path, tmp_path: Path
+) -> None:
+    from carerdesk.db import cards
+    from carerdesk.db.search import find_carers
+
+    _set_up(register)
+    engine = make_engine(sqlite_url(register))
+    with unit_of_work(engine) as session:
+        carer_id = find_carers(session, "sian", by=STAFF)[0].id
+        cards.set_emergency(
+            session, carer_id, [("Ada Quill", None, "+442079460456")], None, by=STAFF
+        )
+        number = cards.issue_card(
+            session, carer_id, "emergency_card", "new", by=STAFF, today=TODAY
+        ).card_number
+        cards.set_emergency(session, carer_id, [], None, by=STAFF)  # taken off since
+    engine.dispose()
+    sheet = tmp_path / "sheet.pdf"
+    refused = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", number, "--out", str(sheet)
+    )
+    assert refused.exit_code == 1
+    assert "none is recorded: add at least one first (M on their record)" in refused.stderr
+    assert not sheet.exists()
 
 
 def _pembridges(path: Path, count: int = 30) -> None:

@@ -26,6 +26,7 @@ from carerdesk.db.models import (
     Carer,
     CaringRole,
     Contact,
+    EmergencyContact,
     Referral,
     ReferralEvent,
     Setting,
@@ -266,6 +267,23 @@ def test_cards_follow_the_rules_a_desk_issues_them_by(
     assert {card.card_type for card in cards} == {
         "carer_card", "carer_passport", "young_carer_card", "emergency_card"
     }  # fmt: skip
+
+
+def test_every_demo_emergency_card_prints_with_someone_to_call(
+    engine: Engine, filled: DemoSummary
+) -> None:
+    from carerdesk.export.cards import card_print
+    from tests.conftest import COORDINATOR
+
+    with unit_of_work(engine, write=False) as session:
+        emergency = session.scalars(
+            select(Card).where(Card.card_type == "emergency_card", Card.status == "active")
+        ).all()
+        assert emergency
+        for card in emergency:  # refused for a card with no one on its back to call
+            assert card_print(session, card.id, COORDINATOR).emergency
+        phones = session.scalars(select(EmergencyContact.phone)).all()
+        assert phones and all(is_drama_number(phone) for phone in phones)
 
 
 def test_referrals_go_only_with_consent_and_step_by_step(

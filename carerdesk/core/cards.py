@@ -216,3 +216,9 @@ def check_emergency(values: Mapping[str, str], today: date) -> dict[str, Any]:
     if errors:
         raise InvalidEntry(errors)
     return {"contacts": contacts, "contingency_plan": parsed.get("contingency_plan")}
+
+
+def holder_name(preferred: str | None, first: str, last: str) -> str:
+    """The name printed on a card, as on an ID card: the name they go by (their preferred
+    name, else their first name) and their surname."""
+    return f"{preferred or first} {last}".strip()

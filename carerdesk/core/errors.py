@@ -80,3 +80,13 @@ class EditConflict(Stale):
         )
         self.clashes = clashes
         self.version = version
+
+
+class NoEmergencyContact(NotAllowed):
+    """An emergency card prints the carer's emergency contacts: there are none yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "An emergency card prints the carer's emergency contacts, and none is recorded: "
+            "add at least one first (M on their record)."
+        )

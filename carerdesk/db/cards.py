@@ -22,8 +22,9 @@ from carerdesk.core.cards import (
     check_reason,
     check_type,
     expiry,
+    holder_name,
 )
-from carerdesk.core.errors import FieldError, NotAllowed, NotFound
+from carerdesk.core.errors import FieldError, NoEmergencyContact, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.db import accounts, audit, carers
@@ -126,6 +127,9 @@ def issue_card(
     if reason not in codes.ISSUE_REASON:
         raise FieldError("issue_reason", "Choose new, renewal or replacement.")
     check_reason(reason, card_type, _had_one(session, carer.id, card_type))
+    if card_type == "emergency_card":
+        require_emergency_contact(session, carer.id, by=by)
+    prefix = _prefix(session)
     for old in session.scalars(
         select(Card).where(
             Card.carer_id == carer.id, Card.card_type == card_type, Card.status == "active"
@@ -137,7 +141,7 @@ def issue_card(
             reference=carer.reference, fields=["status"], detail="replaced",
         )  # fmt: skip
     card = Card(
-        card_number=card_number(_prefix(session), _next_serial(session)),
+        card_number=card_number(prefix, _next_serial(session)),
         carer_id=carer.id,
         card_type=card_type,
         issue_reason=reason,
@@ -154,6 +158,19 @@ def issue_card(
         reference=carer.reference, detail=f"{card_type} {card.card_number}",
     )  # fmt: skip
     return card_view(card)
+
+
+def require_emergency_contact(session: Session, carer_id: str, *, by: Actor) -> None:
+    """Refuse (``NoEmergencyContact``) unless the carer has an emergency contact: an emergency
+    card is issued and printed only with someone on its back to call."""
+    by.require(Can.ISSUE_CARDS)
+    if (
+        session.scalar(
+            select(EmergencyContact.id).where(EmergencyContact.carer_id == carer_id).limit(1)
+        )
+        is None
+    ):
+        raise NoEmergencyContact()
 
 
 def get_card(session: Session, card_id: str, *, by: Actor) -> CardView:
@@ -233,11 +250,55 @@ def expiring_cards(
             card.card_type,
             card.expires_on,
             carer.reference,
-            carer.preferred_name or f"{carer.first_name} {carer.last_name}",
+            holder_name(carer.preferred_name, carer.first_name, carer.last_name),
             carer.id,
         )
         for card, carer in rows
     ]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """One due card and what became of it: its renewal, or why it was not renewed."""
+
+    due: DueCard
+    card: CardView | None
+    refused: str = ""
+
+
+def renew_due_cards(
+    session: Session, today: date, days: int = RENEW_WITHIN_DAYS, *, by: Actor
+) -> list[Renewal]:
+    """Renew every card that ``expiring_cards`` lists: a new card of the same type, reason
+    ``renewal``, replacing the old one (each audited as an issue). A card that cannot be
+    renewed as it is is left as it was and says why: an emergency card with no emergency
+    contact, or a young carer card whose holder is about to turn 18 (an adult card is
+    chosen at the desk)."""
+    by.require(Can.ISSUE_CARDS)
+    renewals = []
+    for due in expiring_cards(session, today, days, by=by):
+        carer = carers._get_carer(session, due.carer_id)
+        born = carer.date_of_birth
+        if born is not None and expiry(
+            due.card_type, today, born, valid_years(session)
+        ) <= today + timedelta(days=days):
+            renewals.append(
+                Renewal(
+                    due,
+                    None,
+                    "a young carer card ends before the 18th birthday: choose an adult card "
+                    "on their record",
+                )
+            )
+            continue
+        try:
+            card = issue_card(session, due.carer_id, due.card_type, "renewal", by=by, today=today)
+        except (FieldError, NoEmergencyContact) as error:
+            # Both are refused before anything is changed.
+            renewals.append(Renewal(due, None, error.message))
+            continue
+        renewals.append(Renewal(due, card))
+    return renewals
 
 
 def find_card(session: Session, text: str, *, by: Actor) -> CardView | None:

@@ -1,29 +1,34 @@
 """Printable cards (fpdf2): one card front and back at ID-1 size, or a batch on A4.
 
 ID-1 is the size of a bank card, 85.60 x 53.98 mm. The front carries the organisation's
-name and phone, the holder's preferred name, the card type, its number with a QR code of the
-number (segno), and the expiry date; the back says what the card is for: a passport lists
-what it offers in each place the organisation has agreed, an emergency card its emergency
-contacts and whether a contingency plan is held. DejaVu Sans, shipped in ``carerdesk/fonts``,
-has the letters of every name (Nguyễn, Łukasz, Siân).
+name and phone, the holder's name as on an ID card (the name they go by, their preferred
+name or else their first name, and their surname: "Zo Łukasz"), the card type, its number
+with a QR code of the number (segno), and the expiry date; the back says what the card is
+for: a passport lists what it offers in each place the organisation has agreed, an
+emergency card its emergency contacts and whether a contingency plan is held. DejaVu Sans,
+shipped in ``carerdesk/fonts``, has the letters of every name (Nguyễn, Łukasz, Siân); a
+character it lacks (an emoji) is printed as a visible mark, ``□``, never silently dropped.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core import codes
+from carerdesk.core.cards import holder_name
 from carerdesk.core.permissions import PASSPORT_SETTINGS, Actor, Can
 from carerdesk.core.validate import format_phone
 from carerdesk.db import accounts, carers
-from carerdesk.db.cards import get_card
+from carerdesk.db.cards import get_card, require_emergency_contact
 from carerdesk.db.models import EmergencyContact, Setting
 
 WIDTH, HEIGHT = 85.60, 53.98
@@ -31,6 +36,51 @@ FONTS = Path(__file__).resolve().parent.parent / "fonts"
 A4 = (210.0, 297.0)
 COLUMNS, ROWS = 2, 5
 """A batch sheet: ten cards to an A4 page, with a 10 mm margin and a gap between."""
+MISSING = "\u25a1"
+"""What is printed for a character the font has no glyph for: a white square, as a mark."""
+_JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """The characters both shipped fonts (regular and bold) can draw."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    regular, bold = (
+        set(TTFont(FONTS / name).getBestCmap())
+        for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+    )
+    return frozenset(regular & bold)
+
+
+def inked(text: str) -> str:
+    """``text`` with each character the font cannot draw shown as ``MISSING``: fpdf2 would
+    drop it without a mark. An emoji made of several characters (joined, with a skin tone or
+    a presentation selector, a flag's pair of letters) becomes one mark."""
+    have = _glyphs()
+    out: list[str] = []
+    marked = joined = flag = False  # after a mark: the rest of its emoji adds no second one
+    for char in text:
+        code = ord(char)
+        if marked and (
+            char in _JOINERS
+            or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+            or 0xE0020 <= code <= 0xE007F  # tag letters (a subdivision's flag)
+            or unicodedata.category(char) in ("Mn", "Me")
+        ):
+            joined = joined or char == "\u200d"
+            continue
+        regional = 0x1F1E6 <= code <= 0x1F1FF
+        if marked and code not in have and (joined or (flag and regional)):
+            joined = flag = False
+            continue
+        marked = joined = flag = False
+        if char.isspace() or code in have:
+            out.append(char)
+        else:
+            out.append(MISSING)
+            marked, flag = True, regional
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -59,6 +109,8 @@ def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
     """What to print for the card ``card_id`` (who may issue cards may print them)."""
     by.require(Can.ISSUE_CARDS)
     card = get_card(session, card_id, by=by)
+    if card.card_type == "emergency_card":
+        require_emergency_contact(session, card.carer_id, by=by)
     carer = carers.get_carer(session, card.carer_id, by=by, follow_merge=False)
     organisation = accounts.organisation(session)
     places: list[tuple[str, str]] = []
@@ -78,7 +130,7 @@ def card_print(session: Session, card_id: str, by: Actor) -> CardPrint:
     return CardPrint(
         organisation=organisation.name if organisation else "",
         organisation_phone=format_phone(organisation.phone) if organisation else "",
-        holder=carer.preferred_name or f"{carer.first_name} {carer.last_name}",
+        holder=holder_name(carer.preferred_name, carer.first_name, carer.last_name),
         card_type=card.card_type,
         card_number=card.card_number,
         expires_on=card.expires_on,
@@ -109,10 +161,25 @@ def _qr_png(text: str) -> io.BytesIO:
     return out
 
 
+def qr_text(text: str) -> list[str]:
+    """The QR code of ``text`` as lines of half blocks, two rows of modules to a line, for
+    the on-screen preview (dark modules drawn, light ones blank)."""
+    import segno
+
+    rows = [list(row) for row in segno.make(text, error="m", micro=False).matrix_iter(border=1)]
+    rows.append([0] * len(rows[0]))
+    return [
+        "".join(
+            " ▀▄█"[bool(top) + 2 * bool(bottom)] for top, bottom in zip(upper, lower, strict=True)
+        )
+        for upper, lower in zip(rows[::2], rows[1::2], strict=True)
+    ]
+
+
 def _text(pdf, x: float, y: float, text: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.set_xy(x, y)
-    pdf.cell(WIDTH - 32, size * 0.45, text, align="L")
+    pdf.cell(WIDTH - 32, size * 0.45, inked(text), align="L")
 
 
 def _front(pdf, x: float, y: float, card: CardPrint) -> None:  # type: ignore[no-untyped-def]
@@ -128,15 +195,16 @@ def _front(pdf, x: float, y: float, card: CardPrint) -> None:  # type: ignore[no
     _text(pdf, x + 4, y + 22, "Holder", 7)
     pdf.set_font("DejaVu", "B", 10)
     pdf.set_xy(x + 4, y + 25.5)
-    pdf.multi_cell(WIDTH - 33, 4.5, card.holder, align="L", max_line_height=4.5)
+    pdf.multi_cell(WIDTH - 33, 4.5, inked(card.holder), align="L", max_line_height=4.5)
     _text(pdf, x + 4, y + 38, "Card number", 7)
     _text(pdf, x + 4, y + 41.5, card.card_number, 10, bold=True)
     _text(pdf, x + 4, y + 47, f"Expires {card.expires_on:%d/%m/%Y}", 7)
     pdf.image(_qr_png(card.card_number), x=x + WIDTH - 27, y=y + 20, w=23, h=23)
 
 
-def _back_lines(card: CardPrint) -> list[tuple[str, str]]:
-    """(style, text) lines of the back: ``B`` for a heading."""
+def back_lines(card: CardPrint) -> list[tuple[str, str]]:
+    """(style, text) lines of the back: ``B`` for a heading (the PDF and the on-screen
+    preview print the same)."""
     call = f"{card.organisation}, {card.organisation_phone}".strip(", ")
     if card.card_type == "emergency_card":
         lines = [("B", "In an emergency, please call:")]
@@ -151,6 +219,14 @@ def _back_lines(card: CardPrint) -> list[tuple[str, str]]:
             ]
         return lines
     if card.card_type == "carer_passport":
+        if not card.places:
+            # Nothing agreed with any place yet (the default): no promise the card can't keep.
+            who = f"{card.holder} is an unpaid carer: they look after someone who relies on them."
+            return [
+                ("B", who),
+                ("", "Please take this into account, and ask them what would help."),
+                ("", f"To check this passport: {call}"),
+            ]
         lines = [("B", f"{card.holder} is an unpaid carer. With this passport:")]
         for place, offer in card.places:
             lines += [("B", place), ("", offer)]
@@ -172,11 +248,11 @@ def _back(pdf, x: float, y: float, card: CardPrint) -> None:  # type: ignore[no-
     pdf.set_draw_color(160, 160, 160)
     pdf.rect(x, y, WIDTH, HEIGHT)
     pdf.set_xy(x + 4, y + 3)
-    for style, text in _back_lines(card):
+    for style, text in back_lines(card):
         size = 7 if style else 6.5
         pdf.set_font("DejaVu", style, size)
         pdf.set_x(x + 4)
-        pdf.multi_cell(WIDTH - 8, size * 0.45, text, align="L")
+        pdf.multi_cell(WIDTH - 8, size * 0.45, inked(text), align="L")
         if pdf.get_y() > y + HEIGHT - 4:
             break
 

@@ -18,7 +18,7 @@ from carerdesk.core.validate import format_phone, local_date
 from carerdesk.db import accounts, carers
 from carerdesk.db.models import Destination
 from carerdesk.db.referrals import get_referral
-from carerdesk.export.cards import FONTS
+from carerdesk.export.cards import FONTS, inked
 
 
 @dataclass(frozen=True)
@@ -130,16 +130,39 @@ def form_pdf(form: ReferralForm) -> bytes:
     pdf.set_creator("carerdesk")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 8, form.title)
+    pdf.multi_cell(0, 8, inked(form.title))
     for heading, rows in form.sections:
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 11)
-        pdf.cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, inked(heading), new_x="LMARGIN", new_y="NEXT")
         for label, value in rows:
             if not value:
                 continue
-            pdf.set_font("DejaVu", "B", 10)
-            pdf.cell(55, 6, label)
-            pdf.set_font("DejaVu", "", 10)
-            pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+            _row(pdf, inked(label), inked(value))
     return bytes(pdf.output())
+
+
+LABEL_WIDTH = 55.0
+"""The labels' column, mm: a longer label wraps within it rather than running into its
+value."""
+
+
+def _row(pdf, label: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """One label and its value side by side, each wrapping in its own column; the next row
+    starts below the taller of the two (on a new page if the row would not fit)."""
+    pdf.set_font("DejaVu", "B", 10)
+    label_lines = pdf.multi_cell(LABEL_WIDTH - 2, 6, label, align="L", dry_run=True, output="LINES")
+    pdf.set_font("DejaVu", "", 10)
+    value_width = pdf.epw - LABEL_WIDTH
+    value_lines = pdf.multi_cell(value_width, 6, value, align="L", dry_run=True, output="LINES")
+    height = 6 * max(len(label_lines), len(value_lines))
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.set_x(pdf.l_margin)
+    pdf.multi_cell(LABEL_WIDTH - 2, 6, label, align="L")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.set_xy(pdf.l_margin + LABEL_WIDTH, top)
+    pdf.multi_cell(value_width, 6, value, align="L")
+    pdf.set_xy(pdf.l_margin, top + height)

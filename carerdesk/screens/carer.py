@@ -80,9 +80,13 @@ class RolesPanel(ListPanel):
 
 
 class CardsPanel(ListPanel):
-    """The cards issued: P prints the chosen card, K cancels it, I issues a new one."""
+    """The cards issued: Enter shows the chosen card as it prints, P prints it, K cancels
+    it, I issues a new one."""
+
+    ENTER_NEEDS = Can.ISSUE_CARDS
 
     BINDINGS = [
+        Binding("enter", "select_cursor", "View", tooltip="The chosen card, front and back"),
         Binding("p", "screen.print_card", "Print", tooltip="A PDF of the chosen card"),
         Binding("k", "screen.cancel_card", "Cancel card", tooltip="Cancel the chosen card"),
         Binding("i", "screen.issue_card", "Issue", tooltip="Issue a card or passport"),
@@ -124,6 +128,7 @@ class CarerScreen(Screen[None]):
         Binding("r", "add_role", "Add caring role", show=False),
         Binding("i", "issue_card", "Issue card", show=False, tooltip="A carer card or passport"),
         Binding("p", "print_card", "Print card", show=False, tooltip="A PDF of the chosen card"),
+        Binding("v", "view_card", "View card", show=False, tooltip="The chosen card as it prints"),
         Binding("k", "cancel_card", "Cancel card", show=False, tooltip="Cancel the chosen card"),
         Binding(
             "m", "emergency", "Emergency contacts", show=False, tooltip="For the emergency card"
@@ -140,6 +145,7 @@ class CarerScreen(Screen[None]):
         "emergency": Can.EDIT,
         "issue_card": Can.ISSUE_CARDS,
         "print_card": Can.ISSUE_CARDS,
+        "view_card": Can.ISSUE_CARDS,
         "cancel_card": Can.ISSUE_CARDS,
         "refer": Can.REFER,
         "write_form": Can.REFER,
@@ -149,6 +155,8 @@ class CarerScreen(Screen[None]):
     """The right each key needs: a key the person may not use is hidden."""
 
     app: DeskApp
+    emergency_card_reason: str | None = None
+    """Why the emergency card being issued is issued, while its contacts are asked for."""
 
     def __init__(self, carer_id: str) -> None:
         super().__init__()
@@ -342,7 +350,7 @@ class CarerScreen(Screen[None]):
         active = sum(status_on(card, today) == "active" for card in self.cards)
         self.query_one("#cards-title", Label).update(
             f"Cards: {active} active"
-            + self._keys("I issues, P prints the chosen one, K cancels it, M emergency contacts")
+            + self._keys("V view, P print, K cancel, I issue, M emergency contacts")
             if self.cards
             else "Cards: none" + self._keys("I issues one, M sets emergency contacts")
         )
@@ -377,33 +385,69 @@ class CarerScreen(Screen[None]):
             }
 
         def save(texts: dict[str, str]) -> str:
+            from carerdesk.core.errors import NoEmergencyContact
+
             values = check_all(specs, texts, today)
-            with self.app.unit_of_work() as session:
-                card = cards.issue_card(
-                    session,
-                    self.carer_id,
-                    values["card_type"],
-                    values["issue_reason"],
-                    by=self.app.user,
-                    today=today,
-                )
-                number, expires, card_id = card.card_number, card.expires_on, card.id
-            self._print(card_id, number, f"Card {number} is issued, but its PDF")
-            return f"Issued {number}, valid to {expires:%d/%m/%Y}."
+            try:
+                return self._issue(values["card_type"], values["issue_reason"])
+            except NoEmergencyContact:
+                # Its contacts are asked for once this form is closed (``_card_done``).
+                self.emergency_card_reason = values["issue_reason"]
+                return ""
 
         modal = IssueCardModal(
             f"Issue a card to {self.carer_name}", specs, save, reasons=reasons, first=offered[0]
         )
         self.app.push_screen(modal, self._card_done)
 
+    def _issue(self, card_type: str, reason: str) -> str:
+        """Issue the card (one transaction), start writing its PDF, and say what was issued."""
+        from carerdesk.db import cards
+
+        with self.app.unit_of_work() as session:
+            card = cards.issue_card(
+                session, self.carer_id, card_type, reason, by=self.app.user, today=self.app.today()
+            )
+            number, expires, card_id = card.card_number, card.expires_on, card.id
+        self._print(card_id, number, f"Card {number} is issued, but its PDF", offer=False)
+        return f"Issued {number}, valid to {expires:%d/%m/%Y}."
+
+    def _issue_emergency(self, saved: str | None, reason: str) -> None:
+        """Once the emergency contacts are saved, issue the emergency card asked for."""
+        if saved is None:
+            self.notify(
+                "No emergency card issued: it needs an emergency contact (M adds one).",
+                severity="warning",
+            )
+            self.reload()
+            return
+        try:
+            issued = self._issue("emergency_card", reason)
+        except CarerdeskError as error:
+            self.notify(f"{saved} {error.message}", severity="warning", timeout=15)
+            self.reload()
+            return
+        self._card_done(f"{saved} {issued}")
+
     def _card_done(self, message: str | None) -> None:
+        if self.emergency_card_reason is not None:
+            # The emergency card prints its emergency contacts: ask for them, then issue it.
+            reason, self.emergency_card_reason = self.emergency_card_reason, None
+            self.notify(
+                "An emergency card prints their emergency contacts: add at least one, and "
+                "Ctrl+S saves them and issues the card.",
+                timeout=15,
+            )
+            self._emergency_form(lambda saved: self._issue_emergency(saved, reason))
+            return
         if message:
             self.notify(message, timeout=15)
         self.reload()
 
-    def _print(self, card_id: str, number: str, what: str = "") -> None:
+    def _print(self, card_id: str, number: str, what: str = "", *, offer: bool = True) -> None:
         """Write the card's PDF, front and back, away from the screen (``what``: the words for
-        it should it fail, saying what was saved before, which stays saved)."""
+        it should it fail, saying what was saved before, which stays saved); then, with
+        ``offer``, offer to send it to the printer or open it."""
         from carerdesk.export.cards import card_pdf, card_print
 
         def write(by: Actor) -> str:
@@ -411,16 +455,32 @@ class CarerScreen(Screen[None]):
                 printed = card_print(session, card_id, by)
             path = output_dir("cards") / f"{printed.card_number}.pdf"
             path.write_bytes(card_pdf(printed))
-            return f"Card {number} to print: {path}"
+            return str(path) if offer else f"Card {number} to print: {path}"
 
-        self._write_file(write, what or f"The PDF of card {number}", "P")
+        def offer_printer(path: str) -> None:
+            from pathlib import Path
 
-    def _write_file(self, write: Callable[[Actor], str], what: str, again: str) -> None:
+            from carerdesk.dialogs.printed import PrintModal
+
+            self.app.push_screen(PrintModal(f"Card {number}", Path(path)))
+
+        self._write_file(
+            write, what or f"The PDF of card {number}", "P", then=offer_printer if offer else None
+        )
+
+    def _write_file(
+        self,
+        write: Callable[[Actor], str],
+        what: str,
+        again: str,
+        then: Callable[[str], None] | None = None,
+    ) -> None:
         """Run ``write`` (a card's or a form's file) in a worker, then say where the file is,
         or, when the folder cannot be written to, what was not written and how to try again.
 
         The one path of every PDF the record writes. Any other error is unexpected: the
-        application's failure handling takes it.
+        application's failure handling takes it. ``then``, when given, is called with what
+        ``write`` returned instead of showing it.
         """
         by = self.app.user  # read here: the screen may lock while the file is written
 
@@ -439,6 +499,9 @@ class CarerScreen(Screen[None]):
             except CarerdeskError as error:
                 self.app.call_from_thread(self.app.notify, error.message, severity="error")
                 return
+            if then is not None:
+                self.app.call_from_thread(then, done)
+                return
             self.app.call_from_thread(self.app.notify, done, timeout=15)
 
         self.run_worker(in_thread, thread=True, group="files", description="write a file")
@@ -449,6 +512,32 @@ class CarerScreen(Screen[None]):
         if card is None or not self.app.allowed(Can.ISSUE_CARDS):
             return
         self._print(card.id, card.card_number)
+
+    @on(DataTable.RowSelected, "#cards")
+    def _view_chosen_card(self, event: DataTable.RowSelected) -> None:
+        self.action_view_card()
+
+    def action_view_card(self) -> None:
+        """Show the chosen card as it prints, front and back; P there prints it."""
+        card = self._chosen_card()
+        if card is None or not self.app.allowed(Can.ISSUE_CARDS):
+            return
+        from carerdesk.dialogs.card_preview import CardPreviewModal
+        from carerdesk.export.cards import card_print
+
+        try:
+            with self.app.unit_of_work(write=False) as session:
+                printed = card_print(session, card.id, self.app.user)
+        except CarerdeskError as error:
+            self.notify(error.message, severity="warning", timeout=15)
+            return
+        card_id, number = card.id, card.card_number
+
+        def chosen(answer: str | None) -> None:
+            if answer == "print":
+                self._print(card_id, number)
+
+        self.app.push_screen(CardPreviewModal(printed), chosen)
 
     def action_cancel_card(self) -> None:
         """Cancel the chosen card, saying why."""
@@ -607,6 +696,10 @@ class CarerScreen(Screen[None]):
         """The carer's emergency contacts and contingency plan (the emergency card's back)."""
         if not self.app.allowed(Can.EDIT):
             return
+        self._emergency_form(self._card_done)
+
+    def _emergency_form(self, done: Callable[[str | None], None]) -> None:
+        """Open the emergency contacts form; ``done`` gets what was saved, or None."""
         from carerdesk.core.cards import check_emergency, emergency_fields
         from carerdesk.db import cards
         from carerdesk.dialogs.form_modal import FormModal
@@ -630,7 +723,7 @@ class CarerScreen(Screen[None]):
         modal = FormModal(
             f"Emergency contacts of {self.carer_name}", emergency_fields(), save, values=texts
         )
-        self.app.push_screen(modal, self._card_done)
+        self.app.push_screen(modal, done)
 
     def action_log_contact(self) -> None:
         """Log a contact with this carer."""

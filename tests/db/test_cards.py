@@ -61,6 +61,9 @@ def test_a_new_card_replaces_the_active_one_of_its_type(
 ) -> None:
     with unit_of_work(engine) as session:
         first = cards.issue_card(session, people["Ada"], "carer_card", "new", by=STAFF, today=TODAY)
+        cards.set_emergency(
+            session, people["Ada"], [("Tom Quill", "son", "07700900124")], None, by=STAFF
+        )
         emergency = cards.issue_card(
             session, people["Ada"], "emergency_card", "new", by=STAFF, today=TODAY
         )

@@ -66,10 +66,10 @@ def twice(engine: Engine) -> tuple[str, str]:
             )
         cards.issue_card(session, first, "carer_card", "new", by=STAFF, today=date(2026, 1, 5))
         cards.issue_card(session, second, "carer_card", "new", by=STAFF, today=date(2026, 6, 1))
-        cards.issue_card(session, second, "emergency_card", "new", by=STAFF, today=TODAY)
         cards.set_emergency(
             session, second, [("Tom Quillfeather", "son", "07700 900124")], True, by=STAFF
         )
+        cards.issue_card(session, second, "emergency_card", "new", by=STAFF, today=TODAY)
         del referral
     return first, second
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
 
 from carerdesk.core.entries import check_carer
+from carerdesk.core.errors import NoEmergencyContact
 from carerdesk.db import cards, carers
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer, EmergencyContact, Setting
@@ -112,7 +114,7 @@ def test_what_is_printed_comes_from_the_register(organised: Engine) -> None:
             session, carer.id, "emergency_card", "new", by=STAFF, today=TODAY
         )
         printed = card_print(session, passport.id, COORDINATOR)
-        assert (printed.holder, printed.organisation_phone) == ("Sia", "020 7946 0000")
+        assert (printed.holder, printed.organisation_phone) == ("Sia O'Brien", "020 7946 0000")
         assert printed.places == [("At the GP practice", "An annual carer's health check.")]
         back = card_print(session, emergency.id, STAFF)
         assert back.emergency == [("Ada Quill", "", "020 7946 0456")] and back.contingency_plan
@@ -126,3 +128,65 @@ def test_the_card_renders_to_an_image(tmp_path: Path) -> None:
     pdf.write_bytes(card_pdf(_print("carer_passport")))
     subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "page")], check=True)
     assert sorted(p.name for p in tmp_path.glob("page-*.png")) == ["page-1.png", "page-2.png"]
+
+
+def _register(session: Session, **texts: str) -> str:
+    carer = carers.register_carer(
+        session,
+        check_carer(
+            {
+                "first_name": "Zoë",
+                "last_name": "Łukasz",
+                "date_of_birth": "01/02/1970",
+                "registered_on": "02/11/2026",
+                "consent_store": "yes",
+                **texts,
+            },
+            TODAY,
+        ),
+        by=STAFF,
+    )
+    return carer.id
+
+
+def test_the_card_shows_the_surname_not_only_the_preferred_name(organised: Engine) -> None:
+    with unit_of_work(organised) as session:
+        known_as = _register(session, preferred_name="Zo")
+        plain = _register(session, first_name="Ada", last_name="Quill")
+        for carer_id, holder in ((known_as, "Zo Łukasz"), (plain, "Ada Quill")):
+            card = cards.issue_card(session, carer_id, "carer_card", "new", by=STAFF, today=TODAY)
+            front = _pages(card_pdf(card_print(session, card.id, STAFF)))[0][2]
+            assert holder in " ".join(front.split())
+
+
+def test_a_passport_with_the_default_settings_does_not_end_at_with_this_passport() -> None:
+    back = " ".join(_pages(card_pdf(_print("carer_passport")))[1][2].split())
+    assert "With this passport:" not in back
+    assert "Thi Nguyễn is an unpaid carer: they look after someone who relies on them." in back
+    assert back.endswith("To check this passport: Harrow Carers Test, 020 7946 0000")
+
+
+def test_an_emergency_card_is_not_issued_or_printed_without_an_emergency_contact(
+    organised: Engine,
+) -> None:
+    with unit_of_work(organised) as session:
+        carer_id = _register(session)
+        with pytest.raises(NoEmergencyContact, match="add at least one first"):
+            cards.issue_card(session, carer_id, "emergency_card", "new", by=STAFF, today=TODAY)
+        session.add(
+            EmergencyContact(carer_id=carer_id, position=1, name="Ada Quill", phone="+442079460456")
+        )
+        session.flush()
+        card = cards.issue_card(session, carer_id, "emergency_card", "new", by=STAFF, today=TODAY)
+        cards.set_emergency(session, carer_id, [], None, by=STAFF)  # taken off since
+        with pytest.raises(NoEmergencyContact):
+            card_print(session, card.id, STAFF)
+
+
+def test_an_emoji_in_a_name_is_printed_on_the_card_as_a_mark_not_dropped() -> None:
+    data = card_pdf(
+        CardPrint("Org 🌻", "", "Zoë 👩‍👧 Łukasz", "carer_card", "HT00000018", date(2029, 1, 1))
+    )
+    front, back = (" ".join(text.split()) for *_, text in _pages(data))
+    assert "Zoë □ Łukasz" in front and "Org □" in front
+    assert "Zoë □ Łukasz is an unpaid carer" in back

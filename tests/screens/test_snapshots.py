@@ -157,3 +157,14 @@ class TestVolunteer:
         app = make_app(user="Robin Volunteer")
         steps = _typing("nguyen", "<enter>")
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+class TestCard:
+    def test_a_cards_back(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], engine: Engine
+    ) -> None:
+        from tests.screens.test_cards import issued
+
+        issued(engine, "Amir", "carer_passport")
+        steps = _typing("amir", "<enter>", "v", "<space>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
