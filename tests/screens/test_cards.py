@@ -128,6 +128,11 @@ async def test_changing_the_type_to_an_emergency_card_offers_new_not_replacement
         assert shown(pilot, reason).strip() == "New"
         await pilot.press("ctrl+s")
         await settle(pilot)
+        await type_text(pilot, "Ada Quill")  # an emergency card asks for its contact first
+        app.screen.query_one("#field-phone-1 Input").focus()
+        await type_text(pilot, "020 7946 0456")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
     with unit_of_work(engine, write=False) as session:
         issued = session.execute(
             select(Card.card_type, Card.issue_reason).order_by(Card.card_number)
