@@ -451,15 +451,21 @@ class ContactLine:
 
 
 def contacts_on(session: Session, day: date, limit: int = 200, *, by: Actor) -> list[ContactLine]:
-    """A day's contacts, latest time first (then latest saved), anonymous ones included."""
+    """A day's contacts, latest time first (then latest saved), anonymous ones included.
+
+    Someone who may not see carers' details (a volunteer) gets only the contacts they logged
+    themselves: what support other people were given is not theirs to see."""
     by.require(Can.FIND)
     stmt = (
         select(Contact, Carer.reference, Carer.first_name, Carer.last_name)
         .outerjoin(Carer, Contact.carer_id == Carer.id)
         .where(Contact.contact_on == day)
-        .order_by(Contact.contact_time.desc().nulls_last(), Contact.created_at.desc(), Contact.id)
-        .limit(limit)
     )
+    if not by.may(Can.SEE_DETAILS):
+        stmt = stmt.where(Contact.created_by == by.name)
+    stmt = stmt.order_by(
+        Contact.contact_time.desc().nulls_last(), Contact.created_at.desc(), Contact.id
+    ).limit(limit)
     return [
         ContactLine(
             id=contact.id,

@@ -261,6 +261,8 @@ class HomeScreen(Screen[None]):
             )
             table.add_row(when, who, codes.label(codes.CHANNEL, line.channel), support)
         title = f"Today's contacts: {len(lines)}"
+        if not self.app.allowed(Can.SEE_DETAILS):
+            title = f"Your contacts today: {len(lines)}"  # a volunteer sees only their own
         if (event := self.app.event) is not None:
             # The running count at an event, with what the event is.
             title = f"{event.name} ({event.venue}): {event.carers} registered · {title}"

@@ -236,6 +236,24 @@ def test_a_read_refused_asks_the_register_nothing(engine: Engine, carer_id: str,
 
 def test_a_volunteer_may_read_what_the_desk_shows_them(engine: Engine, carer_id: str) -> None:
     with unit_of_work(engine, write=False) as session:
-        for what in ("a day's contacts", "a carer", "services"):
+        for what in ("a carer", "services"):
             assert READS[what](session, carer_id), what
+        assert READS["a day's contacts"](session, carer_id) == []  # staff logged today's one
         assert accounts.users(session, by=COORDINATOR) == []  # refused to no coordinator
+
+
+def test_a_volunteer_sees_only_the_contacts_they_logged_today_not_every_carers_support(
+    engine: Engine, carer_id: str
+) -> None:
+    # Staff logged Ada's contact (information and advice); a volunteer at the desk logs one.
+    with unit_of_work(engine) as session:
+        own = check_contact(
+            {"support": "emotional_support", "contact_on": "23/11/2026", "channel": "drop_in"},
+            TODAY,
+        )
+        mine = carers.log_contact(session, None, own, by=VOLUNTEER).id
+    with unit_of_work(engine, write=False) as session:
+        seen = carers.contacts_on(session, TODAY, by=VOLUNTEER)
+        everyone = carers.contacts_on(session, TODAY, by=STAFF)
+    assert [line.id for line in seen] == [mine]
+    assert {line.support for line in everyone} == {"information_advice", "emotional_support"}
