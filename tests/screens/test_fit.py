@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from carerdesk.app import CarerdeskApp
-from tests.screens.helpers import footer_line, open_record, settle, type_text
+from tests.screens.helpers import footer_line, open_record, screen_text, settle, type_text
 
 # How a person reaches each screen from the home screen: text to type, or a key in brackets.
 SCREENS = {
@@ -103,3 +103,54 @@ async def test_staff_see_the_record_keys_and_each_panel_s_own(
             seen.append(footer_line(pilot))
         assert any("Change role" in line for line in seen), seen
         assert any("Print" in line and "Cancel card" in line for line in seen), seen
+
+
+async def test_the_phone_and_consents_stay_in_view_on_a_record_with_many_contacts(
+    make_app: Callable[..., CarerdeskApp], busy_record: None
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "nguyen")
+        first = screen_text(pilot)
+        for _ in range(3):  # down the contacts, and on to each list
+            await pilot.press("pagedown", "tab")
+            await settle(pilot)
+            for seen in (first, screen_text(pilot)):
+                for whole in (
+                    "Thi Nguyễn",
+                    "C000002",
+                    "020 7946 0123",  # whole, not "020 7946 0…"
+                    "07700 900102",
+                    "thi.nguyen@example.org",
+                    "12 Station Road, Harrow, HA1 2AB",
+                    "Consent to share with partners Yes",
+                    "Consent to news and offers No",
+                ):
+                    assert whole in seen, (whole, seen)
+
+
+async def test_a_caring_role_s_end_date_is_on_the_screen_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], busy_record: None
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "nguyen")
+        await pilot.press("shift+tab")  # from the contacts back to the caring roles
+        await settle(pilot)
+        role = next(line for line in screen_text(pilot).splitlines() if "Parent" in line)
+        assert "22/01/2019" in role and "31/10/2026" in role, role
+        headings = next(line for line in screen_text(pilot).splitlines() if "Cares for" in line)
+        assert "Until" in headings, headings
+
+
+async def test_the_record_uses_a_wide_terminal_to_show_every_column_and_contact(
+    make_app: Callable[..., CarerdeskApp], busy_record: None
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_record(pilot, "nguyen")
+        text = screen_text(pilot)
+        assert "Conditions" in text and "Lives with them" in text and "By" in text
+        assert "Dementia, Learning disability, Physical disability" in text
+        assert text.count("10:15") == 20, text  # all twenty contacts at once
+        assert "…" not in text, text

@@ -56,6 +56,16 @@ class TestRecord:
         assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
 
 
+class TestRecordWithContacts:
+    """A record with twenty contacts at 80x24: phone, address and consents stay in view."""
+
+    def test_record_with_contacts(
+        self, snap_compare: Any, make_app: Callable[[], CarerdeskApp], busy_record: None
+    ) -> None:
+        steps = _typing("nguyen", "<enter>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
 class TestContact:
     def test_contact_modal(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
         steps = _typing("zoe", "<f3>", "<down>", "<space>")
