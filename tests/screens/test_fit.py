@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import Engine
+from textual.pilot import Pilot
 
 from carerdesk.app import CarerdeskApp
-from tests.screens.helpers import footer_line, open_record, screen_text, settle, type_text
+from tests.screens.helpers import (
+    footer_line,
+    open_record,
+    screen_text,
+    settle,
+    shown,
+    type_text,
+)
 
 # How a person reaches each screen from the home screen: text to type, or a key in brackets.
 SCREENS = {
@@ -154,3 +163,98 @@ async def test_the_record_uses_a_wide_terminal_to_show_every_column_and_contact(
         assert "Dementia, Learning disability, Physical disability" in text
         assert text.count("10:15") == 20, text  # all twenty contacts at once
         assert "…" not in text, text
+
+
+def _words_on_screen(pilot: Pilot[None]) -> str:
+    """The screen's words in reading order, boxes' borders left out."""
+    text = screen_text(pilot)
+    for border in "┃│▊▎█▌▐▔▁▀▄━─╭╮╰╯┏┓┗┛":
+        text = text.replace(border, " ")
+    return " ".join(text.split())
+
+
+def _seen_in(pilot: Pilot[None], selector: str) -> str:
+    """The words the screen shows where a widget is, in reading order."""
+    region = pilot.app.screen.query_one(selector).region
+    lines = screen_text(pilot).splitlines()[region.y : region.bottom]
+    return " ".join(" ".join(line[region.x : region.right] for line in lines).split())
+
+
+async def test_the_deactivate_question_is_read_whole_at_80x24(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        words = _words_on_screen(pilot)
+        assert "Deactivate Casey Coordinator? They will no longer be able to sign in." in words
+        assert "Y: Deactivate · N or Esc: go back" in words
+
+
+async def test_the_two_people_question_is_read_whole_at_80x24(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from tests.screens.test_merge import _second_sian
+
+    _second_sian(engine)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        words = _words_on_screen(pilot)
+        assert "two different people? The pair will not be offered again." in words, words
+
+
+async def test_the_consent_labels_are_read_whole_with_the_required_mark_at_80x24(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        app.screen.query_one("#field-consent-store Select").focus()
+        await settle(pilot)
+        for name, label in (
+            ("store", "Consent to keep their details *"),
+            ("share", "Consent to share with partners"),
+            ("contact", "Consent to news and offers"),
+        ):
+            seen = _seen_in(pilot, f"#field-consent-{name}")
+            assert seen.startswith(label), seen
+
+
+async def test_the_contact_form_s_three_refusals_do_not_run_into_each_other(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        for name, wrong in (
+            ("contact-on", "31/02/2026"),
+            ("contact-time", "25:99"),
+            ("minutes", "999"),
+        ):
+            app.screen.query_one(f"#field-{name} Input").focus()
+            await pilot.press(*["backspace"] * 12)
+            await type_text(pilot, wrong)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = [
+            shown(pilot, f"#field-{name} .field-error")
+            for name in ("contact-on", "contact-time", "minutes")
+        ]
+        assert all(error.strip() for error in errors), errors
+        seen = set(_words_on_screen(pilot).split())
+        for error in errors:
+            for word in error.split():
+                assert word in seen, (word, sorted(seen))
