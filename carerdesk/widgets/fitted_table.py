@@ -2,9 +2,9 @@
 
 At 80 columns a list of seven columns does not fit. Rather than cut the last columns off the
 right edge (where the person never scrolls to), the least important column is narrowed first
-(its cells end in "…"), then hidden; an essential column is never narrowed or hidden. The
-table fits itself again whenever its width changes, so a wide terminal shows every column
-in full.
+(its cells end in "…", or wrap onto a second line), then hidden; an essential column is never
+narrowed or hidden. The table fits itself again whenever its width changes, so a wide
+terminal shows every column in full.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ class Column:
     is narrowed first, then hidden first."""
     least: int = 8
     """The narrowest it may be made (in cells) before it is hidden instead."""
+    wrap: bool = False
+    """When narrowed, its cells wrap onto more lines (the row grows) rather than end in "…":
+    for a column that must be read whole in a short list."""
 
 
 def fit_widths(natural: Sequence[int], columns: Sequence[Column], room: int, gap: int) -> list[int]:
@@ -115,14 +118,18 @@ class FittedTable(DataTable[Text]):
         for column, width in zip(columns, widths, strict=True):
             if width:
                 self.add_column(column.label, width=width)
+        wrapped = [
+            column.wrap and 0 < width < full
+            for column, width, full in zip(columns, widths, natural, strict=True)
+        ]
         for row in self.rows_shown:
             cells = []
-            for cell, width in zip(row, widths, strict=False):
+            for cell, width, wraps in zip(row, widths, wrapped, strict=False):
                 if width:
                     text = cell.copy() if isinstance(cell, Text) else Text(cell)
-                    text.no_wrap = True
-                    text.overflow = "ellipsis"
+                    text.no_wrap = not wraps
+                    text.overflow = "fold" if wraps else "ellipsis"
                     cells.append(text)
-            self.add_row(*cells)
+            self.add_row(*cells, height=None if any(wrapped) else 1)
         if self.rows_shown:
             self.move_cursor(row=min(cursor, len(self.rows_shown) - 1), animate=False)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from textual.pilot import Pilot
 
 from carerdesk.app import CarerdeskApp
+from carerdesk.db.engine import unit_of_work
+from carerdesk.db.models import Referral
 from tests.screens.helpers import (
     footer_line,
     open_record,
@@ -258,3 +262,65 @@ async def test_the_contact_form_s_three_refusals_do_not_run_into_each_other(
         for error in errors:
             for word in error.split():
                 assert word in seen, (word, sorted(seen))
+
+
+def _line_with(pilot: Pilot[None], text: str) -> str:
+    """The first line of the screen that holds ``text``."""
+    return next(line for line in screen_text(pilot).splitlines() if text in line)
+
+
+async def test_the_audit_trail_shows_who_did_what_to_which_record_at_80_columns(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        headings = _line_with(pilot, "When")
+        for heading in ("When", "Who", "What", "Record"):
+            assert heading in headings, headings
+        registered = _line_with(pilot, "created")
+        assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", registered), registered
+        assert re.search(r"\w+ C\d{6}", registered), registered  # the reference whole
+
+
+async def test_open_referrals_show_the_carer_and_the_service_whole_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from tests.screens.test_followups import _follow_ups
+
+    _follow_ups(engine)
+    with unit_of_work(engine) as session:
+        session.execute(update(Referral).values(destination="council_carers_assessment"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        late = _line_with(pilot, "chase")
+        assert "Amir Patel" in late and "Council carer's assessment" in late, late
+
+
+async def test_the_event_s_carers_show_where_each_goes_and_why_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    from tests.screens.test_event import PASSPHRASE, _stall
+
+    path = _stall(tmp_path)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await type_text(pilot, str(path))
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        amir = _line_with(pilot, "C000002 Amir Patel")
+        assert "new" in amir, amir
+        assert "maybe C000004 Amir Patel" in _words_on_screen(pilot)  # whole, if wrapped
+        sian = _line_with(pilot, "C000001 Sian O'Brien")
+        assert "joins C000001 Siân O'Brien" in sian, sian
