@@ -23,6 +23,7 @@ from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -51,14 +52,21 @@ class DuplicatesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Probable duplicates", id="pairs-title", classes="section-title")
-        table: DataTable[Text] = DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
-        yield table
+        # At 80 columns the two records wrap rather than push the reasons off the screen.
+        yield FittedTable(
+            Column("Score"),
+            Column("One record", least=20, wrap=True),
+            Column("The other", least=20, wrap=True),
+            Column("Why", rank=1, least=16, wrap=True),
+            id="pairs",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Static("Looking for pairs…", id="pairs-status")
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Score", "One record", "The other", "Why")
-        self.query_one(DataTable).focus()
+        self.query_one("#pairs", FittedTable).focus()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -85,20 +93,19 @@ class DuplicatesScreen(Screen[None]):
         self.query_one("#pairs-status", Static).update(message)
 
     def _show(self, found: list[Pair]) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
         self.pairs = found
+        rows = []
         for pair in found:
             style = "bold" if pair.match.certain else ""
-            table.add_row(
-                Text(str(pair.match.score), style=style, justify="right"),
-                Text(_side(pair.first)),
-                Text(_side(pair.second)),
-                Text("; ".join(pair.match.reasons), style="dim"),
+            rows.append(
+                (
+                    Text(str(pair.match.score), style=style, justify="right"),
+                    Text(_side(pair.first)),
+                    Text(_side(pair.second)),
+                    Text("; ".join(pair.match.reasons), style="dim"),
+                )
             )
-        if found:
-            table.move_cursor(row=min(max(at, 0), len(found) - 1))
+        self.query_one("#pairs", FittedTable).show(rows)  # the cursor stays on its row
         certain = sum(pair.match.certain for pair in found)
         self._said(
             f"{len(found)} pairs, {certain} as good as certain (score 90 or more, in bold) · "

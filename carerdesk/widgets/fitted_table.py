@@ -28,8 +28,8 @@ class Column:
 
     label: str
     rank: int = ESSENTIAL
-    """0 (``ESSENTIAL``): always shown in full. A higher rank gives way sooner: the highest
-    is narrowed first, then hidden first."""
+    """0 (``ESSENTIAL``): always shown, in full (wrapped, if it ``wrap`` s). A higher rank
+    gives way sooner: the highest is narrowed first, then hidden first."""
     least: int = 8
     """The narrowest it may be made (in cells) before it is hidden instead."""
     wrap: bool = False
@@ -40,28 +40,36 @@ class Column:
 def fit_widths(natural: Sequence[int], columns: Sequence[Column], room: int, gap: int) -> list[int]:
     """Each column's width in ``room`` cells (0: hidden), each column taking ``gap`` more.
 
-    Columns are narrowed (down to their ``least``) from the highest rank down; when even that
-    is not enough, the highest-ranked column is hidden and the rest fitted again. Essential
-    columns keep their natural width, even when they alone do not fit.
+    Columns are narrowed (down to their ``least``) from the highest rank down, then the
+    essential columns that wrap; when even that is not enough, the highest-ranked column is
+    hidden and the rest fitted again. Other essential columns keep their natural width, even
+    when they alone do not fit.
     """
-    order = sorted(
+    giving = sorted(
         (index for index, column in enumerate(columns) if column.rank != ESSENTIAL),
         key=lambda index: (-columns[index].rank, -index),
     )
-    for hidden in range(len(order) + 1):
-        gone = set(order[:hidden])
+    wrapping = [i for i, column in enumerate(columns) if column.rank == ESSENTIAL and column.wrap]
+    for hidden in range(len(giving) + 1):
+        gone = set(giving[:hidden])
         widths = [0 if index in gone else width for index, width in enumerate(natural)]
         over = sum(width + gap for width in widths if width) - room
-        for index in order[hidden:]:
-            if over <= 0:
-                break
+        for index in giving[hidden:]:
             least = min(columns[index].least, widths[index])
-            cut = min(over, widths[index] - least)
+            cut = max(0, min(over, widths[index] - least))
             widths[index] -= cut
             over -= cut
-        if over <= 0 or hidden == len(order):
+        # Then the essential columns that wrap, a cell at a time from the widest, evenly.
+        while over > 0:
+            room_left = [i for i in wrapping if widths[i] > columns[i].least]
+            if not room_left:
+                break
+            widest = max(room_left, key=lambda i: (widths[i], i))
+            widths[widest] -= 1
+            over -= 1
+        if over <= 0:
             return widths
-    return list(natural)  # pragma: no cover (the loop always returns)
+    return widths
 
 
 class FittedTable(DataTable[Text]):
@@ -100,14 +108,21 @@ class FittedTable(DataTable[Text]):
         self._fit()
 
     def _room(self) -> int:
-        return self.scrollable_content_region.width
+        """The cells the columns may take: less a vertical scrollbar's width when the rows
+        will need one (it appears without the table changing size)."""
+        room = self.scrollable_content_region.width
+        lines = len(self.rows_shown) + int(self.show_header)
+        if not self.show_vertical_scrollbar and lines > self.scrollable_content_region.height:
+            room -= self.styles.scrollbar_size_vertical
+        return room
 
     def _fit(self, *, force: bool = False) -> None:
         columns = self.fitted_columns
         natural = [cell_len(column.label) for column in columns]
         for row in self.rows_shown:
             for index, cell in enumerate(row[: len(columns)]):
-                natural[index] = max(natural[index], cell_len(str(cell)))
+                widest = max(map(cell_len, str(cell).splitlines() or [""]))
+                natural[index] = max(natural[index], widest)
         room = self._room()
         widths = fit_widths(natural, columns, room, 2 * self.cell_padding) if room else natural
         if widths == self._widths and not force:

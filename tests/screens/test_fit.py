@@ -324,3 +324,30 @@ async def test_the_event_s_carers_show_where_each_goes_and_why_at_80_columns(
         assert "maybe C000004 Amir Patel" in _words_on_screen(pilot)  # whole, if wrapped
         sian = _line_with(pilot, "C000001 Sian O'Brien")
         assert "joins C000001 Siân O'Brien" in sian, sian
+
+
+async def test_the_duplicates_list_says_why_a_pair_may_be_one_person_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from tests.screens.test_merge import _second_sian
+
+    _second_sian(engine)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        seen = set(_words_on_screen(pilot).split())
+        for word in [
+            "C000001",
+            "Siân",
+            "C000005",
+            "Sian",
+            "01/02/1970",
+            "same",
+            "birth",
+            "close",
+            "phone",
+            "number",
+        ]:
+            assert word in seen, (word, sorted(seen))

@@ -38,3 +38,13 @@ def test_facts_stay_whole_and_each_group_starts_a_line() -> None:
         "Ward X",
     ]
     assert facts.lines(80)[0].plain == ("Phone 020 7946 0123  ·  Email ada@example.org")
+
+
+def test_an_essential_column_that_wraps_is_narrowed_after_the_others_never_hidden() -> None:
+    columns = (
+        Column("Score"),
+        Column("One", wrap=True, least=20),
+        Column("Other", wrap=True, least=20),
+        Column("Why", rank=1, least=16, wrap=True),
+    )
+    assert fit_widths([5, 31, 31, 40], columns, room=76, gap=2) == [5, 24, 23, 16]
