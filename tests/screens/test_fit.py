@@ -351,3 +351,25 @@ async def test_the_duplicates_list_says_why_a_pair_may_be_one_person_at_80_colum
             "number",
         ]:
             assert word in seen, (word, sorted(seen))
+
+
+async def test_a_possible_duplicate_at_registration_says_why_at_80_columns(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    from tests.screens.test_register import _choose
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Sian O'Brien")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "01/02/1970")
+        app.screen.query_one("#field-consent-store Select").focus()
+        await _choose(pilot, "y")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        seen = set(_words_on_screen(pilot).split())
+        for word in ("C000001", "O'Brien", "01/02/1970", "same", "birth", "close", "name"):
+            assert word in seen, (word, sorted(seen))
