@@ -198,8 +198,14 @@ class MergeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="merge-title")
-        table: DataTable[Text] = DataTable(id="merge-fields", cursor_type="row")
-        yield table
+        # Both records' values in view at any width, whole: the columns wrap when narrow.
+        yield FittedTable(
+            Column("Field", least=14, wrap=True),
+            Column("Left", least=16, wrap=True),
+            Column("Right", least=16, wrap=True),
+            id="merge-fields",
+            cursor_type="row",
+        )
         yield Static("", id="merge-status")
         yield DeskFooter()
 
@@ -241,24 +247,15 @@ class MergeScreen(Screen[None]):
             left, right = self.values[0][name], self.values[1][name]
             if left != right and name != "notes":  # both records' notes are kept
                 self.chosen[name] = 0 if left and (not right or self.keep == 0) else 1
-        table = self.query_one(DataTable)
-        # Both records' values in view at any width: the two columns share what is left.
-        field = 20
-        side = max(12, (self.size.width - field - 10) // 2)
-        table.add_column("Field", width=field)
-        table.add_column("Left", width=side)
-        table.add_column("Right", width=side)
         self._show()
-        table.focus()
+        self.query_one("#merge-fields", FittedTable).focus()
 
     def _label(self, name: str) -> str:
         spec = CARER_FIELDS.get(name)
         return spec.label if spec else "Contingency plan held"
 
     def _show(self) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
+        rows = []
         for name in self.fields:
             cells = []
             for side in (0, 1):
@@ -269,9 +266,8 @@ class MergeScreen(Screen[None]):
                     cells.append(Text("▶ " + (value or "(empty)"), style="bold"))
                 else:
                     cells.append(Text("  " + (value or "(empty)"), style="dim strike"))
-            table.add_row(Text(self._label(name)), *cells)
-        if self.fields:
-            table.move_cursor(row=min(max(at, 0), len(self.fields) - 1))
+            rows.append((Text(self._label(name)), *cells))
+        self.query_one("#merge-fields", FittedTable).show(rows)  # the cursor stays on its row
         stays, goes = self.keep, 1 - self.keep
         self.query_one("#merge-title", Static).update(
             f"[b]Stays[/b] ({'left' if stays == 0 else 'right'}): {self.labels[stays]}\n"

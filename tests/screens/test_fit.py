@@ -373,3 +373,19 @@ async def test_a_possible_duplicate_at_registration_says_why_at_80_columns(
         seen = set(_words_on_screen(pilot).split())
         for word in ("C000001", "O'Brien", "01/02/1970", "same", "birth", "close", "name"):
             assert word in seen, (word, sorted(seen))
+
+
+async def test_the_merge_shows_each_field_s_name_whole_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from tests.screens.test_merge import _second_sian
+
+    _second_sian(engine)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12", "enter")
+        await settle(pilot)
+        seen = set(_words_on_screen(pilot).split())
+        for word in ("Consent", "keep", "their", "details", "sian@example.org", "SW1A"):
+            assert word in seen, (word, sorted(seen))
