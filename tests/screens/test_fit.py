@@ -389,3 +389,25 @@ async def test_the_merge_shows_each_field_s_name_whole_at_80_columns(
         seen = set(_words_on_screen(pilot).split())
         for word in ("Consent", "keep", "their", "details", "sian@example.org", "SW1A"):
             assert word in seen, (word, sorted(seen))
+
+
+async def test_comparing_an_event_s_carer_shows_every_key_s_hint_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    from tests.screens.test_event import PASSPHRASE, _stall
+
+    path = _stall(tmp_path)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await type_text(pilot, str(path))
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # Amir side by side
+        await settle(pilot)
+        assert "N: add as new · Esc: back" in _words_on_screen(pilot)
