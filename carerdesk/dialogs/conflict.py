@@ -14,6 +14,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from carerdesk.widgets.fitted_table import Column, FittedTable
+
 MINE, THEIRS = "mine", "theirs"
 
 
@@ -43,8 +45,14 @@ class ConflictModal(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Label("Changed at another desk too", classes="modal-title")
             yield Static(self.message)
-            table: DataTable[Text] = DataTable(id="clashes", cursor_type="row")
-            yield table
+            # Both values read whole: they wrap at 80 columns rather than being cut.
+            yield FittedTable(
+                Column("Field", least=12, wrap=True),
+                Column("Yours", least=14, wrap=True),
+                Column("Theirs, now saved", least=14, wrap=True),
+                id="clashes",
+                cursor_type="row",
+            )
             yield Static(
                 "← keeps yours, → keeps theirs (M, T: every field) · Ctrl+S saves · "
                 "Esc goes back to the form",
@@ -53,16 +61,11 @@ class ConflictModal(ModalScreen[dict[str, str] | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Field", width=18)
-        table.add_column("Yours", width=23)
-        table.add_column("Theirs, now saved", width=23)
         self._show()
         table.focus()
 
     def _show(self) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
+        rows = []
         for name, label, mine, theirs in self.rows:
             cells = []
             for side, value in ((MINE, mine), (THEIRS, theirs)):
@@ -70,8 +73,8 @@ class ConflictModal(ModalScreen[dict[str, str] | None]):
                     cells.append(Text("▶ " + (value or "(empty)"), style="bold"))
                 else:
                     cells.append(Text("  " + (value or "(empty)"), style="dim strike"))
-            table.add_row(Text(label), *cells)
-        table.move_cursor(row=min(max(at, 0), len(self.rows) - 1))
+            rows.append((Text(label), *cells))
+        self.query_one("#clashes", FittedTable).show(rows)  # the cursor stays on its row
 
     def _choose(self, side: str, every: bool = False) -> None:
         row = self.query_one(DataTable).cursor_row

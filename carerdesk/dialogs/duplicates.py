@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
@@ -38,8 +39,15 @@ class DuplicateModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("They may be registered already", classes="section-title")
-            table: DataTable[str] = DataTable(id="matches", cursor_type="row")
-            yield table
+            yield FittedTable(
+                Column("Ref"),
+                Column("Name", least=14, wrap=True),
+                Column("Born"),
+                Column("Postcode", rank=2),
+                Column("Why", rank=1, least=16, wrap=True),
+                id="matches",
+                cursor_type="row",
+            )
             yield Label(
                 "Enter: open them instead · N: register as a new carer · Esc: back",
                 classes="hint",
@@ -47,11 +55,12 @@ class DuplicateModal(ModalScreen[str | None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Ref", "Name", "Born", "Postcode", "Why")
+        table = self.query_one("#matches", FittedTable)
+        rows = []
         for match in self.found:
             born = f"{match.date_of_birth:%d/%m/%Y}" if match.date_of_birth else ""
-            table.add_row(match.reference, match.name, born, match.postcode or "", match.reason)
+            rows.append((match.reference, match.name, born, match.postcode or "", match.reason))
+        table.show(rows)
         table.focus()
 
     def action_open(self) -> None:

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, FieldError
 from carerdesk.core.text import inert
 from carerdesk.core.validate import parse_date
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -29,11 +30,22 @@ if TYPE_CHECKING:
 LONDON = ZoneInfo("Europe/London")
 FILTERS = (
     ("person", "Person"),
-    ("record", "Record, e.g. C000123"),
+    ("record", "Record (C000123)"),
     ("since", "From DD/MM/YYYY"),
     ("until", "To DD/MM/YYYY"),
 )
 SHOWN = 500
+
+COLUMNS = (
+    Column("No.", rank=6, least=3),
+    Column("When"),
+    Column("Who", rank=2, least=10),
+    Column("What"),
+    Column("Record", rank=1),
+    Column("Fields", rank=4),
+    Column("Detail", rank=3, least=12),
+)
+"""The trail's columns: at 80 columns the number, the fields and the detail give way first."""
 
 
 class AuditScreen(Screen[None]):
@@ -54,14 +66,10 @@ class AuditScreen(Screen[None]):
             for name, hint in FILTERS:
                 yield Input(placeholder=hint, id=f"filter-{name}", compact=True)
         yield Static("", id="audit-status")
-        table: DataTable[Text] = DataTable(id="trail", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FittedTable(*COLUMNS, id="trail", cursor_type="row", zebra_stripes=True)
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "No.", "When", "Who", "What", "Record", "Fields", "Detail"
-        )
         self.reload()
         self.query_one("#filter-person", Input).focus()
 
@@ -88,8 +96,8 @@ class AuditScreen(Screen[None]):
         except FieldError as error:
             status.update(f"Dates: {error.message}")
             return
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one(FittedTable)
+        rows = []
         try:
             with self.app.unit_of_work(write=False) as session:
                 entries = audit.entries(session, where, by=self.app.user, limit=SHOWN)
@@ -106,10 +114,12 @@ class AuditScreen(Screen[None]):
                     )
                     # Plain text, never markup, and any control character written out: a
                     # name typed at sign-in is shown as typed, not acted on.
-                    table.add_row(*(Text(inert(cell)) for cell in cells))
+                    rows.append([Text(inert(cell)) for cell in cells])
         except CarerdeskError as error:
+            table.show([])
             status.update(error.message)
             return
+        table.show(rows)
         more = f" (the newest {SHOWN}: filter to see others)" if len(entries) >= SHOWN else ""
         status.update(f"{len(entries)} entries{more}. Enter in a box filters; F5 checks the chain.")
 

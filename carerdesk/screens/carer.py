@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import zip_longest
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from carerdesk.core import codes
 from carerdesk.core.entries import (
     CARER_FIELDS,
+    CONSENT,
     CONTACT_FIELDS,
+    REACH,
     ROLE_FIELDS,
     CloseEntry,
     RoleEntry,
@@ -30,6 +30,8 @@ from carerdesk.core.permissions import Can
 from carerdesk.core.validate import age_on, format_phone
 from carerdesk.settings import output_dir
 from carerdesk.widgets.desk import role_allows
+from carerdesk.widgets.facts import Fact, Facts
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -52,18 +54,27 @@ def role_texts(role: RoleView) -> dict[str, str]:
     return texts
 
 
+ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
+"""The fields the record shows together, as one address."""
+
+
 class DetailsPanel(VerticalScroll):
-    """The carer's details and notes: scrolls on its own when they are long."""
+    """The carer's other details and notes, above the lists (Tab reaches it)."""
 
     ALLOW_MAXIMIZE = True
 
 
-class ListPanel(DataTable[str]):
-    """One list of the record; Enter on a row needs the right ``ENTER_NEEDS``."""
+class ListPanel(FittedTable):
+    """One list of the record; Enter on a row needs the right ``ENTER_NEEDS``. Its columns
+    (``COLUMNS``) give way by importance when the screen is narrow."""
 
     ENTER_NEEDS: ClassVar[Can] = Can.EDIT
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
 
     app: DeskApp
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(*self.COLUMNS, id=id, cursor_type="row")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Enter from anyone whose role may not change the chosen row."""
@@ -72,6 +83,15 @@ class ListPanel(DataTable[str]):
 
 class RolesPanel(ListPanel):
     """The caring roles: Enter changes the chosen one, R adds one."""
+
+    COLUMNS = (
+        Column("Cares for their"),
+        Column("Age", rank=2),
+        Column("Conditions", rank=3, least=12),
+        Column("Lives with them", rank=4, least=5),
+        Column("From", rank=1),
+        Column("Until"),  # when a role ended: never off the screen
+    )
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Change role", tooltip="Change the chosen role"),
@@ -85,6 +105,14 @@ class CardsPanel(ListPanel):
 
     ENTER_NEEDS = Can.ISSUE_CARDS
 
+    COLUMNS = (
+        Column("Card"),
+        Column("Number"),
+        Column("Issued", rank=2),
+        Column("Expires"),
+        Column("Status", rank=1, least=10),
+    )
+
     BINDINGS = [
         Binding("enter", "select_cursor", "View", tooltip="The chosen card, front and back"),
         Binding("p", "screen.print_card", "Print", tooltip="A PDF of the chosen card"),
@@ -97,6 +125,13 @@ class ReferralsPanel(ListPanel):
     """The referrals: Enter takes the chosen one's next step, W writes its form."""
 
     ENTER_NEEDS = Can.REFER
+    COLUMNS = (
+        Column("Referred to", least=12),
+        Column("Status"),
+        Column("Urgency", rank=2),
+        Column("Sent", rank=1),
+        Column("Closed", rank=3),
+    )
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Next step", tooltip="The referral's next step"),
@@ -106,6 +141,15 @@ class ReferralsPanel(ListPanel):
 
 class ContactsPanel(ListPanel):
     """The contacts logged: Enter changes the chosen one."""
+
+    COLUMNS = (
+        Column("Date"),
+        Column("Time", rank=2),
+        Column("Channel", rank=1),
+        Column("Support", rank=3, least=14),
+        Column("Minutes", rank=4, least=3),
+        Column("By", rank=5, least=10),
+    )
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Change contact", tooltip="Change the chosen contact"),
@@ -172,21 +216,24 @@ class CarerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="summary")
-        # The details stay in view (at 80x24 too) while the lists below them scroll; Tab
-        # moves between the panels, and each list's footer shows its own keys.
-        with DetailsPanel(id="details-panel"):
-            yield Static("", id="details")
-            yield Static("", id="notes")
+        # Who they are and how to reach them stay in view (at 80x24 too, nothing cut) while
+        # everything below them scrolls; Tab moves between the panels, and each list's
+        # footer shows its own keys.
+        with Vertical(id="record-head"):
+            yield Static("", id="summary")
+            yield Static("", id="reach")
         with VerticalScroll(id="record"):
+            with DetailsPanel(id="details-panel"):
+                yield Static("", id="details")
+                yield Static("", id="notes")
             yield Label("Caring roles", id="roles-title", classes="section-title")
-            yield RolesPanel(id="roles", cursor_type="row")
+            yield RolesPanel(id="roles")
             yield Label("Cards", id="cards-title", classes="section-title")
-            yield CardsPanel(id="cards", cursor_type="row")
+            yield CardsPanel(id="cards")
             yield Label("Referrals", id="referrals-title", classes="section-title")
-            yield ReferralsPanel(id="referrals", cursor_type="row")
+            yield ReferralsPanel(id="referrals")
             yield Label("Contacts", id="contacts-title", classes="section-title")
-            yield ContactsPanel(id="contacts", cursor_type="row")
+            yield ContactsPanel(id="contacts")
             yield Static("", id="stamps", classes="hint")
         yield DeskFooter()
 
@@ -197,18 +244,6 @@ class CarerScreen(Screen[None]):
         return role_allows(self.app, self.RIGHTS, action)
 
     def on_mount(self) -> None:
-        self.query_one("#roles", DataTable).add_columns(
-            "Cares for their", "Age", "Conditions", "Lives with them", "From", "Until"
-        )
-        self.query_one("#contacts", DataTable).add_columns(
-            "Date", "Time", "Channel", "Support", "Minutes", "By"
-        )
-        self.query_one("#cards", DataTable).add_columns(
-            "Card", "Number", "Issued", "Expires", "Status"
-        )
-        self.query_one("#referrals", DataTable).add_columns(
-            "Referred to", "Status", "Urgency", "Sent", "Closed"
-        )
         self.reload(opening=True)
         self.query_one("#contacts", DataTable).focus()
 
@@ -260,40 +295,45 @@ class CarerScreen(Screen[None]):
         self.closed = carer.status == "closed"
         self.set_class(self.closed, "-closed")
         self.refresh_bindings()
-        cells = []
+        facts: dict[str, Fact] = {}
         for name in record_details():
-            code_list = CARER_FIELDS[name].choices
             value = getattr(carer, name)
             if name in ("phone", "mobile"):
                 value = format_phone(value)
-            shown = _shown(value, code_list)
-            if shown:
-                cells.append((CARER_FIELDS[name].label, shown))
-        details = Table.grid(padding=(0, 1), expand=True)
-        for _ in range(2):
-            details.add_column(style="dim", no_wrap=True)
-            details.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        for left, right in zip_longest(cells[::2], cells[1::2], fillvalue=("", "")):
-            details.add_row(*left, *right)
-        self.query_one("#details", Static).update(details if cells else "No other details.")
+            facts[name] = (CARER_FIELDS[name].label, _shown(value, CARER_FIELDS[name].choices))
+        # How to reach them and their consents, the address on one line with its ward.
+        address = ", ".join(filter(None, (facts.pop(name, ("", ""))[1] for name in ADDRESS)))
+        at = [("Address", address), facts.pop("ward", ("", ""))]
+        sections = {name: CARER_FIELDS[name].section for name in facts}
+        reach = [fact for name, fact in facts.items() if sections[name] == REACH]
+        consent = [fact for name, fact in facts.items() if sections[name] == CONSENT]
+        others = [fact for name, fact in facts.items() if sections[name] not in (REACH, CONSENT)]
+        self.query_one("#reach", Static).update(Facts([reach, at, consent]))
+        self.query_one("#reach", Static).display = any(v for _, v in reach + at + consent)
+        has_others = any(value for _, value in others)
+        self.query_one("#details", Static).update(
+            Facts([others]) if has_others else "No other details."
+        )
         notes = self.query_one("#notes", Static)
         notes.update(Text.assemble(("Notes: ", "dim"), carer.notes or ""))
         notes.display = bool(carer.notes)
         self.roles = list(carer.roles)
-        roles = self.query_one("#roles", DataTable)
-        roles.clear()
+        rows = []
         for role in self.roles:
             conditions = ", ".join(
                 codes.label(codes.CONDITION, c) for c in (role.conditions or "").split(";") if c
             )
-            roles.add_row(
-                codes.label(codes.RELATIONSHIP, role.relationship_),
-                codes.label(codes.CARED_FOR_AGE_BAND, role.cared_for_age_band),
-                conditions,
-                _shown(role.lives_with_carer, None),
-                _shown(role.started_on, None),
-                _shown(role.ended_on, None),
+            rows.append(
+                (
+                    codes.label(codes.RELATIONSHIP, role.relationship_),
+                    codes.label(codes.CARED_FOR_AGE_BAND, role.cared_for_age_band),
+                    conditions,
+                    _shown(role.lives_with_carer, None),
+                    _shown(role.started_on, None),
+                    _shown(role.ended_on, None),
+                )
             )
+        self.query_one("#roles", RolesPanel).show(rows)
         active = sum(role.active_on(today) for role in self.roles)
         self.query_one("#roles-title", Label).update(
             f"Caring roles: {len(self.roles)} ({active} active)"
@@ -301,21 +341,23 @@ class CarerScreen(Screen[None]):
         )
         self._show_cards(carer, today)
         self._show_referrals(carer)
-        contacts = self.query_one("#contacts", DataTable)
-        contacts.clear()
+        rows = []
         self.contacts = list(carer.contacts)
         for contact in self.contacts:
             support = ", ".join(
                 codes.label(codes.SUPPORT, s) for s in contact.support.split(";") if s
             )
-            contacts.add_row(
-                _shown(contact.contact_on, None),
-                contact.contact_time.strftime("%H:%M") if contact.contact_time else "",
-                codes.label(codes.CHANNEL, contact.channel),
-                support,
-                str(contact.minutes or ""),
-                contact.staff or "",
+            rows.append(
+                (
+                    _shown(contact.contact_on, None),
+                    contact.contact_time.strftime("%H:%M") if contact.contact_time else "",
+                    codes.label(codes.CHANNEL, contact.channel),
+                    support,
+                    str(contact.minutes or ""),
+                    contact.staff or "",
+                )
             )
+        self.query_one("#contacts", ContactsPanel).show(rows)
         self.query_one("#contacts-title", Label).update(
             f"Contacts: {len(carer.contacts)} · C logs a new one"
             + self._keys("Enter changes", Can.EDIT, ",")
@@ -333,19 +375,22 @@ class CarerScreen(Screen[None]):
         from carerdesk.db.cards import status_on
 
         self.cards = sorted(carer.cards, key=lambda card: card.issued_on, reverse=True)
-        table = self.query_one("#cards", DataTable)
-        table.clear()
+        table = self.query_one("#cards", CardsPanel)
+        rows = []
         for card in self.cards:
             status = codes.label(codes.CARD_STATUS, status_on(card, today))
             if card.status == "cancelled" and card.cancel_reason:
                 status += f": {card.cancel_reason}"
-            table.add_row(
-                codes.label(codes.CARD_TYPE, card.card_type),
-                card.card_number,
-                _shown(card.issued_on, None),
-                _shown(card.expires_on, None),
-                status,
+            rows.append(
+                (
+                    codes.label(codes.CARD_TYPE, card.card_type),
+                    card.card_number,
+                    _shown(card.issued_on, None),
+                    _shown(card.expires_on, None),
+                    status,
+                )
             )
+        table.show(rows)
         table.display = bool(self.cards)
         active = sum(status_on(card, today) == "active" for card in self.cards)
         self.query_one("#cards-title", Label).update(
@@ -570,16 +615,19 @@ class CarerScreen(Screen[None]):
 
     def _show_referrals(self, carer: CarerView) -> None:
         self.referrals = sorted(carer.referrals, key=lambda r: r.created_at, reverse=True)
-        table = self.query_one("#referrals", DataTable)
-        table.clear()
-        for referral in self.referrals:
-            table.add_row(
-                self.service_names.get(referral.destination, referral.destination),
-                codes.label(codes.REFERRAL_STATUS, referral.status),
-                codes.label(codes.URGENCY, referral.urgency),
-                _shown(referral.made_on, None),
-                _shown(referral.closed_on, None),
-            )
+        table = self.query_one("#referrals", ReferralsPanel)
+        table.show(
+            [
+                (
+                    self.service_names.get(referral.destination, referral.destination),
+                    codes.label(codes.REFERRAL_STATUS, referral.status),
+                    codes.label(codes.URGENCY, referral.urgency),
+                    _shown(referral.made_on, None),
+                    _shown(referral.closed_on, None),
+                )
+                for referral in self.referrals
+            ]
+        )
         table.display = bool(self.referrals)
         self.query_one("#referrals-title", Label).update(
             f"Referrals: {len(self.referrals)}"

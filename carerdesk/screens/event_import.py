@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Header, Input, Label, Static
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 
 if TYPE_CHECKING:
@@ -190,14 +191,20 @@ class EventImportScreen(Screen[None]):
             f"registered, {info.contacts} contacts",
             id="event-title",
         )
-        table: DataTable[Text] = DataTable(id="incoming", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FittedTable(
+            Column("At the event", least=16),
+            Column("Born", rank=2),
+            Column("Goes"),
+            Column("Why", rank=1, least=20, wrap=True),  # whom they may be: read whole
+            id="incoming",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Static("Matching each carer with the register…", id="event-status")
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("At the event", "Born", "Goes", "Why")
-        self.query_one(DataTable).focus()
+        self.query_one("#incoming", FittedTable).focus()
         self._plan(self.app.user)
 
     @work(thread=True, exclusive=True, group="event-import", description="plan an event import")
@@ -223,9 +230,7 @@ class EventImportScreen(Screen[None]):
         self._show()
 
     def _show(self) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
+        rows = []
         for incoming in self.plan:
             decision = self.decisions.get(incoming.id)
             why = ""
@@ -241,14 +246,15 @@ class EventImportScreen(Screen[None]):
                 if incoming.matches:
                     _, name, match = incoming.matches[0]
                     why = f"maybe {name} ({match.score}: {'; '.join(match.reasons)})"
-            table.add_row(
-                Text(f"{incoming.reference} {incoming.name}"),
-                Text(f"{incoming.date_of_birth:%d/%m/%Y}"),
-                goes,
-                Text(why, style="dim"),
+            rows.append(
+                (
+                    Text(f"{incoming.reference} {incoming.name}"),
+                    Text(f"{incoming.date_of_birth:%d/%m/%Y}"),
+                    goes,
+                    Text(why, style="dim"),
+                )
             )
-        if self.plan:
-            table.move_cursor(row=min(max(at, 0), len(self.plan) - 1))
+        self.query_one("#incoming", FittedTable).show(rows)  # the cursor stays on its row
         joining = sum(1 for v in self.decisions.values() if v is not None)
         waiting = sum(1 for i in self.plan if i.matches and not i.certain and not i.done)
         done = sum(1 for i in self.plan if i.done)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Label, Select, Static
 from carerdesk.core import codes
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.referrals import OPEN as OPEN_STATUSES
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -53,21 +54,32 @@ class FollowUpsScreen(Screen[None]):
                 (codes.REFERRAL_STATUS[s], s) for s in OPEN_STATUSES
             ]
             yield Select(statuses, value=ANY, allow_blank=False, id="filter-status", compact=True)
-        referrals: DataTable[Text] = DataTable(id="open-referrals", cursor_type="row")
-        yield referrals
+        # The status (and the chase mark) first; at 80 columns the urgency and the reference
+        # give way, never the carer's name or the service.
+        yield FittedTable(
+            Column("Days"),
+            Column("Status"),
+            Column("Urgency", rank=3),
+            Column("Ref", rank=2),
+            Column("Carer", rank=1, least=12),
+            Column("Referred to", least=12),
+            id="open-referrals",
+            cursor_type="row",
+        )
         yield Label("Cards due for renewal (30 days)", id="cards-heading", classes="section-title")
-        cards: DataTable[Text] = DataTable(id="cards-due", cursor_type="row")
-        yield cards
+        yield FittedTable(
+            Column("Ends"),
+            Column("Ref", rank=2),
+            Column("Carer", rank=1, least=12),
+            Column("Card", rank=3),
+            Column("Number"),
+            id="cards-due",
+            cursor_type="row",
+        )
         yield Static("", id="follow-status")
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#open-referrals", DataTable).add_columns(
-            "Days", "Status", "Urgency", "Ref", "Carer", "Referred to"
-        )
-        self.query_one("#cards-due", DataTable).add_columns(
-            "Ends", "Ref", "Carer", "Card", "Number"
-        )
         from carerdesk.db import destinations
 
         with self.app.unit_of_work(write=False) as session:
@@ -104,41 +116,44 @@ class FollowUpsScreen(Screen[None]):
         except CarerdeskError as error:
             self.query_one("#follow-status", Static).update(error.message)
             return
-        table = self.query_one("#open-referrals", DataTable)
-        table.clear()
+        rows = []
         self.referral_carers = []
         for row in found:
             style = "bold red" if row.overdue else ""
-            # The status (and the chase mark) before the names, so they show at 80 columns.
-            table.add_row(
-                Text(str(row.age_days), style=style),
-                Text(
-                    codes.label(codes.REFERRAL_STATUS, row.status)
-                    + (" · chase" if row.overdue else ""),
-                    style=style,
-                ),
-                Text(codes.label(codes.URGENCY, row.urgency)),
-                Text(row.reference),
-                Text(row.name),
-                Text(row.destination),
+            rows.append(
+                (
+                    Text(str(row.age_days), style=style),
+                    Text(
+                        codes.label(codes.REFERRAL_STATUS, row.status)
+                        + (" · chase" if row.overdue else ""),
+                        style=style,
+                    ),
+                    Text(codes.label(codes.URGENCY, row.urgency)),
+                    Text(row.reference),
+                    Text(row.name),
+                    Text(row.destination),
+                )
             )
             self.referral_carers.append(row.reference)
+        self.query_one("#open-referrals", FittedTable).show(rows)
         late = sum(row.overdue for row in found)
         self.query_one("#referrals-heading", Label).update(
             f"Open referrals: {len(found)}, {late} sent over {chase} days ago and not acknowledged"
         )
-        cards_table = self.query_one("#cards-due", DataTable)
-        cards_table.clear()
+        card_rows = []
         self.card_carers = []
         for card in due:
-            cards_table.add_row(
-                Text(card.expires_on.strftime("%d/%m/%Y")),
-                Text(card.reference),
-                Text(card.name),
-                Text(codes.label(codes.CARD_TYPE, card.card_type)),
-                Text(card.card_number),
+            card_rows.append(
+                (
+                    Text(card.expires_on.strftime("%d/%m/%Y")),
+                    Text(card.reference),
+                    Text(card.name),
+                    Text(codes.label(codes.CARD_TYPE, card.card_type)),
+                    Text(card.card_number),
+                )
             )
             self.card_carers.append(card.reference)
+        self.query_one("#cards-due", FittedTable).show(card_rows)
         self.query_one("#cards-heading", Label).update(
             f"Cards due for renewal: {len(due)} (ending in 30 days, or lapsed in the last 90)"
         )

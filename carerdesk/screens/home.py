@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label
+from textual.widgets import Header, Input, Label
 from textual.worker import get_current_worker
 
 from carerdesk.core import codes
@@ -25,6 +25,7 @@ from carerdesk.core.permissions import Can
 from carerdesk.core.text import inert
 from carerdesk.core.validate import age_on
 from carerdesk.widgets.desk import role_allows
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.result_list import ResultList
 from carerdesk.widgets.search_box import SearchBox
@@ -108,13 +109,17 @@ class HomeScreen(Screen[None]):
         yield StatusLine(IDLE_HINT, id="search-status")
         yield ResultList(RESULT_COLUMNS, id="results")
         yield Label("Today's contacts", id="today-title", classes="section-title")
-        today: DataTable[str] = DataTable(id="today", cursor_type="row")
-        yield today
+        yield FittedTable(
+            Column("Time"),
+            Column("Who"),
+            Column("Channel", rank=2),
+            Column("Support", rank=1, least=12),
+            id="today",
+            cursor_type="row",
+        )
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        contacts = self.query_one("#today", DataTable)
-        contacts.add_columns("Time", "Who", "Channel", "Support")
         self.query_one("#carer-search", Input).focus()
         self.watch(self.app, "ready", self._register_ready, init=True)
 
@@ -251,15 +256,15 @@ class HomeScreen(Screen[None]):
     def _show_today(self, lines: list[ContactLine], event: EventInfo | None = None) -> None:
         if event is not None:
             self.app.event = event  # the running count, kept on the UI thread
-        table = self.query_one("#today", DataTable)
-        table.clear()
+        rows = []
         for line in lines:
             when = line.contact_time.strftime("%H:%M") if line.contact_time else ""
             who = f"{line.name} ({line.reference})" if line.reference else "Anonymous"
             support = ", ".join(
                 codes.label(codes.SUPPORT, code) for code in line.support.split(";") if code
             )
-            table.add_row(when, who, codes.label(codes.CHANNEL, line.channel), support)
+            rows.append((when, who, codes.label(codes.CHANNEL, line.channel), support))
+        self.query_one("#today", FittedTable).show(rows)
         title = f"Today's contacts: {len(lines)}"
         if not self.app.allowed(Can.SEE_DETAILS):
             title = f"Your contacts today: {len(lines)}"  # a volunteer sees only their own

@@ -23,6 +23,7 @@ from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor
 from carerdesk.screens.register import shown_value
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -51,14 +52,21 @@ class DuplicatesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Probable duplicates", id="pairs-title", classes="section-title")
-        table: DataTable[Text] = DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
-        yield table
+        # At 80 columns the two records wrap rather than push the reasons off the screen.
+        yield FittedTable(
+            Column("Score"),
+            Column("One record", least=20, wrap=True),
+            Column("The other", least=20, wrap=True),
+            Column("Why", rank=1, least=16, wrap=True),
+            id="pairs",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Static("Looking for pairs…", id="pairs-status")
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Score", "One record", "The other", "Why")
-        self.query_one(DataTable).focus()
+        self.query_one("#pairs", FittedTable).focus()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -85,20 +93,19 @@ class DuplicatesScreen(Screen[None]):
         self.query_one("#pairs-status", Static).update(message)
 
     def _show(self, found: list[Pair]) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
         self.pairs = found
+        rows = []
         for pair in found:
             style = "bold" if pair.match.certain else ""
-            table.add_row(
-                Text(str(pair.match.score), style=style, justify="right"),
-                Text(_side(pair.first)),
-                Text(_side(pair.second)),
-                Text("; ".join(pair.match.reasons), style="dim"),
+            rows.append(
+                (
+                    Text(str(pair.match.score), style=style, justify="right"),
+                    Text(_side(pair.first)),
+                    Text(_side(pair.second)),
+                    Text("; ".join(pair.match.reasons), style="dim"),
+                )
             )
-        if found:
-            table.move_cursor(row=min(max(at, 0), len(found) - 1))
+        self.query_one("#pairs", FittedTable).show(rows)  # the cursor stays on its row
         certain = sum(pair.match.certain for pair in found)
         pairs = "1 pair" if len(found) == 1 else f"{len(found)} pairs"
         self._said(
@@ -192,8 +199,14 @@ class MergeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="merge-title")
-        table: DataTable[Text] = DataTable(id="merge-fields", cursor_type="row")
-        yield table
+        # Both records' values in view at any width, whole: the columns wrap when narrow.
+        yield FittedTable(
+            Column("Field", least=14, wrap=True),
+            Column("Left", least=16, wrap=True),
+            Column("Right", least=16, wrap=True),
+            id="merge-fields",
+            cursor_type="row",
+        )
         yield Static("", id="merge-status")
         yield DeskFooter()
 
@@ -235,24 +248,15 @@ class MergeScreen(Screen[None]):
             left, right = self.values[0][name], self.values[1][name]
             if left != right and name != "notes":  # both records' notes are kept
                 self.chosen[name] = 0 if left and (not right or self.keep == 0) else 1
-        table = self.query_one(DataTable)
-        # Both records' values in view at any width: the two columns share what is left.
-        field = 20
-        side = max(12, (self.size.width - field - 10) // 2)
-        table.add_column("Field", width=field)
-        table.add_column("Left", width=side)
-        table.add_column("Right", width=side)
         self._show()
-        table.focus()
+        self.query_one("#merge-fields", FittedTable).focus()
 
     def _label(self, name: str) -> str:
         spec = CARER_FIELDS.get(name)
         return spec.label if spec else "Contingency plan held"
 
     def _show(self) -> None:
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
+        rows = []
         for name in self.fields:
             cells = []
             for side in (0, 1):
@@ -263,9 +267,8 @@ class MergeScreen(Screen[None]):
                     cells.append(Text("▶ " + (value or "(empty)"), style="bold"))
                 else:
                     cells.append(Text("  " + (value or "(empty)"), style="dim strike"))
-            table.add_row(Text(self._label(name)), *cells)
-        if self.fields:
-            table.move_cursor(row=min(max(at, 0), len(self.fields) - 1))
+            rows.append((Text(self._label(name)), *cells))
+        self.query_one("#merge-fields", FittedTable).show(rows)  # the cursor stays on its row
         stays, goes = self.keep, 1 - self.keep
         self.query_one("#merge-title", Static).update(
             f"[b]Stays[/b] ({'left' if stays == 0 else 'right'}): {self.labels[stays]}\n"

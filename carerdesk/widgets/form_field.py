@@ -28,6 +28,7 @@ class FormField(Vertical):
     DEFAULT_CSS = """
     FormField { height: auto; margin: 0 0 1 0; }
     FormField > Label { color: $text-muted; }
+    FormField > Label { width: 100%; }  /* a long label wraps, its "*" never cut */
     FormField > .field-error { color: $text-error; height: auto; display: none; }
     FormField.-invalid > .field-error { display: block; }
     FormField.-invalid > Label { color: $text-error; text-style: bold; }

@@ -103,3 +103,52 @@ def make_app(desk_db: Path, engine: Engine) -> Callable[..., CarerdeskApp]:
         return CarerdeskApp(sqlite_url(desk_db), now=lambda: NOW, actor=actor)
 
     return build
+
+
+@pytest.fixture
+def busy_record(engine: Engine) -> None:
+    """Thi Nguyễn with a phone, an email, an address, consents, a long caring role that
+    ended, and twenty contacts: more than 80x24 holds at once."""
+    from datetime import date, time
+
+    from sqlalchemy import select
+
+    with unit_of_work(engine) as session:
+        carer = session.scalars(select(Carer).where(Carer.first_name == "Thi")).one()
+        session.execute(
+            update(Carer)
+            .where(Carer.id == carer.id)
+            .values(
+                phone="+442079460123",
+                email="thi.nguyen@example.org",
+                address_line_1="12 Station Road",
+                town="Harrow",
+                consent_share=True,
+                consent_contact=False,
+            )
+        )
+        session.execute(
+            update(CaringRole)
+            .where(CaringRole.carer_id == carer.id)
+            .values(
+                conditions="dementia;learning_disability;physical_disability;mental_health",
+                lives_with_carer=True,
+                started_on=date(2019, 1, 22),
+                ended_on=date(2026, 10, 31),
+            )
+        )
+        for day in range(1, 21):
+            session.add(
+                Contact(
+                    carer_id=carer.id,
+                    contact_on=date(2026, 10, day),
+                    contact_time=time(10, 15),
+                    channel="drop_in",
+                    support="information_advice;emotional_support",
+                    minutes=30,
+                    staff="Sam Staff",
+                )
+            )
+        session.flush()
+        for model in (Carer, CaringRole, Contact):  # the record's stamps not today's time
+            session.execute(update(model).values(created_at=STAMP, updated_at=STAMP))

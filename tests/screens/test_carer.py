@@ -27,8 +27,7 @@ async def test_edit_a_carer_and_the_trail_names_the_field(
         await type_text(pilot, "+44 (0)20 7946 0018")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        details = shown(pilot, "#details")
-        assert "020 7946 0018" in details
+        assert "020 7946 0018" in shown(pilot, "#reach")
         assert "last changed" in shown(pilot, "#stamps")
     with unit_of_work(engine, write=False) as session:
         newest = audit.entries(

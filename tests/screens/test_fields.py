@@ -122,6 +122,7 @@ async def test_the_record_shows_each_declared_detail_and_the_export_each_field(
 ) -> None:
     from carerdesk.core.entries import CARER_KEPT, check_carer, record_details
     from carerdesk.db import carers
+    from carerdesk.screens.carer import ADDRESS
     from tests.conftest import STAFF
 
     every = {
@@ -141,9 +142,11 @@ async def test_the_record_shows_each_declared_detail_and_the_export_each_field(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await open_record(pilot, "quillfeather")
-        details = shown(pilot, "#details")
+        details = shown(pilot, "#reach") + shown(pilot, "#details")
         for name in record_details():
-            assert CARER_FIELDS[name].label in details, name
+            # The address's lines are shown as one, labelled "Address".
+            label = "Address" if name in ADDRESS else CARER_FIELDS[name].label
+            assert label in details, name
         for name in set(CARER_FIELDS) - set(record_details()):
             assert CARER_FIELDS[name].label not in details, name
     with unit_of_work(engine, write=False) as session:

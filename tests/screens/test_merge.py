@@ -74,7 +74,7 @@ async def test_the_coordinator_merges_a_pair_choosing_field_by_field(
         assert isinstance(app.screen, CarerScreen)
         summary = shown(pilot, "#summary")
         assert "Siân O'Brien" in summary and "C000001" in summary
-        assert "sian@example.org" in shown(pilot, "#details")
+        assert "sian@example.org" in shown(pilot, "#reach")
         assert table_text(pilot, "#contacts")[0].startswith("20/11/2026 |  | Event")
         assert "Parent" in table_text(pilot, "#roles")[0]  # her caring role, from the first
         await pilot.press("escape")

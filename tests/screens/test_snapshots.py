@@ -56,10 +56,36 @@ class TestRecord:
         assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
 
 
+class TestRecordWithContacts:
+    """A record with twenty contacts at 80x24: phone, address and consents stay in view."""
+
+    def test_record_with_contacts(
+        self, snap_compare: Any, make_app: Callable[[], CarerdeskApp], busy_record: None
+    ) -> None:
+        steps = _typing("nguyen", "<enter>")
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
 class TestContact:
     def test_contact_modal(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
         steps = _typing("zoe", "<f3>", "<down>", "<space>")
         assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+    def test_three_refusals(self, snap_compare: Any, make_app: Callable[[], CarerdeskApp]) -> None:
+        clear = ["<end>"] + ["<backspace>"] * 10
+        steps = _typing(
+            "<f4>", "<shift+tab>", "<shift+tab>", "999", "<shift+tab>", *clear, "25:99",
+            "<shift+tab>", *clear, "31/02/2026", "<ctrl+s>",
+        )  # fmt: skip
+        assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps)
+
+
+class TestConfirm:
+    """A confirmation dialog at 80x24: its question wraps, whole."""
+
+    def test_deactivate(self, snap_compare: Any, make_app: Callable[..., CarerdeskApp]) -> None:
+        app = make_app(user="Casey Coordinator")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_typing("<f7>", "d"))
 
 
 class TestSignIn:

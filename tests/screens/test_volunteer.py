@@ -48,7 +48,7 @@ def detailed(engine: Engine) -> None:
 def _record_text(pilot: object) -> str:
     """Everything the record screen holds, scrolled into view or not."""
     parts = [screen_text(pilot)]  # type: ignore[arg-type]
-    for selector in ("#summary", "#details", "#notes", "#stamps"):
+    for selector in ("#summary", "#reach", "#details", "#notes", "#stamps"):
         parts.append(shown(pilot, selector))  # type: ignore[arg-type]
     for table in ("#roles", "#cards", "#referrals", "#contacts"):
         parts += table_text(pilot, table)  # type: ignore[arg-type]
