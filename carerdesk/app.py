@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from carerdesk.core.errors import NotAllowed
@@ -114,6 +116,10 @@ ACTIVITY = (
 )
 
 
+KEY_LOST_S = 5.0
+"""A key on its way to a field that has not arrived nor been handled after this long (its
+widget was removed meanwhile) no longer holds back the keys typed after it."""
+
 FAILURES_BEFORE_STOPPING = 5
 """More unexpected errors than this within ``FAILURE_WINDOW_S`` (a screen that fails each time
 it is drawn, say) close carerdesk rather than lock the screen again and again."""
@@ -143,6 +149,13 @@ async def _dispatch_failing_safe(pump: MessagePump, message: Message) -> None:
         if not isinstance(app, CarerdeskApp):
             raise
         app.failed(error)
+    if isinstance(message, events.Key) and isinstance(pump, Widget):
+        try:
+            app = pump.app
+        except Exception:
+            return
+        if isinstance(app, CarerdeskApp):
+            app.key_passed(pump, message)
 
 
 def _keep_message_loops_alive() -> None:
@@ -216,6 +229,11 @@ class CarerdeskApp(App[None]):
         says what happened (never a detail), and whoever signs in next is told again."""
         self._failed_at: list[float] = []
         self._stopping = False
+        self._key_on_its_way: events.Key | None = None
+        self._key_sent_at = 0.0
+        self._keys_held: deque[events.Key] = deque()
+        self.keys_typed = 0
+        """How many keys have reached the application (a test waits for those it typed)."""
         _keep_message_loops_alive()
         for custom in THEMES:
             self.register_theme(custom)
@@ -257,10 +275,64 @@ class CarerdeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):
             self.last_activity = self.idle_clock()
+        if isinstance(event, events.Key):
+            await self._route_key(event)
+            return
         await super().on_event(event)
+
+    async def _route_key(self, key: events.Key) -> None:
+        """Hand keys on one at a time: each only once the one before has been handled.
+
+        Textual hands a key to the focused field and goes straight on to the next key, while
+        the field's handling of the first (Tab, Enter on a list, Esc) may move the focus
+        later. A key typed right after Tab would then reach the field being left (part of a
+        date in the preferred name; a letter after Enter on a list lost in the closed list).
+        """
+        if key.is_forwarded:  # back from the field, unhandled there: the screen's bindings
+            await super().on_event(key)
+            if key is self._key_on_its_way:
+                self._key_handled()
+            return
+        if key is not self._key_on_its_way:  # typed now (a held key comes back on its way)
+            self.keys_typed += 1
+            if self._key_on_its_way is not None:
+                self._keys_held.append(key)
+                self._go_on_if_lost()
+                return
+        self._key_on_its_way, self._key_sent_at = key, time.monotonic()
+        await super().on_event(key)
+        if not key.is_forwarded:  # taken here by a binding of the application
+            self._key_handled()
+
+    def _go_on_if_lost(self) -> None:
+        if self._key_on_its_way is not None and time.monotonic() - self._key_sent_at > KEY_LOST_S:
+            self._key_handled()
+
+    @property
+    def keys_waiting(self) -> bool:
+        """Whether a key typed is still on its way or waiting for the one before."""
+        return self._key_on_its_way is not None or bool(self._keys_held)
+
+    def key_passed(self, widget: Widget, key: events.Key) -> None:
+        """``widget`` has handled ``key``: when the key goes no further, the next may go."""
+        if key is not self._key_on_its_way:
+            return
+        parent = widget.parent
+        # Textual stops a key at the screen (the application sent it) but still hands it on.
+        bubbling = parent is not None and (not key._stop_propagation or parent is key._sender)
+        if not bubbling:
+            self._key_handled()
+
+    def _key_handled(self) -> None:
+        self._key_on_its_way = None
+        if self._keys_held:
+            # Posted behind whatever the handled key set in motion (a focus moved later).
+            self._key_on_its_way, self._key_sent_at = self._keys_held.popleft(), time.monotonic()
+            self.post_message(self._key_on_its_way)
 
     def lock_when_idle(self) -> None:
         """Lock the screen when nobody has pressed a key or clicked for the idle time."""
+        self._go_on_if_lost()
         if self.actor is not None and self.idle_clock() - self.last_activity >= self.idle_limit_s:
             self.action_lock()
 

@@ -59,7 +59,7 @@ class ContactModal(ModalScreen[bool]):
         title = "Change the contact" if self.contact_id else "Log a contact"
         with Vertical(id="contact-box"):
             yield Label(f"{title}: {self.who}", classes="modal-title")
-            with VerticalScroll():
+            with VerticalScroll(can_focus=False):
                 with Horizontal(classes="row"):
                     for name in ("contact_on", "contact_time", "minutes"):
                         yield self._field(name, start.get(name, ""))

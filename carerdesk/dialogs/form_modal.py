@@ -55,7 +55,7 @@ class FormModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         # Scrolls as the focus moves down a form taller than the screen.
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label(self.title_text, classes="modal-title")
             for name, spec in self.specs.items():
                 yield FormField(

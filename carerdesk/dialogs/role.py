@@ -39,7 +39,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="role-box"):
             yield Label(self.title_text, classes="modal-title")
-            with VerticalScroll():
+            with VerticalScroll(can_focus=False):
                 with Horizontal(classes="row"):
                     yield self._field("relationship")
                     yield self._field("cared_for_age_band")

@@ -37,7 +37,7 @@ class FirstRunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label("Set up carerdesk", classes="section-title")
             yield Static(
                 "This register has no accounts yet. Name your organisation and set up the "

@@ -126,7 +126,7 @@ class RegisterScreen(Screen[None]):
         self.first_texts = texts
         yield Header()
         title = f"Edit {self.reference}" if self.carer_id else "Register a new carer"
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             yield Label(f"{title}  (* needed)", id="form-title")
             short = self.app.event is not None and self.carer_id is None
             # The short form at an event asks who they are, a way to reach them and consent;

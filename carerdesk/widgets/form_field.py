@@ -60,6 +60,8 @@ class FormField(Vertical):
         self.today = today
         self.placeholder = placeholder
         self.password = password
+        self.message = ""
+        """The refusal shown beside the field ("" when none)."""
 
     def compose(self) -> ComposeResult:
         mark = " *" if self.spec.required else ""
@@ -120,8 +122,11 @@ class FormField(Vertical):
 
     def show_error(self, message: str | None) -> None:
         """Show ``message`` beside the field, or clear it."""
+        if (message or "") == self.message:
+            return  # unchanged: no redrawing of the whole form as the person moves on
+        self.message = message or ""
         self.set_class(bool(message), "-invalid")
-        self.query_one(".field-error", Static).update(message or "")
+        self.query_one(".field-error", Static).update(self.message)
 
     def check(self) -> bool:
         """Check the field by the register's rules; show and return whether it is good."""
