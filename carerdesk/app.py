@@ -224,6 +224,9 @@ class CarerdeskApp(App[None]):
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_activity = self.idle_clock()
         self.user_modes: set[str] = set()
+        self.people: dict[str, str] = {}
+        """Each person's mode, with their name (whose waiting drafts the quit question names)."""
+        self._asking_to_quit = False
         self.failure_code = ""
         """The code of the last unexpected error, until someone signs in: the sign-in screen
         says what happened (never a detail), and whoever signs in next is told again."""
@@ -354,6 +357,7 @@ class CarerdeskApp(App[None]):
         self.last_activity = self.idle_clock()
         self.sub_title = f"{self.organisation.name if self.organisation else ''} · {actor.name}"
         mode = f"user:{actor.user_id or actor.name}"
+        self.people[mode] = actor.name
         if mode not in self.user_modes:
             self.user_modes.add(mode)
             self.add_mode(mode, HomeScreen)
@@ -364,6 +368,41 @@ class CarerdeskApp(App[None]):
             self.notify(
                 say_on_return(code), title="Something went wrong", severity="error", timeout=30
             )
+
+    def drafts(self) -> dict[str, list[str]]:
+        """Each person's forms holding typed work, in every mode: their own screens, and the
+        drafts waiting behind a lock for the others."""
+        from carerdesk.dialogs.confirm import KeepsTypedWork
+
+        found: dict[str, list[str]] = {}
+        # Textual keeps each mode's screens here; it offers no public view of a mode not shown.
+        for mode, stack in self._screen_stacks.items():
+            for screen in stack:
+                if isinstance(screen, KeepsTypedWork) and screen.has_typed_work():
+                    found.setdefault(self.people.get(mode, "Someone"), []).append(screen.draft)
+        return found
+
+    async def action_quit(self) -> None:
+        """Close carerdesk; when any form holds typed work, first say whose and ask."""
+        drafts = self.drafts()
+        if not drafts:
+            self.exit()
+            return
+        if self._asking_to_quit:
+            return
+        from carerdesk.dialogs.confirm import ConfirmModal
+
+        def answered(quit_anyway: bool | None) -> None:
+            self._asking_to_quit = False
+            if quit_anyway:
+                self.exit()
+
+        said = "; ".join(
+            f"{person} has {' and '.join(forms)} half filled" for person, forms in drafts.items()
+        )
+        question = f"{said}. Quit anyway? What was typed will be lost."
+        self._asking_to_quit = True
+        self.push_screen(ConfirmModal(question, yes="Quit anyway"), answered)
 
     def failed(self, error: BaseException, *, fatal: bool = False) -> None:
         """An error nobody expected: log it under a code, lock the screen, and say so plainly.

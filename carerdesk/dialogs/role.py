@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-class RoleModal(ModalScreen[RoleEntry | None]):
+class RoleModal(KeepsTypedWork, ModalScreen[RoleEntry | None]):
     """Add or change a caring role; dismisses with the checked role, or None."""
+
+    draft = "a caring role form"
 
     CSS_PATH = "role.tcss"
     BINDINGS = [
@@ -72,5 +75,5 @@ class RoleModal(ModalScreen[RoleEntry | None]):
         self.dismiss(role)
 
     def action_cancel(self) -> None:
-        """Close without keeping the role."""
-        self.dismiss(None)
+        """Close without keeping the role (asking first if anything was typed)."""
+        self.leave_asking(lambda: self.dismiss(None))

@@ -155,3 +155,123 @@ async def test_no_form_has_a_tab_stop_where_typing_goes_nowhere(
         await open_form(pilot)
         assert app.screen.query(FormField), f"the {form} form did not open"
         assert await _walk(pilot) == []
+
+
+async def _type_something(pilot: Pilot[None]) -> None:
+    """Change the field with the cursor, whatever its kind, as a person would."""
+    focused = pilot.app.focused
+    if isinstance(focused, Input):
+        await type_text(pilot, "7")
+    elif isinstance(focused, Select):
+        await pilot.press("enter", "down", "down", "enter")
+    else:
+        await pilot.press("space")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("form", FORMS)
+async def test_esc_in_a_form_with_typed_work_asks_before_throwing_it_away(
+    make_app: Callable[..., CarerdeskApp], form: str
+) -> None:
+    # Seen: Esc in the contact and emergency-contact forms threw away what was typed.
+    from carerdesk.dialogs.confirm import LEAVE_QUESTION, ConfirmModal
+
+    user, open_form = FORMS[form]
+    app = make_app(user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        opened = app.screen
+        await pilot.press("escape")  # nothing typed: it closes at once
+        await settle(pilot)
+        assert opened not in app.screen_stack and not isinstance(app.screen, ConfirmModal)
+    app = make_app(user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        form_screen = app.screen
+        before = _texts(app)
+        await _type_something(pilot)
+        typed = _texts(app)
+        assert typed != before
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == LEAVE_QUESTION
+        await pilot.press("n")  # stay: everything typed is still there
+        await settle(pilot)
+        assert app.screen is form_screen and _texts(app) == typed
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert form_screen not in app.screen_stack
+
+
+async def _sign_in(pilot: Pilot[None], name: str, pin: str) -> None:
+    from tests.screens.test_signin import sign_in
+
+    await sign_in(pilot, name, pin)
+
+
+async def test_ctrl_q_with_half_filled_forms_names_whose_and_asks_before_quitting(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    from carerdesk.dialogs.confirm import ConfirmModal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "Ola")
+        await pilot.press("ctrl+l")  # Sam's registration waits behind the lock
+        await settle(pilot)
+        await _sign_in(pilot, "Casey Coordinator", "2580")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("space")  # a kind of support ticked
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = app.screen.question
+        assert "Sam Staff has a registration form half filled" in question
+        assert "Casey Coordinator has a contact form half filled" in question
+        await pilot.press("n")  # stay
+        await settle(pilot)
+        assert app.is_running and app.screen.draft == "a contact form"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("y")  # quit anyway
+        await pilot.pause()
+        assert app._exit
+
+
+async def test_ctrl_q_with_nothing_typed_quits_at_once(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")  # a form opened, nothing typed
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app._exit
+
+
+async def test_quit_from_the_command_palette_asks_too(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    from carerdesk.dialogs.confirm import ConfirmModal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("space")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "quit")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Sam Staff has a contact form half filled" in app.screen.question
