@@ -275,3 +275,50 @@ async def test_quit_from_the_command_palette_asks_too(
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         assert "Sam Staff has a contact form half filled" in app.screen.question
+
+
+async def test_typing_c_in_the_relationship_list_picks_child_not_the_choose_placeholder(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _new_role(pilot)
+        await pilot.press("enter", "c", "enter")  # the relationship list, first in the form
+        await settle(pilot)
+        assert _texts(app)["relationship"] == "child"
+
+
+def _ticks_shown(pilot: Pilot[None], selector: str) -> list[str]:
+    """The lines of a list of boxes as a monochrome terminal shows them: text only."""
+    from tests.screens.helpers import screen_text
+
+    widget = pilot.app.screen.query_one(selector)
+    region = widget.region
+    lines = screen_text(pilot).splitlines()[region.y : region.bottom]
+    return [line[region.x : region.right].strip() for line in lines]
+
+
+async def test_ticked_and_unticked_boxes_differ_without_colour(
+    make_app: Callable[..., CarerdeskApp],
+) -> None:
+    # Seen: ticked and unticked boxes differed only by colour (alike in a monochrome terminal).
+    app = make_app("Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")  # the anonymous contact: the cursor on the kinds of support
+        await settle(pilot)
+        await pilot.press("space")  # tick the first
+        await settle(pilot)
+        lines = [line for line in _ticks_shown(pilot, "#field-support SelectionList") if line]
+        assert lines[0].startswith("[x] ")
+        assert all(line.startswith("[ ] ") for line in lines[1:]), lines
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        await pilot.press("f6")  # import: its one box, unticked then ticked
+        await settle(pilot)
+        box = app.screen.query_one("#import-skip")
+        assert "[ ] Import the good rows" in " ".join(_ticks_shown(pilot, "#import-skip"))
+        box.focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert "[x] Import the good rows" in " ".join(_ticks_shown(pilot, "#import-skip"))
