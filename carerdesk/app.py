@@ -116,6 +116,7 @@ ACTIVITY = (
 )
 
 
+QUIT_ANYWAY = "Quit anyway"
 KEY_LOST_S = 5.0
 """A key on its way to a field that has not arrived nor been handled after this long (its
 widget was removed meanwhile) no longer holds back the keys typed after it."""
@@ -226,7 +227,6 @@ class CarerdeskApp(App[None]):
         self.user_modes: set[str] = set()
         self.people: dict[str, str] = {}
         """Each person's mode, with their name (whose waiting drafts the quit question names)."""
-        self._asking_to_quit = False
         self.failure_code = ""
         """The code of the last unexpected error, until someone signs in: the sign-in screen
         says what happened (never a detail), and whoever signs in next is told again."""
@@ -388,21 +388,21 @@ class CarerdeskApp(App[None]):
         if not drafts:
             self.exit()
             return
-        if self._asking_to_quit:
-            return
         from carerdesk.dialogs.confirm import ConfirmModal
 
+        if isinstance(self.screen, ConfirmModal) and self.screen.yes == QUIT_ANYWAY:
+            return  # asked already
+
         def answered(quit_anyway: bool | None) -> None:
-            self._asking_to_quit = False
             if quit_anyway:
                 self.exit()
 
-        said = "; ".join(
-            f"{person} has {' and '.join(forms)} half filled" for person, forms in drafts.items()
+        # A line each, so that the question fits the dialog.
+        said = "".join(
+            f"{person} has {' and '.join(forms)} half filled.\n" for person, forms in drafts.items()
         )
-        question = f"{said}. Quit anyway? What was typed will be lost."
-        self._asking_to_quit = True
-        self.push_screen(ConfirmModal(question, yes="Quit anyway"), answered)
+        question = f"{said}Quit anyway? What was typed will be lost."
+        self.push_screen(ConfirmModal(question, yes=QUIT_ANYWAY), answered)
 
     def failed(self, error: BaseException, *, fatal: bool = False) -> None:
         """An error nobody expected: log it under a code, lock the screen, and say so plainly.

@@ -68,7 +68,7 @@ class ContactModal(KeepsTypedWork, ModalScreen[bool]):
                         yield self._field(name, start.get(name, ""))
                 for name in ("channel", "support", "notes"):
                     yield self._field(name, start.get(name, ""))
-            yield Label("Ctrl+S saves · Esc closes without saving", classes="hint")
+            yield Label("Ctrl+S saves · Esc closes", classes="hint")
         yield DeskFooter()
 
     def _field(self, name: str, value: str) -> FormField:
