@@ -117,9 +117,9 @@ ACTIVITY = (
 
 
 QUIT_ANYWAY = "Quit anyway"
-KEY_LOST_S = 5.0
-"""A key on its way to a field that has not arrived nor been handled after this long (its
-widget was removed meanwhile) no longer holds back the keys typed after it."""
+KEY_LOST_S = 30.0
+"""The longest a key on its way holds back the keys typed after it, should it be lost in a way
+not seen (a key whose widget closes with the key in its queue is seen at once)."""
 
 FAILURES_BEFORE_STOPPING = 5
 """More unexpected errors than this within ``FAILURE_WINDOW_S`` (a screen that fails each time
@@ -150,6 +150,9 @@ async def _dispatch_failing_safe(pump: MessagePump, message: Message) -> None:
         if not isinstance(app, CarerdeskApp):
             raise
         app.failed(error)
+        if isinstance(message, events.Key):
+            app.key_failed(message)
+        return
     if isinstance(message, events.Key) and isinstance(pump, Widget):
         try:
             app = pump.app
@@ -233,6 +236,8 @@ class CarerdeskApp(App[None]):
         self._failed_at: list[float] = []
         self._stopping = False
         self._key_on_its_way: events.Key | None = None
+        self._key_at: MessagePump = self
+        """Where the key on its way was last handed (a widget, or the application)."""
         self._key_sent_at = 0.0
         self._keys_held: deque[events.Key] = deque()
         self.keys_typed = 0
@@ -303,18 +308,29 @@ class CarerdeskApp(App[None]):
                 self._go_on_if_lost()
                 return
         self._key_on_its_way, self._key_sent_at = key, time.monotonic()
+        target = self._key_at = self.focused or self.screen
         await super().on_event(key)
         if not key.is_forwarded:  # taken here by a binding of the application
             self._key_handled()
+        elif not target.is_running or not target.check_message_enabled(key):
+            self._key_handled()  # refused by a closing or disabled widget: nothing to wait for
 
     def _go_on_if_lost(self) -> None:
-        if self._key_on_its_way is not None and time.monotonic() - self._key_sent_at > KEY_LOST_S:
+        """Stop waiting for a key lost on its way: its widget closed with the key unhandled."""
+        if self._key_on_its_way is None:
+            return
+        if not self._key_at.is_running or time.monotonic() - self._key_sent_at > KEY_LOST_S:
             self._key_handled()
 
     @property
     def keys_waiting(self) -> bool:
         """Whether a key typed is still on its way or waiting for the one before."""
         return self._key_on_its_way is not None or bool(self._keys_held)
+
+    def key_failed(self, key: events.Key) -> None:
+        """Handling ``key`` failed (the screen is locked for it): the next key may go."""
+        if key is self._key_on_its_way:
+            self._key_handled()
 
     def key_passed(self, widget: Widget, key: events.Key) -> None:
         """``widget`` has handled ``key``: when the key goes no further, the next may go."""
@@ -325,12 +341,15 @@ class CarerdeskApp(App[None]):
         bubbling = parent is not None and (not key._stop_propagation or parent is key._sender)
         if not bubbling:
             self._key_handled()
+        elif parent is not None:
+            self._key_at = parent
 
     def _key_handled(self) -> None:
         self._key_on_its_way = None
         if self._keys_held:
             # Posted behind whatever the handled key set in motion (a focus moved later).
             self._key_on_its_way, self._key_sent_at = self._keys_held.popleft(), time.monotonic()
+            self._key_at = self
             self.post_message(self._key_on_its_way)
 
     def lock_when_idle(self) -> None:
