@@ -111,6 +111,6 @@ async def type_at_full_speed(pilot: Pilot[None], keys: list[str]) -> None:
 
     started = time.monotonic()
     while app.keys_typed < expected or app.keys_waiting:
-        assert time.monotonic() - started < 30, "the keys typed were not all handled"
+        assert time.monotonic() - started < 120, "the keys typed were not all handled"
         await asyncio.sleep(0.005)
     await settle(pilot)
