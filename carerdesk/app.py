@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from carerdesk.core.errors import NotAllowed
@@ -140,6 +142,11 @@ ACTIVITY = (
 )
 
 
+QUIT_ANYWAY = "Quit anyway"
+KEY_LOST_S = 30.0
+"""The longest a key on its way holds back the keys typed after it, should it be lost in a way
+not seen (a key whose widget closes with the key in its queue is seen at once)."""
+
 FAILURES_BEFORE_STOPPING = 5
 """More unexpected errors than this within ``FAILURE_WINDOW_S`` (a screen that fails each time
 it is drawn, say) close carerdesk rather than lock the screen again and again."""
@@ -169,6 +176,16 @@ async def _dispatch_failing_safe(pump: MessagePump, message: Message) -> None:
         if not isinstance(app, CarerdeskApp):
             raise
         app.failed(error)
+        if isinstance(message, events.Key):
+            app.key_failed(message)
+        return
+    if isinstance(message, events.Key) and isinstance(pump, Widget):
+        try:
+            app = pump.app
+        except Exception:
+            return
+        if isinstance(app, CarerdeskApp):
+            app.key_passed(pump, message)
 
 
 def _keep_message_loops_alive() -> None:
@@ -238,11 +255,20 @@ class CarerdeskApp(App[None]):
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_activity = self.idle_clock()
         self.user_modes: set[str] = set()
+        self.people: dict[str, str] = {}
+        """Each person's mode, with their name (whose waiting drafts the quit question names)."""
         self.failure_code = ""
         """The code of the last unexpected error, until someone signs in: the sign-in screen
         says what happened (never a detail), and whoever signs in next is told again."""
         self._failed_at: list[float] = []
         self._stopping = False
+        self._key_on_its_way: events.Key | None = None
+        self._key_at: MessagePump = self
+        """Where the key on its way was last handed (a widget, or the application)."""
+        self._key_sent_at = 0.0
+        self._keys_held: deque[events.Key] = deque()
+        self.keys_typed = 0
+        """How many keys have reached the application (a test waits for those it typed)."""
         _keep_message_loops_alive()
         for custom in THEMES:
             self.register_theme(custom)
@@ -284,10 +310,78 @@ class CarerdeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):
             self.last_activity = self.idle_clock()
+        if isinstance(event, events.Key):
+            await self._route_key(event)
+            return
         await super().on_event(event)
+
+    async def _route_key(self, key: events.Key) -> None:
+        """Hand keys on one at a time: each only once the one before has been handled.
+
+        Textual hands a key to the focused field and goes straight on to the next key, while
+        the field's handling of the first (Tab, Enter on a list, Esc) may move the focus
+        later. A key typed right after Tab would then reach the field being left (part of a
+        date in the preferred name; a letter after Enter on a list lost in the closed list).
+        """
+        if key.is_forwarded:  # back from the field, unhandled there: the screen's bindings
+            await super().on_event(key)
+            if key is self._key_on_its_way:
+                self._key_handled()
+            return
+        if key is not self._key_on_its_way:  # typed now (a held key comes back on its way)
+            self.keys_typed += 1
+            if self._key_on_its_way is not None:
+                self._keys_held.append(key)
+                self._go_on_if_lost()
+                return
+        self._key_on_its_way, self._key_sent_at = key, time.monotonic()
+        target = self._key_at = self.focused or self.screen
+        await super().on_event(key)
+        if not key.is_forwarded:  # taken here by a binding of the application
+            self._key_handled()
+        elif not target.is_running or not target.check_message_enabled(key):
+            self._key_handled()  # refused by a closing or disabled widget: nothing to wait for
+
+    def _go_on_if_lost(self) -> None:
+        """Stop waiting for a key lost on its way: its widget closed with the key unhandled."""
+        if self._key_on_its_way is None:
+            return
+        if not self._key_at.is_running or time.monotonic() - self._key_sent_at > KEY_LOST_S:
+            self._key_handled()
+
+    @property
+    def keys_waiting(self) -> bool:
+        """Whether a key typed is still on its way or waiting for the one before."""
+        return self._key_on_its_way is not None or bool(self._keys_held)
+
+    def key_failed(self, key: events.Key) -> None:
+        """Handling ``key`` failed (the screen is locked for it): the next key may go."""
+        if key is self._key_on_its_way:
+            self._key_handled()
+
+    def key_passed(self, widget: Widget, key: events.Key) -> None:
+        """``widget`` has handled ``key``: when the key goes no further, the next may go."""
+        if key is not self._key_on_its_way:
+            return
+        parent = widget.parent
+        # Textual stops a key at the screen (the application sent it) but still hands it on.
+        bubbling = parent is not None and (not key._stop_propagation or parent is key._sender)
+        if not bubbling:
+            self._key_handled()
+        elif parent is not None:
+            self._key_at = parent
+
+    def _key_handled(self) -> None:
+        self._key_on_its_way = None
+        if self._keys_held:
+            # Posted behind whatever the handled key set in motion (a focus moved later).
+            self._key_on_its_way, self._key_sent_at = self._keys_held.popleft(), time.monotonic()
+            self._key_at = self
+            self.post_message(self._key_on_its_way)
 
     def lock_when_idle(self) -> None:
         """Lock the screen when nobody has pressed a key or clicked for the idle time."""
+        self._go_on_if_lost()
         if self.actor is not None and self.idle_clock() - self.last_activity >= self.idle_limit_s:
             self.action_lock()
 
@@ -309,6 +403,7 @@ class CarerdeskApp(App[None]):
         self.last_activity = self.idle_clock()
         self.sub_title = f"{self.organisation.name if self.organisation else ''} · {actor.name}"
         mode = f"user:{actor.user_id or actor.name}"
+        self.people[mode] = actor.name
         if mode not in self.user_modes:
             self.user_modes.add(mode)
             self.add_mode(mode, HomeScreen)
@@ -319,6 +414,41 @@ class CarerdeskApp(App[None]):
             self.notify(
                 say_on_return(code), title="Something went wrong", severity="error", timeout=30
             )
+
+    def drafts(self) -> dict[str, list[str]]:
+        """Each person's forms holding typed work, in every mode: their own screens, and the
+        drafts waiting behind a lock for the others."""
+        from carerdesk.dialogs.confirm import KeepsTypedWork
+
+        found: dict[str, list[str]] = {}
+        # Textual keeps each mode's screens here; it offers no public view of a mode not shown.
+        for mode, stack in self._screen_stacks.items():
+            for screen in stack:
+                if isinstance(screen, KeepsTypedWork) and screen.has_typed_work():
+                    found.setdefault(self.people.get(mode, "Someone"), []).append(screen.draft)
+        return found
+
+    async def action_quit(self) -> None:
+        """Close carerdesk; when any form holds typed work, first say whose and ask."""
+        drafts = self.drafts()
+        if not drafts:
+            self.exit()
+            return
+        from carerdesk.dialogs.confirm import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal) and self.screen.yes == QUIT_ANYWAY:
+            return  # asked already
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        # A line each, so that the question fits the dialog.
+        said = "".join(
+            f"{person} has {' and '.join(forms)} half filled.\n" for person, forms in drafts.items()
+        )
+        question = f"{said}Quit anyway? What was typed will be lost."
+        self.push_screen(ConfirmModal(question, yes=QUIT_ANYWAY), answered)
 
     def failed(self, error: BaseException, *, fatal: bool = False) -> None:
         """An error nobody expected: log it under a code, lock the screen, and say so plainly.

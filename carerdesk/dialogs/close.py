@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import CLOSE_FIELDS, CloseEntry, check_close
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-class CloseModal(ModalScreen[CloseEntry | None]):
+class CloseModal(KeepsTypedWork, ModalScreen[CloseEntry | None]):
     """Ask when and why the record closes; dismisses with the checked answer, or None."""
+
+    draft = "a form closing a record"
 
     CSS_PATH = "close.tcss"
     BINDINGS = [
@@ -60,5 +63,5 @@ class CloseModal(ModalScreen[CloseEntry | None]):
         self.dismiss(entry)
 
     def action_cancel(self) -> None:
-        """Go back without closing."""
-        self.dismiss(None)
+        """Go back without closing (asking first if anything was typed)."""
+        self.leave_asking(lambda: self.dismiss(None))

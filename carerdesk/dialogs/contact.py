@@ -12,6 +12,7 @@ from textual.widgets import Label, SelectionList
 
 from carerdesk.core.entries import CONTACT_FORM_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-class ContactModal(ModalScreen[bool]):
+class ContactModal(KeepsTypedWork, ModalScreen[bool]):
     """Log a contact with one carer, or an anonymous one; dismisses True when saved."""
+
+    draft = "a contact form"
 
     CSS_PATH = "contact.tcss"
     BINDINGS = [
@@ -59,13 +62,13 @@ class ContactModal(ModalScreen[bool]):
         title = "Change the contact" if self.contact_id else "Log a contact"
         with Vertical(id="contact-box"):
             yield Label(f"{title}: {self.who}", classes="modal-title")
-            with VerticalScroll():
+            with VerticalScroll(can_focus=False):
                 with Horizontal(classes="row"):
                     for name in ("contact_on", "contact_time", "minutes"):
                         yield self._field(name, start.get(name, ""))
                 for name in ("channel", "support", "notes"):
                     yield self._field(name, start.get(name, ""))
-            yield Label("Ctrl+S saves · Esc closes without saving", classes="hint")
+            yield Label("Ctrl+S saves · Esc closes", classes="hint")
         yield DeskFooter()
 
     def _field(self, name: str, value: str) -> FormField:
@@ -108,5 +111,5 @@ class ContactModal(ModalScreen[bool]):
         self.dismiss(True)
 
     def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(False)
+        """Close without saving (asking first if anything was typed)."""
+        self.leave_asking(lambda: self.dismiss(False))

@@ -18,6 +18,7 @@ from textual.widgets import Label, Static
 
 from carerdesk.core.entries import FieldSpec
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-class FormModal(ModalScreen[str | None]):
+class FormModal(KeepsTypedWork, ModalScreen[str | None]):
     """Dismisses with ``save``'s message once saved, or None when left with Esc."""
 
     CSS_PATH = "form_modal.tcss"
@@ -45,8 +46,11 @@ class FormModal(ModalScreen[str | None]):
         *,
         secret: frozenset[str] = frozenset(),
         values: Mapping[str, str] | None = None,
+        draft: str = "a form",
     ) -> None:
+        """``draft``: the form as the quit question names it ("an emergency contacts form")."""
         super().__init__()
+        self.draft = draft
         self.title_text = title
         self.specs = specs
         self.save = save
@@ -55,7 +59,7 @@ class FormModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         # Scrolls as the focus moves down a form taller than the screen.
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label(self.title_text, classes="modal-title")
             for name, spec in self.specs.items():
                 yield FormField(
@@ -92,5 +96,5 @@ class FormModal(ModalScreen[str | None]):
         self.dismiss(message)
 
     def action_cancel(self) -> None:
-        """Go back without saving."""
-        self.dismiss(None)
+        """Go back without saving (asking first if anything was typed)."""
+        self.leave_asking(lambda: self.dismiss(None))

@@ -12,6 +12,7 @@ from textual.widgets import Label
 
 from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
 from carerdesk.core.errors import InvalidEntry
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
 
 
-class RoleModal(ModalScreen[RoleEntry | None]):
+class RoleModal(KeepsTypedWork, ModalScreen[RoleEntry | None]):
     """Add or change a caring role; dismisses with the checked role, or None."""
+
+    draft = "a caring role form"
 
     CSS_PATH = "role.tcss"
     BINDINGS = [
@@ -39,7 +42,7 @@ class RoleModal(ModalScreen[RoleEntry | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="role-box"):
             yield Label(self.title_text, classes="modal-title")
-            with VerticalScroll():
+            with VerticalScroll(can_focus=False):
                 with Horizontal(classes="row"):
                     yield self._field("relationship")
                     yield self._field("cared_for_age_band")
@@ -77,5 +80,5 @@ class RoleModal(ModalScreen[RoleEntry | None]):
         self.dismiss(role)
 
     def action_cancel(self) -> None:
-        """Close without keeping the role."""
-        self.dismiss(None)
+        """Close without keeping the role (asking first if anything was typed)."""
+        self.leave_asking(lambda: self.dismiss(None))

@@ -769,7 +769,11 @@ class CarerScreen(Screen[None]):
             return f"Emergency contacts saved: {len(checked['contacts'])}."
 
         modal = FormModal(
-            f"Emergency contacts of {self.carer_name}", emergency_fields(), save, values=texts
+            f"Emergency contacts of {self.carer_name}",
+            emergency_fields(),
+            save,
+            values=texts,
+            draft="an emergency contacts form",
         )
         self.app.push_screen(modal, done)
 

@@ -13,6 +13,7 @@ from textual.widgets import Header, Label, Static
 
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SETUP_FIELDS
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -27,8 +28,10 @@ PLACEHOLDERS = {
 }
 
 
-class FirstRunScreen(Screen[None]):
+class FirstRunScreen(KeepsTypedWork, Screen[None]):
     """The organisation's name, phone and card prefix, and the first coordinator's PIN."""
+
+    draft = "the set-up form"
 
     BINDINGS = [Binding("ctrl+s", "save", "Set up", priority=True, tooltip="Save and sign in")]
     CSS_PATH = "firstrun.tcss"
@@ -37,7 +40,7 @@ class FirstRunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):
             yield Label("Set up carerdesk", classes="section-title")
             yield Static(
                 "This register has no accounts yet. Name your organisation and set up the "

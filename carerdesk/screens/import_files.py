@@ -18,6 +18,7 @@ from textual.widgets import Checkbox, Input, Label, Log, ProgressBar, Static
 
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
+from carerdesk.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
@@ -54,7 +55,7 @@ class ImportModal(ModalScreen[None]):
                 "A folder of CSV files, one CSV file, an XLSX workbook, or an event's file (.event)"
             )
             yield Input(placeholder="/path/to/register-files", id="import-path", compact=True)
-            yield Checkbox("Import the good rows and skip the bad ones", id="import-skip")
+            yield TickBox("Import the good rows and skip the bad ones", id="import-skip")
             yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
             yield Static("Enter checks the files (nothing is written).", id="import-status")
             yield Log(id="import-problems", highlight=False)

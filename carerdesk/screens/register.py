@@ -32,6 +32,7 @@ from carerdesk.core.entries import (
 )
 from carerdesk.core.errors import CarerdeskError, EditConflict, FieldError, InvalidEntry
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
+from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import DeskFooter
 from carerdesk.widgets.form_field import FormField, form_texts, show_errors
 
@@ -74,7 +75,7 @@ def start_texts(typed: str, today: date) -> dict[str, str]:
     return texts
 
 
-class RegisterScreen(Screen[None]):
+class RegisterScreen(KeepsTypedWork, Screen[None]):
     """Register a new carer, or edit one (``carer_id`` given)."""
 
     CSS_PATH = "register.tcss"
@@ -94,6 +95,7 @@ class RegisterScreen(Screen[None]):
         self.first_texts: dict[str, str] = {}
         self.specs: dict[str, FieldSpec] = dict(CARER_FIELDS)
         self.reference = ""
+        self.draft = "a registration form" if carer_id is None else "changes to a carer's details"
         self.opened: dict[str, Any] = {}
         """The stored values the edit form was opened with."""
         self.version: int | None = None
@@ -126,7 +128,7 @@ class RegisterScreen(Screen[None]):
         self.first_texts = texts
         yield Header()
         title = f"Edit {self.reference}" if self.carer_id else "Register a new carer"
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             yield Label(f"{title}  (* needed)", id="form-title")
             short = self.app.event is not None and self.carer_id is None
             # The short form at an event asks who they are, a way to reach them and consent;
@@ -321,24 +323,13 @@ class RegisterScreen(Screen[None]):
 
         self.app.push_screen(ConflictModal(conflict.message, rows), chosen)
 
+    def has_typed_work(self) -> bool:
+        """Whether anything was typed or a caring role added since the form opened."""
+        return bool(self.roles) or super().has_typed_work()
+
     def action_back(self) -> None:
         """Leave the form, asking first when anything typed would be lost."""
-        if form_texts(self) == {**self._blank(), **self.first_texts} and not self.roles:
-            self.dismiss()
-            return
-        from carerdesk.dialogs.confirm import ConfirmModal
-
-        def leave(answer: bool | None) -> None:
-            if answer:
-                self.dismiss()
-
-        self.app.push_screen(
-            ConfirmModal("Leave without saving? What you typed here will be lost.", "Leave"),
-            leave,
-        )
-
-    def _blank(self) -> dict[str, str]:
-        return dict.fromkeys(form_texts(self), "")
+        self.leave_asking(self.dismiss)
 
 
 def role_row(role: RoleEntry) -> tuple[str, str, str, str]:

@@ -12,14 +12,48 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static
+from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from carerdesk.core.entries import FieldSpec, check_field
 from carerdesk.core.errors import FieldError
+from carerdesk.widgets.ticks import TickList
+
+
+class _ChoiceOverlay(SelectOverlay):
+    """A list's open options, where typing jumps to the first option starting so (or, failing
+    that, containing what was typed), never to the "Choose…" placeholder."""
+
+    def _find_search_match(self, query: str) -> int | None:
+        query = query.lower()
+        first = 1 if isinstance(self.parent, ChoiceSelect) and self.parent.blank_first else 0
+        found: tuple[int, int] | None = None  # (where the text is found, which option)
+        for index, option in enumerate(self._options[first:], start=first):
+            prompt = option.prompt
+            text = prompt.plain if isinstance(prompt, Text) else str(prompt)
+            at = text.lower().find(query)
+            if at != -1 and (found is None or at < found[0]):
+                found = (at, index)
+        return None if found is None else found[1]
+
+
+class ChoiceSelect(Select[str]):
+    """A form's list of codes: blank until chosen, shown as "Choose…"."""
+
+    def __init__(self, options: list[tuple[str, str]], value: Any) -> None:
+        super().__init__(options, value=value, prompt="Choose…", compact=True)
+        self.blank_first = True
+        """The first option is the placeholder (a blank answer), which typing never picks."""
+
+    def compose(self) -> ComposeResult:
+        # Textual's own two parts, with the overlay that skips the placeholder.
+        yield SelectCurrent(self.prompt)
+        yield _ChoiceOverlay(type_to_search=True).data_bind(compact=Select.compact)
 
 
 class FormField(Vertical):
@@ -61,6 +95,8 @@ class FormField(Vertical):
         self.today = today
         self.placeholder = placeholder
         self.password = password
+        self.message = ""
+        """The refusal shown beside the field ("" when none)."""
 
     def compose(self) -> ComposeResult:
         mark = " *" if self.spec.required else ""
@@ -72,14 +108,14 @@ class FormField(Vertical):
         spec = self.spec
         if spec.choices is not None and spec.many:
             chosen = set(filter(None, self.initial.split(";")))
-            return SelectionList[str](
+            return TickList(
                 *[(label, code, code in chosen) for code, label in spec.choices.items()],
                 compact=True,
             )
         if spec.choices is not None:
             options = [(label, code) for code, label in spec.choices.items()]
             start: Any = self.initial if self.initial in spec.choices else Select.NULL
-            return Select[str](options, value=start, prompt="Choose…", compact=True)
+            return ChoiceSelect(options, start)
         return Input(
             value=self.initial,
             placeholder=self.placeholder,
@@ -121,8 +157,11 @@ class FormField(Vertical):
 
     def show_error(self, message: str | None) -> None:
         """Show ``message`` beside the field, or clear it."""
+        if (message or "") == self.message:
+            return  # unchanged: no redrawing of the whole form as the person moves on
+        self.message = message or ""
         self.set_class(bool(message), "-invalid")
-        self.query_one(".field-error", Static).update(message or "")
+        self.query_one(".field-error", Static).update(self.message)
 
     def check(self) -> bool:
         """Check the field by the register's rules; show and return whether it is good."""

@@ -84,3 +84,33 @@ def footer_line(pilot: Pilot[None]) -> str:
 def keys_offered(pilot: Pilot[None]) -> set[str]:
     """The keys the screen offers now: those of the footer, F1's list and the palette."""
     return {active.binding.key for active in pilot.app.screen.active_bindings.values()}
+
+
+async def type_at_full_speed(pilot: Pilot[None], keys: list[str]) -> None:
+    """Send ``keys`` as a terminal does when they come faster than the screen handles them:
+    all at once, with no pause for the application between them (``pilot.press`` waits
+    after each key, so it never shows a key reaching the wrong field); then wait until
+    every key has been handled."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    from carerdesk.app import CarerdeskApp
+
+    app = pilot.app
+    assert isinstance(app, CarerdeskApp)
+    assert app._driver is not None
+    expected = app.keys_typed + len(keys)
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = _character_to_key(key) if char is not None and not key.isalnum() else key
+        event = events.Key(name, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    import asyncio
+    import time
+
+    started = time.monotonic()
+    while app.keys_typed < expected or app.keys_waiting:
+        assert time.monotonic() - started < 120, "the keys typed were not all handled"
+        await asyncio.sleep(0.005)
+    await settle(pilot)

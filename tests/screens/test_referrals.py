@@ -45,7 +45,7 @@ async def test_a_referral_is_drafted_sent_with_consent_and_closed(
         await settle(pilot)
         said = " ".join(screen_text(pilot).split())
         assert "have not consented to share their details" in said  # beside the form
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # leave, answering the question about what was typed
         await settle(pilot)
         assert table_text(pilot, "#referrals")[0].startswith("Benefits advice | Draft")
     with unit_of_work(engine) as session:
