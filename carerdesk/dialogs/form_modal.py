@@ -76,6 +76,10 @@ class FormModal(KeepsTypedWork, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()
+        # Textual centres the focused field once laid out, which in a form taller than the
+        # screen scrolls its title and first label away: the form opens at its top.
+        form = self.query_one(VerticalScroll)
+        self.call_after_refresh(lambda: self.call_later(form.scroll_home, animate=False))
 
     def action_save(self) -> None:
         """Save through the operation; show what was refused, where it was refused."""

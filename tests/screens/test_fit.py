@@ -411,3 +411,27 @@ async def test_comparing_an_event_s_carer_shows_every_key_s_hint_at_80_columns(
         await pilot.press("down", "enter")  # Amir side by side
         await settle(pilot)
         assert "N: add as new · Esc: back" in _words_on_screen(pilot)
+
+
+@pytest.mark.parametrize(
+    ("key", "title"),
+    [
+        ("m", "Emergency contacts of Amir Patel"),
+        ("i", "Issue a card to Amir Patel"),
+        ("f", "Refer Amir Patel"),
+        ("c", "Amir Patel"),
+        ("r", "caring role"),
+        ("e", "Edit C000004"),
+    ],
+)
+async def test_a_form_opened_from_the_record_shows_its_title_and_first_field_at_80x24(
+    make_app: Callable[..., CarerdeskApp], key: str, title: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, "amir")
+        await pilot.press(key)
+        await settle(pilot)
+        await settle(pilot)
+        seen = screen_text(pilot)
+        assert title in seen, seen  # the form's title, not scrolled away as it opened

@@ -24,11 +24,13 @@ from carerdesk.core.entries import check_carer, check_contact
 from carerdesk.db import carers, events
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import WeeklyReturn
+from carerdesk.dialogs.card_preview import CardPreviewModal
 from carerdesk.dialogs.close import CloseModal
 from carerdesk.dialogs.confirm import ConfirmModal
 from carerdesk.dialogs.contact import ContactModal
 from carerdesk.dialogs.export import ExportModal
 from carerdesk.dialogs.form_modal import FormModal
+from carerdesk.dialogs.printed import PrintModal
 from carerdesk.dialogs.role import RoleModal
 from carerdesk.screens.audit import AuditScreen
 from carerdesk.screens.carer import CarerScreen
@@ -164,6 +166,7 @@ async def _register(walk: Walk) -> None:
 @row("home", "F3")
 async def _log_contact(walk: Walk) -> None:
     await walk.search("amir")
+    await walk.press("down")  # the result chosen (with several found, F3 asks which)
     await walk.opens("f3", ContactModal, "Amir Patel")
 
 
@@ -208,7 +211,7 @@ async def _service_keys(walk: Walk) -> None:
     for key in ("e", "enter"):
         await walk.opens(key, FormModal, first)
         await walk.back_to(ServicesScreen)
-    await walk.press("d")
+    await walk.press("d", "y")  # retiring asks first
     assert f"{first} (retired" in table_text(walk.pilot, "#services")[0]
     await walk.press("d")  # brought back
     assert table_text(walk.pilot, "#services")[0].split(" | ")[0] == first
@@ -404,7 +407,7 @@ async def _close_reopen(walk: Walk) -> None:
     assert "Active" in shown(walk.pilot, "#summary")
 
 
-@row("record", "I; P, K on a card; M")
+@row("record", "I; Enter or V, P, K on a card; M")
 async def _cards(walk: Walk) -> None:
     await walk.record("amir")
     await walk.opens("i", FormModal, "Issue a card to Amir Patel")
@@ -414,8 +417,11 @@ async def _cards(walk: Walk) -> None:
     pdf = walk.tmp_path / "data" / "cards" / f"{number}.pdf"
     pdf.unlink()
     walk.screen.query_one("#cards").focus()
-    await walk.press("p")
-    await walk.back_to(CarerScreen)  # whatever it offers once the PDF is made
+    for key in ("enter", "v"):  # the card as it prints
+        await walk.opens(key, CardPreviewModal, number)
+        await walk.back_to(CarerScreen)
+    await walk.opens("p", PrintModal, number)  # the printer or the viewer offered
+    await walk.back_to(CarerScreen)
     assert pdf.exists()
     await walk.opens("k", FormModal, f"Cancel card {number}")
     await walk.back_to(CarerScreen)
@@ -566,7 +572,10 @@ def _late_contact(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         thi = session.scalar(select(Carer.id).where(Carer.reference == "C000002"))
         assert thi is not None
-        contact = check_contact({"contact_on": "04/11/2026", "channel": "phone"}, TODAY)
+        contact = check_contact(
+            {"contact_on": "04/11/2026", "channel": "phone", "support": "information_advice"},
+            TODAY,
+        )
         carers.log_contact(session, thi, contact, by=STAFF)
 
 
