@@ -266,7 +266,7 @@ class HomeScreen(Screen[None]):
             rows.append((when, who, codes.label(codes.CHANNEL, line.channel), support))
         self.query_one("#today", FittedTable).show(rows)
         title = f"Today's contacts: {len(lines)}"
-        if not self.app.allowed(Can.SEE_DETAILS):
+        if not self.app.user.may(Can.SEE_DETAILS):
             title = f"Your contacts today: {len(lines)}"  # a volunteer sees only their own
         if (event := self.app.event) is not None:
             # The running count at an event, with what the event is.
