@@ -18,6 +18,7 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
 from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.screens.managed_list import ManagedList
+from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
@@ -68,8 +69,17 @@ class ServicesScreen(ManagedList):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Services we refer to", id="services-title", classes="section-title")
-        table: DataTable[Text] = DataTable(id="services", cursor_type="row", zebra_stripes=True)
-        yield table
+        # The name and the contact details are what the desk reads: at 80 columns the count
+        # and what the return counts it as give way, and long contact details wrap.
+        yield FittedTable(
+            Column("Service", wrap=True),
+            Column("Referrals", rank=2),
+            Column("Counts in the return as", rank=1, least=12),
+            Column("Contact details", wrap=True),
+            id="services",
+            cursor_type="row",
+            zebra_stripes=True,
+        )
         yield Label(
             "A adds · E (or Enter) changes the name or contact · D retires or restores",
             classes="hint",
@@ -77,9 +87,6 @@ class ServicesScreen(ManagedList):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "Service", "Referrals", "Counts in the return as", "Contact details"
-        )
         self.reload()
         self.query_one(DataTable).focus()
 
@@ -87,10 +94,10 @@ class ServicesScreen(ManagedList):
         """Read the list again."""
         from carerdesk.db import destinations
 
-        table = self.query_one(DataTable)
+        table = self.query_one(FittedTable)
         at = table.cursor_row
-        table.clear()
         self.rows = []
+        shown: list[tuple[Text, ...]] = []
         with self.app.unit_of_work(write=False) as session:
             counts = destinations.usage(session, by=self.app.user)
             for service in destinations.services(session, by=self.app.user):
@@ -104,12 +111,15 @@ class ServicesScreen(ManagedList):
                     f" (retired {service.retired_on:%d/%m/%Y})" if service.retired_on else ""
                 )
                 # The contact details last: the longest, and cut first on a narrow screen.
-                table.add_row(
-                    Text(name, style=style),
-                    Text(str(used), style=style, justify="right"),
-                    Text(codes.label(codes.DESTINATION, service.counts_as), style=style),
-                    Text(service.contact or "none recorded", style=style or "italic"),
+                shown.append(
+                    (
+                        Text(name, style=style),
+                        Text(str(used), style=style, justify="right"),
+                        Text(codes.label(codes.DESTINATION, service.counts_as), style=style),
+                        Text(service.contact or "none recorded", style=style or "italic"),
+                    )
                 )
+        table.show(shown)
         codes_shown = [row.code for row in self.rows]
         if self.show_code in codes_shown:
             at, self.show_code = codes_shown.index(self.show_code), None

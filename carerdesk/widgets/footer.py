@@ -16,6 +16,10 @@ from textual.widgets._footer import FooterKey
 FIRST = "f1"
 """The key shown first on every footer: it lists every key of the screen."""
 
+PADDING = 3
+"""Columns a footer key takes beside its key and description (a space each side, one
+between)."""
+
 
 class DeskFooter(Footer):
     """A footer that shows F1 first, then each action's first key once."""
@@ -29,8 +33,18 @@ class DeskFooter(Footer):
             if binding.show and binding.action not in shown:
                 shown[binding.action] = (binding, enabled, tooltip)
         keys = sorted(shown.values(), key=lambda item: item[0].key != FIRST)
-        self.styles.grid_size_columns = len(keys)
+        # As many as fit whole, in order (the screen's own keys before Quit and Lock): a key
+        # cut at the edge ("^l Loc") says less than one left to F1's list.
+        room = self.app.size.width
+        fitting = []
         for binding, enabled, tooltip in keys:
+            width = len(self.app.get_key_display(binding)) + len(binding.description) + PADDING
+            if width > room:
+                break
+            room -= width
+            fitting.append((binding, enabled, tooltip))
+        self.styles.grid_size_columns = len(fitting)
+        for binding, enabled, tooltip in fitting:
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
@@ -39,6 +53,10 @@ class DeskFooter(Footer):
                 disabled=not enabled,
                 tooltip=tooltip,
             ).data_bind(compact=Footer.compact)
+
+    def on_resize(self) -> None:
+        """Show as many keys as the new width holds."""
+        self.refresh(recompose=True)
 
 
 SHOW_KEYS = Binding(

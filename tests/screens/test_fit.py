@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.db.engine import unit_of_work
@@ -41,7 +42,7 @@ SCREENS = {
 
 
 @pytest.mark.parametrize("steps", SCREENS.values(), ids=SCREENS.keys())
-async def test_f1_is_first_in_the_footer_at_80_columns(
+async def test_f1_is_first_and_no_key_is_cut_in_the_footer_at_80_columns(
     make_app: Callable[..., CarerdeskApp], steps: list[str]
 ) -> None:
     app = make_app(user="Casey Coordinator")
@@ -55,6 +56,8 @@ async def test_f1_is_first_in_the_footer_at_80_columns(
             await settle(pilot)
         footer = footer_line(pilot)
         assert footer.split()[:2] == ["F1", "Keys"], footer
+        cut = [key.description for key in app.screen.query(FooterKey) if key.region.right > 80]
+        assert cut == [], footer  # "^l Loc": a key half shown is worse than one left to F1
 
 
 async def test_a_volunteer_sees_only_the_keys_they_may_use_at_home(
@@ -435,3 +438,25 @@ async def test_a_form_opened_from_the_record_shows_its_title_and_first_field_at_
         await settle(pilot)
         seen = screen_text(pilot)
         assert title in seen, seen  # the form's title, not scrolled away as it opened
+
+
+async def test_the_services_list_shows_each_service_s_contact_details_whole_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.db import destinations
+    from tests.conftest import COORDINATOR
+
+    contact = "Adult social care, 020 7946 0777, carers@example.org"
+    with unit_of_work(engine) as session:
+        destinations.change_service(
+            session, COORDINATOR, "benefits_advice", {"name": "Benefits advice", "contact": contact}
+        )
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in ("f10", "s"):
+            await pilot.press(key)
+            await settle(pilot)
+        seen = " ".join(screen_text(pilot).split())
+        for words in ("Benefits advice", "020 7946 0777", "carers@example.org"):
+            assert words in seen, seen  # the phone the desk rings, not cut at the edge
