@@ -6,6 +6,7 @@ list, greyed, and can no longer sign in. Every change is in the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -157,7 +158,6 @@ class UsersScreen(ManagedList):
     def action_deactivate(self) -> None:
         """Stop the chosen account signing in, or let a deactivated one sign in again (after a
         question)."""
-        from carerdesk.dialogs.confirm import ConfirmModal
 
         chosen = self._chosen()
         if chosen is None:
@@ -167,22 +167,14 @@ class UsersScreen(ManagedList):
             self._reactivate(user_id, name)
             return
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            from carerdesk.db import accounts
+        from carerdesk.db import accounts
 
-            try:
-                self.run_change(
-                    lambda session: accounts.deactivate(session, self.app.user, user_id)
-                )
-            except CarerdeskError as error:
-                self.notify(error.message, severity="warning")
-                return
-            self.changed(f"{name} can no longer sign in.")
-
-        question = f"Deactivate {name}? They will no longer be able to sign in."
-        self.app.push_screen(ConfirmModal(question, yes="Deactivate"), answered)
+        self._confirmed_change(
+            f"Deactivate {name}? They will no longer be able to sign in.",
+            "Deactivate",
+            lambda session: accounts.deactivate(session, self.app.user, user_id),
+            f"{name} can no longer sign in.",
+        )
 
     def _active(self, user_id: str) -> bool:
         from carerdesk.db import accounts
@@ -193,24 +185,32 @@ class UsersScreen(ManagedList):
             )
 
     def _reactivate(self, user_id: str, name: str) -> None:
+        from carerdesk.db import accounts
+
+        self._confirmed_change(
+            f"Reactivate {name}? They can sign in again with their PIN.",
+            "Reactivate",
+            lambda session: accounts.reactivate(session, self.app.user, user_id),
+            f"{name} can sign in again with their PIN.",
+        )
+
+    def _confirmed_change(
+        self, question: str, yes: str, change: Callable[[Session], object], done: str
+    ) -> None:
+        """Ask ``question``; on yes make ``change`` (one transaction) and say ``done``."""
         from carerdesk.dialogs.confirm import ConfirmModal
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
+        def answered(answer: bool | None) -> None:
+            if not answer:
                 return
-            from carerdesk.db import accounts
-
             try:
-                self.run_change(
-                    lambda session: accounts.reactivate(session, self.app.user, user_id)
-                )
+                self.run_change(change)
             except CarerdeskError as error:
                 self.notify(error.message, severity="warning")
                 return
-            self.changed(f"{name} can sign in again with their PIN.")
+            self.changed(done)
 
-        question = f"Reactivate {name}? They can sign in again with their PIN."
-        self.app.push_screen(ConfirmModal(question, yes="Reactivate"), answered)
+        self.app.push_screen(ConfirmModal(question, yes=yes), answered)
 
 
 def _state(user: UserView, now: datetime) -> str:
