@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 
@@ -14,7 +14,7 @@ from carerdesk.core.entries import CONTACT_FORM_FIELDS, check_contact
 from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
-from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+from carerdesk.widgets.form_field import FormField, FormScroll, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
@@ -62,7 +62,7 @@ class ContactModal(KeepsTypedWork, ModalScreen[bool]):
         title = "Change the contact" if self.contact_id else "Log a contact"
         with Vertical(id="contact-box"):
             yield Label(f"{title}: {self.who}", classes="modal-title")
-            with VerticalScroll(can_focus=False):
+            with FormScroll():
                 with Horizontal(classes="row"):
                     for name in ("contact_on", "contact_time", "minutes"):
                         yield self._field(name, start.get(name, ""))

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -20,7 +19,7 @@ from carerdesk.core.entries import FieldSpec
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
 from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
-from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+from carerdesk.widgets.form_field import FormField, FormScroll, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
@@ -59,7 +58,7 @@ class FormModal(KeepsTypedWork, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         # Scrolls as the focus moves down a form taller than the screen.
-        with VerticalScroll(can_focus=False):
+        with FormScroll():
             yield Label(self.title_text, classes="modal-title")
             for name, spec in self.specs.items():
                 yield FormField(
@@ -76,10 +75,6 @@ class FormModal(KeepsTypedWork, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(FormField).control.focus()
-        # Textual centres the focused field once laid out, which in a form taller than the
-        # screen scrolls its title and first label away: the form opens at its top.
-        form = self.query_one(VerticalScroll)
-        self.call_after_refresh(lambda: self.call_later(form.scroll_home, animate=False))
 
     def action_save(self) -> None:
         """Save through the operation; show what was refused, where it was refused."""

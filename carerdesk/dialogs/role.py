@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
@@ -14,7 +14,7 @@ from carerdesk.core.entries import ROLE_FIELDS, RoleEntry, check_role
 from carerdesk.core.errors import InvalidEntry
 from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
-from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+from carerdesk.widgets.form_field import FormField, FormScroll, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
@@ -42,7 +42,7 @@ class RoleModal(KeepsTypedWork, ModalScreen[RoleEntry | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="role-box"):
             yield Label(self.title_text, classes="modal-title")
-            with VerticalScroll(can_focus=False):
+            with FormScroll():
                 with Horizontal(classes="row"):
                     yield self._field("relationship")
                     yield self._field("cared_for_age_band")

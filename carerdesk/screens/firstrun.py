@@ -15,7 +15,7 @@ from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SETUP_FIELDS
 from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import DeskFooter
-from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+from carerdesk.widgets.form_field import FormField, FormScroll, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.widgets.desk import DeskApp
@@ -40,7 +40,7 @@ class FirstRunScreen(KeepsTypedWork, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(can_focus=False):
+        with FormScroll():
             yield Label("Set up carerdesk", classes="section-title")
             yield Static(
                 "This register has no accounts yet. Name your organisation and set up the "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, Static
 
@@ -34,7 +34,7 @@ from carerdesk.core.errors import CarerdeskError, EditConflict, FieldError, Inva
 from carerdesk.core.validate import age_on, format_phone, parse_birth_date
 from carerdesk.dialogs.confirm import KeepsTypedWork
 from carerdesk.widgets.footer import DeskFooter
-from carerdesk.widgets.form_field import FormField, form_texts, show_errors
+from carerdesk.widgets.form_field import FormField, FormScroll, form_texts, show_errors
 
 if TYPE_CHECKING:
     from carerdesk.db.views import CarerView
@@ -128,7 +128,7 @@ class RegisterScreen(KeepsTypedWork, Screen[None]):
         self.first_texts = texts
         yield Header()
         title = f"Edit {self.reference}" if self.carer_id else "Register a new carer"
-        with VerticalScroll(id="form", can_focus=False):
+        with FormScroll(id="form"):
             yield Label(f"{title}  (* needed)", id="form-title")
             short = self.app.event is not None and self.carer_id is None
             # The short form at an event asks who they are, a way to reach them and consent;

@@ -15,7 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static
 from textual.widgets._select import SelectCurrent, SelectOverlay
@@ -54,6 +54,16 @@ class ChoiceSelect(Select[str]):
         # Textual's own two parts, with the overlay that skips the placeholder.
         yield SelectCurrent(self.prompt)
         yield _ChoiceOverlay(type_to_search=True).data_bind(compact=Select.compact)
+
+
+class FormScroll(VerticalScroll, can_focus=False):
+    """A form's scrolling body. It is no Tab stop of its own (typing there went nowhere), and
+    the form opens at its top: Textual centres the field focused as the form opens, which in
+    a form taller than the screen scrolled its title and first label away."""
+
+    def on_mount(self) -> None:
+        # After the focus's own scrolling, which Textual runs once the form is laid out.
+        self.call_after_refresh(lambda: self.call_later(self.scroll_home, animate=False))
 
 
 class FormField(Vertical):
