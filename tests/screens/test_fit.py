@@ -305,23 +305,28 @@ async def test_open_referrals_show_the_carer_and_the_service_whole_at_80_columns
         assert "Amir Patel" in late and "Council carer's assessment" in late, late
 
 
-async def test_the_event_s_carers_show_where_each_goes_and_why_at_80_columns(
-    make_app: Callable[..., CarerdeskApp], tmp_path: Path
-) -> None:
+async def _open_the_event(pilot: Pilot[None], tmp_path: Path) -> None:
+    """As the coordinator at home: F6, the stall's event file, its passphrase."""
     from tests.screens.test_event import PASSPHRASE, _stall
 
     path = _stall(tmp_path)
+    await settle(pilot)
+    await pilot.press("f6")
+    await settle(pilot)
+    await type_text(pilot, str(path))
+    await pilot.press("enter")
+    await settle(pilot)
+    await type_text(pilot, PASSPHRASE)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_the_event_s_carers_show_where_each_goes_and_why_at_80_columns(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
     app = make_app(user="Casey Coordinator")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
-        await type_text(pilot, str(path))
-        await pilot.press("enter")
-        await settle(pilot)
-        await type_text(pilot, PASSPHRASE)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _open_the_event(pilot, tmp_path)
         amir = _line_with(pilot, "C000002 Amir Patel")
         assert "new" in amir, amir
         assert "maybe C000004 Amir Patel" in _words_on_screen(pilot)  # whole, if wrapped
@@ -397,20 +402,9 @@ async def test_the_merge_shows_each_field_s_name_whole_at_80_columns(
 async def test_comparing_an_event_s_carer_shows_every_key_s_hint_at_80_columns(
     make_app: Callable[..., CarerdeskApp], tmp_path: Path
 ) -> None:
-    from tests.screens.test_event import PASSPHRASE, _stall
-
-    path = _stall(tmp_path)
     app = make_app(user="Casey Coordinator")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
-        await type_text(pilot, str(path))
-        await pilot.press("enter")
-        await settle(pilot)
-        await type_text(pilot, PASSPHRASE)
-        await pilot.press("enter")
-        await settle(pilot)
+        await _open_the_event(pilot, tmp_path)
         await pilot.press("down", "enter")  # Amir side by side
         await settle(pilot)
         assert "N: add as new · Esc: back" in _words_on_screen(pilot)
