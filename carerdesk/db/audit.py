@@ -55,6 +55,10 @@ class Action:
     RECOVERED = "recovered with code"
     RECOVERY_REFUSED = "recovery refused"
     RECOVERY_CODE_MADE = "recovery code made"
+    ERASED = "erased"
+    """A carer's record erased: the reason, never what was erased (``db/erasure.py``)."""
+    KEPT = "kept at review"
+    """A record kept at a retention review, with the reason (``db/retention.py``)."""
 
 
 def _digest(entry: AuditEntry) -> str:

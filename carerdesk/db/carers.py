@@ -531,7 +531,9 @@ def possible_duplicates(
         shares.append(Carer.postcode_key == wanted.postcode)
     columns = [getattr(Carer, name) for name in duplicates.MATCHED]
     rows = session.execute(
-        select(*columns).where(Carer.merged_into.is_(None), or_(*shares)).limit(MATCH_AT_MOST)
+        select(*columns)
+        .where(Carer.merged_into.is_(None), Carer.erased_on.is_(None), or_(*shares))
+        .limit(MATCH_AT_MOST)
     )
     others = [duplicates.person(*row) for row in rows if row[0] != exclude_id]
     # Counted with the new record, as the scan will count them once it is saved.

@@ -89,12 +89,14 @@ def person(
 
 
 def people(session: Session, *, by: Actor) -> list[Person]:
-    """Every record that can still be matched (none merged away), read in one query
-    (who may merge records or import an event's)."""
+    """Every record that can still be matched (none merged away or erased), read in one
+    query (who may merge records or import an event's)."""
     if not by.may(Can.IMPORT):
         by.require(Can.MERGE)
     columns = [getattr(Carer, name) for name in MATCHED]
-    rows = session.execute(select(*columns).where(Carer.merged_into.is_(None)))
+    rows = session.execute(
+        select(*columns).where(Carer.merged_into.is_(None), Carer.erased_on.is_(None))
+    )
     return [person(*row) for row in rows]
 
 

@@ -126,6 +126,13 @@ class Carer(Versioned, Stamped, Base):
     """Whether an emergency (contingency) plan is held for the person they care for."""
     merged_into: Mapped[str | None] = mapped_column(String(36))
     """The id of the record this one was merged into (its reference finds that one)."""
+    erased_on: Mapped[date | None] = mapped_column(Date)
+    """When the record was erased: only coded values the weekly return counts are left
+    (``db/erasure.py``); its date of birth is a stand-in (``core.erasure.stand_in_birth``)."""
+    kept_on: Mapped[date | None] = mapped_column(Date)
+    """When a coordinator last chose to keep it at a retention review (``db/retention.py``)."""
+    kept_reason: Mapped[str | None] = mapped_column(String(200))
+    """Why it was kept: shown at the next review and on the command line."""
     # Search keys, written by the operations from the fields above (never typed in).
     first_folded: Mapped[str] = mapped_column(String(100))
     last_folded: Mapped[str] = mapped_column(String(100))
@@ -379,6 +386,21 @@ class WeeklyReturn(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     amends: Mapped[str | None] = mapped_column(String(36))
     suppress_under: Mapped[int | None] = mapped_column(Integer)
+
+
+class ErasedFigure(Base):
+    """How an erasure moved one figure of a week already returned: the returns screen says
+    so, rather than showing an amendment nobody can explain. Counts only, never a detail."""
+
+    __tablename__ = "erased_figures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), index=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    measure: Mapped[str] = mapped_column(String(40))
+    breakdown: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(100))
+    change: Mapped[int] = mapped_column(Integer)
 
 
 class ReferralEvent(Base):

@@ -45,6 +45,7 @@ from carerdesk.db.models import (
     CaringRole,
     Contact,
     Destination,
+    ErasedFigure,
     Referral,
     WeeklyReturn,
 )
@@ -312,16 +313,64 @@ def past_returns(session: Session, by: Actor, week: Week | None = None) -> list[
     return [_made(row) for row in session.scalars(query)]
 
 
+def erased_changes(
+    session: Session, week: Week, since: datetime, *, by: Actor
+) -> dict[tuple[str, str, str], int]:
+    """How erasures made after ``since`` (a return's making) moved ``week``'s figures: by
+    (measure, breakdown, category), the change (``db/erasure.py`` records them)."""
+    by.require(Can.MAKE_RETURN)
+    found: dict[tuple[str, str, str], int] = {}
+    for row in session.scalars(
+        select(ErasedFigure).where(ErasedFigure.week == str(week), ErasedFigure.erased_at > since)
+    ):
+        key = (row.measure, row.breakdown, row.category)
+        found[key] = found.get(key, 0) + row.change
+    return found
+
+
+def by_erasure(changes: Sequence[Moved], erased: dict[tuple[str, str, str], int]) -> list[Moved]:
+    """The moved figures that erasures do not account for (all of them moved by erasures:
+    an empty list)."""
+    return [
+        change
+        for change in changes
+        if change.now - change.before
+        != erased.get((change.measure, change.breakdown, change.category), 0)
+    ]
+
+
+def moved_message(week: Week, changes: Sequence[Moved], unexplained: Sequence[Moved]) -> str:
+    """What a person is told about a week returned before whose figures moved: an erasure
+    named as the cause where it is one, so that the amendment is not a mystery."""
+    if changes and not unexplained:
+        return (
+            f"{week} was returned before and {len(changes)} figures have moved since, "
+            "because a carer's record was erased (of the age, only the week an age band was "
+            "crossed is kept). Check them, then make an amended return if one is needed."
+        )
+    erased = len(changes) - len(unexplained)
+    because = f" ({erased} of them because a record was erased)" if erased else ""
+    return (
+        f"{week} was returned before and {len(changes)} figures have moved since{because}. "
+        "Check them, then make an amended return."
+    )
+
+
 class FiguresMoved(CarerdeskError):
     """The week was returned before and some figures have moved since: amend on purpose."""
 
-    def __init__(self, week: Week, changes: Sequence[Moved], message: str | None = None) -> None:
-        super().__init__(
-            message
-            or f"{week} was returned before and {len(changes)} figures have moved since. "
-            "Check them, then make an amended return."
-        )
+    def __init__(
+        self,
+        week: Week,
+        changes: Sequence[Moved],
+        message: str | None = None,
+        unexplained: Sequence[Moved] | None = None,
+    ) -> None:
+        left = list(changes) if unexplained is None else list(unexplained)
+        super().__init__(message or moved_message(week, changes, left))
         self.changes = list(changes)
+        self.unexplained = left
+        """The changes no erasure accounts for."""
 
 
 def make_return(
@@ -362,7 +411,8 @@ def make_return(
     amended = None
     if changes:
         if not amend:
-            raise FiguresMoved(week, changes)
+            erased = erased_changes(session, week, before[0].made_at, by=by)
+            raise FiguresMoved(week, changes, unexplained=by_erasure(changes, erased))
         amended = before[0]
     made = WeeklyReturn(
         week=str(week),

@@ -255,12 +255,17 @@ def _find(session: Session, query: str, limit: int) -> list[CarerHit]:
     compact = "".join(typed.split())
     if _REFERENCE.match(compact):
         references = {compact, compact.upper()}
-        by_reference = select(*_COLUMNS, Carer.merged_into).where(Carer.reference.in_(references))
+        # An erased record's reference finds nothing (its other keys are blank already).
+        by_reference = select(*_COLUMNS, Carer.merged_into).where(
+            Carer.reference.in_(references), Carer.erased_on.is_(None)
+        )
         for row in session.execute(by_reference).all():
             if row.merged_into is None:
                 add([_hit(row, "reference")])
             else:  # a merged-away reference finds the record it was merged into
-                survivor = select(*_COLUMNS).where(Carer.id == row.merged_into)
+                survivor = select(*_COLUMNS).where(
+                    Carer.id == row.merged_into, Carer.erased_on.is_(None)
+                )
                 add(_hits(session, survivor, f"merged reference {row.reference}"))
     if looks_like_card(compact):
         try:

@@ -32,6 +32,7 @@ TABLES = {
     "settings",
     "users",
     "weekly_returns",
+    "erased_figures",
 }
 FTS_TABLES = {
     "carers_fts",
