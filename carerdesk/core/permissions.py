@@ -286,6 +286,11 @@ SETTINGS: dict[str, FieldSpec] = {
         _whole(100, 10_000_000),
         required=True,
     ),
+    "retention_years": FieldSpec(
+        "Years after a record's last activity before it is reviewed for erasure",
+        _whole(1, 100),
+        required=True,
+    ),
     "wards": FieldSpec(
         "The organisation's wards, separated by ; (empty: no list)",
         lambda text, today: parse_wards(text),

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from carerdesk.core.cards import VALID_YEARS
 from carerdesk.core.entries import check_field
+from carerdesk.core.erasure import RETENTION_YEARS
 from carerdesk.core.errors import InvalidEntry, NotAllowed, NotFound
 from carerdesk.core.permissions import (
     BULK_READ_LIMIT,
@@ -428,6 +429,7 @@ def settings(session: Session, by: Actor) -> dict[str, str]:
     defaults["card_valid_years"] = str(VALID_YEARS)
     defaults["referral_chase_days"] = str(ACKNOWLEDGE_WITHIN)
     defaults["bulk_read_limit"] = str(BULK_READ_LIMIT)
+    defaults["retention_years"] = str(RETENTION_YEARS)
     return {key: _shown(key, _setting(session, key) or defaults.get(key, "")) for key in SETTINGS}
 
 
