@@ -1225,5 +1225,85 @@ def services_restore(obj: Context, code: str) -> None:
     click.echo(f"{code} is offered again.")
 
 
+# Erasure and retention review (issue 15, items 3 and 4).
+
+
+@main.command("erase")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why (kept in the audit trail: no names).")
+@click.option("--yes", is_flag=True, help="Do not ask for the reference again.")
+@click.pass_obj
+@refusals
+def erase_command(obj: Context, reference: str, reason: str, yes: bool) -> None:
+    """Erase a carer's record (coordinators): every personal detail blanked for good, only
+    the coded values the weekly return counts kept. Asks for the reference again unless
+    --yes. The returns already made do not change.
+
+    Example: carerdesk --user "casey coordinator" erase C000123 --reason "asked to be forgotten"
+    """
+    from carerdesk.db import erasure
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.ERASE) or SYSTEM
+    confirm = reference
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Confirm with --yes, or run this at a terminal.")
+        confirm = str(
+            click.prompt(f"This cannot be undone. Type {reference} again to erase it", err=True)
+        )
+    with unit_of_work(engine) as session:
+        done = erasure.erase_carer(
+            session, reference, confirm=confirm, reason=reason, by=actor, today=_today()
+        )
+    click.echo(f"{done.reference} is erased.")
+    if done.weeks_moved:
+        click.echo("Weeks already returned whose figures it moved: " + ", ".join(done.weeks_moved))
+
+
+@main.command("retention")
+@click.option("--kept", is_flag=True, help="List the records kept at a review instead.")
+@click.option("--keep", "keep", metavar="REF", help="Keep this record, with --reason.")
+@click.option("--reason", help="Why the record is kept (no names).")
+@click.pass_obj
+@refusals
+def retention_command(obj: Context, kept: bool, keep: str | None, reason: str | None) -> None:
+    """List the records due for a retention review (coordinators): closed, or without
+    contact, for longer than the retention_years setting, the longest idle first.
+    Erase them with the erase command or on the Retention screen (F11).
+
+    Example: carerdesk --user "casey coordinator" retention --keep C000123 --reason
+    "safeguarding enquiry open"
+    """
+    from carerdesk.db import retention
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.ERASE) or SYSTEM
+    today = _today()
+    if keep is not None:
+        if not reason:
+            raise click.UsageError("Say why the record is kept: --reason TEXT.")
+        with unit_of_work(engine) as session:
+            again = retention.keep_record(session, keep, reason=reason, by=actor, today=today)
+        click.echo(f"{keep.upper()} is kept; it is due for review again on {again:%d/%m/%Y}.")
+        return
+    with unit_of_work(engine, write=False) as session:
+        years = retention.retention_years(session)
+        found = (retention.kept_records if kept else retention.due_for_review)(
+            session, by=actor, today=today
+        )
+    for record in found:
+        line = f"{record.reference:<9} {inert(record.name):<30} {record.last_activity:%d/%m/%Y} "
+        line += record.activity
+        if kept:
+            line += f"; kept {record.kept_on:%d/%m/%Y}: {inert(record.kept_reason or '')}"
+            line += f"; due again {record.review_from:%d/%m/%Y}"
+        click.echo(line)
+    if not found:
+        click.echo("None kept." if kept else f"No record has been idle for over {years} years.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -69,6 +69,12 @@ class Erased:
     """The weeks already returned whose figures an erasure moved."""
 
 
+def find_record(session: Session, typed: str) -> Carer:
+    """The record with this id, or reference typed in any case (its survivor, if merged)."""
+    token = typed.strip()
+    return carers._get_carer(session, token if len(token) == 36 else token.upper())
+
+
 def _person(session: Session, carer: Carer) -> list[Carer]:
     """The record and every record merged into it, however deep (they are one person)."""
     found = [carer]
@@ -117,7 +123,7 @@ def erase_carer(
     today first (reason ``withdrew_consent``), which moves only this week and after.
     The checkpoint that empties the write-ahead log runs when the caller commits."""
     by.require(Can.ERASE)
-    carer = carers._get_carer(session, reference.strip())
+    carer = find_record(session, reference)
     if carer.erased_on is not None:
         raise NotAllowed(f"{carer.reference} was erased on {carer.erased_on:%d/%m/%Y} already.")
     check_confirmation(confirm, carer.reference)

@@ -22,9 +22,10 @@ from carerdesk.core.erasure import RETENTION_YEARS, check_reason, review_from
 from carerdesk.core.errors import NotAllowed
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import years_before
-from carerdesk.db import audit, carers
+from carerdesk.db import audit
 from carerdesk.db.accounts import whole_setting
 from carerdesk.db.audit import Action
+from carerdesk.db.erasure import find_record
 from carerdesk.db.models import Card, Carer, Contact, Referral
 
 SETTING = "retention_years"
@@ -110,7 +111,7 @@ def keep_record(session: Session, reference: str, *, reason: str, by: Actor, tod
     """Keep a record at a review, for ``reason`` (remembered, and in the audit trail);
     returns the day it is due for review again."""
     by.require(Can.ERASE)
-    carer = carers._get_carer(session, reference.strip())
+    carer = find_record(session, reference)
     if carer.erased_on is not None:
         raise NotAllowed(f"{carer.reference} was erased already.")
     names = [n for n in (carer.first_name, carer.last_name, carer.preferred_name) if n]
