@@ -180,6 +180,7 @@ class CarerScreen(Screen[None]):
         Binding(
             "w", "write_form", "Referral form", show=False, tooltip="The chosen referral's form"
         ),
+        Binding("z", "erase", "Erase", show=False, tooltip="Erase the record for good"),
     ]
 
     RIGHTS: ClassVar[dict[str, Can]] = {
@@ -195,6 +196,7 @@ class CarerScreen(Screen[None]):
         "write_form": Can.REFER,
         "close_record": Can.CLOSE,
         "reopen": Can.CLOSE,
+        "erase": Can.ERASE,
     }
     """The right each key needs: a key the person may not use is hidden."""
 
@@ -212,6 +214,7 @@ class CarerScreen(Screen[None]):
         self.born: date | None = None
         self.contacts: list[ContactView] = []
         self.carer_name = ""
+        self.reference = ""
         self.closed = False
 
     def compose(self) -> ComposeResult:
@@ -275,6 +278,7 @@ class CarerScreen(Screen[None]):
     def _show(self, carer: CarerView) -> None:
         today = self.app.today()
         self.carer_name = f"{carer.first_name} {carer.last_name}"
+        self.reference = carer.reference
         self.born = carer.date_of_birth
         kind = carer.age_band.capitalize()
         known_as = f" (known as {carer.preferred_name})" if carer.preferred_name else ""
@@ -894,6 +898,37 @@ class CarerScreen(Screen[None]):
             return
         self.notify(done)
         self.reload()
+
+    def action_erase(self) -> None:
+        """Erase this carer's record for good (coordinator only): the reference typed again
+        and a reason, then back to where it was opened from. Called after a withdrawal of
+        consent to store, too."""
+        if not self.app.allowed(Can.ERASE) or not self.reference:
+            return
+        from carerdesk.dialogs.erase import EraseModal
+
+        reference, actor = self.reference, self.app.user
+
+        def erase(typed: str, reason: str) -> str:
+            from carerdesk.db.erasure import erase_carer
+
+            with self.app.unit_of_work() as session:
+                done = erase_carer(
+                    session, reference, confirm=typed, reason=reason, by=actor,
+                    today=self.app.today(),
+                )  # fmt: skip
+            moved = (
+                f" It moved figures of {', '.join(done.weeks_moved)}." if done.weeks_moved else ""
+            )
+            return f"{done.reference} is erased: nothing of them can be found now.{moved}"
+
+        def erased(said: str | None) -> None:
+            if said:
+                self.notify(said)
+                self.dismiss()
+
+        what = f"the record of {self.carer_name} ({reference})"
+        self.app.push_screen(EraseModal(what, reference, erase), erased)
 
     def action_back(self) -> None:
         """Back to where the record was opened from."""
