@@ -120,6 +120,7 @@ DESK_WIDE = {
     "accounts": "UsersScreen",
     "audit": "AuditScreen",
     "duplicates": "DuplicatesScreen",
+    "retention": "RetentionScreen",
 }
 """The home screen's actions that the command palette offers on every screen, to whoever's
 role may use them (the home screen's key, its name and its right say what each is), and the

@@ -56,9 +56,9 @@ class EraseModal(ModalScreen[str | None]):
                 id="erase-warning",
             )
             yield Label(f"Type {self.expected} to confirm")
-            yield Input(id="erase-confirm", compact=True)
+            yield Input(id="erase-confirm")
             yield Label("Reason (kept in the audit trail: no names)")
-            yield Input(self.reason, id="erase-reason", compact=True, max_length=200)
+            yield Input(self.reason, id="erase-reason", max_length=200)
             yield Static("", id="erase-error")
             yield Label("Ctrl+S erases · Esc goes back", classes="hint")
         yield DeskFooter()
@@ -87,4 +87,52 @@ class EraseModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         """Go back without erasing anything."""
+        self.dismiss(None)
+
+
+class KeepModal(ModalScreen[str | None]):
+    """Ask why a record is kept at a retention review; ``act(reason)`` keeps it and returns
+    what to tell the person. Dismisses with that, or None when left."""
+
+    CSS_PATH = "erase.tcss"
+    BINDINGS = [
+        SHOW_KEYS,
+        Binding("ctrl+s", "keep", "Keep", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    app: DeskApp
+
+    def __init__(self, what: str, act: Callable[[str], str]) -> None:
+        super().__init__()
+        self.what = what
+        self.act = act
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Keep {self.what}", classes="section-title")
+            yield Label("Why is it kept? (shown at its next review; no names)")
+            yield Input(id="keep-reason", max_length=200)
+            yield Static("", id="erase-error")
+            yield Label("Ctrl+S or Enter keeps it · Esc goes back", classes="hint")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#keep-reason", Input).focus()
+
+    @on(Input.Submitted, "#keep-reason")
+    def _submitted(self) -> None:
+        self.action_keep()
+
+    def action_keep(self) -> None:
+        """Keep the record, if a reason is given; otherwise say so."""
+        try:
+            said = self.act(self.query_one("#keep-reason", Input).value)
+        except CarerdeskError as error:
+            self.query_one("#erase-error", Static).update(error.message)
+            return
+        self.dismiss(said)
+
+    def action_cancel(self) -> None:
+        """Go back without keeping it."""
         self.dismiss(None)

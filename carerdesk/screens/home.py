@@ -69,6 +69,9 @@ class HomeScreen(Screen[None]):
         Binding("f8", "audit", "Audit trail", show=False, tooltip="Who saw and changed what"),
         Binding("f9", "export", "Export", show=False, tooltip="Export the whole register"),
         Binding("f10", "follow_ups", "Follow-ups", show=False, tooltip="Referrals and renewals"),
+        Binding(
+            "f11", "retention", "Retention", show=False, tooltip="Records kept past the period"
+        ),
         Binding("f12", "duplicates", "Duplicates", show=False, tooltip="Merge duplicate records"),
         Binding("down", "to_results", "Results", show=False),
     ]
@@ -84,6 +87,7 @@ class HomeScreen(Screen[None]):
         "export": Can.EXPORT,
         "follow_ups": Can.REFER,
         "duplicates": Can.MERGE,
+        "retention": Can.ERASE,
     }
     """The right each key needs: a key the person may not use is hidden."""
 
@@ -324,6 +328,13 @@ class HomeScreen(Screen[None]):
             from carerdesk.screens.merge import DuplicatesScreen
 
             self.app.push_screen(DuplicatesScreen())
+
+    def action_retention(self) -> None:
+        """Open the retention review: records idle past the period (coordinator only)."""
+        if self.app.allowed(Can.ERASE) and self._need_register():
+            from carerdesk.screens.retention import RetentionScreen
+
+            self.app.push_screen(RetentionScreen())
 
     def action_returns(self) -> None:
         """Open the weekly return (coordinator only)."""

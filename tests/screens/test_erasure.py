@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from carerdesk.app import CarerdeskApp
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Carer
 from carerdesk.dialogs.erase import EraseModal
-from tests.screens.helpers import keys_offered, open_record, screen_text, settle, shown, type_text
+from tests.screens.helpers import (
+    keys_offered,
+    open_record,
+    screen_text,
+    settle,
+    shown,
+    table_text,
+    type_text,
+)
 
 
 async def test_a_coordinator_erases_a_record_with_z(
@@ -56,3 +64,70 @@ async def test_staff_have_no_erase_key(make_app: Callable[..., CarerdeskApp]) ->
         await settle(pilot)
         assert not isinstance(app.screen, EraseModal)
         assert "Patel" in shown(pilot, "#summary")
+
+
+def _long_closed(engine: Engine, *firsts: str) -> None:
+    """Close these carers' records seven years ago (registered the year before)."""
+    from datetime import date
+
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(Carer)
+            .where(Carer.first_name.in_(firsts))
+            .values(
+                registered_on=date(2018, 11, 1), status="closed", closed_on=date(2019, 11, 1),
+                closed_reason="moved_away",
+            )
+        )  # fmt: skip
+
+
+async def test_the_retention_review_keeps_one_and_erases_another(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from carerdesk.screens.retention import RetentionScreen
+
+    _long_closed(engine, "Amir", "Siân", "Zoë")  # Zoë is 15: kept till she is 25
+    app = make_app("Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, RetentionScreen)
+        rows = table_text(pilot, "#retention")
+        assert [row.split(" | ")[2] for row in rows] == ["Siân O'Brien", "Amir Patel"]
+        assert "01/11/2019 | closed (moved away)" in rows[0]
+        await pilot.press("k")
+        await settle(pilot)
+        await type_text(pilot, "safeguarding enquiry open")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row.split(" | ")[2] for row in table_text(pilot, "#retention")] == ["Amir Patel"]
+        await pilot.press("t")
+        await settle(pilot)
+        assert "safeguarding enquiry open" in table_text(pilot, "#retention")[0]
+        await pilot.press("t", "space")
+        await settle(pilot)
+        assert table_text(pilot, "#retention")[0].startswith("[x]")
+        await pilot.press("z")
+        await settle(pilot)
+        await type_text(pilot, "erase 1")
+        await pilot.press("ctrl+s")  # the reason offered: retention period over
+        await settle(pilot)
+        assert [note.message for note in app._notifications][-1] == "1 record erased."
+        assert table_text(pilot, "#retention") == []
+        assert "No record has been idle for over 6 years" in shown(pilot, "#retention-status")
+    with unit_of_work(engine, write=False) as session:
+        amir = session.scalar(select(Carer).where(Carer.reference == "C000004"))
+        assert amir is not None and amir.erased_on is not None
+
+
+async def test_staff_have_no_retention_review(make_app: Callable[..., CarerdeskApp]) -> None:
+    from carerdesk.screens.retention import RetentionScreen
+
+    app = make_app("Sam Staff")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "f11" not in keys_offered(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+        assert not isinstance(app.screen, RetentionScreen)
