@@ -67,6 +67,8 @@ class ReturnsScreen(Screen[None]):
         self.week: Week | None = None
         self.figures: list[Figure] = []
         self.changes: list[Moved] = []
+        self.unexplained: list[Moved] = []
+        """The moved figures no erasure accounts for (``db.returns.by_erasure``)."""
         self.confirming = False
         self.unfinished: str | None = None
         """Why the week shown cannot be returned yet (it is not over), or None."""
@@ -139,26 +141,38 @@ class ReturnsScreen(Screen[None]):
                 days = returns.contacts_by_day(session, week, by=actor)
                 trend = returns.registrations_by_week(session, week, by=actor)
                 history = returns.past_returns(session, actor, week)
+                erased = (
+                    returns.erased_changes(session, week, history[0].made_at, by=actor)
+                    if history
+                    else {}
+                )
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
             return
         if not worker.is_cancelled:
-            counted = (figures, days, trend, history)
+            counted = (figures, days, trend, history, erased)
             self.app.call_from_thread(self._counted, week, counted, said)
 
     def _counted(
         self,
         week: Week,
         counted: tuple[
-            list[Figure], list[tuple[date, int]], list[tuple[Week, int]], list[MadeReturn]
+            list[Figure],
+            list[tuple[date, int]],
+            list[tuple[Week, int]],
+            list[MadeReturn],
+            dict[tuple[str, str, str], int],
         ],
         said: str,
     ) -> None:
+        from carerdesk.db.returns import by_erasure
+
         if week != self.wanted or not self.is_attached:
             return  # another week was asked for since, or the screen was left
-        figures, days, trend, history = counted
+        figures, days, trend, history, erased = counted
         self.week, self.figures, self.confirming = week, figures, False
         self.changes = moved(history[0].figures, figures) if history else []
+        self.unexplained = by_erasure(self.changes, erased)
         self.unfinished = self._unfinished(week)
         dates = (
             week.label if self.unfinished is None else f"Not over: figures so far · {week.label}"
@@ -211,9 +225,18 @@ class ReturnsScreen(Screen[None]):
             return "Returned already, and no figure has moved since. Ctrl+S makes another copy."
         listed = "; ".join(str(change) for change in self.changes[:6])
         more = f" and {len(self.changes) - 6} more" if len(self.changes) > 6 else ""
+        if not self.unexplained:
+            # Only erasures moved them: say so, rather than an amendment nobody can explain.
+            return (
+                f"Returned already; {len(self.changes)} figures have moved since because a "
+                f"carer's record was erased (of the age, only the week an age band was crossed "
+                f"is kept): {listed}{more}. Ctrl+S makes an amended return, if one is needed."
+            )
+        erased = len(self.changes) - len(self.unexplained)
+        because = f" ({erased} of them because a record was erased)" if erased else ""
         return (
-            f"Returned already, but {len(self.changes)} figures have moved since: {listed}{more}. "
-            "Ctrl+S to make an amended return."
+            f"Returned already, but {len(self.changes)} figures have moved since{because}: "
+            f"{listed}{more}. Ctrl+S to make an amended return."
         )
 
     def _said(self, message: str) -> None:
@@ -231,8 +254,9 @@ class ReturnsScreen(Screen[None]):
             return
         if self.changes and not self.confirming:
             self.confirming = True
+            why = "" if self.unexplained else ", because a carer's record was erased"
             self._said(
-                f"{len(self.changes)} figures moved since the last return of {self.week}. "
+                f"{len(self.changes)} figures moved since the last return of {self.week}{why}. "
                 "Press Ctrl+S again to make the amended return, or Esc to leave it."
             )
             return

@@ -131,3 +131,53 @@ async def test_staff_have_no_retention_review(make_app: Callable[..., CarerdeskA
         await pilot.press("f11")
         await settle(pilot)
         assert not isinstance(app.screen, RetentionScreen)
+
+
+async def test_the_returns_screen_says_an_erasure_moved_a_week(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    from textual.widgets import Input
+
+    from carerdesk.core.entries import check_carer
+    from carerdesk.core.weeks import Week
+    from carerdesk.db import carers, erasure, returns
+    from carerdesk.screens.returns import ReturnsScreen
+    from tests.conftest import COORDINATOR, STAFF, TODAY
+
+    # Registered on Monday 2 November, two days before her 18th birthday: a young carer
+    # then, but the stand-in birth date kept turns 18 on the Monday of that week.
+    with unit_of_work(engine) as session:
+        typed = {
+            "first_name": "Philippa", "last_name": "Thorne", "date_of_birth": "04/11/2008",
+            "registered_on": "02/11/2026", "consent_store": "yes",
+        }  # fmt: skip
+        made = carers.register_carer(session, check_carer(typed, TODAY), by=STAFF)
+        returns.make_return(session, Week(2026, 45), COORDINATOR, today=TODAY)
+    with unit_of_work(engine) as session:
+        erasure.erase_carer(
+            session, made.reference, confirm=made.reference, reason="asked to be forgotten",
+            by=COORDINATOR, today=TODAY,
+        )  # fmt: skip
+    app = make_app("Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnsScreen)
+        box = app.screen.query_one("#return-week", Input)
+        box.value = ""
+        box.focus()
+        await type_text(pilot, "2026-W45")
+        await pilot.press("enter")
+        await settle(pilot)
+        said = " ".join(shown(pilot, "#return-status").split())
+        assert said.startswith(
+            "Returned already; 2 figures have moved since because a carer's record was erased"
+        )
+        assert "new_registrations carer_type young_carer: 2 -> 1" in said
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = " ".join(shown(pilot, "#return-status").split())
+        assert (
+            "moved since the last return of 2026-W45, because a carer's record was erased" in said
+        )
