@@ -28,6 +28,7 @@ from carerdesk.dialogs.card_preview import CardPreviewModal
 from carerdesk.dialogs.close import CloseModal
 from carerdesk.dialogs.confirm import ConfirmModal
 from carerdesk.dialogs.contact import ContactModal
+from carerdesk.dialogs.erase import EraseModal, KeepModal
 from carerdesk.dialogs.export import ExportModal
 from carerdesk.dialogs.form_modal import FormModal
 from carerdesk.dialogs.printed import PrintModal
@@ -40,6 +41,7 @@ from carerdesk.screens.home import HomeScreen
 from carerdesk.screens.import_files import ImportModal
 from carerdesk.screens.merge import DuplicatesScreen, MergeScreen
 from carerdesk.screens.register import RegisterScreen
+from carerdesk.screens.retention import RetentionScreen
 from carerdesk.screens.returns import ReturnsScreen
 from carerdesk.screens.services import ServicesScreen
 from carerdesk.screens.signin import SignInScreen
@@ -233,6 +235,46 @@ async def _accounts_audit(walk: Walk) -> None:
     await walk.opens("f8", AuditScreen)
 
 
+def _old_record(walk: Walk, first: str) -> None:
+    """A carer registered in 2018 whose record closed in 2019: due for review."""
+    from datetime import date
+
+    from carerdesk.core.entries import check_carer
+    from carerdesk.db import carers
+
+    with unit_of_work(walk.engine) as session:
+        values = {"first_name": first, "last_name": "Oldfield", "date_of_birth": "01/01/1960",
+                  "registered_on": "01/11/2018", "consent_store": "yes"}  # fmt: skip
+        made = carers.register_carer(session, check_carer(values, TODAY), by=STAFF)
+        carers.close_carer(session, made.id, on=date(2019, 11, 1), reason="moved_away", by=STAFF)
+
+
+@row("home", "F11")
+async def _retention(walk: Walk) -> None:
+    await walk.home()
+    await walk.opens("f11", RetentionScreen, "Retention review")
+
+
+@row("retention review", "Space; Z; K; T")
+async def _retention_keys(walk: Walk) -> None:
+    _old_record(walk, "Quentin")
+    _old_record(walk, "Rosalind")
+    await _retention(walk)
+    names = [row.split(" | ")[2] for row in table_text(walk.pilot, "#retention")]
+    assert names == ["Quentin Oldfield", "Rosalind Oldfield"]
+    await walk.opens("k", KeepModal, "Keep Quentin Oldfield")
+    await walk.type("legal hold")
+    await walk.press("enter")
+    await walk.press("t")
+    assert "legal hold" in table_text(walk.pilot, "#retention")[0]
+    await walk.press("t", "space")
+    assert table_text(walk.pilot, "#retention")[0].startswith("[x]")
+    await walk.opens("z", EraseModal, "Type erase 1 to confirm")
+    await walk.type("erase 1")
+    await walk.press("ctrl+s")
+    assert table_text(walk.pilot, "#retention") == []
+
+
 @row("home", "F12")
 async def _duplicates(walk: Walk) -> None:
     await walk.home()
@@ -405,6 +447,18 @@ async def _close_reopen(walk: Walk) -> None:
     assert "CLOSED on 23/11/2026" in shown(walk.pilot, "#summary")
     await walk.press("o")
     assert "Active" in shown(walk.pilot, "#summary")
+
+
+@row("record", "Z")
+async def _erase(walk: Walk) -> None:
+    await walk.record("amir")
+    await walk.opens("z", EraseModal, "Erase the record of Amir Patel")
+    assert "Type C0" in walk.text()
+    await walk.type("C999999")
+    await walk.press("ctrl+s")  # the wrong reference: nothing is erased
+    assert "to confirm" in shown(walk.pilot, "#erase-error")
+    await walk.back_to(CarerScreen)
+    assert "Amir Patel" in shown(walk.pilot, "#summary")
 
 
 @row("record", "I; Enter or V, P, K on a card; M")
@@ -651,7 +705,7 @@ async def test_the_coordinators_keys_in_the_readme_are_only_the_coordinators(
         if where == "home" and does.endswith("(coordinator)")
         for key in keys.split(", ")
     }
-    assert coordinators == {"f5", "f6", "f7", "f8", "f9", "f12"}
+    assert coordinators == {"f5", "f6", "f7", "f8", "f9", "f11", "f12"}
     app = make_app(user=user)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
