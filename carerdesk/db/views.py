@@ -166,6 +166,8 @@ class CarerView:
     contacts: tuple[ContactView, ...] = field(default=())
     cards: tuple[CardView, ...] = field(default=())
     referrals: tuple[ReferralView, ...] = field(default=())
+    erased_on: date | None = None
+    """When the record was erased (``db/erasure.py``): its date of birth is then None too."""
 
     @property
     def name(self) -> str:
@@ -213,6 +215,8 @@ def carer_view(carer: Carer, by: Actor, today: date) -> CarerView:
     values = {
         name: getattr(carer, name, None) if _seen(by, name) else None for name in CARER_FIELDS
     }
+    if carer.erased_on is not None:
+        values["date_of_birth"] = None  # a stand-in for the return: nobody's birth date
     known: dict[str, Any] = {name: values.get(name) for name in _DECLARED}
     return CarerView(
         id=carer.id,
@@ -235,6 +239,7 @@ def carer_view(carer: Carer, by: Actor, today: date) -> CarerView:
         contacts=tuple(contact_view(contact, by) for contact in carer.contacts),
         cards=tuple(card_view(card) for card in carer.cards),
         referrals=tuple(referral_view(r) for r in carer.referrals) if full else (),
+        erased_on=carer.erased_on,
     )
 
 

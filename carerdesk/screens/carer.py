@@ -216,6 +216,7 @@ class CarerScreen(Screen[None]):
         self.carer_name = ""
         self.reference = ""
         self.closed = False
+        self.erased = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -244,6 +245,8 @@ class CarerScreen(Screen[None]):
         """Hide the keys the person's role may not use, and Close or Reopen as fits."""
         if (action == "close_record" and self.closed) or (action == "reopen" and not self.closed):
             return False
+        if self.erased and action in self.RIGHTS:
+            return False  # nothing is left to change, and nobody to contact
         return role_allows(self.app, self.RIGHTS, action)
 
     def on_mount(self) -> None:
@@ -287,15 +290,20 @@ class CarerScreen(Screen[None]):
             reason = codes.label(codes.CLOSED_REASON, carer.closed_reason)
             status = f"CLOSED on {_shown(carer.closed_on, None)}: {reason}"
         born = carer.date_of_birth
-        self.query_one("#summary", Static).update(
-            f"[b]{self.carer_name}[/b]{known_as}  ·  {carer.reference}  ·  {status}\n"
-            + (
-                f"Born {_shown(born, None)}, aged {age_on(born, today)}"
-                f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
-                if born is not None
-                else f"{kind}  ·  a volunteer sees the name, reference and age band only"
-            )
+        self.erased = carer.erased_on is not None
+        summary = f"[b]{self.carer_name}[/b]{known_as}  ·  {carer.reference}  ·  {status}\n" + (
+            f"Born {_shown(born, None)}, aged {age_on(born, today)}"
+            f"  ·  {kind}  ·  registered {_shown(carer.registered_on, None)}"
+            if born is not None
+            else f"{kind}  ·  a volunteer sees the name, reference and age band only"
         )
+        if carer.erased_on is not None:
+            summary = (
+                f"[b]Erased record[/b]  ·  {carer.reference}  ·  "
+                f"ERASED on {_shown(carer.erased_on, None)}\n"
+                "Only the codes the weekly return counts are kept."
+            )
+        self.query_one("#summary", Static).update(summary)
         self.closed = carer.status == "closed"
         self.set_class(self.closed, "-closed")
         self.refresh_bindings()

@@ -50,6 +50,14 @@ async def test_a_coordinator_erases_a_record_with_z(
         await type_text(pilot, "C000004")
         await settle(pilot)
         assert "C000004" not in shown(pilot, "#results")
+        # Opened by its reference (from the audit trail, say), it shows as erased.
+        from carerdesk.screens.carer import CarerScreen
+
+        app.push_screen(CarerScreen("C000004"))
+        await settle(pilot)
+        summary = " ".join(shown(pilot, "#summary").split())
+        assert summary.startswith("Erased record · C000004 · ERASED on 23/11/2026")
+        assert not {"z", "e", "x", "o"} & keys_offered(pilot)
     with unit_of_work(engine, write=False) as session:
         erased = session.scalar(select(Carer).where(Carer.reference == "C000004"))
         assert erased is not None and erased.erased_on is not None and erased.last_name == ""
