@@ -113,6 +113,7 @@ def test_each_desk_wide_action_names_the_screen_it_opens() -> None:
     from carerdesk.screens.home import HomeScreen
 
     modules = ["register", "followups", "returns", "import_files", "users", "audit", "merge"]
+    modules.append("retention")
     names = {
         name
         for module in [f"carerdesk.screens.{m}" for m in modules]
