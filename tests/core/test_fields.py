@@ -24,6 +24,8 @@ NOT_FIELDS = {
     "created_at", "created_by", "updated_at", "updated_by", "version",
     # Set with the emergency contacts (the emergency card), not the carer's form.
     "contingency_plan",
+    # Set by an erasure and a retention review (db/erasure.py, db/retention.py).
+    "erased_on", "kept_on", "kept_reason",
 }  # fmt: skip
 
 
