@@ -465,10 +465,15 @@ def _line_body(anchor: Anchor) -> str:
 def _append(key: DeskKey, anchor: Anchor) -> None:
     line = json.dumps({**asdict(anchor), "mac": key.sign(_line_body(anchor))}, ensure_ascii=False)
     try:
-        descriptor = os.open(key.anchors, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        descriptor = os.open(key.anchors, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.fchmod(descriptor, 0o600)
-            os.write(descriptor, (line + "\n").encode("utf-8"))  # one write: one whole line
+            size = os.fstat(descriptor).st_size
+            # A line cut short (the machine stopped mid-write) is ended first, so that only
+            # it is passed over, not this one too.
+            cut = size > 0 and os.pread(descriptor, 1, size - 1) != b"\n"
+            data = ("\n" if cut else "") + line + "\n"
+            os.write(descriptor, data.encode("utf-8"))  # one write: one whole line
             os.fsync(descriptor)
         finally:
             os.close(descriptor)

@@ -358,3 +358,16 @@ def test_making_a_return_anchors_the_trail_and_leaves_its_file_as_before(
     last = (config_dir() / "audit-anchors.log").read_text("utf-8").splitlines()[-1]
     assert (json.loads(last)["seq"], json.loads(last)["where"]) == (6, "weekly return 2026-W47")
     assert verdict(engine) == audit.Verdict(6)
+
+
+def test_an_anchor_line_cut_short_costs_only_itself(engine: Engine, today: date) -> None:
+    fill_trail(engine, today)
+    log = config_dir() / "audit-anchors.log"
+    with log.open("a", encoding="utf-8") as file:
+        file.write('{"register": "cut sh')  # the machine stopped mid-write
+    audit.anchor_head(engine, "backup")
+    with attacker(engine.url.database) as connection:  # type: ignore[arg-type]
+        connection.execute("DELETE FROM audit WHERE seq = 5")
+        head = connection.execute("SELECT hash FROM audit WHERE seq = 4").fetchone()["hash"]
+        connection.execute("UPDATE settings SET value = ? WHERE key = 'audit_head'", (f"4:{head}",))
+    assert verdict(engine).problem == "entry 5 was removed"
