@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
@@ -106,14 +107,14 @@ class AuditKeyUnusable(CarerdeskError):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DeskKey:
     """The secret this desk signs the audit trail with, and where it was read."""
 
     secret: bytes
     path: Path
 
-    @property
+    @cached_property
     def id(self) -> str:
         """A name for the key that does not give it away (kept in the register)."""
         return self.sign("carerdesk audit key id")[:16]
@@ -124,7 +125,13 @@ class DeskKey:
         return self.path.with_name(ANCHOR_LOG)
 
     def sign(self, text: str) -> str:
-        return hmac.new(self.secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()  # the key's pads are hashed once, not once an entry
+        mac.update(text.encode("utf-8"))
+        return mac.hexdigest()
+
+    @cached_property
+    def _keyed(self) -> hmac.HMAC:
+        return hmac.new(self.secret, digestmod=hashlib.sha256)
 
 
 _KEYS: dict[tuple[str | None, str | None], DeskKey] = {}
@@ -223,8 +230,9 @@ _SETTINGS = cast(Table, Setting.__table__)
 _TRAIL = cast(Table, AuditEntry.__table__)
 # Built once and run with parameters: every search writes an entry, and building a
 # statement each time costs more than running it.
+# Two equalities, not IN: SQLAlchemy expands an IN's list again at every run.
 _READ_STATE = select(_SETTINGS.c.key, _SETTINGS.c.value).where(
-    _SETTINGS.c.key.in_([HEAD_KEY, KEYED_KEY])
+    (_SETTINGS.c.key == HEAD_KEY) | (_SETTINGS.c.key == KEYED_KEY)
 )
 _ADD_ENTRY = insert(_TRAIL)
 _ADD_HEAD = insert(_SETTINGS).values(key=HEAD_KEY, value=bindparam("head"))
