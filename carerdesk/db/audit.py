@@ -32,7 +32,7 @@ import os
 import secrets
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -111,7 +111,7 @@ class AuditKeyUnusable(CarerdeskError):
 class DeskKey:
     """The secret this desk signs the audit trail with, and where it was read."""
 
-    secret: bytes
+    secret: bytes = field(repr=False)  # never in a log or a traceback's text
     path: Path
 
     @cached_property
