@@ -16,6 +16,11 @@ Fields of ``settings.toml``:
 ``theme``
     ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``; Ctrl+T in the
     application changes it and writes it here. Environment: ``CARERDESK_THEME``.
+``audit_key``
+    Path of the key that signs the audit trail (``carerdesk.db.audit``); the log of the
+    trail's anchors is kept beside it. Default: ``audit.key`` in the user's config folder,
+    made on first use, readable by its owner only. Name one shared file here for several
+    desks that use one register. Environment: ``CARERDESK_AUDIT_KEY``.
 """
 
 from __future__ import annotations
@@ -93,6 +98,19 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
         url = f"sqlite:///{path_of_db}"
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
     return Settings(database_url=url, theme=theme)
+
+
+def audit_key_path() -> Path:
+    """Where this machine keeps the audit trail's key: ``CARERDESK_AUDIT_KEY``, else
+    ``audit_key`` in ``settings.toml``, else ``audit.key`` in the config folder."""
+    if override := os.environ.get("CARERDESK_AUDIT_KEY"):
+        return Path(override).expanduser()
+    path = config_dir() / "settings.toml"
+    if path.exists():
+        named = _str(tomllib.loads(path.read_text(encoding="utf-8")).get("audit_key"))
+        if named:
+            return Path(named).expanduser()
+    return config_dir() / "audit.key"
 
 
 def save_theme(theme: str) -> None:

@@ -22,7 +22,7 @@ from carerdesk.core.permissions import Actor
 from carerdesk.core.returns import COLUMNS, Figure, shown
 from carerdesk.core.validate import local_time
 from carerdesk.core.weeks import Week
-from carerdesk.db import accounts, returns
+from carerdesk.db import accounts, audit, returns
 from carerdesk.db.models import utc_now
 from carerdesk.export import workbook
 
@@ -187,7 +187,8 @@ def export_return(
     Coordinators only. A week returned before whose figures moved raises
     ``returns.FiguresMoved`` (naming them) unless ``amend``; a week not over by ``today`` is
     refused. An amendment's files are named as one, so the original's are kept; a copy made
-    again with the same figures has the name of the return it copies."""
+    again with the same figures has the name of the return it copies. Once the return is
+    saved, the audit trail's head is anchored outside the register (``audit.anchor_head``)."""
     written: list[Path] = []
     try:
         with unit_of_work(True) as session:
@@ -236,6 +237,10 @@ def export_return(
             part.unlink(missing_ok=True)
         raise
     files = [part.replace(part.with_suffix("")) for part in written]
+    # The trail's head goes to the anchor log, not into the files: the returns already made
+    # stay byte for byte as they were, and the head is written down outside the register.
+    with unit_of_work(False) as session:
+        audit.anchor_head(session, f"weekly return {week}")
     return ReturnMade(files, figures, amended)
 
 

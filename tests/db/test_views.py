@@ -49,6 +49,8 @@ WITHOUT_ACTOR = {
     # Writes the trail for an operation that has already checked its right; its actor is
     # the subject of the entry, not a reader.
     "audit.record": "writes the entry of an operation that checked the right itself",
+    "audit.anchor_head": "writes the trail's head (a number and a hash) outside the register "
+    "after a backup or a return, whose caller checked its right",
     # Bulk loaders and counters the demo and the import use under an actor checked by
     # their caller; and the engine and migrations, below every operation.
     "carers.next_reference": "a new reference, inside register_carer and the import",
