@@ -55,6 +55,8 @@ class Action:
     RECOVERED = "recovered with code"
     RECOVERY_REFUSED = "recovery refused"
     RECOVERY_CODE_MADE = "recovery code made"
+    SUBJECT_ACCESS = "subject access"
+    """A copy of everything held about one carer was made for them (``db.access``)."""
 
 
 def _digest(entry: AuditEntry) -> str:
