@@ -169,8 +169,9 @@ def _widths(pdf, rows: list[list[str]], headings: list[str]) -> list[float]:  # 
         words = [(cell, False) for cell in cells if len(cell) <= SHORT]
         words += [(word, False) for cell in cells for word in cell.split()]
         words += [(word, True) for word in heading.split()]
-        least.append(max(width(word, bold) for word, bold in words))
-        most.append(max([width(heading, True), *(width(cell) for cell in cells)]))
+        # A word longer than a third of the page (a web address) is broken, not given it.
+        least.append(min(max(width(word, bold) for word, bold in words), pdf.epw / 3))
+        most.append(max([least[-1], width(heading, True), *(width(cell) for cell in cells)]))
     room = pdf.epw - sum(least)
     if room <= 0:
         return least  # fpdf2 scales them to the page: some long words break
@@ -190,19 +191,45 @@ def _table(pdf, headings: list[str] | None, rows: list[list[str]], weights: list
     from fpdf.fonts import FontFace
 
     pdf.set_font("DejaVu", "", TABLE_FONT)
+    line_height = pdf.font_size * 1.35
+    widths = [pdf.epw * weight / sum(weights) for weight in weights]
     with pdf.table(
         col_widths=weights,
         text_align="LEFT",
-        line_height=pdf.font_size * 1.35,
+        line_height=line_height,
         first_row_as_headings=headings is not None,
         headings_style=FontFace(emphasis="BOLD"),
-        padding=1,
+        padding=PADDING,
     ) as table:
-        for cells in ([headings] if headings else []) + rows:
+        if headings:
+            heading_row = table.row()
+            for heading in headings:
+                heading_row.cell(inked(heading))
+        for cells in _fitted(pdf, rows, widths, line_height):
             line = table.row()
             for cell in cells:
-                line.cell(inked(cell))
+                line.cell(cell)
     pdf.ln(2)
+
+
+PADDING = 1.0
+
+
+def _fitted(pdf, rows: list[list[str]], widths: list[float], line_height: float) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The rows, each cell's text inked, a row too tall for a page (a long note) split into
+    rows of its own that continue it: fpdf2 refuses a row taller than a page."""
+    most = max(5, int(pdf.eph * 0.6 / line_height))
+    fitted = []
+    for cells in rows:
+        pieces = []
+        for cell, width in zip(cells, widths, strict=True):
+            lines = pdf.multi_cell(
+                width - 2 * PADDING - 0.5, line_height, inked(cell), dry_run=True, output="LINES"
+            )
+            pieces.append(["\n".join(lines[at : at + most]) for at in range(0, len(lines), most)])
+        for depth in range(max(1, *(len(piece) for piece in pieces))):
+            fitted.append([piece[depth] if depth < len(piece) else "" for piece in pieces])
+    return fitted
 
 
 def _section(pdf, section: Section) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from carerdesk.db import access
+from carerdesk.db.access import Column, Section, SubjectAccess
 from carerdesk.db.engine import unit_of_work
 from carerdesk.export.access import write_access
 from tests.conftest import COORDINATOR, TODAY
@@ -161,3 +163,25 @@ def test_the_pdf_is_a4_in_plain_english_with_headings_and_page_numbers(
     assert f"Page 1 of {len(pages)}" in text and f"Page {len(pages)} of {len(pages)}" in text
     assert "Black: African" in text and "african" not in text  # labels, not codes
     assert "14 March 1971" not in text and "2 July 1975" in text  # Bisi's birthday, in words
+
+
+@needs_poppler
+def test_a_note_longer_than_a_page_and_a_word_wider_than_one_are_printed_whole(
+    tmp_path: Path,
+) -> None:
+    note = " ".join(f"word{n:04}" for n in range(1, 560))  # 5,000 characters: the most kept
+    address = "https://example.org/" + "a" * 280
+    columns = (Column("contact_on", "Date"), Column("notes", "Notes"), Column("staff", "Seen by"))
+    rows = ((date(2026, 11, 3), note, "Sam Staff"), (date(2026, 11, 4), address, "Sam Staff"))
+    copy = SubjectAccess(
+        "C000001", "Ada Quill", "Harrow Carers Test", TODAY, COORDINATOR.name,
+        datetime(2026, 11, 23, 10, 30),
+        (
+            Section("contacts", "Your contacts with us", "Each contact.", columns, rows),
+            Section("listed", "Each on its own", "Each record.", columns, rows, each=True),
+        ),
+    )  # fmt: skip
+    _, pdf_path = write_access(copy, tmp_path)
+    text = _pdf_text(pdf_path)
+    assert all(text.count(f"word{n:04}") == 2 for n in range(1, 560))
+    assert _squeezed(text).count(address) == 2
