@@ -80,3 +80,14 @@ def test_an_unknown_reference_is_refused_plainly(
 ) -> None:
     refused = _sar(db_path, "Casey Coordinator", "C999999", "--out", str(tmp_path / "usb"))
     assert refused.exit_code == 1 and "No carer has that reference" in refused.stderr
+
+
+def test_a_folder_that_cannot_be_written_is_refused_and_nothing_recorded(
+    engine: Engine, db_path: Path, okafors: tuple[Okafor, ...], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("", encoding="utf-8")
+    out = str(blocked / "inside")
+    refused = _sar(db_path, "Casey Coordinator", okafors[0].reference, "--out", out)
+    assert refused.exit_code == 1 and "Could not use" in refused.stderr
+    assert "Traceback" not in refused.output and _requests(engine) == []
