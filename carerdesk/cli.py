@@ -1305,5 +1305,38 @@ def retention_command(obj: Context, kept: bool, keep: str | None, reason: str | 
         click.echo("None kept." if kept else f"No record has been idle for over {years} years.")
 
 
+# --- Data protection: subject access (issue 15, item 1) ---------------------------------
+
+
+@main.command("sar")
+@click.argument("reference")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write into (a folder named after the reference and day is made in it).",
+)
+@click.pass_obj
+@refusals
+def sar(obj: Context, reference: str, out: Path) -> None:
+    """Subject access: everything held about one carer, as a JSON file and an A4 PDF in
+    plain English, for the carer (coordinators). The request is in the audit trail.
+
+    Example: carerdesk --user "casey coordinator" sar C000123 --out /media/usb
+    """
+    from carerdesk.db.access import subject_access
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.export.access import write_access
+
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.SUBJECT_ACCESS) or SYSTEM
+    # One transaction: the request is recorded only once its files are written.
+    with unit_of_work(engine) as session:
+        copy = subject_access(session, reference.strip().upper(), by=actor, today=_today())
+        written = write_access(copy, out)
+    for path in written:
+        click.echo(str(path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -45,6 +45,7 @@ class Can(StrEnum):
     IMPORT = "import register files"
     MERGE = "merge duplicate records"
     ERASE = "erase a carer's record"
+    SUBJECT_ACCESS = "give a carer a copy of everything held about them"
     VIEW_AUDIT = "view the audit trail"
     CHANGE_SETTINGS = "change the organisation's settings"
 
@@ -58,6 +59,7 @@ COORDINATOR_ONLY = frozenset(
         Can.IMPORT,
         Can.MERGE,
         Can.ERASE,
+        Can.SUBJECT_ACCESS,
         Can.VIEW_AUDIT,
         Can.CHANGE_SETTINGS,
     }

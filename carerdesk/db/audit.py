@@ -88,6 +88,9 @@ class Action:
     KEPT = "kept at review"
     """A record kept at a retention review, with the reason (``db/retention.py``)."""
 
+    SUBJECT_ACCESS = "subject access"
+    """A copy of everything held about one carer was made for them (``db.access``)."""
+
 
 class AuditKeyMissing(CarerdeskError):
     """This desk does not hold the key that signs the register's audit trail."""

@@ -181,6 +181,13 @@ class CarerScreen(Screen[None]):
             "w", "write_form", "Referral form", show=False, tooltip="The chosen referral's form"
         ),
         Binding("z", "erase", "Erase", show=False, tooltip="Erase the record for good"),
+        Binding(
+            "a",
+            "subject_access",
+            "Subject access",
+            show=False,
+            tooltip="Everything held about them, as a JSON file and a PDF (coordinator)",
+        ),
     ]
 
     RIGHTS: ClassVar[dict[str, Can]] = {
@@ -197,6 +204,7 @@ class CarerScreen(Screen[None]):
         "close_record": Can.CLOSE,
         "reopen": Can.CLOSE,
         "erase": Can.ERASE,
+        "subject_access": Can.SUBJECT_ACCESS,
     }
     """The right each key needs: a key the person may not use is hidden."""
 
@@ -892,6 +900,14 @@ class CarerScreen(Screen[None]):
             lambda session: reopen_carer(session, self.carer_id, by=self.app.user),
             done="Record reopened.",
         )
+
+    def action_subject_access(self) -> None:
+        """Everything held about this carer, for them: asks where to write it."""
+        if not self.app.allowed(Can.SUBJECT_ACCESS):
+            return
+        from carerdesk.dialogs.access import SubjectAccessModal
+
+        self.app.push_screen(SubjectAccessModal(self.carer_id, self.carer_name))
 
     def _keys(self, hint: str, right: Can = Can.ISSUE_CARDS, joined: str = " ·") -> str:
         """A section title's key hint, only for someone whose role may use those keys."""

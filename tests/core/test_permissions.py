@@ -45,6 +45,7 @@ def test_a_volunteer_is_refused_the_rest_and_told_whom_to_ask(action: Can) -> No
         (Can.EXPORT, False),
         (Can.MERGE, False),
         (Can.ERASE, False),
+        (Can.SUBJECT_ACCESS, False),
         (Can.VIEW_AUDIT, False),
     ],
 )

@@ -24,6 +24,7 @@ from carerdesk.core.entries import check_carer, check_contact
 from carerdesk.db import carers, events
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import WeeklyReturn
+from carerdesk.dialogs.access import SubjectAccessModal
 from carerdesk.dialogs.card_preview import CardPreviewModal
 from carerdesk.dialogs.close import CloseModal
 from carerdesk.dialogs.confirm import ConfirmModal
@@ -498,6 +499,16 @@ async def _referrals(walk: Walk) -> None:
     forms = walk.tmp_path / "data" / "referrals"
     await walk.press("w")
     assert any(forms.glob("*.pdf")) and any(forms.glob("*.txt"))
+
+
+@row("record", "A")
+async def _subject_access(walk: Walk) -> None:
+    await walk.record("amir")
+    await walk.opens("a", SubjectAccessModal, "everything held about Amir Patel")
+    await walk.press("ctrl+s")  # into the folder offered
+    said = "".join(shown(walk.pilot, "#access-status").split())
+    assert "Writtento" in said and ".json" in said and ".pdf" in said
+    await walk.back_to(CarerScreen)
 
 
 # --- forms -----------------------------------------------------------------------------
