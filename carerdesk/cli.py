@@ -731,6 +731,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
 
     Example: carerdesk --user "casey coordinator" cards print --due 30 --out renewals.pdf
     """
+    from carerdesk.core.private_files import write_private
     from carerdesk.db import cards as card_ops
     from carerdesk.db import carers
     from carerdesk.db.engine import unit_of_work
@@ -771,7 +772,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
                 if due_days is None
                 else f"No card ending within {due_days} days could be renewed."
             )
-        out.write_bytes(batch_pdf(prints))
+        write_private(out, batch_pdf(prints))  # readable by its owner only
     click.echo(f"Wrote {out}: {len(prints)} cards.")
 
 

@@ -29,6 +29,7 @@ from carerdesk.core.entries import event_fills
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, best_matches, common_details, index_of
 from carerdesk.core.permissions import Actor, Can, Role
+from carerdesk.core.private_files import private_folder
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
 from carerdesk.db import accounts, audit, carers, duplicates
@@ -222,7 +223,7 @@ def start_event(
         raise InvalidEntry(errors)
     if path.exists():
         raise NotAllowed(f"{path} already exists: choose a new file for the event.")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)  # the file itself is made private as it is opened
     engine = make_engine(sqlite_url(path), key=passphrase)
     try:
         upgrade(engine)

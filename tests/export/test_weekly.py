@@ -234,16 +234,28 @@ def test_the_workbook_is_the_same_bytes_for_the_same_return(engine: Engine) -> N
 
 
 def test_a_failed_write_keeps_the_files_of_the_return_before(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import errno
+
+    from carerdesk.core.private_files import Staged
+
     _fill(engine)
     (csv_file,) = _made(engine, tmp_path)
     before = csv_file.read_bytes()
-    (tmp_path / "return_2026-W47.xlsx.part").mkdir()  # the workbook cannot be written
+    write = Staged.write
+
+    def full_disk(self: Staged, name: str, data: bytes) -> Path:
+        if name.endswith(".xlsx"):  # the CSV is written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, name, data)
+
+    monkeypatch.setattr(Staged, "write", full_disk)
     with pytest.raises(OSError):
         _made(engine, tmp_path, formats=("csv", "xlsx"))
     assert csv_file.read_bytes() == before
-    assert not (tmp_path / "return_2026-W47.csv.part").exists()
+    left = sorted(path.name for path in tmp_path.iterdir() if "register" not in path.name)
+    assert left == [csv_file.name]  # nothing half-written left beside it
     with unit_of_work(engine, write=False) as session:
         assert len(returns.past_returns(session, COORDINATOR)) == 1
 
