@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -71,6 +72,35 @@ def test_the_same_data_gives_the_same_bytes(engine: Engine, tmp_path: Path) -> N
     assert lines[1] == "2026-W47,new_registrations,total,all,2"
     assert "2026-W47,contacts,total,all,3" in lines
     assert "2026-W47,carers_contacted,total,all,2" in lines
+
+
+def test_the_return_files_and_their_new_folder_are_private(
+    engine: Engine, tmp_path: Path, system_temp: None
+) -> None:
+    import os
+
+    _fill(engine)
+    before = os.umask(0o002)  # a umask that lets everyone read: the modes do not follow it
+    try:
+        files = _made(engine, tmp_path / "returns" / "W47", formats=("csv", "xlsx"))
+    finally:
+        os.umask(before)
+    assert [(p.name, p.stat().st_mode & 0o777) for p in files] == [
+        ("return_2026-W47.csv", 0o600),
+        ("return_2026-W47.xlsx", 0o600),
+    ]
+    assert (tmp_path / "returns").stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in files[0].parent.iterdir()) == [p.name for p in files]
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The system's temporary folder, watched: the workbook leaves nothing there."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    yield
+    assert list(folder.iterdir()) == []
 
 
 def test_no_personal_detail_reaches_a_return(engine: Engine, tmp_path: Path) -> None:
