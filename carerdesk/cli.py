@@ -562,7 +562,7 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
 
     Example: carerdesk --user "casey coordinator" export register --out register.xlsx
     """
-    from carerdesk.export.register import export_and_record, write_template
+    from carerdesk.export.register import export_and_record, not_written, write_template
 
     chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
     if chosen == "xlsx" and out.suffix.lower() != ".xlsx":
@@ -575,9 +575,12 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.EXPORT) or SYSTEM
-    written = export_and_record(
-        lambda write: unit_of_work(engine, write=write), actor, out, fmt=chosen
-    )
+    try:
+        written = export_and_record(
+            lambda write: unit_of_work(engine, write=write), actor, out, fmt=chosen
+        )
+    except OSError as error:  # a full USB stick, a read-only folder: never a traceback
+        raise not_written(error, out) from None
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in written.rows.items())
     for path in written.files:
         click.echo(f"Wrote {path}")

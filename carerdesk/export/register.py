@@ -11,6 +11,7 @@ written in a steady amount of memory.
 from __future__ import annotations
 
 import csv
+import errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core.entries import carer_columns
+from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.private_files import Staged
 from carerdesk.core.validate import format_phone
@@ -314,6 +316,17 @@ def _stage_register(
     counts: dict[str, int] = {}
     sheets = {kind: _counted(kind, ROWS[kind](session), counts, progress) for kind in COLUMNS}
     return _staged(out, fmt, sheets), counts
+
+
+def not_written(error: OSError, out: Path) -> CarerdeskError:
+    """The plain message for an export to ``out`` that could not be written (``error``: why
+    not, a full disk, a read-only folder), which says that an earlier export there stands."""
+    full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    why = "the disk is full" if full else (error.strerror or "refused").lower()
+    return CarerdeskError(
+        f"Could not write to {out}: {why}. Nothing was exported, and an earlier export there "
+        "is unchanged: make room or choose another folder, then export again."
+    )
 
 
 def export_register(

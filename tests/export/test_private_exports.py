@@ -245,3 +245,31 @@ def test_a_failed_export_of_a_damaged_register_leaves_the_earlier_export_whole(
         export(register, out)
     assert contents(out) == before
     assert sorted(path.name for path in out.iterdir()) == FILES
+
+
+def test_the_command_line_says_a_full_disk_plainly_and_keeps_the_earlier_export(
+    register: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from carerdesk.cli import main
+
+    out = tmp_path / "usb"
+    export(register, out)
+    before = contents(out)
+    opened = Staged.open
+
+    def full(self: Staged, name: str, how: str = "w", **options: Any) -> Any:
+        return FullDisk(opened(self, name, how, **options), 1000)
+
+    monkeypatch.setattr(Staged, "open", full)
+    said = CliRunner().invoke(
+        main,
+        ["--db", str(register), "--user", "Casey Coordinator", "export", "register", "--out",
+         str(out)],
+        env={"CARERDESK_PIN": "2580"},
+    )  # fmt: skip
+    assert said.exit_code == 1 and "Traceback" not in said.output
+    assert f"Could not write to {out}: the disk is full." in said.stderr
+    assert "an earlier export there is unchanged" in said.stderr
+    assert contents(out) == before
