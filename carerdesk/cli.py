@@ -299,7 +299,9 @@ def demo(obj: Context, carers: int, seed: int, no_open: bool) -> None:
 def _replace_demo_file(path: Path) -> None:
     """Remove an earlier demo register at ``path``; refuse to touch anything else."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from carerdesk.core.private_files import private_folder
+
+        private_folder(path.parent)
         return
     import sqlite3
 

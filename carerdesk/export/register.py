@@ -285,13 +285,17 @@ def _write_xlsx(staged: Staged, name: str, sheets: Mapping[str, Iterable[list[st
     # too, so a killed export leaves them nowhere else.
     with workbook.temporary_files_in(staged.staging):
         book = Workbook(write_only=True)
-        for kind, rows in sheets.items():
-            sheet = book.create_sheet(kind)
-            sheet.append(workbook.row(sheet, COLUMNS[kind]))
-            for values in rows:
-                # Every cell is text: never a formula, a number or a date guessed from it.
-                sheet.append(workbook.row(sheet, values))
-        book.save(staged.path(name))
+        try:
+            for kind, rows in sheets.items():
+                sheet = book.create_sheet(kind)
+                sheet.append(workbook.row(sheet, COLUMNS[kind]))
+                for values in rows:
+                    # Every cell is text: never a formula, a number or a date guessed from it.
+                    sheet.append(workbook.row(sheet, values))
+            book.save(staged.path(name))
+        except BaseException:
+            workbook.abandon(book)
+            raise
 
 
 def _staged(out: Path, fmt: str, sheets: Mapping[str, Iterable[list[str]]]) -> Staged:

@@ -12,7 +12,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +64,14 @@ def temporary_files_in(folder: Path) -> Iterator[None]:
         yield
     finally:
         _where.folder = None
+
+
+def abandon(book: Any) -> None:
+    """Close the sheet writers of a write-only workbook that failed part-way (a full disk),
+    quietly: left to the garbage collector, each would try its write again and print a
+    traceback on standard error."""
+    for sheet in book.worksheets:
+        writer = getattr(sheet, "_writer", None)  # openpyxl's, while a sheet is written
+        with suppress(Exception):
+            if writer is not None:
+                writer.xf.close()
