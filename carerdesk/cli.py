@@ -299,7 +299,9 @@ def demo(obj: Context, carers: int, seed: int, no_open: bool) -> None:
 def _replace_demo_file(path: Path) -> None:
     """Remove an earlier demo register at ``path``; refuse to touch anything else."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from carerdesk.core.private_files import private_folder
+
+        private_folder(path.parent)
         return
     import sqlite3
 
@@ -562,7 +564,7 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
 
     Example: carerdesk --user "casey coordinator" export register --out register.xlsx
     """
-    from carerdesk.export.register import export_and_record, write_template
+    from carerdesk.export.register import export_and_record, not_written, write_template
 
     chosen = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
     if chosen == "xlsx" and out.suffix.lower() != ".xlsx":
@@ -575,9 +577,12 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.EXPORT) or SYSTEM
-    written = export_and_record(
-        lambda write: unit_of_work(engine, write=write), actor, out, fmt=chosen
-    )
+    try:
+        written = export_and_record(
+            lambda write: unit_of_work(engine, write=write), actor, out, fmt=chosen
+        )
+    except OSError as error:  # a full USB stick, a read-only folder: never a traceback
+        raise not_written(error, out) from None
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in written.rows.items())
     for path in written.files:
         click.echo(f"Wrote {path}")
@@ -731,6 +736,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
 
     Example: carerdesk --user "casey coordinator" cards print --due 30 --out renewals.pdf
     """
+    from carerdesk.core.private_files import write_private
     from carerdesk.db import cards as card_ops
     from carerdesk.db import carers
     from carerdesk.db.engine import unit_of_work
@@ -771,7 +777,7 @@ def cards_print(obj: Context, numbers: tuple[str, ...], due_days: int | None, ou
                 if due_days is None
                 else f"No card ending within {due_days} days could be renewed."
             )
-        out.write_bytes(batch_pdf(prints))
+        write_private(out, batch_pdf(prints))  # readable by its owner only
     click.echo(f"Wrote {out}: {len(prints)} cards.")
 
 

@@ -66,10 +66,10 @@ def log_dir() -> Path:
 
 def output_dir(name: str) -> Path:
     """A folder of the data folder for files made at the desk (``cards``, ``referrals``,
-    ``returns``), made when first asked for."""
-    folder = data_dir() / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    ``returns``), made when first asked for, opened by this machine's user only."""
+    from carerdesk.core.private_files import own_folder
+
+    return own_folder(data_dir() / name)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,9 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
     if not url:
         file = db or os.environ.get("CARERDESK_DB") or _str(stored.get("database"))
         path_of_db = Path(file).expanduser() if file else data_dir() / "register.sqlite"
-        path_of_db.parent.mkdir(parents=True, exist_ok=True)
+        from carerdesk.core.private_files import private_folder
+
+        private_folder(path_of_db.parent)
         url = f"sqlite:///{path_of_db}"
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
     return Settings(database_url=url, theme=theme)

@@ -429,6 +429,7 @@ def test_cards_due_and_printed_on_a_sheet(register: Path, tmp_path: Path) -> Non
         register, "Casey Coordinator", "2580", "cards", "print", number, "--out", str(sheet)
     )
     assert printed.exit_code == 0 and sheet.read_bytes().startswith(b"%PDF")
+    assert sheet.stat().st_mode & 0o777 == 0o600  # readable by its owner only
     # The holder's record was read to print it: in the trail as opened, as on screen.
     trail = _as(register, "Casey Coordinator", "2580", "audit", "list", "--record", young.reference)
     assert "Casey Coordinator        opened carer" in trail.stdout

@@ -71,3 +71,24 @@ def test_event_close_succeeded_while_the_event_was_open_in_the_application(
     closed = CliRunner().invoke(main, ["event", "close", str(path)], env=SECRET)
     assert closed.exit_code == 0 and "Closed Carers Week stall" in closed.stdout
     assert [file.name for file in path.parent.iterdir()] == ["stall.event"]  # one file to hand on
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "reason"),
+    [
+        (" " * 10, "spaces only"),
+        ("password12", "passwords people choose most"),
+        ("kettle", "at least 10 characters"),
+        ("1111111111", "repeats the same characters"),
+    ],
+)
+def test_event_start_refuses_a_passphrase_easy_to_guess_with_its_reason(
+    tmp_path: Path, passphrase: str, reason: str
+) -> None:
+    path = tmp_path / "stall.event"
+    env = {**SECRET, "CARERDESK_EVENT_PASSPHRASE": passphrase}
+    refused = CliRunner().invoke(main, ["event", "start", str(path), *START, "--no-open"], env=env)
+    assert refused.exit_code == 1 and reason in refused.stderr
+    assert "Traceback" not in refused.output
+    assert passphrase not in refused.stderr or not passphrase.strip()  # never said back
+    assert not path.exists()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable, Stale
+from carerdesk.core.private_files import new_private_file
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -27,6 +28,16 @@ BUSY_TIMEOUT_MS = 5000
 def sqlite_url(path: str | Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{Path(path).expanduser()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database (or a ``file:`` URI)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
 
 
 def sql_string(text: str) -> str:
@@ -54,6 +65,13 @@ def make_engine(url: str, *, key: str | None = None) -> Engine:
 
         options["module"] = sqlcipher
     engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(_dialect: Any, _record: Any, _args: Any, _params: Any) -> None:
+        # A new register (or event file) is made private before SQLite opens it: SQLite
+        # gives its -wal and -shm files the mode of the database file.
+        if (path := sqlite_path(url)) is not None:
+            new_private_file(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -28,7 +28,9 @@ from carerdesk.core import rules
 from carerdesk.core.entries import event_fills
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry, NotAllowed
 from carerdesk.core.matching import Match, best_matches, common_details, index_of
+from carerdesk.core.passphrases import passphrase_problem
 from carerdesk.core.permissions import Actor, Can, Role
+from carerdesk.core.private_files import private_folder
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
 from carerdesk.db import accounts, audit, carers, duplicates
@@ -47,7 +49,6 @@ from carerdesk.db.models import (
 )
 
 EVENT_KEYS = ("event_name", "event_venue", "event_date", "event_closed_at")
-MIN_PASSPHRASE = 10
 CARD_PREFIX = "EV"
 """An event issues no cards; its register still needs a prefix to be set up."""
 
@@ -146,13 +147,10 @@ def is_open(path: Path) -> bool:
 
 
 def check_passphrase(text: str, again: str | None = None) -> str:
-    """A passphrase long enough to protect a lost laptop, typed the same twice."""
-    if len(text) < MIN_PASSPHRASE:
-        raise FieldError(
-            "passphrase",
-            f"Use at least {MIN_PASSPHRASE} characters: three or four words are easy to "
-            "remember and hard to guess.",
-        )
+    """A passphrase hard enough to guess to protect a lost laptop
+    (``core.passphrases.passphrase_problem``), typed the same twice."""
+    if (problem := passphrase_problem(text)) is not None:
+        raise FieldError("passphrase", problem)
     if again is not None and again != text:
         raise FieldError("passphrase_again", "The two passphrases are not the same.")
     return text
@@ -222,7 +220,7 @@ def start_event(
         raise InvalidEntry(errors)
     if path.exists():
         raise NotAllowed(f"{path} already exists: choose a new file for the event.")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)  # the file itself is made private as it is opened
     engine = make_engine(sqlite_url(path), key=passphrase)
     try:
         upgrade(engine)

@@ -77,7 +77,7 @@ class ExportModal(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="export", description="export the register")
     def _export(self, out: Path, fmt: str, actor: Actor) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are written.
-        from carerdesk.export.register import export_and_record
+        from carerdesk.export.register import export_and_record, not_written
 
         bar = self.query_one("#export-progress", ProgressBar)
         totals: dict[str, int] = {}
@@ -97,10 +97,8 @@ class ExportModal(ModalScreen[None]):
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
             return
-        except OSError:
-            self.app.call_from_thread(
-                self._said, "That place cannot be written to: choose another folder."
-            )
+        except OSError as error:  # a full USB stick, a read-only folder
+            self.app.call_from_thread(self._said, not_written(error, out).message)
             return
         self.app.call_from_thread(self._done, written)
 

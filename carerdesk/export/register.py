@@ -11,6 +11,7 @@ written in a steady amount of memory.
 from __future__ import annotations
 
 import csv
+import errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carerdesk.core.entries import carer_columns
+from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor, Can
+from carerdesk.core.private_files import Staged
 from carerdesk.core.validate import format_phone
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
@@ -266,33 +269,68 @@ def _counted(
         progress(kind, count)
 
 
-def _write_csv(folder: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+def _write_csv(staged: Staged, sheets: Mapping[str, Iterable[list[str]]]) -> None:
     for kind, rows in sheets.items():
-        path = folder / f"{kind}.csv"
         # A byte-order mark, so that Excel reads the file as UTF-8 (Nguyễn, not NguyÃ¡»…n).
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with staged.open(f"{kind}.csv", "w", encoding="utf-8-sig", newline="") as handle:
             out = csv.writer(handle)
             out.writerow(COLUMNS[kind])
             out.writerows(rows)
-        written.append(path)
-    return written
 
 
-def _write_xlsx(path: Path, sheets: Mapping[str, Iterable[list[str]]]) -> list[Path]:
+def _write_xlsx(staged: Staged, name: str, sheets: Mapping[str, Iterable[list[str]]]) -> None:
     from openpyxl import Workbook
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook(write_only=True)
-    for kind, rows in sheets.items():
-        sheet = book.create_sheet(kind)
-        sheet.append(workbook.row(sheet, COLUMNS[kind]))
-        for values in rows:
-            # Every cell is text: never a formula, a number or a date guessed from it.
-            sheet.append(workbook.row(sheet, values))
-    book.save(path)
-    return [path]
+    # openpyxl writes each sheet to a temporary file first: those go in the private folder
+    # too, so a killed export leaves them nowhere else.
+    with workbook.temporary_files_in(staged.staging):
+        book = Workbook(write_only=True)
+        try:
+            for kind, rows in sheets.items():
+                sheet = book.create_sheet(kind)
+                sheet.append(workbook.row(sheet, COLUMNS[kind]))
+                for values in rows:
+                    # Every cell is text: never a formula, a number or a date guessed from it.
+                    sheet.append(workbook.row(sheet, values))
+            book.save(staged.path(name))
+        except BaseException:
+            workbook.abandon(book)
+            raise
+
+
+def _staged(out: Path, fmt: str, sheets: Mapping[str, Iterable[list[str]]]) -> Staged:
+    """The files written beside their places (``core.private_files.Staged``), not yet
+    moved in: an error on the way removes them and leaves an earlier export whole."""
+    staged = Staged(out.parent if fmt == "xlsx" else out)
+    try:
+        if fmt == "xlsx":
+            _write_xlsx(staged, out.name, sheets)
+        else:
+            _write_csv(staged, sheets)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def _stage_register(
+    session: Session, by: Actor, out: Path, fmt: str, progress: Progress | None
+) -> tuple[Staged, dict[str, int]]:
+    by.require(Can.EXPORT)
+    counts: dict[str, int] = {}
+    sheets = {kind: _counted(kind, ROWS[kind](session), counts, progress) for kind in COLUMNS}
+    return _staged(out, fmt, sheets), counts
+
+
+def not_written(error: OSError, out: Path) -> CarerdeskError:
+    """The plain message for an export to ``out`` that could not be written (``error``: why
+    not, a full disk, a read-only folder), which says that an earlier export there stands."""
+    full = error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    why = "the disk is full" if full else (error.strerror or "refused").lower()
+    return CarerdeskError(
+        f"Could not write to {out}: {why}. Nothing was exported, and an earlier export there "
+        "is unchanged: make room or choose another folder, then export again."
+    )
 
 
 def export_register(
@@ -307,12 +345,12 @@ def export_register(
 
     Coordinators only. Run it in a read transaction: every file comes from one consistent
     moment of the register, and no desk waits while it is written. Then ``record_export``.
+    The files are private (``0600``) and replace an earlier export's only once every one is
+    complete: a full disk or a damaged register half-way leaves the earlier export whole.
     """
-    by.require(Can.EXPORT)
-    counts: dict[str, int] = {}
-    sheets = {kind: _counted(kind, ROWS[kind](session), counts, progress) for kind in COLUMNS}
-    files = _write_xlsx(out, sheets) if fmt == "xlsx" else _write_csv(out, sheets)
-    return Written(files, counts)
+    staged, counts = _stage_register(session, by, out, fmt, progress)
+    with staged:
+        return Written(staged.commit(), counts)
 
 
 def record_export(session: Session, by: Actor, written: Written, fmt: str) -> None:
@@ -329,21 +367,20 @@ def export_and_record(
     fmt: str = "csv",
     progress: Progress | None = None,
 ) -> Written:
-    """Export in a read transaction, then record it in a short write transaction.
+    """Export in a read transaction, then record it in a short write transaction, then move
+    the files into place.
 
     ``unit_of_work(write)`` opens a transaction. If the trail cannot be written, the files
-    just written are removed again and the error is raised: no export goes unrecorded.
+    just written are removed again (an earlier export's stay as they were) and the error is
+    raised: no export goes unrecorded.
     """
     with unit_of_work(False) as session:
-        written = export_register(session, by, out, fmt=fmt, progress=progress)
-    try:
+        staged, counts = _stage_register(session, by, out, fmt, progress)
+    with staged:
+        names = [(out.parent if fmt == "xlsx" else out) / name for name in staged.names]
         with unit_of_work(True) as session:
-            record_export(session, by, written, fmt)
-    except BaseException:
-        for path in written.files:
-            path.unlink(missing_ok=True)
-        raise
-    return written
+            record_export(session, by, Written(names, counts), fmt)
+        return Written(staged.commit(), counts)
 
 
 def write_template(out: Path, *, fmt: str = "csv") -> list[Path]:
@@ -351,4 +388,6 @@ def write_template(out: Path, *, fmt: str = "csv") -> list[Path]:
     sheets = {
         kind: [[EXAMPLE[kind].get(column, "") for column in COLUMNS[kind]]] for kind in COLUMNS
     }
-    return _write_xlsx(out, sheets) if fmt == "xlsx" else _write_csv(out, sheets)
+    staged = _staged(out, fmt, sheets)
+    with staged:
+        return staged.commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -19,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from carerdesk.core.permissions import Actor
+from carerdesk.core.private_files import Staged
 from carerdesk.core.returns import COLUMNS, Figure, shown
 from carerdesk.core.validate import local_time
 from carerdesk.core.weeks import Week
@@ -137,7 +139,9 @@ def xlsx_bytes(
     # and zip entries with one fixed time rather than the moment of saving.
     book.properties.created = book.properties.modified = datetime(2000, 1, 1)
     out = io.BytesIO()
-    book.save(out)
+    # openpyxl writes each sheet to a temporary file first: in a private folder, removed.
+    with tempfile.TemporaryDirectory() as folder, workbook.temporary_files_in(Path(folder)):
+        book.save(out)
     return _fixed_times(out.getvalue())
 
 
@@ -180,16 +184,16 @@ def export_return(
     progress: Callable[[str], None] | None = None,
 ) -> ReturnMade:
     """Count ``week``, remember the return and write its files into the folder ``out``, in
-    one transaction: each file is written beside its place first and put there once the
-    return is remembered, so a failure leaves neither a return remembered without its files
-    nor an earlier return's file lost.
+    one transaction: each file is written privately (``0600``) beside its place first and put
+    there once the return is remembered, so a failure leaves neither a return remembered
+    without its files nor an earlier return's file lost.
 
     Coordinators only. A week returned before whose figures moved raises
     ``returns.FiguresMoved`` (naming them) unless ``amend``; a week not over by ``today`` is
     refused. An amendment's files are named as one, so the original's are kept; a copy made
     again with the same figures has the name of the return it copies. Once the return is
     saved, the audit trail's head is anchored outside the register (``audit.anchor_head``)."""
-    written: list[Path] = []
+    staged: Staged | None = None
     try:
         with unit_of_work(True) as session:
             if progress:
@@ -207,15 +211,12 @@ def export_return(
             amendment = sum(
                 made.amends is not None for made in returns.past_returns(session, by, week)
             )
-            out.mkdir(parents=True, exist_ok=True)
+            staged = Staged(out)
             if "csv" in formats:
                 if progress:
                     progress("Writing the CSV file…")
-                written.append(
-                    _write(
-                        out / file_name(week, "csv", amendment),
-                        csv_bytes(week, figures, suppress_under),
-                    )
+                staged.write(
+                    file_name(week, "csv", amendment), csv_bytes(week, figures, suppress_under)
                 )
             if "xlsx" in formats:
                 if progress:
@@ -231,20 +232,14 @@ def export_return(
                 data = xlsx_bytes(
                     cover, figures, returns.contacts_by_day(session, week, by=by), suppress_under
                 )
-                written.append(_write(out / file_name(week, "xlsx", amendment), data))
-    except BaseException:
-        for part in written:
-            part.unlink(missing_ok=True)
-        raise
-    files = [part.replace(part.with_suffix("")) for part in written]
+                staged.write(file_name(week, "xlsx", amendment), data)
+        assert staged is not None
+        files = staged.commit()
+    finally:
+        if staged is not None:
+            staged.discard()
     # The trail's head goes to the anchor log, not into the files: the returns already made
     # stay byte for byte as they were, and the head is written down outside the register.
     with unit_of_work(False) as session:
         audit.anchor_head(session, f"weekly return {week}")
     return ReturnMade(files, figures, amended)
-
-
-def _write(path: Path, data: bytes) -> Path:
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    return part

@@ -27,6 +27,7 @@ from carerdesk.core.entries import (
 )
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Can
+from carerdesk.core.private_files import write_private, write_private_text
 from carerdesk.core.validate import age_on, format_phone
 from carerdesk.settings import output_dir
 from carerdesk.widgets.desk import role_allows
@@ -519,7 +520,7 @@ class CarerScreen(Screen[None]):
             with self.app.unit_of_work(write=False) as session:
                 printed = card_print(session, card_id, by)
             path = output_dir("cards") / f"{printed.card_number}.pdf"
-            path.write_bytes(card_pdf(printed))
+            write_private(path, card_pdf(printed))
             return str(path) if offer else f"Card {number} to print: {path}"
 
         def offer_printer(path: str) -> None:
@@ -745,8 +746,8 @@ class CarerScreen(Screen[None]):
             with self.app.unit_of_work(write=False) as session:
                 form = referral_form(session, referral_id, by)
             stem = output_dir("referrals") / f"referral-{referral_id[:8]}"
-            stem.with_suffix(".txt").write_text(form.text(), encoding="utf-8")
-            stem.with_suffix(".pdf").write_bytes(form_pdf(form))
+            write_private_text(stem.with_suffix(".txt"), form.text())
+            write_private(stem.with_suffix(".pdf"), form_pdf(form))
             return f"The referral form to send securely: {stem}.txt (and .pdf)"
 
         self._write_file(write, what, "W")

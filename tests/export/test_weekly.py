@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -71,6 +72,35 @@ def test_the_same_data_gives_the_same_bytes(engine: Engine, tmp_path: Path) -> N
     assert lines[1] == "2026-W47,new_registrations,total,all,2"
     assert "2026-W47,contacts,total,all,3" in lines
     assert "2026-W47,carers_contacted,total,all,2" in lines
+
+
+def test_the_return_files_and_their_new_folder_are_private(
+    engine: Engine, tmp_path: Path, system_temp: None
+) -> None:
+    import os
+
+    _fill(engine)
+    before = os.umask(0o002)  # a umask that lets everyone read: the modes do not follow it
+    try:
+        files = _made(engine, tmp_path / "returns" / "W47", formats=("csv", "xlsx"))
+    finally:
+        os.umask(before)
+    assert [(p.name, p.stat().st_mode & 0o777) for p in files] == [
+        ("return_2026-W47.csv", 0o600),
+        ("return_2026-W47.xlsx", 0o600),
+    ]
+    assert (tmp_path / "returns").stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in files[0].parent.iterdir()) == [p.name for p in files]
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The system's temporary folder, watched: the workbook leaves nothing there."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    yield
+    assert list(folder.iterdir()) == []
 
 
 def test_no_personal_detail_reaches_a_return(engine: Engine, tmp_path: Path) -> None:
@@ -234,16 +264,28 @@ def test_the_workbook_is_the_same_bytes_for_the_same_return(engine: Engine) -> N
 
 
 def test_a_failed_write_keeps_the_files_of_the_return_before(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import errno
+
+    from carerdesk.core.private_files import Staged
+
     _fill(engine)
     (csv_file,) = _made(engine, tmp_path)
     before = csv_file.read_bytes()
-    (tmp_path / "return_2026-W47.xlsx.part").mkdir()  # the workbook cannot be written
+    write = Staged.write
+
+    def full_disk(self: Staged, name: str, data: bytes) -> Path:
+        if name.endswith(".xlsx"):  # the CSV is written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(self, name, data)
+
+    monkeypatch.setattr(Staged, "write", full_disk)
     with pytest.raises(OSError):
         _made(engine, tmp_path, formats=("csv", "xlsx"))
     assert csv_file.read_bytes() == before
-    assert not (tmp_path / "return_2026-W47.csv.part").exists()
+    left = sorted(path.name for path in tmp_path.iterdir() if "register" not in path.name)
+    assert left == [csv_file.name]  # nothing half-written left beside it
     with unit_of_work(engine, write=False) as session:
         assert len(returns.past_returns(session, COORDINATOR)) == 1
 

@@ -47,6 +47,8 @@ async def test_staff_issue_print_and_cancel_a_card(
         await pilot.press("p")
         await settle(pilot)
         assert card.exists() and "Card HT00000018 is ready to print." in screen_text(pilot)
+        assert card.stat().st_mode & 0o777 == 0o600  # readable by its owner only
+        assert card.parent.stat().st_mode & 0o777 == 0o700
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("k")

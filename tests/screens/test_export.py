@@ -58,3 +58,37 @@ async def test_anyone_else_is_refused_an_export_with_a_clear_message(
         await settle(pilot)
         assert not isinstance(app.screen, ExportModal)
         assert "f9" not in keys_offered(pilot)  # hidden from their role, so no refusal
+
+
+async def test_an_export_to_a_full_disk_says_so_and_keeps_the_earlier_files(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    from typing import Any
+
+    from carerdesk.core.private_files import Staged
+
+    app = make_app(user="Casey Coordinator")
+    out = tmp_path / "usb"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for attempt in ("first", "full"):
+            if attempt == "full":
+                before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+                def full(self: Staged, name: str, *args: Any, **options: Any) -> Any:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+                monkeypatch.setattr(Staged, "open", full)
+            await pilot.press("f9")
+            await settle(pilot)
+            app.screen.query_one("#export-path", Input).value = ""
+            await type_text(pilot, str(out))
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            said = " ".join(shown(pilot, "#export-status").split())
+            await pilot.press("escape")
+            await settle(pilot)
+        assert "the disk is full. Nothing was exported" in said
+        assert "an earlier export there is unchanged" in said
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -65,6 +65,12 @@ async def test_a_referral_is_drafted_sent_with_consent_and_closed(
         ]
         form = next((tmp_path / "data" / "referrals").glob("*.txt")).read_text(encoding="utf-8")
         assert "Name: Amir Patel" in form and "Reason: Help with a claim" in form
+        forms = tmp_path / "data" / "referrals"
+        assert {p.suffix: p.stat().st_mode & 0o777 for p in forms.iterdir()} == {
+            ".txt": 0o600,
+            ".pdf": 0o600,
+        }  # the form, as text and PDF, readable by its owner only; nothing else left there
+        assert forms.stat().st_mode & 0o777 == 0o700
         assert "confirmed by Sam Staff on 23/11/2026" in form
         app.screen.query_one("#referrals").focus()
         await pilot.press("enter")
