@@ -30,6 +30,8 @@ from carerdesk.db import audit
 from carerdesk.db.engine import BUSY_TIMEOUT_MS, make_engine, sql_string, sqlite_url, unit_of_work
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+MIN_PAGE = 512
+"""SQLite's smallest page: a database file is always a whole number of pages."""
 FTS_TABLE = "carers_fts"
 _DMS_BYTE = 128
 """The byte of a WAL register's ``-shm`` file that every open connection holds a shared lock
@@ -69,14 +71,17 @@ def register_file(url: str) -> Path | None:
 
 
 def is_encrypted(path: Path) -> bool:
-    """Whether the register file at ``path`` is encrypted: it has content, and that content
-    does not start as every plain SQLite file does. A file not there yet is not."""
+    """Whether the register file at ``path`` is encrypted: whole pages of content (SQLite
+    writes nothing else) that do not start as every plain SQLite file does. A file not there
+    yet is not; nor is one of any other size (a text file: not a register at all)."""
     try:
         with path.open("rb") as handle:
             start = handle.read(len(SQLITE_HEADER))
+            size = handle.seek(0, os.SEEK_END)
     except FileNotFoundError:
         return False
-    return bool(start) and start != SQLITE_HEADER
+    whole_pages = size >= MIN_PAGE and size % MIN_PAGE == 0
+    return whole_pages and start != SQLITE_HEADER
 
 
 def check_passphrase(text: str, again: str | None = None) -> str:
