@@ -334,7 +334,7 @@ def main() -> None:
         grown = Path(folder, "return.sqlite")
         grow(big_path, grown, 2_000_000 if not quick else 400_000)
         weekly_return(grown, TODAY, results)
-        durability(Path(folder), 1000 if not quick else 200, TODAY, results)
+        durability(Path(folder), 1000 if not quick else 100, TODAY, results)
     for name, value in results.items():
         print(f"{name:42} {value}")
     if not quick:
