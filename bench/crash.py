@@ -39,6 +39,9 @@ STAFF_NAME, STAFF_PIN = "Sam Staff", "1357"
 COORDINATOR_NAME, COORDINATOR_PIN = "Casey Coordinator", "2580"
 FAST_PINS = {"pin_hash_time_cost": "1", "pin_hash_memory_kib": "1024", "pin_hash_parallelism": "1"}
 """Argon2 at its cheapest: each restarted desk signs in again, and the test is of saving."""
+KEY_VARIABLE = "CARERDESK_CRASH_KEY"
+"""How the parent hands the desk the passphrase of an encrypted run (``--encrypted``)."""
+CRASH_KEY = "invented crash test passphrase"
 IMPORT_CARERS = 600
 """Carers in the import's files, with their caring roles, contacts, cards and referrals."""
 
@@ -69,7 +72,7 @@ def desk(db: Path, first: int) -> None:
     from carerdesk.db import accounts, carers
     from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 
-    engine = make_engine(sqlite_url(db))
+    engine = make_engine(sqlite_url(db), key=os.environ.get(KEY_VARIABLE))
     with unit_of_work(engine) as session:
         actor = accounts.sign_in(session, STAFF_NAME, STAFF_PIN).accepted()
     print("ready", flush=True)
@@ -112,13 +115,13 @@ def _letters(number: int) -> str:
 # --- the checks after a kill -------------------------------------------------------------
 
 
-def checked(db: Path, tally: Tally, when: str) -> None:
+def checked(db: Path, tally: Tally, when: str, key: str | None = None) -> None:
     """The integrity check and the audit chain, on the register as the next desk opens it."""
     from carerdesk.core.permissions import SYSTEM
     from carerdesk.db import audit
     from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 
-    engine = make_engine(sqlite_url(db))  # opening it recovers from the write-ahead log
+    engine = make_engine(sqlite_url(db), key=key)  # opening recovers from the write-ahead log
     try:
         with engine.connect() as connection:
             verdict = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
@@ -132,12 +135,18 @@ def checked(db: Path, tally: Tally, when: str) -> None:
         tally.failures.append(f"{when}: audit chain: {chain.problem}")
 
 
-def missing(db: Path, carers: set[str], contacts: set[str]) -> int:
+def missing(db: Path, carers: set[str], contacts: set[str], key: str | None = None) -> int:
     """How many of the confirmed saves the register does not hold."""
-    with sqlite3.connect(db) as connection:
-        held_carers = {row[0] for row in connection.execute("SELECT reference FROM carers")}
-        held_contacts = {row[0] for row in connection.execute("SELECT id FROM contacts")}
-    connection.close()
+    from carerdesk.db.engine import make_engine, sqlite_url
+
+    engine = make_engine(sqlite_url(db), key=key)
+    try:
+        with engine.connect() as connection:
+            query = connection.exec_driver_sql
+            held_carers = {row[0] for row in query("SELECT reference FROM carers")}
+            held_contacts = {row[0] for row in query("SELECT id FROM contacts")}
+    finally:
+        engine.dispose()
     return len(carers - held_carers) + len(contacts - held_contacts)
 
 
@@ -152,14 +161,14 @@ def counts(db: Path) -> dict[str, int]:
 # --- setting up --------------------------------------------------------------------------
 
 
-def new_register(db: Path) -> None:
+def new_register(db: Path, key: str | None = None) -> None:
     """A register set up with a coordinator and a member of staff (invented people)."""
     from carerdesk.db import accounts
     from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
     from carerdesk.db.migrate import upgrade
     from carerdesk.db.models import Setting
 
-    engine = make_engine(sqlite_url(db))
+    engine = make_engine(sqlite_url(db), key=key)
     upgrade(engine)
     with unit_of_work(engine) as session:
         session.add_all(Setting(key=key, value=value) for key, value in FAST_PINS.items())
@@ -229,7 +238,9 @@ def _kill(process: subprocess.Popen[str]) -> None:
     process.wait()
 
 
-def kill_desks(db: Path, kills: int, rng: random.Random, tally: Tally, say: bool) -> None:
+def kill_desks(
+    db: Path, kills: int, rng: random.Random, tally: Tally, say: bool, key: str | None = None
+) -> None:
     """Start the desk, kill it at a random moment while it saves, check; ``kills`` times."""
     carers: set[str] = set()
     contacts: set[str] = set()
@@ -241,6 +252,7 @@ def kill_desks(db: Path, kills: int, rng: random.Random, tally: Tally, say: bool
             text=True,
             start_new_session=True,
             cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, **({KEY_VARIABLE: key} if key else {})},
         )
         assert desk_process.stdout is not None
         if rng.random() < 0.2:
@@ -262,8 +274,8 @@ def kill_desks(db: Path, kills: int, rng: random.Random, tally: Tally, say: bool
                 contacts.add(value)
         desk_process.stdout.close()
         tally.confirmed = len(carers) + len(contacts)
-        tally.lost = missing(db, carers, contacts)
-        checked(db, tally, f"desk kill {round_}")
+        tally.lost = missing(db, carers, contacts, key)
+        checked(db, tally, f"desk kill {round_}", key)
         if say:
             print(f"desk kill {round_:3}: {tally.confirmed} saves confirmed, {tally.lost} lost")
 
@@ -352,14 +364,17 @@ def run(
     seed: int,
     *,
     import_carers: int = IMPORT_CARERS,
+    encrypted: bool = False,
     say: bool = False,
 ) -> Tally:
-    """The whole crash test in ``folder``; the tally of what it saw."""
+    """The whole crash test in ``folder``; the tally of what it saw. ``encrypted``: the
+    desk's register is encrypted (SQLCipher, its write-ahead log too)."""
     rng = random.Random(seed)
     tally = Tally()
     db = folder / "register.sqlite"
-    new_register(db)
-    kill_desks(db, kills, rng, tally, say)
+    key = CRASH_KEY if encrypted else None
+    new_register(db, key)
+    kill_desks(db, kills, rng, tally, say, key)
     if import_kills:
         kill_imports(folder, import_kills, rng, tally, say, import_carers)
     return tally
@@ -373,9 +388,17 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=100, help="desk kills (default 100)")
     parser.add_argument("--import-kills", type=int, default=12, help="import kills (default 12)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--encrypted", action="store_true", help="the desk's register encrypted")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        tally = run(Path(folder), args.kills, args.import_kills, args.seed, say=True)
+        tally = run(
+            Path(folder),
+            args.kills,
+            args.import_kills,
+            args.seed,
+            encrypted=args.encrypted,
+            say=True,
+        )
     print(
         f"kills: {tally.kills} of the desk, {tally.import_kills} of an import "
         f"({tally.imports_finished_first} more imports ended before their kill, run again)"
