@@ -122,7 +122,7 @@ def read_passphrase_file(path: Path) -> str:
     return text
 
 
-def check_key(engine: Engine) -> None:
+def _check_key(engine: Engine) -> None:
     """Raise ``WrongPassphrase`` unless ``engine``'s key opens its register (a wrong key
     fails on the first page read: SQLCipher checks a code on every page)."""
     try:
@@ -137,7 +137,7 @@ def open_register(url: str, key: str | None) -> Engine:
     """The engine of the register at ``url``, its passphrase checked when it has one."""
     engine = make_engine(url, key=key)
     if key is not None:
-        check_key(engine)
+        _check_key(engine)
     return engine
 
 
