@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format check clean
+.PHONY: demo test bench crash lint format check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Kills a saving desk 100 times and an import 12 times, then a desk on an encrypted register
+# 30 times; exit 1 if a confirmed save is lost or a check fails.
+crash: $(STAMP)
+	$(BIN)/python -m bench.crash --kills 100 --import-kills 12
+	$(BIN)/python -m bench.crash --kills 30 --import-kills 0 --encrypted
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

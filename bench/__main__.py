@@ -16,7 +16,9 @@ Figures (all written to ``bench/results.json`` as ``{"name": number}``):
 - at 100,000 carers, the time from a keystroke in the search box to the results list
   showing that query's results, and its ratio to a bare Textual app echoing the same keys;
 - the weekly return for the last complete week on that register grown to 2,000,000
-  contacts (median of seven), beside the same SQL statements run bare through sqlite3.
+  contacts (median of seven), beside the same SQL statements run bare through sqlite3;
+- a durable save: 1,000 carers each with a contact saved through the operations (two commits
+  a pair) with ``synchronous=FULL``, plain and encrypted, beside ``NORMAL`` (``durability``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from bench.duplicates import duplicate_figures, event_import
+from bench.durability import durability
 from bench.weekly import grow, weekly_return
 from carerdesk.core.permissions import Actor, Role
 from carerdesk.core.text import search_form
@@ -331,6 +334,7 @@ def main() -> None:
         grown = Path(folder, "return.sqlite")
         grow(big_path, grown, 2_000_000 if not quick else 400_000)
         weekly_return(grown, TODAY, results)
+        durability(Path(folder), 1000 if not quick else 100, TODAY, results)
     for name, value in results.items():
         print(f"{name:42} {value}")
     if not quick:

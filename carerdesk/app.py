@@ -238,12 +238,15 @@ class CarerdeskApp(App[None]):
         now: Callable[[], datetime] = london_now,
         actor: Actor | None = None,
         key: str | None = None,
+        event: bool = False,
     ) -> None:
         """``actor``: someone already signed in (the command line checked their PIN);
-        ``key``: the passphrase of an event's encrypted file."""
+        ``key``: the passphrase of an encrypted register (asked before the application
+        starts); ``event``: the register is an event's file."""
         super().__init__()
         self.database_url = database_url
         self.key = key
+        self.event_file = event
         self.event: EventInfo | None = None
         """The event, when the register open is an event's file."""
         self.now = now
@@ -510,14 +513,14 @@ class CarerdeskApp(App[None]):
         from carerdesk.db.migrate import upgrade
 
         try:
-            engine = make_engine(self.database_url, key=self.key)
+            engine = make_engine(self.database_url, key=self.key, one_file=self.event_file)
             upgrade(engine)
             with self._session(engine, write=False) as session:
                 organisation = accounts.organisation(session)
                 idle = accounts.idle_minutes(session)
                 demo_pins = accounts.demo_pins(session)
                 event = None
-                if self.key is not None:
+                if self.event_file:
                     from carerdesk.db import events
 
                     event = events.event_info(session)

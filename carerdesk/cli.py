@@ -64,6 +64,9 @@ class Context:
         self.database_url = database_url
         self.user = user
         self._actor: Actor | None = None
+        self._key: str | None = None
+        self._unlocked: Any = None
+        """The engine that checked the passphrase, kept for ``engine`` to use."""
 
     def actor(self, engine: Any, need: Can | None = None) -> Actor | None:
         """Who this command acts as: ``--user`` with their PIN, checked as at sign-in.
@@ -102,7 +105,10 @@ class Context:
         from carerdesk.db.engine import make_engine
         from carerdesk.db.migrate import upgrade
 
-        engine = make_engine(self.settings().database_url)
+        key = self.register_key()
+        engine, self._unlocked = self._unlocked, None
+        if engine is None:
+            engine = make_engine(self.settings().database_url, key=key)
         try:
             upgrade(engine)
         except SQLAlchemyError:
@@ -111,6 +117,59 @@ class Context:
                 "carerdesk register and that you may write to it."
             ) from None
         return engine
+
+    def register_key(self) -> str | None:
+        """The register's passphrase when its file is encrypted, checked against it (asked
+        once at the terminal, or read from the ``passphrase_file`` setting); else None."""
+        from carerdesk.db.encryption import is_encrypted, register_file
+
+        if self._key is None:
+            settings = self.settings()
+            path = register_file(settings.database_url)
+            if path is None or not is_encrypted(path):
+                return None
+            self._key, self._unlocked = _unlock(settings.database_url, settings.passphrase_file)
+        return self._key
+
+    def choose_key(self, key: str) -> None:
+        """Use ``key`` for a register being created encrypted (nothing to check it against)."""
+        self._key = key
+
+    def close(self) -> None:
+        """Let go of the engine kept from checking the passphrase, if unused."""
+        if self._unlocked is not None:
+            self._unlocked.dispose()
+            self._unlocked = None
+
+
+PASSPHRASE_FILE_VARIABLE = "CARERDESK_PASSPHRASE_FILE"
+PASSPHRASE_TRIES = 3
+
+
+def _unlock(url: str, passphrase_file: Path | None) -> tuple[str, Any]:
+    """The passphrase of the encrypted register at ``url`` and an engine it opens: from the
+    passphrase file, or asked for at the terminal without echo (three tries), before any
+    screen starts, so it never passes through a widget, a worker or a traceback's locals."""
+    from carerdesk.db.encryption import WrongPassphrase, open_register, read_passphrase_file
+
+    if passphrase_file is not None:
+        key = read_passphrase_file(passphrase_file)
+        return key, open_register(url, key)
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "The register is encrypted: name a file holding its passphrase (readable by you "
+            f"alone) in the passphrase_file setting or {PASSPHRASE_FILE_VARIABLE}, or run this "
+            "at a terminal."
+        )
+    for attempt in range(1, PASSPHRASE_TRIES + 1):
+        key = str(click.prompt("The register's passphrase", hide_input=True, err=True))
+        try:
+            return key, open_register(url, key)
+        except WrongPassphrase as wrong:
+            if attempt == PASSPHRASE_TRIES:
+                raise
+            click.echo(wrong.message, err=True)
+    raise AssertionError("unreachable")
 
 
 def _today() -> date:
@@ -191,13 +250,15 @@ def main(ctx: click.Context, db: str | None, database_url: str | None, user: str
     ctx.obj = Context(db, database_url, user)
     if ctx.invoked_subcommand is None:
         actor = ctx.obj.actor(ctx.obj.engine()) if user else None
-        _open_app(ctx.obj.settings(), actor)
+        key = ctx.obj.register_key()  # asked (and checked) before the screen takes over
+        ctx.obj.close()
+        _open_app(ctx.obj.settings(), actor, key=key)
 
 
-def _open_app(settings: Any, actor: Actor | None = None) -> None:
+def _open_app(settings: Any, actor: Actor | None = None, *, key: str | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor)
+    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor, key=key)
     app.run()
     if app.return_code:
         # Stopped by an error it could not carry on from: its plain line is already shown.
@@ -209,23 +270,37 @@ def _open_app(settings: Any, actor: Actor | None = None) -> None:
 @click.option("--coordinator", metavar="NAME", help="…and its first coordinator.")
 @click.option("--phone", default="", help="The phone number carers call (for cards and forms).")
 @click.option("--card-prefix", default="", help="2 to 4 letters (default: the initials).")
+@click.option(
+    "--encrypt",
+    is_flag=True,
+    help="Create the register encrypted, under a passphrase chosen now (asked twice, or the "
+    "passphrase_file setting).",
+)
 @click.pass_obj
 @refusals
 def init(
-    obj: Context, organisation: str | None, coordinator: str | None, phone: str, card_prefix: str
+    obj: Context,
+    organisation: str | None,
+    coordinator: str | None,
+    phone: str,
+    card_prefix: str,
+    encrypt: bool,
 ) -> None:
     """Create the register, or upgrade it to this version of carerdesk.
 
     With --organisation and --coordinator, also set up the organisation and its first
     coordinator, as the first-run screens do (the PIN from CARERDESK_PIN, or asked twice).
+    With --encrypt, a new register is encrypted from its first byte (SQLCipher).
 
-    Example: carerdesk --db register.sqlite init --organisation "Harrow Carers" --coordinator
-    "Casey Coordinator"
+    Example: carerdesk --db register.sqlite init --encrypt --organisation "Harrow Carers"
+    --coordinator "Casey Coordinator"
     """
     from carerdesk.db import accounts
     from carerdesk.db.engine import unit_of_work
     from carerdesk.db.migrate import head_revision
 
+    if encrypt:
+        _new_encrypted_register(obj)
     engine = obj.engine()
     click.echo(f"The register is ready (version {head_revision()}).")
     if organisation is None and coordinator is None:
@@ -1001,7 +1076,7 @@ def _open_event(file: Path, passphrase: str, signed_in: tuple[str, str] | None =
         finally:
             engine.dispose()
         theme = load_settings().theme
-        CarerdeskApp(sqlite_url(file), theme=theme, key=passphrase, actor=actor).run()
+        CarerdeskApp(sqlite_url(file), theme=theme, key=passphrase, event=True, actor=actor).run()
 
 
 @event.command("open")
@@ -1342,6 +1417,146 @@ def sar(obj: Context, reference: str, out: Path) -> None:
         written = write_access(copy, out)
     for path in written:
         click.echo(str(path))
+
+# --- Encryption at rest of the main register (issue 15, item 8) ----------------------------
+
+
+def _register_path(obj: Context) -> Path:
+    """The register's file; refused for a database that is not a SQLite file."""
+    from carerdesk.db.encryption import register_file
+
+    path = register_file(obj.settings().database_url)
+    if path is None:
+        raise CarerdeskError(
+            "Encryption at rest is for a register kept in a SQLite file: a database server "
+            "keeps its data encrypted with its own settings."
+        )
+    return path
+
+
+def _new_register_passphrase(passphrase_file: Path | None) -> str:
+    """A new passphrase for the register: from ``passphrase_file`` (readable by its owner
+    alone), or chosen at the terminal (asked twice, without echo)."""
+    from carerdesk.db.encryption import check_passphrase, read_passphrase_file
+
+    if passphrase_file is not None:
+        return check_passphrase(read_passphrase_file(passphrase_file))
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "Choose the passphrase at a terminal, or put it in a file readable by you alone "
+            f"and name it (the passphrase_file setting, {PASSPHRASE_FILE_VARIABLE}, or "
+            "--new-passphrase-file for rekey)."
+        )
+    text = click.prompt(
+        "Choose the register's passphrase (at least 10 characters: three or four words)",
+        hide_input=True,
+        confirmation_prompt="The same passphrase again",
+        err=True,
+    )
+    return check_passphrase(str(text))
+
+
+def _keep_it_safe() -> None:
+    click.echo(
+        "Keep the passphrase safe, apart from the laptop: without it nobody, not even you, can "
+        "read the register.",
+        err=True,
+    )
+
+
+def _new_encrypted_register(obj: Context) -> None:
+    """``init --encrypt``: a new register file, keyed from its first byte; an existing one
+    is upgraded as it is (an encrypted one opens with its passphrase)."""
+    from carerdesk.db.encryption import is_encrypted
+
+    path = _register_path(obj)
+    if path.exists() and path.stat().st_size > 0:
+        if is_encrypted(path):
+            return  # already encrypted: opened with its passphrase as usual
+        raise CarerdeskError(
+            f"{path} already holds a register that is not encrypted; it was left as it was. "
+            "carerdesk encrypt encrypts it."
+        )
+    obj.choose_key(_new_register_passphrase(obj.settings().passphrase_file))
+    _keep_it_safe()
+
+
+@main.command("encrypt")
+@click.pass_obj
+@refusals
+def encrypt_command(obj: Context) -> None:
+    """Encrypt the register (SQLCipher) under a passphrase chosen now: asked twice, or read
+    from the passphrase_file setting. A coordinator's task; refused while carerdesk has the
+    register open elsewhere on this computer.
+
+    The register is copied into a new encrypted file, which is checked and then takes the
+    plain file's place: stopped half way, the register is left as it was. From then on
+    carerdesk asks for the passphrase when it starts (or reads the passphrase_file).
+
+    Example: carerdesk --user "casey coordinator" encrypt
+    """
+    from carerdesk.db.encryption import encrypt_register, is_encrypted
+
+    path = _register_path(obj)
+    if is_encrypted(path):
+        raise CarerdeskError(
+            "The register is encrypted already: carerdesk rekey changes its passphrase."
+        )
+    engine = obj.engine()
+    try:
+        actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
+    finally:
+        engine.dispose()
+    key = _new_register_passphrase(obj.settings().passphrase_file)
+    rows = encrypt_register(path, key, by=actor)
+    click.echo(f"The register is encrypted ({rows:,} rows copied and checked): {path}.")
+    _keep_it_safe()
+    click.echo(
+        "Backups, exports and returns made before now are not encrypted: delete those you no "
+        "longer need, and keep the rest locked away.",
+        err=True,
+    )
+
+
+@main.command("rekey")
+@click.option(
+    "--new-passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the new passphrase from this file (readable by you alone), not the terminal.",
+)
+@click.pass_obj
+@refusals
+def rekey_command(obj: Context, new_passphrase_file: Path | None) -> None:
+    """Change the encrypted register's passphrase: the current one is asked for (or read
+    from the passphrase_file setting), then the new one twice. A coordinator's task; refused
+    while carerdesk has the register open elsewhere on this computer.
+
+    Example: carerdesk --user "casey coordinator" rekey
+    """
+    from carerdesk.db.encryption import is_encrypted, rekey_register
+
+    path = _register_path(obj)
+    if not is_encrypted(path):
+        raise CarerdeskError("The register is not encrypted: carerdesk encrypt encrypts it.")
+    engine = obj.engine()
+    try:
+        actor = obj.actor(engine, Can.CHANGE_SETTINGS) or SYSTEM
+    finally:
+        engine.dispose()
+    key = obj.register_key()
+    assert key is not None
+    new_key = _new_register_passphrase(new_passphrase_file)
+    if new_key == key:
+        raise CarerdeskError("The new passphrase is the one the register has: nothing was changed.")
+    rows = rekey_register(path, key, new_key, by=actor)
+    click.echo(f"The register's passphrase is changed ({rows:,} rows copied and checked).")
+    if (kept := obj.settings().passphrase_file) is not None and kept != new_passphrase_file:
+        click.echo(
+            f"Put the new passphrase in {kept} (the passphrase_file setting): the old one no "
+            "longer opens the register.",
+            err=True,
+        )
+    _keep_it_safe()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,10 @@ Fields of ``settings.toml``:
 ``database``
     Path of the SQLite register. Default: ``register.sqlite`` in the user's data folder.
     Environment: ``CARERDESK_DB``.
+``passphrase_file``
+    For an encrypted register: a file holding its passphrase (one line), readable by its owner
+    alone (a file others can read is refused). Without it the passphrase is asked for at the
+    terminal when carerdesk starts. Environment: ``CARERDESK_PASSPHRASE_FILE``.
 ``theme``
     ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``; Ctrl+T in the
     application changes it and writes it here. Environment: ``CARERDESK_THEME``.
@@ -78,6 +82,8 @@ class Settings:
 
     database_url: str
     theme: str = "carerdesk-dark"
+    passphrase_file: Path | None = None
+    """Where an encrypted register's passphrase is kept, if not asked for."""
 
 
 def load_settings(db: str | None = None, database_url: str | None = None) -> Settings:
@@ -99,7 +105,9 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
         private_folder(path_of_db.parent)
         url = f"sqlite:///{path_of_db}"
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
-    return Settings(database_url=url, theme=theme)
+    secret = os.environ.get("CARERDESK_PASSPHRASE_FILE") or _str(stored.get("passphrase_file"))
+    passphrase_file = Path(secret).expanduser() if secret else None
+    return Settings(database_url=url, theme=theme, passphrase_file=passphrase_file)
 
 
 def audit_key_path() -> Path:

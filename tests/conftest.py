@@ -28,7 +28,13 @@ def isolated_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point settings and data at the test's own folder; no real register is ever touched."""
     monkeypatch.setenv("CARERDESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CARERDESK_DATA_DIR", str(tmp_path / "data"))
-    for name in ("CARERDESK_DB", "CARERDESK_DATABASE_URL", "CARERDESK_THEME", "CARERDESK_TODAY"):
+    for name in (
+        "CARERDESK_DB",
+        "CARERDESK_DATABASE_URL",
+        "CARERDESK_THEME",
+        "CARERDESK_TODAY",
+        "CARERDESK_PASSPHRASE_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

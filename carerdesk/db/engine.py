@@ -5,6 +5,11 @@ machine can save at the same moment. A write transaction takes the write lock at
 (``BEGIN IMMEDIATE``): with a deferred ``BEGIN``, two desks that read then write get
 "database is locked" (FACTS.md). Reads keep a plain ``BEGIN`` so they never queue behind a
 writer. One user action is one unit of work: it commits as a whole or not at all.
+
+Durability: ``synchronous=FULL``. In WAL mode ``NORMAL`` syncs the log only at checkpoints, so
+a power cut can undo the last commits after the desk said "Saved"; ``FULL`` syncs the log at
+every commit, so a save once confirmed survives one (the cost is measured in
+``bench/durability.py`` and written down in ``docs/design.md``).
 """
 
 from __future__ import annotations
@@ -45,12 +50,14 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def make_engine(url: str, *, key: str | None = None) -> Engine:
+def make_engine(url: str, *, key: str | None = None, one_file: bool = False) -> Engine:
     """An engine for ``url``, set up for several desks at once on SQLite.
 
-    With ``key``, the SQLite file is encrypted with SQLCipher under that passphrase (an
-    event's file): it is opened through the sqlcipher3 driver, keyed before anything else is
-    read, and kept as one file (no write-ahead log beside it) so that it can be handed on.
+    With ``key``, the SQLite file is encrypted with SQLCipher under that passphrase (the main
+    register when encrypted at rest, or an event's file): it is opened through the sqlcipher3
+    driver and keyed before anything else is read. The write-ahead log is encrypted too.
+    ``one_file`` (an event's file): no write-ahead log beside it (a rollback journal that is
+    gone after each commit), so that the file alone can be handed on.
     """
     # A statement's parameters (names, dates of birth, PIN hashes) never go into an error's
     # message: such messages can reach a log or a screen.
@@ -82,12 +89,14 @@ def make_engine(url: str, *, key: str | None = None) -> Engine:
             cursor.execute(f"PRAGMA key = {sql_string(key)}")
             # SQLCipher writes its own errors to standard error: the screen would show them.
             cursor.execute("PRAGMA cipher_log_level = NONE")
-            cursor.execute("PRAGMA journal_mode=DELETE")
-        else:
-            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA journal_mode=DELETE" if one_file else "PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # A commit returns only once its log (or journal) is on the disk: see the docstring.
+        cursor.execute("PRAGMA synchronous=FULL")
+        # macOS's fsync leaves the write in the drive's cache; F_FULLFSYNC flushes it. A no-op
+        # on systems without it (Linux, Windows).
+        cursor.execute("PRAGMA fullfsync=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -168,7 +168,7 @@ def open_event(path: Path, passphrase: str) -> Engine:
     passphrase (SQLCipher keeps a code on each page: a changed byte fails its page)."""
     if not path.is_file():
         raise EventFileRefused(f"There is no event file at {path}.")
-    engine = make_engine(sqlite_url(path), key=passphrase)
+    engine = make_engine(sqlite_url(path), key=passphrase, one_file=True)
     try:
         with engine.connect() as connection:
             failures = connection.exec_driver_sql("PRAGMA cipher_integrity_check").all()
@@ -221,7 +221,7 @@ def start_event(
     if path.exists():
         raise NotAllowed(f"{path} already exists: choose a new file for the event.")
     private_folder(path.parent)  # the file itself is made private as it is opened
-    engine = make_engine(sqlite_url(path), key=passphrase)
+    engine = make_engine(sqlite_url(path), key=passphrase, one_file=True)
     try:
         upgrade(engine)
         with unit_of_work(engine) as session:

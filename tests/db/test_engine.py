@@ -37,7 +37,7 @@ def test_pragmas_are_on_for_every_new_connection(engine: Engine) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert (conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) > 0
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: durable
         engine.dispose()
 
 

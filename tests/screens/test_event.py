@@ -33,7 +33,11 @@ async def test_a_volunteer_registers_a_carer_with_the_short_form(tmp_path: Path)
         robin = accounts.actor_of(accounts.find_user(session, "Robin Volunteer"))
     engine.dispose()
     app = CarerdeskApp(
-        sqlite_url(path), key=PASSPHRASE, now=lambda: datetime(2026, 11, 23, 11, 0), actor=robin
+        sqlite_url(path),
+        key=PASSPHRASE,
+        event=True,
+        now=lambda: datetime(2026, 11, 23, 11, 0),
+        actor=robin,
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
