@@ -1418,6 +1418,7 @@ def sar(obj: Context, reference: str, out: Path) -> None:
     for path in written:
         click.echo(str(path))
 
+
 # --- Encryption at rest of the main register (issue 15, item 8) ----------------------------
 
 
