@@ -96,21 +96,38 @@ class Context:
         return load_settings(db=self.db, database_url=self.database_url)
 
     def engine(self) -> Any:
-        """The register's engine, created or upgraded first."""
+        """The register's engine: checked, backed up once a day, created or upgraded."""
         from sqlalchemy.exc import SQLAlchemyError
 
-        from carerdesk.db.engine import make_engine
-        from carerdesk.db.migrate import upgrade
+        from carerdesk.db.backups import open_checked
 
-        engine = make_engine(self.settings().database_url)
+        settings = self.settings()
         try:
-            upgrade(engine)
+            opened = open_checked(
+                settings.database_url, plan=backup_plan(settings), now=_london_now()
+            )
         except SQLAlchemyError:
             raise CarerdeskError(
                 "The register could not be opened: check that the file or database is a "
                 "carerdesk register and that you may write to it."
             ) from None
-        return engine
+        if opened.warning:
+            click.echo(opened.warning, err=True)
+        return opened.engine
+
+
+def backup_plan(settings: Any) -> Any:
+    """This machine's backups folder and how many it keeps (None: not a SQLite register)."""
+    from carerdesk.db.backups import BackupPlan
+
+    folder = settings.backups_folder()
+    return BackupPlan(folder, settings.keep_backups) if folder is not None else None
+
+
+def _london_now() -> Any:
+    from carerdesk.app import london_now
+
+    return london_now()
 
 
 def _today() -> date:
@@ -197,7 +214,9 @@ def main(ctx: click.Context, db: str | None, database_url: str | None, user: str
 def _open_app(settings: Any, actor: Actor | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor)
+    app = CarerdeskApp(
+        settings.database_url, theme=settings.theme, actor=actor, backups=backup_plan(settings)
+    )
     app.run()
     if app.return_code:
         # Stopped by an error it could not carry on from: its plain line is already shown.
@@ -1223,6 +1242,123 @@ def services_restore(obj: Context, code: str) -> None:
 
     _change_services(obj, lambda session, by: destinations.restore_service(session, by, code).name)
     click.echo(f"{code} is offered again.")
+
+
+# --- Backups, restoring and checking the register (issue 15, items 5, 6 and 11) ------------
+
+
+def _register_file(obj: Context) -> Path:
+    """The SQLite file of the register, or a refusal for another kind of database."""
+    from carerdesk.db.backups import register_file
+
+    path = register_file(obj.settings().database_url)
+    if path is None:
+        raise CarerdeskError(
+            "Backups here are of a SQLite register file; back up a PostgreSQL register with "
+            "its own tools (pg_dump)."
+        )
+    return path
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the backup to this new file (default: a new file in the backups folder).",
+)
+@click.pass_obj
+@refusals
+def backup(obj: Context, out: Path | None) -> None:
+    """Back up the register now, while desks go on working (coordinators).
+
+    Without --out the backup goes into the backups folder (the "backups" setting), which
+    keeps the newest 14 (the "keep_backups" setting). Only you may read the file it makes.
+
+    Example: carerdesk --user "casey coordinator" backup --out /media/usb/register-copy.sqlite
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.backups import backup_now, make_backup
+    from carerdesk.db.engine import unit_of_work
+
+    register = _register_file(obj)
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.EXPORT) or SYSTEM
+    with unit_of_work(engine) as session:
+        # A backup is a copy of every record: recorded as an export is (the file's name is not).
+        trail.record(session, actor, trail.Action.EXPORTED, kind="backup")
+    if out is not None:
+        if out.exists():
+            raise CarerdeskError(f"{out} already exists: name a new file.")
+        made = make_backup(engine, out)
+    else:
+        plan = backup_plan(obj.settings())
+        made = backup_now(engine, plan, register, at=_london_now())
+    engine.dispose()
+    click.echo(f"Backed up the register to {made}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@refusals
+def restore(obj: Context, file: Path) -> None:
+    """Put a backup in place of the register: the backup is checked in full first, the current
+    file is kept aside (its name says when), and nothing is done while carerdesk has the
+    register open anywhere on this computer.
+
+    Needs no --user: the register may be too damaged to check a PIN. Whoever may write the
+    register's files on this computer may restore.
+
+    Example: carerdesk restore ~/.local/share/carerdesk/backups/register-2026-12-01-091500.sqlite
+    """
+    from carerdesk.db.backups import restore_backup
+
+    register = _register_file(obj)
+    # The key of an encrypted register goes here (item 8), as it does to open_checked.
+    done = restore_backup(file.expanduser(), register, now=_london_now())
+    if done.aside is not None:
+        click.echo(f"The register before the restore is kept as {done.aside}.")
+    click.echo(f"Restored {file} as the register {register}.")
+
+
+@main.command()
+@click.pass_obj
+@refusals
+def check(obj: Context) -> None:
+    """Check the register in full: every page of the file (SQLite's integrity check) and the
+    audit trail's chain (coordinators). Exit status 1 when anything is wrong.
+
+    Example: carerdesk --user "casey coordinator" check
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.backups import check_register, damage_message
+    from carerdesk.db.engine import make_engine, unit_of_work
+
+    settings = obj.settings()
+    register = _register_file(obj)
+    raw = make_engine(settings.database_url)
+    try:
+        problems = check_register(raw, full=True)
+    finally:
+        raw.dispose()
+    if problems:
+        for problem in problems[:20]:
+            click.echo(f"  {problem}", err=True)
+        raise CarerdeskError(
+            f"The integrity check found {len(problems)} problem(s). "
+            + damage_message(register, backup_plan(settings))
+        )
+    click.echo("The file is sound: SQLite's integrity check found no problem.")
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.VIEW_AUDIT) or SYSTEM
+    with unit_of_work(engine, write=False) as session:
+        verdict = trail.verify(session, by=actor)
+    if not verdict.sound:
+        raise CarerdeskError(
+            f"The audit trail has been tampered with: {verdict.problem} "
+            f"(the first {verdict.entries} entries are sound)."
+        )
+    click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
 
 
 if __name__ == "__main__":  # pragma: no cover

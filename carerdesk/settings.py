@@ -13,6 +13,13 @@ Fields of ``settings.toml``:
 ``database``
     Path of the SQLite register. Default: ``register.sqlite`` in the user's data folder.
     Environment: ``CARERDESK_DB``.
+``backups``
+    The folder of the register's backups (one on the first open of each day, and each
+    ``carerdesk backup``). Default: ``backups`` beside the register file. Environment:
+    ``CARERDESK_BACKUPS``.
+``keep_backups``
+    How many backups that folder keeps, the newest (default 14). Environment:
+    ``CARERDESK_KEEP_BACKUPS``.
 ``theme``
     ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``; Ctrl+T in the
     application changes it and writes it here. Environment: ``CARERDESK_THEME``.
@@ -73,6 +80,18 @@ class Settings:
 
     database_url: str
     theme: str = "carerdesk-dark"
+    backups: Path | None = None
+    """The backups folder chosen in the settings; None: ``backups`` beside the register."""
+    keep_backups: int = 14
+
+    def backups_folder(self) -> Path | None:
+        """Where the register's backups go; None when the register is not a SQLite file."""
+        if self.backups is not None:
+            return self.backups
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url == prefix:
+            return None
+        return Path(self.database_url.removeprefix(prefix)).parent / "backups"
 
 
 def load_settings(db: str | None = None, database_url: str | None = None) -> Settings:
@@ -92,7 +111,23 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
         path_of_db.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{path_of_db}"
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
-    return Settings(database_url=url, theme=theme)
+    backups = os.environ.get("CARERDESK_BACKUPS") or _str(stored.get("backups"))
+    keep = os.environ.get("CARERDESK_KEEP_BACKUPS") or stored.get("keep_backups")
+    return Settings(
+        database_url=url,
+        theme=theme,
+        backups=Path(backups).expanduser() if backups else None,
+        keep_backups=_count(keep, default=14),
+    )
+
+
+def _count(value: object, *, default: int) -> int:
+    """A whole number of at least 1 from the file or the environment; ``default`` otherwise."""
+    try:
+        number = int(str(value)) if value is not None else default
+    except ValueError:
+        return default
+    return max(number, 1)
 
 
 def save_theme(theme: str) -> None:
