@@ -1346,7 +1346,7 @@ def check(obj: Context) -> None:
             click.echo(f"  {problem}", err=True)
         raise CarerdeskError(
             f"The integrity check found {len(problems)} problem(s). "
-            + damage_message(register, backup_plan(settings))
+            + damage_message(register, backup_plan(settings), problems=problems)
         )
     click.echo("The file is sound: SQLite's integrity check found no problem.")
     engine = obj.engine()

@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.errors import CarerdeskError, RegisterReadOnly
 from carerdesk.db.engine import make_engine, sql_string
 from carerdesk.db.migrate import HEAD, NewerRegister, current_revision, is_known, upgrade
 
@@ -287,7 +287,7 @@ def check_register(engine: Engine, *, full: bool = False) -> list[str]:
     except DBAPIError as error:
         text = str(error.orig).lower()
         if "malformed" in text or "not a database" in text or "corrupt" in text:
-            return ["the file is damaged or is not a SQLite database"]
+            return [NOT_A_DATABASE]
         raise
     return [] if found == ["ok"] else found
 
@@ -302,12 +302,24 @@ def newest_good(plan: BackupPlan | None, register: Path, *, key: str | None = No
     return None
 
 
-def damage_message(register: Path, plan: BackupPlan | None, *, key: str | None = None) -> str:
+NOT_A_DATABASE = "the file is damaged or is not a SQLite database"
+
+
+def damage_message(
+    register: Path,
+    plan: BackupPlan | None,
+    *,
+    key: str | None = None,
+    problems: list[str] | None = None,
+) -> str:
     """What a person is told when the register is damaged: that it was not opened, the newest
     good backup, and the command that restores it."""
     said = (
-        f"The register {register} is damaged, so carerdesk did not open it and changed nothing "
-        "in it."
+        f"The register {register} could not be opened: it is damaged, or it is not a carerdesk "
+        "register. carerdesk changed nothing in it."
+        if problems == [NOT_A_DATABASE]
+        else f"The register {register} is damaged, so carerdesk did not open it and changed "
+        "nothing in it."
     )
     if (good := newest_good(plan, register, key=key)) is None:
         where = f" in {plan.folder}" if plan else ""
@@ -348,9 +360,11 @@ def _open(
     engine: Engine, url: str, key: str | None, plan: BackupPlan | None, now: datetime | None
 ) -> Opened:
     register = register_file(url)
+    if register is not None and not _writable(register):
+        raise RegisterReadOnly(str(register))
     sized = register is not None and register.is_file() and register.stat().st_size > 0
-    if register is not None and sized and check_register(engine):
-        raise RegisterDamaged(damage_message(register, plan, key=key))
+    if register is not None and sized and (problems := check_register(engine)):
+        raise RegisterDamaged(damage_message(register, plan, key=key, problems=problems))
     revision = _revision(engine)
     if revision is not None and revision != HEAD and not is_known(revision):
         raise NewerRegister()
@@ -368,6 +382,15 @@ def _open(
     return Opened(engine, made, warning)
 
 
+def _writable(register: Path) -> bool:
+    """Whether this account may write the register and its folder (the write-ahead log and
+    its index are made beside it): a read-only one is refused before anything is read."""
+    folder = register.parent if str(register.parent) else Path(".")
+    if register.exists() and not os.access(register, os.W_OK):
+        return False
+    return not folder.exists() or os.access(folder, os.W_OK | os.X_OK)
+
+
 def _revision(engine: Engine) -> str | None:
     try:
         return current_revision(engine)
@@ -375,7 +398,9 @@ def _revision(engine: Engine) -> str | None:
         text = str(error.orig).lower()
         if "malformed" in text or "not a database" in text:
             register = register_file(str(engine.url)) or Path("the register")
-            raise RegisterDamaged(damage_message(register, None)) from None
+            raise RegisterDamaged(
+                damage_message(register, None, problems=[NOT_A_DATABASE])
+            ) from None
         raise
 
 
