@@ -86,11 +86,11 @@ class Settings:
 
     def backups_folder(self) -> Path | None:
         """Where the register's backups go; None when the register is not a SQLite file."""
-        if self.backups is not None:
-            return self.backups
         prefix = "sqlite:///"
         if not self.database_url.startswith(prefix) or self.database_url == prefix:
             return None
+        if self.backups is not None:
+            return self.backups
         return Path(self.database_url.removeprefix(prefix)).parent / "backups"
 
 

@@ -432,22 +432,22 @@ def restore_backup(
     check, is a carerdesk register and is not from a newer carerdesk. The current file is kept
     aside as ``register.replaced-YYYY-MM-DD-HHMMSS.sqlite``. Refused (``RestoreRefused``),
     changing nothing, while any other connection has the register open."""
-    if (problem := file_problem(backup, key=key, full=True)) != "":
-        raise RestoreRefused(f"{backup} was not restored: {problem}. Nothing was changed.")
+    if not backup.is_file():
+        raise RestoreRefused(f"There is no backup at {backup}. Nothing was changed.")
+    # The copy that will become the register is the one checked: private, beside the register.
     incoming = register.with_name(f".{register.name}.restoring-{os.getpid()}")
     try:
-        incoming.unlink(missing_ok=True)
-        _private_file(incoming)
-        shutil.copyfile(backup, incoming)
-        _fsync(incoming)
-    except OSError as error:
-        incoming.unlink(missing_ok=True)
-        raise RestoreRefused(
-            f"The backup could not be copied beside the register ({error.strerror}). Nothing "
-            "was changed."
-        ) from None
-    try:
-        if (problem := file_problem(incoming, key=key, full=True)) != "":
+        try:
+            incoming.unlink(missing_ok=True)
+            _private_file(incoming)
+            shutil.copyfile(backup, incoming)
+            _fsync(incoming)
+        except OSError as error:
+            raise RestoreRefused(
+                f"The backup could not be copied beside the register ({error.strerror}). "
+                "Nothing was changed."
+            ) from None
+        if problem := _as_one_file(incoming, key) or file_problem(incoming, key=key, full=True):
             raise RestoreRefused(f"{backup} was not restored: {problem}. Nothing was changed.")
         if not register.exists():
             os.replace(incoming, register)
@@ -464,7 +464,24 @@ def restore_backup(
             os.replace(incoming, register)
         return Restored(register, aside)
     finally:
-        incoming.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{incoming}{suffix}").unlink(missing_ok=True)
+
+
+def _as_one_file(path: Path, key: str | None) -> str:
+    """Turn the private copy ``path`` to a rollback journal, so that checking it leaves no
+    log beside it; what is wrong with it if it cannot be ("" when done)."""
+    try:
+        connection = _connect(path, key)
+        try:
+            connection.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            connection.close()
+    except _driver_errors(key):
+        return "it is damaged or not a carerdesk register" + (
+            " (or the passphrase is not the one it was made with)" if key else ""
+        )
+    return ""
 
 
 @contextlib.contextmanager
