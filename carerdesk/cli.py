@@ -1281,19 +1281,20 @@ def backup(obj: Context, out: Path | None) -> None:
     from carerdesk.db.engine import unit_of_work
 
     register = _register_file(obj)
+    if out is not None and out.exists():
+        raise CarerdeskError(f"{out} already exists: name a new file.")
     engine = obj.engine()
-    actor = obj.actor(engine, Can.EXPORT) or SYSTEM
-    with unit_of_work(engine) as session:
-        # A backup is a copy of every record: recorded as an export is (the file's name is not).
-        trail.record(session, actor, trail.Action.EXPORTED, kind="backup")
-    if out is not None:
-        if out.exists():
-            raise CarerdeskError(f"{out} already exists: name a new file.")
-        made = make_backup(engine, out)
-    else:
-        plan = backup_plan(obj.settings())
-        made = backup_now(engine, plan, register, at=_london_now())
-    engine.dispose()
+    try:
+        actor = obj.actor(engine, Can.EXPORT) or SYSTEM
+        with unit_of_work(engine) as session:
+            # A backup copies every record: recorded as an export is (not the file's name).
+            trail.record(session, actor, trail.Action.EXPORTED, kind="backup")
+        if out is not None:
+            made = make_backup(engine, out)
+        else:
+            made = backup_now(engine, backup_plan(obj.settings()), register, at=_london_now())
+    finally:
+        engine.dispose()
     click.echo(f"Backed up the register to {made}.")
 
 

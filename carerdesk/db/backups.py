@@ -43,7 +43,8 @@ KEEP = 14
 SUFFIX = ".sqlite"
 CARERDESK_TABLES = frozenset({"alembic_version", "settings", "carers", "audit"})
 """Tables every carerdesk register has: a file without them is not one."""
-_STAMP = re.compile(r"-(\d{4}-\d{2}-\d{2})-(\d{6})\.sqlite$")
+_STAMP = re.compile(r"-(\d{4}-\d{2}-\d{2})-(\d{6})(?:-(\d{1,4}))?\.sqlite$")
+"""A backup's name after the register's: the day, the time, a number when two share a second."""
 
 
 class BackupFailed(CarerdeskError):
@@ -201,7 +202,13 @@ def backups_of(folder: Path, register: Path) -> list[Path]:
         for path in folder.iterdir()
         if path.name.startswith(prefix + "-") and _STAMP.fullmatch(path.name[len(prefix) :])
     ]
-    return sorted(found, key=lambda path: path.name, reverse=True)
+    return sorted(found, key=_made_at, reverse=True)
+
+
+def _made_at(path: Path) -> tuple[str, str, int]:
+    found = _STAMP.search(path.name)
+    assert found is not None
+    return found.group(1), found.group(2), int(found.group(3) or 0)
 
 
 def backup_name(register: Path, at: datetime) -> str:
@@ -217,7 +224,12 @@ def backup_now(
         private_folder(plan.folder)
     except OSError as error:
         raise _cannot_write(plan.folder, error) from None
-    made = make_backup(engine, plan.folder / backup_name(register, at), key=key)
+    dest = plan.folder / backup_name(register, at)
+    number = 1
+    while dest.exists():  # two backups in one second (the day's, then one asked for)
+        number += 1
+        dest = dest.with_name(backup_name(register, at).replace(SUFFIX, f"-{number}{SUFFIX}"))
+    made = make_backup(engine, dest, key=key)
     for old in backups_of(plan.folder, register)[max(plan.keep, 1) :]:
         with contextlib.suppress(OSError):
             old.unlink()

@@ -7,6 +7,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 
 from carerdesk.core.entries import check_carer
-from carerdesk.core.errors import DiskFull
+from carerdesk.core.errors import DiskFull, RegisterReadOnly
 from carerdesk.db import backups
 from carerdesk.db.backups import (
     BackupFailed,
@@ -116,7 +117,7 @@ def test_a_backup_is_one_file_only_its_owner_may_read(engine: Engine, tmp_path: 
     assert made == plan.folder / "register-2026-11-23-091500.sqlite"
     assert mode(made) == 0o600 and mode(plan.folder) == 0o700
     assert sorted(p.name for p in plan.folder.iterdir()) == [made.name]  # no log beside it
-    with sqlite3.connect(made) as copy:
+    with closing(sqlite3.connect(made)) as copy, copy:
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
@@ -175,14 +176,14 @@ def test_restore_refuses_a_bad_backup(
     if kind == "text":
         bad.write_text("a shopping list, not a register\n" * 200, encoding="utf-8")
     elif kind == "not carerdesk":
-        with sqlite3.connect(bad) as other:
+        with closing(sqlite3.connect(bad)) as other, other:
             other.execute("CREATE TABLE recipes (name TEXT)")
     else:
         make_backup(engine, bad)
         if kind == "damaged":
             damage(bad)
         else:
-            with sqlite3.connect(bad) as copy:
+            with closing(sqlite3.connect(bad)) as copy, copy:
                 copy.execute("UPDATE alembic_version SET version_num = '0099'")
     before = rows(db_path)
     engine.dispose()
@@ -285,7 +286,7 @@ def test_a_register_from_a_newer_carerdesk_is_said_plainly(engine: Engine, db_pa
     engine.dispose()
     with pytest.raises(NewerRegister):
         open_checked(sqlite_url(db_path), now=NOW)
-    with sqlite3.connect(db_path) as kept:
+    with closing(sqlite3.connect(db_path)) as kept, kept:
         assert kept.execute("SELECT last_name FROM carers").fetchall() == [("Quillfeather",)]
 
 
@@ -403,3 +404,18 @@ def test_a_damaged_register_is_restored_from_its_backup(
     done = restore_backup(copy, db_path, now=NOW)
     assert rows(db_path) == rows(copy)
     assert done.aside is not None and done.aside.read_bytes().count(b"\xa5" * 4096) == 1
+
+
+def test_a_register_that_turns_read_only_refuses_the_save(engine: Engine) -> None:
+    """Made read-only while a desk has it open: SQLite then answers every write with
+    SQLITE_READONLY, as ``PRAGMA query_only`` makes it answer here."""
+    add_carer(engine, "Quillfeather")
+    engine.dispose()
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    with pytest.raises(RegisterReadOnly, match="cannot be written"):
+        add_carer(engine, "Marchbanks")
+    assert surnames(engine) == ["Quillfeather"]
