@@ -113,7 +113,7 @@ def test_check_on_a_damaged_register(register: Path) -> None:
     code, _, errors = run("--db", str(register), "check")
     assert code == 1
     assert "The integrity check found" in errors
-    assert "The newest good backup is" in errors and "carerdesk restore" in errors
+    assert "The newest good backup is" in errors and " restore " in errors
 
 
 def test_check_names_a_broken_audit_chain(register: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_damaged_register_is_met_with_a_plain_message(register: Path) -> None:
     code, _, errors = run("--db", str(register), "search", "quill")
     assert code == 1
     assert f"The register {register} is damaged" in errors
-    assert f"carerdesk restore {good}" in errors
+    assert f"carerdesk --db {register} restore {good}" in errors
     code, said, _ = run("--db", str(register), "restore", str(good))
     assert code == 0
     code, said, _ = run("--db", str(register), "search", "quill")

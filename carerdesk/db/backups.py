@@ -337,14 +337,22 @@ def damage_message(
         where = f" in {plan.folder}" if plan else ""
         return (
             f"{said} No good backup was found{where}: tell your coordinator, and keep the file "
-            "as it is (a copy kept elsewhere may be restored with carerdesk restore FILE)."
+            f"as it is (a copy kept elsewhere may be restored with {restore_command(register)})."
         )
     day = made_on(good)
     return (
         f"{said} The newest good backup is {good}"
         + (f", made on {day:%d/%m/%Y}" if day else "")
-        + f". To go back to it (what was saved since is lost): carerdesk restore {good}"
+        + f". To go back to it (what was saved since is lost): {restore_command(register, good)}"
     )
+
+
+def restore_command(register: Path, backup: Path | str = "FILE") -> str:
+    """The command that restores ``backup`` as ``register`` (named, so it is the right one)."""
+    import shlex
+
+    named = shlex.quote(str(backup)) if isinstance(backup, Path) else backup
+    return f"carerdesk --db {shlex.quote(str(register))} restore {named}"
 
 
 # --- Opening --------------------------------------------------------------------------------

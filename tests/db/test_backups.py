@@ -272,7 +272,7 @@ def test_a_damaged_register_is_not_opened_and_the_newest_good_backup_named(
     message = refused.value.message
     assert f"The register {db_path} is damaged" in message
     assert f"The newest good backup is {older}, made on 21/11/2026" in message
-    assert f"carerdesk restore {older}" in message
+    assert f"carerdesk --db {db_path} restore {older}" in message
     assert str(newest) not in message
     assert len(backups_of(plan.folder, db_path)) == 2  # no backup made of a damaged file
 
