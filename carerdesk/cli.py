@@ -1337,6 +1337,8 @@ def check(obj: Context) -> None:
 
     settings = obj.settings()
     register = _register_file(obj)
+    if not register.is_file():
+        raise CarerdeskError(f"There is no register at {register}.")
     raw = make_engine(settings.database_url)
     try:
         problems = check_register(raw, full=True)

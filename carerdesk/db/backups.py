@@ -41,7 +41,7 @@ from carerdesk.db.migrate import HEAD, NewerRegister, current_revision, is_known
 KEEP = 14
 """How many backups the backups folder keeps by default (two weeks of working days and more)."""
 SUFFIX = ".sqlite"
-CARERDESK_TABLES = frozenset({"alembic_version", "settings", "carers", "audit"})
+CARERDESK_TABLES = frozenset({"alembic_version", "settings", "carers"})
 """Tables every carerdesk register has: a file without them is not one."""
 _STAMP = re.compile(r"-(\d{4}-\d{2}-\d{2})-(\d{6})(?:-(\d{1,4}))?\.sqlite$")
 """A backup's name after the register's: the day, the time, a number when two share a second."""
