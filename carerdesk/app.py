@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from carerdesk.db.accounts import Organisation
+    from carerdesk.db.backups import BackupPlan
     from carerdesk.db.events import EventInfo
     from carerdesk.widgets.desk import Desk
     from carerdesk.widgets.keys import Key
@@ -239,14 +240,19 @@ class CarerdeskApp(App[None]):
         actor: Actor | None = None,
         key: str | None = None,
         event: bool = False,
+        backups: BackupPlan | None = None,
     ) -> None:
         """``actor``: someone already signed in (the command line checked their PIN);
         ``key``: the passphrase of an encrypted register (asked before the application
-        starts); ``event``: the register is an event's file."""
+        starts); ``event``: the register is an event's file; ``backups``: where the day's
+        backup goes, made when the register first opens each day."""
         super().__init__()
         self.database_url = database_url
         self.key = key
         self.event_file = event
+        self.backups = backups
+        self.not_opened = ""
+        """Why the register was not opened (damaged, from a newer carerdesk), in plain words."""
         self.event: EventInfo | None = None
         """The event, when the register open is an event's file."""
         self.now = now
@@ -508,13 +514,19 @@ class CarerdeskApp(App[None]):
     @work(thread=True, group="open-register", description="open the register")
     def open_register(self) -> None:
         """Open the register (creating or upgrading it) away from the UI thread."""
+        from carerdesk.core.errors import CarerdeskError
         from carerdesk.db import accounts
-        from carerdesk.db.engine import make_engine
-        from carerdesk.db.migrate import upgrade
+        from carerdesk.db.backups import open_checked
 
         try:
-            engine = make_engine(self.database_url, key=self.key, one_file=self.event_file)
-            upgrade(engine)
+            opened = open_checked(
+                self.database_url,
+                key=self.key,
+                plan=self.backups,
+                now=self.now(),
+                one_file=self.event_file,
+            )
+            engine = opened.engine
             with self._session(engine, write=False) as session:
                 organisation = accounts.organisation(session)
                 idle = accounts.idle_minutes(session)
@@ -524,6 +536,10 @@ class CarerdeskApp(App[None]):
                     from carerdesk.db import events
 
                     event = events.event_info(session)
+        except CarerdeskError as error:
+            # Damaged, or made by a newer carerdesk: said in plain words, nothing opened.
+            self.call_from_thread(self._not_opened, error.message)
+            return
         except Exception as error:
             # Expected enough to be said plainly here, but logged too: a code finds the cause.
             code = record(error).code
@@ -537,6 +553,19 @@ class CarerdeskApp(App[None]):
             )
             return
         self.call_from_thread(self._opened, engine, organisation, idle, demo_pins, event)
+        if opened.warning:
+            self.call_from_thread(
+                self.notify, opened.warning, title="No backup today", severity="warning", timeout=30
+            )
+
+    def _not_opened(self, message: str) -> None:
+        """The register was not opened: the sign-in screen says why instead of asking for a
+        name and PIN."""
+        from carerdesk.screens.signin import SignInScreen
+
+        self.not_opened = message
+        if isinstance(self.screen, SignInScreen):
+            self.screen.show_not_opened(message)
 
     def _opened(
         self,

@@ -99,24 +99,26 @@ class Context:
         return load_settings(db=self.db, database_url=self.database_url)
 
     def engine(self) -> Any:
-        """The register's engine, created or upgraded first."""
+        """The register's engine: checked, backed up once a day, created or upgraded."""
         from sqlalchemy.exc import SQLAlchemyError
 
-        from carerdesk.db.engine import make_engine
-        from carerdesk.db.migrate import upgrade
+        from carerdesk.db.backups import open_checked
 
         key = self.register_key()
-        engine, self._unlocked = self._unlocked, None
-        if engine is None:
-            engine = make_engine(self.settings().database_url, key=key)
+        self.close()  # the engine that checked the passphrase: the register opens checked
+        settings = self.settings()
         try:
-            upgrade(engine)
+            opened = open_checked(
+                settings.database_url, key=key, plan=backup_plan(settings), now=_london_now()
+            )
         except SQLAlchemyError:
             raise CarerdeskError(
                 "The register could not be opened: check that the file or database is a "
                 "carerdesk register and that you may write to it."
             ) from None
-        return engine
+        if opened.warning:
+            click.echo(opened.warning, err=True)
+        return opened.engine
 
     def register_key(self) -> str | None:
         """The register's passphrase when its file is encrypted, checked against it (asked
@@ -140,6 +142,20 @@ class Context:
         if self._unlocked is not None:
             self._unlocked.dispose()
             self._unlocked = None
+
+
+def backup_plan(settings: Any) -> Any:
+    """This machine's backups folder and how many it keeps (None: not a SQLite register)."""
+    from carerdesk.db.backups import BackupPlan
+
+    folder = settings.backups_folder()
+    return BackupPlan(folder, settings.keep_backups) if folder is not None else None
+
+
+def _london_now() -> Any:
+    from carerdesk.app import london_now
+
+    return london_now()
 
 
 PASSPHRASE_FILE_VARIABLE = "CARERDESK_PASSPHRASE_FILE"
@@ -258,7 +274,13 @@ def main(ctx: click.Context, db: str | None, database_url: str | None, user: str
 def _open_app(settings: Any, actor: Actor | None = None, *, key: str | None = None) -> None:
     from carerdesk.app import CarerdeskApp
 
-    app = CarerdeskApp(settings.database_url, theme=settings.theme, actor=actor, key=key)
+    app = CarerdeskApp(
+        settings.database_url,
+        theme=settings.theme,
+        actor=actor,
+        key=key,
+        backups=backup_plan(settings),
+    )
     app.run()
     if app.return_code:
         # Stopped by an error it could not carry on from: its plain line is already shown.
@@ -1558,6 +1580,158 @@ def rekey_command(obj: Context, new_passphrase_file: Path | None) -> None:
             err=True,
         )
     _keep_it_safe()
+
+
+# --- Backups, restoring and checking the register (issue 15, items 5, 6 and 11) ------------
+
+
+def _register_file(obj: Context) -> Path:
+    """The SQLite file of the register, or a refusal for another kind of database."""
+    from carerdesk.db.backups import register_file
+
+    path = register_file(obj.settings().database_url)
+    if path is None:
+        raise CarerdeskError(
+            "Backups here are of a SQLite register file; back up a PostgreSQL register with "
+            "its own tools (pg_dump)."
+        )
+    return path
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the backup to this new file (default: a new file in the backups folder).",
+)
+@click.pass_obj
+@refusals
+def backup(obj: Context, out: Path | None) -> None:
+    """Back up the register now, while desks go on working (coordinators).
+
+    Without --out the backup goes into the backups folder (the "backups" setting), which
+    keeps the newest 14 (the "keep_backups" setting). Only you may read the file it makes.
+
+    Example: carerdesk --user "casey coordinator" backup --out /media/usb/register-copy.sqlite
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.backups import backup_now, make_backup
+    from carerdesk.db.engine import unit_of_work
+
+    register = _register_file(obj)
+    if out is not None and out.exists():
+        raise CarerdeskError(f"{out} already exists: name a new file.")
+    engine = obj.engine()
+    try:
+        actor = obj.actor(engine, Can.EXPORT) or SYSTEM
+        with unit_of_work(engine) as session:
+            # A backup copies every record: recorded as an export is (not the file's name).
+            trail.record(session, actor, trail.Action.EXPORTED, kind="backup")
+        key = obj.register_key()
+        if out is not None:
+            made = make_backup(engine, out, key=key)
+        else:
+            plan = backup_plan(obj.settings())
+            made = backup_now(engine, plan, register, at=_london_now(), key=key)
+    finally:
+        engine.dispose()
+    click.echo(f"Backed up the register to {made}.")
+
+
+def _backup_passphrase(obj: Context) -> str:
+    """The passphrase of an encrypted backup: from the passphrase file, or asked."""
+    from carerdesk.db.encryption import read_passphrase_file
+
+    settings = obj.settings()
+    if settings.passphrase_file is not None:
+        return read_passphrase_file(settings.passphrase_file)
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "The backup is encrypted: name a file holding its passphrase (readable by you "
+            f"alone) in the passphrase_file setting or {PASSPHRASE_FILE_VARIABLE}, or run this "
+            "at a terminal."
+        )
+    return str(click.prompt("The backup's passphrase", hide_input=True, err=True))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@refusals
+def restore(obj: Context, file: Path) -> None:
+    """Put a backup in place of the register: the backup is checked in full first, the current
+    file is kept aside (its name says when), and nothing is done while carerdesk has the
+    register open anywhere on this computer.
+
+    Needs no --user: the register may be too damaged to check a PIN. Whoever may write the
+    register's files on this computer may restore.
+
+    Example: carerdesk restore ~/.local/share/carerdesk/backups/register-2026-12-01-091500.sqlite
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.backups import restore_backup
+    from carerdesk.db.encryption import is_encrypted
+    from carerdesk.db.engine import make_engine
+
+    register = _register_file(obj)
+    incoming = file.expanduser()
+    # An encrypted backup is checked and put in place under the register's passphrase (the
+    # passphrase file named in the settings, or asked at the terminal); it is not checked
+    # against the register being replaced, which may be too damaged to read.
+    key = _backup_passphrase(obj) if incoming.is_file() and is_encrypted(incoming) else None
+    done = restore_backup(incoming, register, key=key, now=_london_now())
+    # The entries made since that backup are gone on purpose: the anchor log is told, so
+    # that the audit check does not call them removed.
+    restored = make_engine(obj.settings().database_url, key=key)
+    try:
+        trail.anchor_head(restored, f"restored from {incoming.name}", restored=True)
+    finally:
+        restored.dispose()
+    if done.aside is not None:
+        click.echo(f"The register before the restore is kept as {done.aside}.")
+    click.echo(f"Restored {file} as the register {register}.")
+
+
+@main.command()
+@click.pass_obj
+@refusals
+def check(obj: Context) -> None:
+    """Check the register in full: every page of the file (SQLite's integrity check) and the
+    audit trail's chain (coordinators). Exit status 1 when anything is wrong.
+
+    Example: carerdesk --user "casey coordinator" check
+    """
+    from carerdesk.db import audit as trail
+    from carerdesk.db.backups import check_register, damage_message
+    from carerdesk.db.engine import make_engine, unit_of_work
+
+    settings = obj.settings()
+    register = _register_file(obj)
+    if not register.is_file():
+        raise CarerdeskError(f"There is no register at {register}.")
+    raw = make_engine(settings.database_url, key=obj.register_key())
+    try:
+        problems = check_register(raw, full=True)
+    finally:
+        raw.dispose()
+    if problems:
+        for problem in problems[:20]:
+            click.echo(f"  {problem}", err=True)
+        raise CarerdeskError(
+            f"The integrity check found {len(problems)} problem(s). "
+            + damage_message(register, backup_plan(settings), problems=problems)
+        )
+    click.echo("The file is sound: SQLite's integrity check found no problem.")
+    engine = obj.engine()
+    actor = obj.actor(engine, Can.VIEW_AUDIT) or SYSTEM
+    with unit_of_work(engine, write=False) as session:
+        verdict = trail.verify(session, by=actor)
+    if not verdict.sound:
+        raise CarerdeskError(
+            f"The audit trail has been tampered with: {verdict.problem} "
+            f"(the first {verdict.entries} entries are sound)."
+        )
+    click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,13 @@ Fields of ``settings.toml``:
     For an encrypted register: a file holding its passphrase (one line), readable by its owner
     alone (a file others can read is refused). Without it the passphrase is asked for at the
     terminal when carerdesk starts. Environment: ``CARERDESK_PASSPHRASE_FILE``.
+``backups``
+    The folder of the register's backups (one on the first open of each day, and each
+    ``carerdesk backup``). Default: ``backups`` beside the register file. Environment:
+    ``CARERDESK_BACKUPS``.
+``keep_backups``
+    How many backups that folder keeps, the newest (default 14). Environment:
+    ``CARERDESK_KEEP_BACKUPS``.
 ``theme``
     ``carerdesk-light``, ``carerdesk-dark`` or ``carerdesk-high-contrast``; Ctrl+T in the
     application changes it and writes it here. Environment: ``CARERDESK_THEME``.
@@ -84,6 +91,18 @@ class Settings:
     theme: str = "carerdesk-dark"
     passphrase_file: Path | None = None
     """Where an encrypted register's passphrase is kept, if not asked for."""
+    backups: Path | None = None
+    """The backups folder chosen in the settings; None: ``backups`` beside the register."""
+    keep_backups: int = 14
+
+    def backups_folder(self) -> Path | None:
+        """Where the register's backups go; None when the register is not a SQLite file."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url == prefix:
+            return None
+        if self.backups is not None:
+            return self.backups
+        return Path(self.database_url.removeprefix(prefix)).parent / "backups"
 
 
 def load_settings(db: str | None = None, database_url: str | None = None) -> Settings:
@@ -107,7 +126,24 @@ def load_settings(db: str | None = None, database_url: str | None = None) -> Set
     theme = os.environ.get("CARERDESK_THEME") or _str(stored.get("theme")) or "carerdesk-dark"
     secret = os.environ.get("CARERDESK_PASSPHRASE_FILE") or _str(stored.get("passphrase_file"))
     passphrase_file = Path(secret).expanduser() if secret else None
-    return Settings(database_url=url, theme=theme, passphrase_file=passphrase_file)
+    backups = os.environ.get("CARERDESK_BACKUPS") or _str(stored.get("backups"))
+    keep = os.environ.get("CARERDESK_KEEP_BACKUPS") or stored.get("keep_backups")
+    return Settings(
+        database_url=url,
+        theme=theme,
+        passphrase_file=passphrase_file,
+        backups=Path(backups).expanduser() if backups else None,
+        keep_backups=_count(keep, default=14),
+    )
+
+
+def _count(value: object, *, default: int) -> int:
+    """A whole number of at least 1 from the file or the environment; ``default`` otherwise."""
+    try:
+        number = int(str(value)) if value is not None else default
+    except ValueError:
+        return default
+    return max(number, 1)
 
 
 def audit_key_path() -> Path:

@@ -60,6 +60,28 @@ class RegisterUnavailable(CarerdeskError):
         )
 
 
+class RegisterReadOnly(CarerdeskError):
+    """The register's file, or its folder, may not be written: nothing was saved."""
+
+    def __init__(self, where: str = "") -> None:
+        named = f" {where}" if where else ""
+        super().__init__(
+            f"The register{named} cannot be written: the file or its folder is read-only, so "
+            "nothing was saved (everything saved before is still there). Ask whoever looks "
+            "after this computer to let you write to it, then try again."
+        )
+
+
+class DiskFull(CarerdeskError):
+    """The disk holding the register is full: nothing of the action was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The disk is full, so nothing was saved (everything saved before is still there). "
+            "Free some space on this computer, or tell your coordinator, then try again."
+        )
+
+
 class Stale(CarerdeskError):
     """A save over a change made at another desk since the form was opened: nothing was
     saved, and what the person typed is still theirs to save again."""

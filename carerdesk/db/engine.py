@@ -24,7 +24,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from carerdesk.core.errors import DatabaseBusy, RegisterUnavailable, Stale
+from carerdesk.core.errors import (
+    DatabaseBusy,
+    DiskFull,
+    RegisterReadOnly,
+    RegisterUnavailable,
+    Stale,
+)
 from carerdesk.core.private_files import new_private_file
 
 BUSY_TIMEOUT_MS = 5000
@@ -112,6 +118,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _fault(error: BaseException | None) -> DiskFull | RegisterReadOnly | None:
+    """A full disk or a read-only register, told from the driver's error (by SQLite's code
+    where the driver gives it, by its fixed text otherwise)."""
+    name = str(getattr(error, "sqlite_errorname", ""))
+    text = str(error).lower()
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return DiskFull()
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return RegisterReadOnly()
+    return None
+
+
 @contextmanager
 def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One user action: a session that commits on success and rolls back on any error."""
@@ -124,12 +142,14 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         session.rollback()
         if "locked" in str(error.orig) or "busy" in str(error.orig):
             raise DatabaseBusy() from None
+        if (fault := _fault(error.orig)) is not None:
+            raise fault from error
         # The driver's message may quote the values being written: a person sees only ours
         # (the cause stays chained for a developer's debugger, never shown or logged).
         raise RegisterUnavailable() from error
     except DBAPIError as error:
         session.rollback()
-        raise RegisterUnavailable() from error
+        raise _fault(error.orig) or RegisterUnavailable() from error
     except StaleDataError:
         # Another desk changed the record between this one reading and writing it.
         session.rollback()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
+from carerdesk.core.errors import CarerdeskError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -15,6 +17,17 @@ HEAD = "0016"
 """The newest migration, known without importing Alembic (a test checks it is Alembic's head).
 
 Opening an up-to-date register then costs one query, not Alembic's import."""
+
+
+class NewerRegister(CarerdeskError):
+    """The register is at a migration this version of carerdesk does not know."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This register was made by a newer version of carerdesk, so this version did not "
+            "open it (nothing in it was changed). Install the newer version on this computer, "
+            "or use the computer where it was last opened."
+        )
 
 
 def _config() -> Config:
@@ -35,6 +48,19 @@ def head_revision() -> str:
     return head
 
 
+def is_known(revision: str) -> bool:
+    """Whether ``revision`` is one of this version's migrations (a newer carerdesk's is not)."""
+    if revision == HEAD:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration a register is at, or None for an empty database."""
     with engine.connect() as connection:
@@ -45,8 +71,11 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> bool:
     """Bring the register to the newest migration; True when anything was done."""
-    if current_revision(engine) == HEAD:
+    current = current_revision(engine)
+    if current == HEAD:
         return False
+    if current is not None and not is_known(current):
+        raise NewerRegister()
     from alembic import command
 
     config = _config()

@@ -69,6 +69,14 @@ class SignInScreen(Screen[None]):
             self.query_one("#signin-pin", Input).value = ""
             self.query_one("#signin-error", Static).update(say(code))
 
+    def show_not_opened(self, message: str) -> None:
+        """The register could not be opened (damaged, or from a newer carerdesk): say why and
+        what to do, and offer no sign-in."""
+        self.query_one("#signin-title", Label).update("The register was not opened")
+        self.query_one("#signin-message", Static).update(message + "\n\nCtrl+Q closes carerdesk.")
+        for part in self.query(".signin-label, #signin-name, #signin-pin, #signin-error"):
+            part.display = False
+
     def _typed_name(self) -> str:
         return self.query_one("#signin-name", Input).value.strip()
 

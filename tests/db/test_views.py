@@ -62,6 +62,13 @@ WITHOUT_ACTOR = {
     "engine.is_sqlite": "which SQL dialect an engine speaks",
     "migrate.upgrade": "migrations, before anyone can sign in",
     "migrate.current_revision": "migrations, before anyone can sign in",
+    # Copies and checks of the whole file, below the operations: the day's backup and the
+    # check run as the register opens, before anyone signs in; `carerdesk backup` checks
+    # EXPORT and records the backup itself.
+    "backups.make_backup": "copies the file; its callers check the right (or none: at open)",
+    "backups.backup_now": "copies the file; its callers check the right (or none: at open)",
+    "backups.daily_backup": "the day's backup as the register opens, before anyone signs in",
+    "backups.check_register": "SQLite's check of the file, before anyone signs in",
 }
 """The public functions of ``carerdesk.db`` that take a session (or engine) without the
 acting person, each with why."""
