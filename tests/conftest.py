@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,9 +24,31 @@ FAST_PINS = {"pin_hash_time_cost": "1", "pin_hash_memory_kib": "1024", "pin_hash
 argon2-cffi's own; a test checks them)."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def machine_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A machine of the session's own for what is made once for many tests (a module's
+    register): never the real home's settings. Its audit key signs every test's trail, so a
+    register made once verifies in each test; a test of another desk names its own key."""
+    folder = tmp_path_factory.mktemp("machine")
+    names = ("CARERDESK_CONFIG_DIR", "CARERDESK_DATA_DIR", "CARERDESK_AUDIT_KEY")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["CARERDESK_CONFIG_DIR"] = str(folder / "config")
+    os.environ["CARERDESK_DATA_DIR"] = str(folder / "data")
+    os.environ["CARERDESK_AUDIT_KEY"] = str(folder / "keys" / "audit.key")
+    yield folder / "keys" / "audit.key"
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
-def isolated_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, machine_for_the_session: Path
+) -> None:
     """Point settings and data at the test's own folder; no real register is ever touched."""
+    monkeypatch.setenv("CARERDESK_AUDIT_KEY", str(machine_for_the_session))
     monkeypatch.setenv("CARERDESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("CARERDESK_DATA_DIR", str(tmp_path / "data"))
     for name in (

@@ -134,7 +134,9 @@ def cell(value: object, column: str = "") -> str:
 
 
 def _carer_rows(session: Session) -> Iterator[list[str]]:
-    stmt = select(Carer).order_by(Carer.reference)
+    # An erased record is no one's any more: what it counted stays in the returns made, and
+    # nothing of it goes into the register files (blank names would not import back).
+    stmt = select(Carer).where(Carer.erased_on.is_(None)).order_by(Carer.reference)
     columns = carer_columns()
     for carer in session.scalars(stmt.execution_options(yield_per=BATCH)):
         yield [cell(getattr(carer, column), column) for column in columns]
@@ -153,6 +155,7 @@ def _linked_rows(
     stmt = (
         select(model, Carer.reference)
         .outerjoin(Carer, model.carer_id == Carer.id)
+        .where(Carer.erased_on.is_(None))
         .order_by(Carer.reference.is_not(None), Carer.reference, *order)
         .execution_options(yield_per=BATCH)
     )

@@ -28,6 +28,13 @@ from carerdesk.export.weekly import csv_bytes, export_return
 from carerdesk.settings import config_dir
 from tests.conftest import COORDINATOR, STAFF, VOLUNTEER
 
+
+@pytest.fixture(autouse=True)
+def key_in_the_config_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the key and the anchor log where a desk keeps them by default."""
+    monkeypatch.delenv("CARERDESK_AUDIT_KEY")
+
+
 TYPED = {
     "first_name": "Ada",
     "last_name": "Quillfeather",
