@@ -21,6 +21,7 @@ TABLES = {
     "cards",
     "carers",
     "caring_roles",
+    "consents",
     "contacts",
     "emergency_contacts",
     "referral_events",
