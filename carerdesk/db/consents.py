@@ -155,7 +155,7 @@ def consent_history(session: Session, carer_id: str, *, by: Actor) -> list[Conse
     rows = session.scalars(
         select(Consent)
         .where(Consent.carer_id == carer.id)
-        .order_by(Consent.date_.desc(), Consent.created_at.desc(), Consent.id)
+        .order_by(Consent.date_.desc(), Consent.created_at.desc(), Consent.consent, Consent.id)
     )
     return [consent_view(row) for row in rows]
 
