@@ -555,7 +555,7 @@ def export() -> None:
 @click.pass_obj
 @refusals
 def export_register(obj: Context, out: Path, fmt: str | None, template: bool) -> None:
-    """Write the whole register: five CSV files into a folder, or one XLSX workbook.
+    """Write the whole register: six CSV files into a folder, or one XLSX workbook.
 
     The format follows --out (a name ending .xlsx is a workbook) unless --format is given.
     --template writes the headers and one invented example row, to fill in and import.
