@@ -459,7 +459,7 @@ async def _consent(walk: Walk) -> None:
     await walk.press("enter", "ctrl+s")
     assert isinstance(walk.screen, CarerScreen)
     newest = shown(walk.pilot, "#consents").splitlines()[0]
-    assert newest.split()[:6] == "23/11/2026 News and offers Given Phone".split()
+    assert newest.split()[:6] == ["23/11/2026", "News", "and", "offers", "Given", "Phone"]
 
 
 # --- forms -----------------------------------------------------------------------------
