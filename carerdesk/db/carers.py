@@ -331,6 +331,11 @@ def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> CarerView:
     carer = _get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
+    if carer.consent_store is not True:
+        raise NotAllowed(
+            "They withdrew consent to keep their details: record their consent again "
+            "(N on the record) before reopening it."
+        )
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
     carer.updated_by = by.name
     session.flush()

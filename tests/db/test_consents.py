@@ -179,3 +179,19 @@ def test_changing_a_consent_on_the_carer_form_is_an_entry(engine: Engine, today:
     with unit_of_work(engine, write=False) as s:
         view = get_carer(s, reference, by=STAFF)
     assert (view.consent_share, view.consent_contact) == (False, True)
+
+
+def test_a_record_closed_for_withdrawn_consent_reopens_once_consent_is_given_again(
+    engine: Engine, today: date
+) -> None:
+    from carerdesk.db.carers import reopen_carer
+
+    reference = registered(engine, today)
+    record(engine, reference, ConsentEntry("store", False, today, "phone"), today)
+    with pytest.raises(NotAllowed, match="record their consent again"), unit_of_work(engine) as s:
+        reopen_carer(s, reference, by=STAFF)
+    record(engine, reference, ConsentEntry("store", True, today, "in_person"), today)
+    with unit_of_work(engine) as s:
+        reopen_carer(s, reference, by=STAFF)
+    carer = stored(engine, reference)
+    assert (carer.status, carer.consent_store) == ("active", True)
