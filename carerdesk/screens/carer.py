@@ -674,7 +674,8 @@ class CarerScreen(Screen[None]):
         with self.app.unit_of_work(write=False) as session:
             entries = consent_history(session, carer.id, by=self.app.user)
         title.update(
-            f"Consents: {len(entries)} entries" + self._keys("N records one", Can.EDIT)
+            f"Consents: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+            + self._keys("N records one", Can.EDIT)
             if entries
             else "Consents: no entries" + self._keys("N records one", Can.EDIT)
         )
