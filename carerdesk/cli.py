@@ -654,7 +654,7 @@ def export() -> None:
 @click.pass_obj
 @refusals
 def export_register(obj: Context, out: Path, fmt: str | None, template: bool) -> None:
-    """Write the whole register: five CSV files into a folder, or one XLSX workbook.
+    """Write the whole register: six CSV files into a folder, or one XLSX workbook.
 
     The format follows --out (a name ending .xlsx is a workbook) unless --format is given.
     --template writes the headers and one invented example row, to fill in and import.
@@ -1732,6 +1732,68 @@ def check(obj: Context) -> None:
             f"(the first {verdict.entries} entries are sound)."
         )
     click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
+
+
+# --- Consent history (issue 15, item 2) ---------------------------------------------------
+
+
+@main.command("consent")
+@click.argument("reference")
+@click.option("--consent", "which", help="Record one: store, share or contact.")
+@click.option("--given", help="yes (given) or no (withdrawn), with --consent.")
+@click.option("--how", help="in_person, phone, written or online, with --consent.")
+@click.option("--date", "day", help="The day they told us, DD/MM/YYYY (default today).")
+@click.pass_obj
+@refusals
+def consent(
+    obj: Context,
+    reference: str,
+    which: str | None,
+    given: str | None,
+    how: str | None,
+    day: str | None,
+) -> None:
+    """A carer's consent history, newest first; with --consent, first record one given or
+    withdrawn (staff; withdrawing consent to store closes the record).
+
+    Example: carerdesk --user "sam staff" consent C000123 --consent share --given no --how phone
+    """
+    from carerdesk.core import codes
+    from carerdesk.core.consents import check_consent
+    from carerdesk.core.entries import field_text
+    from carerdesk.db import consents
+    from carerdesk.db.engine import unit_of_work
+
+    engine = obj.engine()
+    today = _today()
+    wanted = reference.strip().upper()
+    if which is not None:
+        texts = {
+            "consent": which,
+            "given": given or "",
+            "date": day or field_text(today),
+            "how": how or "",
+        }
+        entry = check_consent(texts, today)
+        actor = obj.actor(engine, Can.EDIT) or SYSTEM
+        with unit_of_work(engine) as session:
+            done = consents.record_consent(session, wanted, entry, by=actor, today=today)
+        click.echo(f"Recorded for {done.reference}.")
+        if done.closed:
+            click.echo(
+                f"The record is closed: they withdrew consent to keep their details. "
+                f"A coordinator may now erase it: carerdesk erase {done.reference}."
+            )
+    actor = obj.actor(engine, Can.SEE_DETAILS) or SYSTEM
+    with unit_of_work(engine, write=False) as session:
+        entries = consents.consent_history(session, wanted, by=actor)
+    for entry_view in entries:
+        click.echo(
+            f"{entry_view.on:%d/%m/%Y}  {codes.label(codes.CONSENT, entry_view.consent):<19}  "
+            f"{codes.label(codes.CONSENT_GIVEN, field_text(entry_view.given)):<9}  "
+            f"{codes.label(codes.CONSENT_HOW, entry_view.how, 'not known'):<9}  "
+            f"{entry_view.recorded_by or ''}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

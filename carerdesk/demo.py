@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from carerdesk.core.ages import AGE_BANDS
 from carerdesk.core.cards import card_number, expiry, types_offered
 from carerdesk.core.codes import CONDITION, SUPPORT
+from carerdesk.core.consents import LATEST, how_registered
 from carerdesk.core.destinations import new_code
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.text import fold
@@ -46,6 +47,7 @@ from carerdesk.db.models import (
     Card,
     Carer,
     CaringRole,
+    Consent,
     Contact,
     Destination,
     EmergencyContact,
@@ -1235,6 +1237,27 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), rows[start : start + CHUNK])
 
 
+def _first_consents(carer_rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each carer's consents as given when they registered: the first entries of their
+    consent history. Ids made from the carer's, so the random sequence is not disturbed."""
+    for row in carer_rows:
+        for consent, name in LATEST.items():
+            if row[name] is not None:
+                yield {
+                    "id": str(uuid.uuid5(uuid.UUID(row["id"]), consent)),
+                    "carer_id": row["id"],
+                    "consent": consent,
+                    "given": row[name],
+                    "date": row["consent_date"],
+                    "how": how_registered(row["registered_at"]),
+                    "recorded_by": row["consent_by"],
+                    "created_at": row["created_at"],
+                    "created_by": row["created_by"],
+                    "updated_at": row["created_at"],
+                    "updated_by": row["created_by"],
+                }
+
+
 def _fill(
     session: Session, builder: _Builder, how_many: int, holders: list[_Holder]
 ) -> tuple[int, int]:
@@ -1265,6 +1288,7 @@ def _fill(
             role_rows.extend(roles)
             contact_rows.extend(builder.contacts(facts, index in with_today))
         _insert(session, Carer.__table__, carer_rows)
+        _insert(session, Consent.__table__, list(_first_consents(carer_rows)))
         _insert(session, CaringRole.__table__, role_rows)
         _insert(session, Contact.__table__, contact_rows)
         roles_count += len(role_rows)

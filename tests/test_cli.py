@@ -335,7 +335,8 @@ def test_export_register_and_its_template(register: Path, tmp_path: Path) -> Non
     done = _as(register, "Casey Coordinator", "2580", "export", "register", "--out", str(out))
     assert done.exit_code == 0, done.output
     assert (
-        "The register: 2 carers, 0 caring roles, 0 contacts, 0 cards, 0 referrals." in done.stdout
+        "The register: 2 carers, 0 caring roles, 0 contacts, 0 cards, 0 referrals, 2 consents."
+        in done.stdout
     )
     assert (
         (out / "carers.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("C000001,")
@@ -790,3 +791,28 @@ def test_settings_set_wards_keeps_the_ward_list_rather_than_saying_there_is_no_s
     engine.dispose()
     cleared = coordinator("settings", "set", "wards", "")
     assert cleared.exit_code == 0 and cleared.stdout == "wards is now empty.\n"
+
+
+def test_consent_records_an_entry_lists_the_history_and_refuses_a_volunteer(
+    register: Path,
+) -> None:
+    _set_up(register)
+    _add_user(register, "Sam Staff", "staff", "1357")
+    _add_user(register, "Robin Volunteer", "volunteer", "2468")
+    withdraw = ("--consent", "share", "--given", "no", "--date", "22/11/2026")
+    refused = _as(register, "sam staff", "1357", "consent", "c000001", *withdraw)
+    assert refused.exit_code == 1 and "how: Say how they told us" in refused.output
+    done = _as(register, "sam staff", "1357", "consent", "c000001", *withdraw, "--how", "phone")
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Recorded for C000001."
+    assert lines[1] == "22/11/2026  Share with partners  Withdrawn  Phone      Sam Staff"
+    assert lines[2].startswith("01/11/2026  Keep their details   Given      not known")
+    volunteer = _as(
+        register, "robin volunteer", "2468", "consent", "C000001", *withdraw, "--how", "phone"
+    )
+    assert volunteer.exit_code == 1 and "A volunteer may not" in volunteer.output
+    assert "Traceback" not in volunteer.output
+    closing = ("--consent", "store", "--given", "no", "--how", "written", "--date", "22/11/2026")
+    closed = _as(register, "sam staff", "1357", "consent", "C000001", *closing)
+    assert closed.exit_code == 0 and "The record is closed" in closed.stdout

@@ -247,6 +247,25 @@ REFERRAL_STATUS = _codes(
 )
 
 
+CONSENT = _codes(
+    ("store", "Keep their details"),
+    ("share", "Share with partners"),
+    ("contact", "News and offers"),
+)
+"""The consents a carer gives or withdraws, each kept as dated entries (``consents``)."""
+
+CONSENT_HOW = _codes(
+    ("in_person", "In person"),
+    ("phone", "Phone"),
+    ("written", "Written"),
+    ("online", "Online"),
+)
+"""How a consent was given or withdrawn."""
+
+CONSENT_GIVEN = _codes(("yes", "Given"), ("no", "Withdrawn"))
+"""A consent entry's yes (given) or no (withdrawn)."""
+
+
 def label(codes: CodeList, code: str | None, empty: str = "") -> str:
     """The label of ``code``, or ``empty`` when there is none; an unknown code shows as itself."""
     if not code:

@@ -17,12 +17,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from carerdesk.core import matching, rules
+from carerdesk.core.consents import LATEST, ConsentEntry, how_registered
 from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
-from carerdesk.db import audit, reads
+from carerdesk.db import audit, consents, reads
 from carerdesk.db.audit import Action
 from carerdesk.db.models import Carer, CaringRole, Contact, Setting, Stamped
 from carerdesk.db.versions import check_version
@@ -148,6 +149,8 @@ def register_carer(
     for role in roles or []:
         carer.roles.append(CaringRole(**_role_values(role), created_by=by.name, updated_by=by.name))
     session.flush()
+    # Their consents as given at registration are the first entries of their history.
+    consents.first_entries(session, carer, how_registered(entry.registered_at), by=by)
     _trail(session, by, Action.CREATED, carer, fields=_filled(entry_values(entry)))
     for added in carer.roles:
         _trail(session, by, Action.CREATED, carer, kind="caring_role", record_id=added.id)
@@ -252,6 +255,7 @@ def update_carer(
     by: Actor,
     version: int | None = None,
     was: Mapping[str, Any] | None = None,
+    today: date | None = None,
 ) -> CarerView:
     """Change the fields a person changed (``changes``: stored values by field name); no
     other field is touched. Returns the carer; the reference never changes.
@@ -293,6 +297,12 @@ def update_carer(
     rules.check_registration_date(carer.registered_on, carer.date_of_birth)
     apply_search_keys(carer)
     session.flush()
+    # A consent answered or changed on the form is an entry of their consent history (how
+    # they told us is not asked there; N on the record asks it).
+    for consent, name in LATEST.items():
+        if name in changed and getattr(carer, name) is not None:
+            entry = ConsentEntry(consent, getattr(carer, name), today or date.today(), None)
+            consents.add_entry(session, carer, entry, by=by)
     _trail(session, by, Action.CHANGED, carer, fields=changed)
     return carer_view(carer, by, date.today())
 
@@ -321,6 +331,11 @@ def reopen_carer(session: Session, carer_id: str, *, by: Actor) -> CarerView:
     carer = _get_carer(session, carer_id)
     if carer.status != "closed":
         raise NotAllowed("This carer's record is already open.")
+    if carer.consent_store is not True:
+        raise NotAllowed(
+            "They withdrew consent to keep their details: record their consent again "
+            "(N on the record) before reopening it."
+        )
     carer.status, carer.closed_on, carer.closed_reason = "active", None, None
     carer.updated_by = by.name
     session.flush()

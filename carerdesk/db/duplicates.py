@@ -28,6 +28,7 @@ from carerdesk.db.models import (
     Card,
     Carer,
     CaringRole,
+    Consent,
     Contact,
     EmergencyContact,
     ImportedRecord,
@@ -39,7 +40,7 @@ from carerdesk.db.views import CarerView, carer_view
 MERGE_FIELDS = (*(name for name in CARER_FIELDS if name != "registered_on"), "contingency_plan")
 """The fields chosen side by side: the survivor keeps its own unless the merged-away
 record's is taken. The earlier registration date is always kept, and notes are joined."""
-MOVED = (CaringRole, Contact, Card, Referral, EmergencyContact, ImportedRecord)
+MOVED = (CaringRole, Contact, Card, Referral, EmergencyContact, ImportedRecord, Consent)
 """What belongs to a carer, moved to the record that stays (an event's carer joined to the
 merged-away record goes too, so that event's later contacts find the survivor)."""
 EMERGENCY_CONTACTS = 3

@@ -33,7 +33,7 @@ from carerdesk.core.permissions import Actor, Can, Role
 from carerdesk.core.private_files import private_folder
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import now_local, parse_date
-from carerdesk.db import accounts, audit, carers, duplicates
+from carerdesk.db import accounts, audit, carers, consents, duplicates
 from carerdesk.db.audit import Action
 from carerdesk.db.engine import make_engine, sqlite_url, unit_of_work
 from carerdesk.db.models import (
@@ -588,6 +588,8 @@ def import_event(
         carer = Carer(**values, reference=carers.next_reference(session))
         carer.created_by = carer.created_by or by.name
         session.add(carer)
+        # Their consents were asked at the event, face to face: their first entries.
+        consents.first_entries(session, carer, "in_person", by=by)
         target[row["id"]] = row["id"]  # the event's id is kept
         added += 1
     for carer_id, (_, went_to) in done.items():

@@ -152,6 +152,9 @@ class Carer(Versioned, Stamped, Base):
     referrals: Mapped[list[Referral]] = relationship(
         back_populates="carer", order_by="Referral.created_at"
     )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="carer", order_by="(Consent.date_, Consent.created_at)"
+    )
 
     __table_args__ = (
         Index("ix_carers_registered", "registered_on", "closed_on", "date_of_birth", "merged_into"),
@@ -236,6 +239,25 @@ class EmergencyContact(Stamped, Base):
     phone: Mapped[str] = mapped_column(String(20))
 
     carer: Mapped[Carer] = relationship(back_populates="emergency_contacts")
+
+
+class Consent(Stamped, Base):
+    """One consent given or withdrawn: which (``core.codes.CONSENT``), on what day, how, and
+    who recorded it; ``created_at`` is when it was entered. The carer's own consent fields
+    hold the latest state (``db.consents`` keeps them in step)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
+    consent: Mapped[str] = mapped_column(String(10))
+    given: Mapped[bool] = mapped_column(Boolean)
+    date_: Mapped[date] = mapped_column("date", Date)
+    how: Mapped[str | None] = mapped_column(String(20))
+    """None for an entry made before carerdesk asked how (the first entries of 0015)."""
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+
+    carer: Mapped[Carer] = relationship(back_populates="consents")
 
 
 class Destination(Stamped, Base):

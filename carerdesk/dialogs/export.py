@@ -1,4 +1,4 @@
-"""Export the whole register (coordinator): five CSV files or one workbook, with progress.
+"""Export the whole register (coordinator): six CSV files or one workbook, with progress.
 
 The files are written from one consistent moment of the register in a worker thread, so the
 screen keeps drawing; the export then goes into the audit trail (or the files are removed).

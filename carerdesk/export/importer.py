@@ -22,7 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from carerdesk.core import cards, codes, rules
 from carerdesk.core import referrals as referral_rules
+from carerdesk.core.consents import CONSENT_FIELDS, LATEST
 from carerdesk.core.entries import (
     CARD_FIELDS,
     CARER_FIELDS,
@@ -56,7 +57,16 @@ from carerdesk.core.validate import parse_date
 from carerdesk.db import audit, carers, destinations
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
-from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral, new_id, utc_now
+from carerdesk.db.models import (
+    Card,
+    Carer,
+    CaringRole,
+    Consent,
+    Contact,
+    Referral,
+    new_id,
+    utc_now,
+)
 from carerdesk.export.register import COLUMNS, FORMULA_STARTS
 
 KINDS = tuple(COLUMNS)
@@ -285,6 +295,8 @@ class Plan:
     rows_read: int = 0
     specs: Mapping[str, Mapping[str, FieldSpec]] = field(default_factory=dict)
     """The rules the rows were checked by (the organisation's own lists filled in)."""
+    added_carers: list[dict[str, Any]] = field(default_factory=list)
+    """The carers an import added, as written (filled in as they are written)."""
 
     def linked_rows(self) -> Iterator[tuple[SourceRow, dict[str, Any]]]:
         """Every checked row of the kinds that belong to a carer."""
@@ -299,12 +311,20 @@ class Plan:
             )
 
 
+CONSENT_FILE_FIELDS: Mapping[str, FieldSpec] = {
+    **CONSENT_FIELDS,
+    # An entry from before carerdesk asked how (the first entries of an older register).
+    "how": replace(CONSENT_FIELDS["how"], required=False),
+}
+"""The consents file's fields (the reference and who recorded it apart)."""
+
 SPECS = {
     "carers": CARER_FIELDS,
     "caring_roles": ROLE_FIELDS,
     "contacts": CONTACT_FIELDS,
     "cards": CARD_FIELDS,
     "referrals": REFERRAL_FIELDS,
+    "consents": CONSENT_FILE_FIELDS,
     "closing": CLOSE_FIELDS,
 }
 
@@ -331,14 +351,30 @@ def _reference(text: str) -> str:
 Specs = Mapping[str, Mapping[str, FieldSpec]]
 
 
+def _withdrawn(cells: Mapping[str, str]) -> bool:
+    """A record closed because they withdrew consent to keep their details, as the consent
+    history leaves it: its consent to store is no."""
+    return (
+        codes.parse_code(codes.STATUS, cells.get("status", "")) == "closed"
+        and codes.parse_code(codes.CLOSED_REASON, cells.get("closed_reason", ""))
+        == "withdrew_consent"
+        and codes.parse_code(codes.YES_NO, cells.get("consent_store", "")) == "no"
+    )
+
+
 def _carer(row: SourceRow, today: date, specs: Specs) -> dict[str, Any]:
     cells = row.cells
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
+    withdrawn = _withdrawn(cells)
+    if withdrawn:  # checked as registered, then stored as it now stands
+        cells = {**cells, "consent_store": "yes"}
     try:
         values.update(carer_values(cells, today, specs["carers"]))
     except InvalidEntry as refused:
         errors.update(refused.errors)
+    if withdrawn:
+        values["consent_store"] = False
     try:
         values["reference"] = _reference(cells.get("reference", "")) or None
     except FieldError as refused:
@@ -386,6 +422,10 @@ def _linked_values(
         values["id"] = cells.get("contact_id", "").strip() or None
     elif kind == "cards":
         values = card_values(cells, today, specs[kind])
+    elif kind == "consents":
+        values = check_all(specs[kind], cells, today)
+        values["recorded_by"] = tidy(cells.get("recorded_by", "")) or None
+        values["id"] = None
     else:
         values = referral_values(cells, today, consent_share=consent, specs=specs[kind])
         values["id"] = cells.get("referral_id", "").strip() or None
@@ -397,6 +437,7 @@ IDS = {
     "contacts": "contact_id",
     "cards": "card_number",
     "referrals": "referral_id",
+    "consents": "consent_id",
 }
 """The column that names each linked record (a card's number is its name)."""
 
@@ -791,6 +832,8 @@ LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
         ("destination", "reason", "urgency", "status", "made_on", "closed_on", "outcome"),
         "id",
     ),
+    # No id in the file: an entry equal field for field to a stored one is that entry.
+    "consents": (Consent, ("consent", "given", "date_", "how", "recorded_by"), "id"),
 }
 
 
@@ -954,6 +997,7 @@ def _write_carers(
         row["reference"] = carers.next_reference(session)
     _insert(session, CARERS, unnamed, staged=True)
     session.flush()
+    plan.added_carers = new_rows
     outcome.added["carers"], outcome.changed["carers"], outcome.unchanged["carers"] = (
         added,
         changed,
@@ -1060,6 +1104,33 @@ def _write_linked(
     outcome.added[kind], outcome.changed[kind], outcome.unchanged[kind] = added, changed, unchanged
 
 
+def _first_consents(session: Session, plan: Plan, by: Actor) -> None:
+    """A carer added whom the files give no consent entries (an older register's files, a
+    centre's own spreadsheet) gets their consents as they stand as first entries, as every
+    carer of a register got them at migration 0015; how is not known. They come with the
+    carers, so they are not counted apart (a dry run counts the same)."""
+    having = {values["reference"] for _, values in plan.linked.get("consents", [])}
+    stamp = _stamp(by)
+    rows = [
+        (
+            new_id(),
+            carer["id"],
+            consent,
+            bool(carer[name]),
+            carer["consent_date"] or carer["registered_on"],
+            None,
+            carer["consent_by"],
+            *stamp.values(),
+        )
+        for carer in plan.added_carers
+        if carer["reference"] not in having
+        for consent, name in LATEST.items()
+        if carer[name] is not None
+    ]
+    columns = ["id", "carer_id", "consent", "given", "date", "how", "recorded_by", *stamp]
+    insert_rows(session, TABLES["consents"], columns, rows)
+
+
 def _value_name(identity: str, kind: str) -> str:
     return "card_number" if kind == "cards" else identity
 
@@ -1098,6 +1169,7 @@ def import_register(
             rows = plan.linked.get(kind, [])
             _write_linked(session, kind, rows, carer_ids, by, outcome, dry_run)
     if not dry_run:
+        _first_consents(session, plan, by)
         session.flush()
         audit.record(session, by, Action.IMPORTED, kind="register", detail=outcome.summary())
         outcome.written = True

@@ -1,4 +1,4 @@
-"""The register files of ``spec/interchange.md``: five CSV files, or one XLSX workbook.
+"""The register files of ``spec/interchange.md``: six CSV files, or one XLSX workbook.
 
 Columns are the field names of ``spec/data.md`` in that order; dates are ``YYYY-MM-DD``, codes
 are codes, phones are in national format, and rows come in a fixed order (carers by
@@ -29,7 +29,7 @@ from carerdesk.core.private_files import Staged
 from carerdesk.core.validate import format_phone
 from carerdesk.db import audit
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Card, Carer, CaringRole, Contact, Referral
+from carerdesk.db.models import Card, Carer, CaringRole, Consent, Contact, Referral
 from carerdesk.export import workbook
 
 ROLE_COLUMNS = (
@@ -74,6 +74,10 @@ REFERRAL_COLUMNS = (
     "outcome",
 )
 
+CONSENT_COLUMNS = ("reference", "consent", "given", "date", "how", "recorded_by")
+"""Each consent given or withdrawn (``db.consents``): which, yes (given) or no, on what day,
+how (empty when not known) and who recorded it."""
+
 
 class _Columns(Mapping[str, tuple[str, ...]]):
     """Each record kind's file and its columns; the carers' read from the fields' declaration
@@ -97,6 +101,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = _Columns(
     contacts=CONTACT_COLUMNS,
     cards=CARD_COLUMNS,
     referrals=REFERRAL_COLUMNS,
+    consents=CONSENT_COLUMNS,
 )
 """Each record kind's file (without ``.csv``) and its columns, in the order written."""
 
@@ -189,12 +194,27 @@ def _referral_rows(session: Session) -> Iterator[list[str]]:
     return _linked_rows(session, Referral, REFERRAL_COLUMNS, order, {"referral_id": "id"})
 
 
+def _consent_rows(session: Session) -> Iterator[list[str]]:
+    # Ordered by what the file holds (an entry's id and entry time are not in it), so that
+    # the register an import makes of the file writes the same bytes again.
+    order = (
+        Consent.date_,
+        Consent.consent,
+        Consent.given,
+        Consent.how,
+        Consent.recorded_by,
+        Consent.id,
+    )
+    return _linked_rows(session, Consent, CONSENT_COLUMNS, order, {"date": "date_"})
+
+
 ROWS: dict[str, Callable[[Session], Iterator[list[str]]]] = {
     "carers": _carer_rows,
     "caring_roles": _role_rows,
     "contacts": _contact_rows,
     "cards": _card_rows,
     "referrals": _referral_rows,
+    "consents": _consent_rows,
 }
 
 EXAMPLE: dict[str, dict[str, str]] = {
@@ -242,6 +262,14 @@ EXAMPLE: dict[str, dict[str, str]] = {
         "urgency": "routine",
         "status": "sent",
         "made_on": "2026-11-02",
+    },
+    "consents": {
+        "reference": "C000001",
+        "consent": "share",
+        "given": "yes",
+        "date": "2026-11-02",
+        "how": "in_person",
+        "recorded_by": "Sam Staff",
     },
 }
 

@@ -36,9 +36,10 @@ from carerdesk.widgets.fitted_table import Column, FittedTable
 from carerdesk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from carerdesk.core.permissions import Actor
+    from carerdesk.db.consents import ConsentView
     from carerdesk.db.views import CardView, CarerView, ContactView, ReferralView, RoleView
     from carerdesk.widgets.desk import DeskApp
 
@@ -53,6 +54,22 @@ def role_texts(role: RoleView) -> dict[str, str]:
     texts = {name: field_text(getattr(role, name, None)) for name in ROLE_FIELDS}
     texts["relationship"] = field_text(role.relationship_)
     return texts
+
+
+def consent_lines(entries: Sequence[ConsentView]) -> Text:
+    """Consent entries as lines of the record, newest first: date, consent, given or
+    withdrawn, how, who (75 characters at most: one line each at 80 columns)."""
+    lines = Text()
+    for index, entry in enumerate(entries):
+        how = codes.label(codes.CONSENT_HOW, entry.how, "not known")
+        lines.append(
+            f"{entry.on:%d/%m/%Y}  {codes.label(codes.CONSENT, entry.consent):<19}  "
+            f"{codes.label(codes.CONSENT_GIVEN, field_text(entry.given)):<9}  "
+            f"{how:<9}  {(entry.recorded_by or '')[:20]}".rstrip()
+        )
+        if index < len(entries) - 1:
+            lines.append("\n")
+    return lines
 
 
 ADDRESS = ("address_line_1", "address_line_2", "town", "postcode")
@@ -189,6 +206,9 @@ class CarerScreen(Screen[None]):
             show=False,
             tooltip="Everything held about them, as a JSON file and a PDF (coordinator)",
         ),
+        Binding(
+            "n", "consent", "Consent", show=False, tooltip="Record a consent given or withdrawn"
+        ),
     ]
 
     RIGHTS: ClassVar[dict[str, Can]] = {
@@ -206,6 +226,7 @@ class CarerScreen(Screen[None]):
         "reopen": Can.CLOSE,
         "erase": Can.ERASE,
         "subject_access": Can.SUBJECT_ACCESS,
+        "consent": Can.EDIT,
     }
     """The right each key needs: a key the person may not use is hidden."""
 
@@ -245,6 +266,8 @@ class CarerScreen(Screen[None]):
             yield CardsPanel(id="cards")
             yield Label("Referrals", id="referrals-title", classes="section-title")
             yield ReferralsPanel(id="referrals")
+            yield Label("Consents", id="consents-title", classes="section-title")
+            yield Static("", id="consents")
             yield Label("Contacts", id="contacts-title", classes="section-title")
             yield ContactsPanel(id="contacts")
             yield Static("", id="stamps", classes="hint")
@@ -362,6 +385,7 @@ class CarerScreen(Screen[None]):
         )
         self._show_cards(carer, today)
         self._show_referrals(carer)
+        self._show_consents(carer)
         rows = []
         self.contacts = list(carer.contacts)
         for contact in self.contacts:
@@ -657,6 +681,84 @@ class CarerScreen(Screen[None]):
             else "Referrals: none" + self._keys("F refers them to another service", Can.REFER)
             if carer.full
             else "Referrals: not shown to a volunteer"
+        )
+
+    def _show_consents(self, carer: CarerView) -> None:
+        """Their consent history, newest first, for someone who may see their details."""
+        from carerdesk.db.consents import consent_history
+
+        history = self.query_one("#consents", Static)
+        title = self.query_one("#consents-title", Label)
+        history.display = title.display = carer.full
+        if not carer.full:
+            return
+        with self.app.unit_of_work(write=False) as session:
+            entries = consent_history(session, carer.id, by=self.app.user)
+        title.update(
+            f"Consents: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+            + self._keys("N records one", Can.EDIT)
+            if entries
+            else "Consents: no entries" + self._keys("N records one", Can.EDIT)
+        )
+        history.update(consent_lines(entries))
+        history.display = bool(entries)
+
+    def action_consent(self) -> None:
+        """Record a consent given or withdrawn, and how they told us."""
+        if not self.app.allowed(Can.EDIT):
+            return
+        from carerdesk.core.consents import CONSENT_FIELDS, check_consent
+        from carerdesk.db.consents import record_consent
+        from carerdesk.dialogs.form_modal import FormModal
+
+        today = self.app.today()
+        closed: list[bool] = []
+
+        def save(texts: dict[str, str]) -> str:
+            entry = check_consent(texts, today)
+            with self.app.unit_of_work() as session:
+                done = record_consent(session, self.carer_id, entry, by=self.app.user, today=today)
+            closed.append(done.closed)
+            what = codes.label(codes.CONSENT, entry.consent)
+            given = codes.label(codes.CONSENT_GIVEN, field_text(entry.given)).lower()
+            return f"Consent saved: {what.lower()}, {given}."
+
+        def saved(message: str | None) -> None:
+            self._card_done(message)
+            if any(closed):
+                self._offer_erasure()
+
+        modal = FormModal(
+            f"Consent of {self.carer_name}",
+            CONSENT_FIELDS,
+            save,
+            values={"date": field_text(today)},
+            draft="a consent form",
+        )
+        self.app.push_screen(modal, saved)
+
+    def _offer_erasure(self) -> None:
+        """They withdrew consent to keep their details, so the record is closed: a coordinator
+        is offered its erasure at once (``z`` on the record), anyone else told who
+        may erase it."""
+        erase = getattr(self, "action_erase", None)
+        if self.app.user.may(Can.ERASE) and callable(erase):
+            from carerdesk.dialogs.confirm import ConfirmModal
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    erase()
+
+            question = (
+                "They withdrew consent to keep their details, so the record is closed. "
+                "Erase it now?"
+            )
+            self.app.push_screen(ConfirmModal(question, "Erase"), answered)
+            return
+        self.notify(
+            "The record is closed: they withdrew consent to keep their details. "
+            "A coordinator can now erase this record (z on the record).",
+            timeout=20,
         )
 
     def action_refer(self) -> None:

@@ -80,9 +80,12 @@ def test_references_are_never_reused_after_a_raw_delete(engine: Engine, today: d
     for name in ("Ada", "Bea", "Cal"):
         register(engine, carer_entry(today, first_name=name), today)
     with engine.execution_options(write=True).begin() as conn:
+        gone = "SELECT id FROM carers WHERE reference IN ('C000002', 'C000003')"
+        conn.execute(text(f"DELETE FROM consents WHERE carer_id IN ({gone})"))
         conn.execute(text("DELETE FROM carers WHERE reference IN ('C000002', 'C000003')"))
     assert register(engine, carer_entry(today, first_name="Dot"), today).reference == "C000004"
     with unit_of_work(engine) as s:
+        s.execute(text("DELETE FROM consents"))
         s.execute(text("DELETE FROM carers"))
     assert register(engine, carer_entry(today, first_name="Eve"), today).reference == "C000005"
 

@@ -21,6 +21,7 @@ TABLES = {
     "cards",
     "carers",
     "caring_roles",
+    "consents",
     "contacts",
     "emergency_contacts",
     "referral_events",
@@ -177,3 +178,40 @@ def test_referral_contacts_move_from_the_settings_to_the_service_list_and_back(
             text("SELECT value FROM settings WHERE key = 'referral_to_counselling'")
         ).scalar_one()
     assert back == "Talking therapies, 020 7946 0777"
+
+
+def test_each_carers_consents_become_their_first_entries_and_go_again(engine: Engine) -> None:
+    run(engine, "downgrade", "0014")
+    with engine.execution_options(write=True).begin() as conn:
+        for ref, store, on, by, share, contact in (
+            ("C1", 1, "'2026-10-05'", "'Sam Staff'", 1, 0),
+            ("C2", 1, "NULL", "NULL", "NULL", "NULL"),  # an old record: no date, no answers
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO carers (id, reference, first_name, last_name, date_of_birth,"
+                    " registered_on, consent_store, consent_date, consent_by, consent_share,"
+                    " consent_contact, status, first_folded, last_folded, search_text,"
+                    f" created_at, updated_at, created_by) VALUES ('id-{ref}', '{ref}', 'Ada',"
+                    " 'Quillfeather', '1971-03-14', '2026-10-01', "
+                    f"{store}, {on}, {by}, {share}, {contact}, 'active', 'ada', 'quillfeather',"
+                    " 'ada quillfeather', '2026-10-01 10:00:00.000000',"
+                    " '2026-10-01 10:00:00.000000', 'Casey Coordinator')"
+                )
+            )
+    run(engine, "upgrade", "0015")
+    with engine.connect() as conn:
+        entries = conn.execute(
+            text(
+                "SELECT carer_id, consent, given, date, how, recorded_by, created_at FROM consents"
+                " ORDER BY carer_id, consent"
+            )
+        ).all()
+    assert [tuple(row) for row in entries] == [
+        ("id-C1", "contact", 0, "2026-10-05", None, "Sam Staff", "2026-10-01 10:00:00.000000"),
+        ("id-C1", "share", 1, "2026-10-05", None, "Sam Staff", "2026-10-01 10:00:00.000000"),
+        ("id-C1", "store", 1, "2026-10-05", None, "Sam Staff", "2026-10-01 10:00:00.000000"),
+        ("id-C2", "store", 1, "2026-10-01", None, None, "2026-10-01 10:00:00.000000"),
+    ]
+    run(engine, "downgrade", "0014")
+    assert "consents" not in schema(engine)[0]

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 
 from carerdesk.core.entries import CarerEntry, check_carer
 from carerdesk.db.carers import close_carer, register_carer, search_keys
@@ -20,6 +20,13 @@ from carerdesk.db.models import Carer
 from carerdesk.db.search import PAGE, CarerHit, find_carers
 from carerdesk.db.views import CarerView
 from tests.conftest import STAFF
+
+
+def delete_carers(conn: Connection, where: str) -> None:
+    """Carers deleted behind carerdesk's back, their consent entries with them."""
+    carers = f"SELECT id FROM carers WHERE {where}"
+    conn.execute(text(f"DELETE FROM consents WHERE carer_id IN ({carers})"))
+    conn.execute(text(f"DELETE FROM carers WHERE {where}"))
 
 
 def carer_entry(today: date, first: str, last: str, **typed: str) -> CarerEntry:
@@ -429,7 +436,7 @@ def test_raw_sql_writes_keep_the_index_in_step(engine: Engine, today: date) -> N
     assert names(engine, "stormcrow") == {"Isolde Stormcrow"}
 
     with engine.execution_options(write=True).begin() as conn:
-        conn.execute(text("DELETE FROM carers WHERE pk = 500"))
+        delete_carers(conn, "pk = 500")
     assert names(engine, "stormcrow") == set()
     assert fts_rowids(engine, "stormcrow") == []
     assert names(engine, "aldermaston") == {"Bronwen Aldermaston"}
@@ -448,8 +455,8 @@ def fill_with_gaps(engine: Engine, today: date) -> dict[str, str]:
     animals = ["Aardvark", "Bobcat", "Cheetah", "Dingo", "Emu", "Ferret", "Gecko"]
     ids = {last: register(engine, today, "Pat", last).id for last in animals}
     with engine.execution_options(write=True).begin() as conn:
-        conn.execute(text("DELETE FROM carers WHERE last_name IN ('Aardvark', 'Cheetah')"))
-        conn.execute(text("DELETE FROM carers WHERE last_name = 'Ferret'"))
+        delete_carers(conn, "last_name IN ('Aardvark', 'Cheetah')")
+        delete_carers(conn, "last_name = 'Ferret'")
     return {last: ids[last] for last in SURVIVORS}
 
 
@@ -465,7 +472,7 @@ def assert_index_still_kept(engine: Engine, today: date) -> None:
     newcomer = register(engine, today, "Pat", "Hedgehog")
     assert [h.id for h in find(engine, "hedgehog")] == [newcomer.id]
     with engine.execution_options(write=True).begin() as conn:
-        conn.execute(text("DELETE FROM carers WHERE last_name = 'Dingo'"))
+        delete_carers(conn, "last_name = 'Dingo'")
     assert find(engine, "dingo") == []
     with engine.connect() as conn:
         conn.execute(text("INSERT INTO carers_fts (carers_fts) VALUES ('integrity-check')"))

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
+from carerdesk.core.consents import ConsentEntry
 from carerdesk.core.entries import check_carer, check_contact, check_role
-from carerdesk.db import carers
+from carerdesk.db import carers, consents
 from carerdesk.db.engine import unit_of_work
 from carerdesk.db.models import Card, Referral
 from tests.conftest import STAFF
@@ -23,8 +24,8 @@ AWKWARD = {
 
 @pytest.fixture
 def register(engine: Engine, today: date) -> Engine:
-    """Two invented carers (registered out of reference order), roles, contacts, a card and a
-    referral, with texts a spreadsheet would take for formulas."""
+    """Two invented carers (registered out of reference order), roles, contacts, a card, a
+    referral and consents, with texts a spreadsheet would take for formulas."""
     with unit_of_work(engine) as session:
         later = carers.register_carer(
             session,
@@ -90,6 +91,13 @@ def register(engine: Engine, today: date) -> Engine:
                 expires_on=date(2029, 11, 1),
                 status="active",
             )
+        )
+        consents.record_consent(
+            session,
+            later.id,
+            ConsentEntry("contact", True, date(2026, 11, 20), "phone"),
+            by=STAFF,
+            today=today,
         )
         session.add(
             Referral(

@@ -52,6 +52,7 @@ def test_round_trip_gives_identical_files(register: Engine, empty: Engine, tmp_p
         "contacts": 3,
         "cards": 1,
         "referrals": 1,
+        "consents": 4,
     }
     export(empty, tmp_path / "two")
     for kind in COLUMNS:
@@ -170,6 +171,7 @@ def test_a_workbook_with_real_dates_and_numbers_for_phones(empty: Engine, tmp_pa
         "contacts": 1,
         "cards": 0,
         "referrals": 0,
+        "consents": 0,
     }
     with unit_of_work(empty, write=False) as session:
         ada = session.scalars(select(Carer)).one()
@@ -462,4 +464,99 @@ def test_a_sent_referral_needs_consent_by_the_desks_rule(empty: Engine, tmp_path
     assert [str(p) for p in load(empty, files).problems] == [
         "referrals.csv:2: status: They have not consented to share their details: ask them, "
         "and record it on their record, before this is sent."
+    ]
+
+
+def _same_files(one: Path, two: Path) -> None:
+    for kind in COLUMNS:
+        name = f"{kind}.csv"
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_consent_history_and_a_withdrawal_come_back_byte_for_byte(
+    register: Engine, empty: Engine, tmp_path: Path
+) -> None:
+    from carerdesk.core.consents import ConsentEntry
+    from carerdesk.db.consents import consent_history, record_consent
+
+    with unit_of_work(register) as session:
+        record_consent(
+            session,
+            "C000001",
+            ConsentEntry("contact", False, date(2026, 11, 21), "written"),
+            by=STAFF,
+            today=TODAY,
+        )
+        record_consent(
+            session, "C000002", ConsentEntry("store", False, date(2026, 11, 22), "phone"),
+            by=STAFF, today=TODAY,
+        )  # fmt: skip
+    export(register, tmp_path / "one")
+    outcome = load(empty, tmp_path / "one")
+    assert outcome.problems == [] and outcome.added["consents"] == 6
+    export(empty, tmp_path / "two")
+    _same_files(tmp_path / "one", tmp_path / "two")
+    with unit_of_work(empty, write=False) as session:
+        withdrawn = session.scalars(select(Carer).where(Carer.reference == "C000002")).one()
+        shown = consent_history(session, "C000001", by=STAFF)
+    assert (withdrawn.consent_store, withdrawn.status, withdrawn.closed_reason) == (
+        False,
+        "closed",
+        "withdrew_consent",
+    )
+    assert [(e.consent, e.given, e.how) for e in shown] == [
+        ("contact", False, "written"),
+        ("share", True, None),
+        ("store", True, None),
+    ]
+    again = load(empty, tmp_path / "one")
+    assert again.added["consents"] == 0 and again.unchanged["consents"] == 6
+
+
+def test_the_workbook_carries_the_consents_sheet_both_ways(
+    register: Engine, empty: Engine, tmp_path: Path
+) -> None:
+    with unit_of_work(register, write=False) as session:
+        export_register(session, COORDINATOR, tmp_path / "register.xlsx", fmt="xlsx")
+    outcome = load(empty, tmp_path / "register.xlsx")
+    assert outcome.problems == [] and outcome.added["consents"] == 4
+    export(register, tmp_path / "one")
+    export(empty, tmp_path / "two")
+    _same_files(tmp_path / "one", tmp_path / "two")
+
+
+def test_carers_from_files_without_consents_get_their_first_entries(
+    register: Engine, empty: Engine, tmp_path: Path
+) -> None:
+    from carerdesk.db.consents import consent_history
+
+    export(register, tmp_path / "files")
+    (tmp_path / "files" / "consents.csv").unlink()  # an older register's files
+    outcome = load(empty, tmp_path / "files")
+    assert outcome.problems == [] and "consents" not in outcome.summary()
+    with unit_of_work(empty, write=False) as session:
+        shown = consent_history(session, "C000001", by=STAFF)
+    assert [(e.consent, e.given, e.on, e.how, e.recorded_by) for e in shown] == [
+        ("share", True, date(2026, 11, 2), None, "Sam Staff"),
+        ("store", True, date(2026, 11, 2), None, "Sam Staff"),
+    ]
+
+
+def test_a_consent_row_is_checked_like_the_form(empty: Engine, tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    _write(files, "carers.csv", CARER_ROW + "C000030,Ada,Quill,14/03/1971,02/11/2026,yes\n")
+    _write(
+        files,
+        "consents.csv",
+        "reference,consent,given,date,how,recorded_by\n"
+        "C000030,share,maybe,2099-01-01,fax,Sam Staff\n"
+        "C000031,Share with partners,Withdrawn,21/11/2026,Phone,Sam Staff\n",
+    )
+    outcome = load(empty, files)
+    assert [str(p) for p in outcome.problems] == [
+        "consents.csv:2: given: Answer yes or no.",
+        "consents.csv:2: date: This date is in the future: use today or an earlier date.",
+        "consents.csv:2: how: Use one of: in_person, phone, written, online (or their labels).",
+        "consents.csv:3: reference: No carer has this reference, in the register or in the "
+        "carers file.",
     ]

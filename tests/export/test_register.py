@@ -35,10 +35,17 @@ def export(engine: Engine, out: Path, fmt: str = "csv") -> None:
         export_register(session, COORDINATOR, out, fmt=fmt)
 
 
-def test_five_files_with_the_columns_of_the_spec(register: Engine, tmp_path: Path) -> None:
+def test_six_files_with_the_columns_of_the_spec(register: Engine, tmp_path: Path) -> None:
     export(register, tmp_path / "out")
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
-    assert names == ["cards.csv", "carers.csv", "caring_roles.csv", "contacts.csv", "referrals.csv"]
+    assert names == [
+        "cards.csv",
+        "carers.csv",
+        "caring_roles.csv",
+        "consents.csv",
+        "contacts.csv",
+        "referrals.csv",
+    ]
     for kind, columns in COLUMNS.items():
         assert read_csv(tmp_path / "out" / f"{kind}.csv")[0] == list(columns)
     assert (tmp_path / "out" / "carers.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -111,12 +118,13 @@ def test_an_export_is_in_the_trail_or_not_at_all(register: Engine, tmp_path: Pat
         "contacts": 3,
         "cards": 1,
         "referrals": 1,
+        "consents": 4,
     }
     with unit_of_work(register, write=False) as session:
         (newest,) = audit.entries(session, audit.TrailFilter(), by=COORDINATOR, limit=1)
     assert (newest.action, newest.detail) == (
         "exported",
-        "csv: 2 carers, 1 caring roles, 3 contacts, 1 cards, 1 referrals",
+        "csv: 2 carers, 1 caring roles, 3 contacts, 1 cards, 1 referrals, 4 consents",
     )
 
     @contextmanager
@@ -174,3 +182,16 @@ def test_a_reference_that_looks_like_a_formula_is_written_as_text(
     export(register, tmp_path)
     roles = read_csv(tmp_path / "caring_roles.csv")
     assert roles[1][1] == "'-A1"
+
+
+def test_the_consents_file_holds_every_entry_by_carer_then_date(
+    register: Engine, tmp_path: Path
+) -> None:
+    export(register, tmp_path)
+    assert read_csv(tmp_path / "consents.csv") == [
+        ["reference", "consent", "given", "date", "how", "recorded_by"],
+        ["C000001", "share", "yes", "2026-11-02", "", "Sam Staff"],
+        ["C000001", "store", "yes", "2026-11-02", "", "Sam Staff"],
+        ["C000002", "store", "yes", "2026-11-03", "", "Sam Staff"],
+        ["C000002", "contact", "yes", "2026-11-20", "phone", "Sam Staff"],
+    ]

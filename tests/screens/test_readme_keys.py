@@ -511,6 +511,22 @@ async def _subject_access(walk: Walk) -> None:
     await walk.back_to(CarerScreen)
 
 
+@row("record", "N")
+async def _consent(walk: Walk) -> None:
+    await walk.record("amir")
+    await walk.opens("n", FormModal, "Consent of Amir Patel")
+    for start in ("news", "given"):  # which consent, given or withdrawn: each list's option
+        await walk.press("enter")
+        await walk.type(start)
+        await walk.press("enter", "tab")
+    await walk.press("tab", "enter")  # the date stays today's; how they told us
+    await walk.type("phone")
+    await walk.press("enter", "ctrl+s")
+    assert isinstance(walk.screen, CarerScreen)
+    newest = shown(walk.pilot, "#consents").splitlines()[0]
+    assert newest.split()[:6] == ["23/11/2026", "News", "and", "offers", "Given", "Phone"]
+
+
 # --- forms -----------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ record at a retention review. ``erased_figures`` says which figures of a week al
 returned an erasure moved, so that the returns screen can say why they moved.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 16:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
