@@ -45,6 +45,7 @@ from carerdesk.db.models import (
     Card,
     Carer,
     CaringRole,
+    Consent,
     Contact,
     Destination,
     EmergencyContact,
@@ -425,6 +426,36 @@ def _consents(session: Session, held: Held) -> Section:
     )  # fmt: skip
 
 
+HISTORY_COLUMNS = (
+    Column("id", "Id", printed=False),
+    Column("consent", "Consent", codes.CONSENT),
+    Column("given", "Given"),
+    Column("on", "On"),
+    Column("how", "How you told us", codes.CONSENT_HOW),
+    Column("recorded_by", "Recorded by"),
+    Column("entered_at", "Entered at", printed=False),
+)
+
+
+def _consent_history(session: Session, held: Held) -> Section:
+    found = session.scalars(
+        select(Consent)
+        .where(Consent.carer_id.in_(held.carer_ids))
+        .order_by(Consent.date_, Consent.created_at, Consent.id)
+    )
+    rows = tuple(
+        (entry.id, entry.consent, entry.given, entry.date_, entry.how, entry.recorded_by,
+         entry.created_at)
+        for entry in found
+    )  # fmt: skip
+    return Section(
+        "consent_history", "Your consents over time",
+        "Each time you gave or withdrew a consent, oldest first: on what day, how you told "
+        "us, and who recorded it.",
+        HISTORY_COLUMNS, rows,
+    )  # fmt: skip
+
+
 def _merged(session: Session, held: Held) -> Section:
     columns = _carer_columns()
     return Section(
@@ -561,6 +592,7 @@ def _audit(session: Session, held: Held) -> Section:
 SECTIONS: tuple[SectionMaker, ...] = (
     _details,
     _consents,
+    _consent_history,
     _roles,
     _contacts,
     _cards,

@@ -40,6 +40,7 @@ from carerdesk.db.audit import Action
 from carerdesk.db.models import (
     Card,
     Carer,
+    Consent,
     Contact,
     EmergencyContact,
     ErasedFigure,
@@ -219,6 +220,8 @@ def _erase_parts(session: Session, ids: list[str]) -> None:
     """The free text of the record's parts blanked, emergency contacts and card numbers
     gone; their codes and dates (which the return counts) stay."""
     session.execute(delete(EmergencyContact).where(EmergencyContact.carer_id.in_(ids)))
+    # Who gave which consent, when and how: nothing the return counts, gone with the person.
+    session.execute(delete(Consent).where(Consent.carer_id.in_(ids)))
     session.execute(
         update(Contact).where(Contact.carer_id.in_(ids)).values(notes=None),
         execution_options={"synchronize_session": False},

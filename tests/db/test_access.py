@@ -38,6 +38,7 @@ def test_the_copy_holds_every_record_of_the_carer(
     assert counts == {
         "carer": 1,
         "consents": 4,  # to keep, to share, to contact, and the referral's confirmation
+        "consent_history": 4,
         "caring_roles": 2,  # theirs and the merged record's
         "contacts": 4,  # two, the merged record's, the stall's
         "cards": 1,

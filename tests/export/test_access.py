@@ -73,6 +73,7 @@ def test_the_json_holds_every_record_with_codes_labelled_and_dates_iso(
     assert {key: n for key, n in counts.items() if key != "audit_trail"} == {
         "carer": 1,
         "consents": 4,
+        "consent_history": 4,
         "caring_roles": 2,
         "contacts": 4,
         "cards": 1,
