@@ -319,6 +319,15 @@ def newest_good(plan: BackupPlan | None, register: Path, *, key: str | None = No
 NOT_A_DATABASE = "the file is damaged or is not a SQLite database"
 
 
+def _sqlite_header(path: Path) -> bool:
+    """Whether the file begins as every plain SQLite file does (damaged further in, then)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def damage_message(
     register: Path,
     plan: BackupPlan | None,
@@ -331,7 +340,7 @@ def damage_message(
     said = (
         f"The register {register} could not be opened: it is damaged, or it is not a carerdesk "
         "register. carerdesk changed nothing in it."
-        if problems == [NOT_A_DATABASE]
+        if problems == [NOT_A_DATABASE] and not _sqlite_header(register)
         else f"The register {register} is damaged, so carerdesk did not open it and changed "
         "nothing in it."
     )

@@ -27,7 +27,14 @@ from carerdesk.demo import fill_demo
 from carerdesk.export.register import export_and_record, export_register
 from tests.conftest import COORDINATOR
 
-FILES = ["cards.csv", "carers.csv", "caring_roles.csv", "contacts.csv", "referrals.csv"]
+FILES = [
+    "cards.csv",
+    "carers.csv",
+    "caring_roles.csv",
+    "consents.csv",
+    "contacts.csv",
+    "referrals.csv",
+]
 
 
 def mode(path: Path) -> int:
