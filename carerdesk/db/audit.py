@@ -113,8 +113,7 @@ class AuditKeyMissing(CarerdeskError):
             f"from the desk that holds it to {path}, or name its place as audit_key in "
             "settings.toml (or CARERDESK_AUDIT_KEY). If that key is lost for good, a "
             "coordinator can sign the trail with this desk's key from now on: carerdesk "
-            "--user NAME audit new-key --reason TEXT (earlier entries stay, checked for their "
-            "order only)."
+            "--user NAME audit new-key --reason TEXT."
         )
 
 
