@@ -49,6 +49,10 @@ def last_entry(path: Path) -> int:
 @pytest.fixture
 def register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A register made and used on the old desk (key A), then opened on a new desk."""
+    # Each desk's key where a desk keeps it (the config folder), named outright as well in
+    # case the session names one key for every test.
+    monkeypatch.setenv("CARERDESK_CONFIG_DIR", str(tmp_path / "old-desk"))
+    monkeypatch.setenv("CARERDESK_AUDIT_KEY", str(tmp_path / "old-desk" / "audit.key"))
     path = tmp_path / "desk.sqlite"
     made = CliRunner().invoke(
         main,
@@ -67,6 +71,7 @@ def register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     audit.anchor_head(engine, "backup")
     engine.dispose()
     monkeypatch.setenv("CARERDESK_CONFIG_DIR", str(tmp_path / "new-desk"))
+    monkeypatch.setenv("CARERDESK_AUDIT_KEY", str(tmp_path / "new-desk" / "audit.key"))
     return path
 
 

@@ -22,6 +22,7 @@ from tests.screens.test_signin import said, sign_in
 def new_desk(desk_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The register, made on the old desk, opened on a new one without its key."""
     monkeypatch.setenv("CARERDESK_CONFIG_DIR", str(tmp_path / "new-desk"))
+    monkeypatch.setenv("CARERDESK_AUDIT_KEY", str(tmp_path / "new-desk" / "audit.key"))
     return desk_db
 
 
