@@ -519,7 +519,9 @@ def audit() -> None:
 def audit_verify(obj: Context) -> None:
     """Check that no entry of the audit trail was altered, removed or added outside carerdesk.
 
-    Exit status 1, naming the first bad entry, when one was.
+    Exit status 1, naming the first bad entry, when one was. Entries signed with a key this
+    desk does not hold (replaced with audit new-key) are checked for their order only: the
+    verdict says so, exit status 0.
 
     Example: carerdesk --user "casey coordinator" audit verify
     """
@@ -535,7 +537,7 @@ def audit_verify(obj: Context) -> None:
             f"The audit trail has been tampered with: {verdict.problem} "
             f"(the first {verdict.entries} entries are sound)."
         )
-    click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
+    click.echo(verdict.summary)
 
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -1731,7 +1733,7 @@ def check(obj: Context) -> None:
             f"The audit trail has been tampered with: {verdict.problem} "
             f"(the first {verdict.entries} entries are sound)."
         )
-    click.echo(f"The audit trail is sound: {verdict.entries} entries checked.")
+    click.echo(verdict.summary)
 
 
 # --- Consent history (issue 15, item 2) ---------------------------------------------------
@@ -1794,6 +1796,54 @@ def consent(
             f"{codes.label(codes.CONSENT_HOW, entry_view.how, 'not known'):<9}  "
             f"{entry_view.recorded_by or ''}"
         )
+
+
+# --- Data protection: a new audit key when the old one is lost (issue 15, item 10) ---------
+
+
+@audit.command("new-key")
+@click.option("--reason", required=True, help="Why (kept in the audit trail: no names).")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+@click.pass_obj
+@refusals
+def audit_new_key(obj: Context, reason: str, yes: bool) -> None:
+    """Sign the audit trail with this desk's key from now on, when the key it is signed with
+    was lost for good with its desk (coordinators). Only for a desk that cannot be signed
+    into for want of that key: copy the key file from the old desk if you still can. The
+    entries written so far stay, checked from then on for their order, not their contents.
+
+    Example: carerdesk --user "casey coordinator" audit new-key --reason "laptop died"
+    """
+    from carerdesk.db import accounts
+    from carerdesk.db import audit as trail
+    from carerdesk.db.engine import unit_of_work
+
+    if obj.user is None:
+        raise click.UsageError("Say who you are with --user NAME (a coordinator).")
+    engine = obj.engine()
+    with unit_of_work(engine, write=False) as session:
+        change = trail.key_change(session)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Confirm with --yes, or run this at a terminal.")
+        click.echo(
+            f"The audit trail is signed with key {change.old_key}, which this desk does not "
+            f"hold. From entry {change.first_new} on it will be signed with this desk's key; "
+            f"entries 1 to {change.first_new - 1} stay, but can then be checked for their "
+            "order only, not their contents.",
+            err=True,
+        )
+        click.confirm("Sign the trail with this desk's key from now on?", abort=True, err=True)
+    pin = _pin()
+    with unit_of_work(engine) as session:
+        outcome = accounts.sign_in_with_new_audit_key(session, obj.user, pin, reason)
+    outcome.accepted()
+    key = trail.desk_key()
+    assert key is not None
+    click.echo(
+        f"From entry {change.first_new} the audit trail is signed with this desk's key "
+        f"{key.id}. Copy {key.path} with the backups to another safe place."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,6 +48,7 @@ class Can(StrEnum):
     SUBJECT_ACCESS = "give a carer a copy of everything held about them"
     VIEW_AUDIT = "view the audit trail"
     CHANGE_SETTINGS = "change the organisation's settings"
+    REPLACE_AUDIT_KEY = "sign the audit trail with a new key"
 
 
 VOLUNTEER_MAY = frozenset({Can.FIND, Can.REGISTER, Can.LOG_CONTACT})
@@ -62,6 +63,7 @@ COORDINATOR_ONLY = frozenset(
         Can.SUBJECT_ACCESS,
         Can.VIEW_AUDIT,
         Can.CHANGE_SETTINGS,
+        Can.REPLACE_AUDIT_KEY,
     }
 )
 ALLOWED: dict[Role, frozenset[Can]] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -223,18 +223,59 @@ class SignIn:
 
 def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = None) -> SignIn:
     """Check a name and PIN. Every attempt, right or wrong, goes in the audit trail."""
+
+    def note(actor: Actor, action: str, detail: str = "") -> None:
+        audit.record(session, actor, action, detail=detail)
+
+    return _sign_in(session, name, pin, now, note)
+
+
+def sign_in_with_new_audit_key(
+    session: Session, name: str, pin: str, reason: str, *, now: datetime | None = None
+) -> SignIn:
+    """Sign a coordinator in on a desk without the key that signs the register's audit
+    trail, and sign the trail with this desk's key from now on (``audit.new_keying``): for
+    a key lost for good with its desk.
+
+    The PIN is checked as at sign-in, but no entry can be written before the new key signs
+    the trail: a refusal writes none (a wrong PIN still counts towards the lock), and once
+    the PIN is right the new keying's first entry ("audit key replaced") is written, then
+    the sign-in's, in this one transaction. Refused (``NotAllowed``) for anyone but a
+    coordinator, with nothing changed."""
+    notes: list[tuple[Actor, str, str]] = []
+
+    def note(actor: Actor, action: str, detail: str = "") -> None:
+        notes.append((actor, action, detail))
+
+    outcome = _sign_in(session, name, pin, now, note)
+    if outcome.actor is not None:
+        audit.new_keying(session, outcome.actor, reason)
+        for actor, action, detail in notes:
+            audit.record(session, actor, action, detail=detail)
+    return outcome
+
+
+def _sign_in(
+    session: Session,
+    name: str,
+    pin: str,
+    now: datetime | None,
+    note: Callable[..., None],
+) -> SignIn:
+    """Check a name and PIN, counting wrong PINs; ``note`` is given each entry for the
+    trail (the person, the action, a detail)."""
     moment = now or utc_now()
     try:
         user = find_user(session, name)
     except NotFound:
-        audit.record(session, _unknown(name), Action.SIGN_IN_FAILED, detail="unknown name")
+        note(_unknown(name), Action.SIGN_IN_FAILED, detail="unknown name")
         return SignIn(None, "That name and PIN do not match an account.")
     actor = actor_of(user)
     if not user.active:
-        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account deactivated")
+        note(actor, Action.SIGN_IN_FAILED, detail="account deactivated")
         return SignIn(None, "This account has been deactivated. Ask your coordinator.")
     if user.locked_until and user.locked_until > moment:
-        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="account locked")
+        note(actor, Action.SIGN_IN_FAILED, detail="account locked")
         remaining = span(user.locked_until - moment)
         return SignIn(None, f"Too many wrong PINs: this account is locked for another {remaining}.")
     pins = hasher(session)
@@ -247,8 +288,7 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
             user.lockouts = (user.lockouts or 0) + 1
             locked_for = lock_for(user.lockouts)
             user.locked_until = moment + locked_for
-            audit.record(
-                session,
+            note(
                 actor,
                 Action.LOCKED_OUT,
                 detail=f"five wrong PINs, lockout {user.lockouts} in a row: {span(locked_for)}",
@@ -258,7 +298,7 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
                 f"Five wrong PINs: this account is locked for {span(locked_for)}. "
                 "Your coordinator can reset your PIN.",
             )
-        audit.record(session, actor, Action.SIGN_IN_FAILED, detail="wrong PIN")
+        note(actor, Action.SIGN_IN_FAILED, detail="wrong PIN")
         left = MAX_FAILED - user.failed_pins
         tries = "tries" if left != 1 else "try"
         return SignIn(
@@ -272,7 +312,7 @@ def sign_in(session: Session, name: str, pin: str, *, now: datetime | None = Non
     user.lockouts = 0
     user.locked_until = None
     user.last_sign_in = moment
-    audit.record(session, actor, Action.SIGN_IN)
+    note(actor, Action.SIGN_IN)
     return SignIn(actor)
 
 

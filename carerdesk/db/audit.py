@@ -19,8 +19,14 @@ carerdesk's key) cannot rewrite it unseen:
   backup. An anchor knows entries the register must still hold, so a trail cut short (the
   last entries deleted and the head moved back) is named too.
 
+A key lost for good (a laptop that died with it) is replaced with ``new_keying``: from the next
+entry on the trail is keyed with this desk's key, and the earlier keyings are remembered
+(``audit_keyed_before``, listed again in the new keying's first entry, which its key signs).
+
 ``verify`` recomputes the chain and names the first entry altered, removed or added outside
-the application. The design and what a desk without the key does: docs/design.md.
+the application; entries signed with a key this desk does not hold are checked for their
+order and links only, and the verdict says so. The design and what a desk without the key
+does: docs/design.md.
 """
 
 from __future__ import annotations
@@ -35,14 +41,15 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
 
-from sqlalchemy import Engine, Table, bindparam, event, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from carerdesk.core.errors import CarerdeskError
+from carerdesk.core.errors import CarerdeskError, FieldError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.validate import local_day_start
 from carerdesk.db.models import AuditEntry, Carer, Setting, utc_now
@@ -51,6 +58,8 @@ GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
 KEYED_KEY = "audit_keyed"
 """The setting saying where keyed hashes begin: ``first keyed entry:key id:register id``."""
+EARLIER_KEY = "audit_keyed_before"
+"""The setting listing the trail's earlier keyings, oldest first: ``since:key id;...``."""
 ANCHOR_LOG = "audit-anchors.log"
 """The anchor log's file name, beside the key."""
 
@@ -90,6 +99,8 @@ class Action:
 
     SUBJECT_ACCESS = "subject access"
     """A copy of everything held about one carer was made for them (``db.access``)."""
+    KEY_REPLACED = "audit key replaced"
+    """The trail is keyed with a new desk's key from this entry on (``new_keying``)."""
 
 
 class AuditKeyMissing(CarerdeskError):
@@ -100,7 +111,9 @@ class AuditKeyMissing(CarerdeskError):
             f"This desk does not hold the key that signs this register's audit trail (key "
             f"{key_id}), so the trail cannot be checked or added to here. Copy the key file "
             f"from the desk that holds it to {path}, or name its place as audit_key in "
-            "settings.toml (or CARERDESK_AUDIT_KEY)."
+            "settings.toml (or CARERDESK_AUDIT_KEY). If that key is lost for good, a "
+            "coordinator can sign the trail with this desk's key from now on: carerdesk "
+            "--user NAME audit new-key --reason TEXT."
         )
 
 
@@ -321,7 +334,13 @@ def record(
     return entry
 
 
-def _anchor_when_saved(session: Session, key: DeskKey, keying: Keying, entry: AuditEntry) -> None:
+def _anchor_when_saved(
+    session: Session,
+    key: DeskKey,
+    keying: Keying,
+    entry: AuditEntry,
+    where: str = "keyed hashes began",
+) -> None:
     """Anchor the first keyed entry once it is saved (never before: an anchor of an entry
     rolled back would later look like a trail cut short). Stripping the keys off the trail
     and the ``audit_keyed`` setting out of it is then found from this anchor."""
@@ -331,7 +350,7 @@ def _anchor_when_saved(session: Session, key: DeskKey, keying: Keying, entry: Au
         entry.seq,
         entry.hash,
         utc_now().isoformat(timespec="seconds"),
-        "keyed hashes began",
+        where,
     )
     state = {"armed": True}
 
@@ -350,32 +369,167 @@ def _anchor_when_saved(session: Session, key: DeskKey, keying: Keying, entry: Au
 
 
 @dataclass(frozen=True)
+class KeyChange:
+    """What ``new_keying`` would do: the key the trail is signed with now (which this desk
+    does not hold), from which entry, and the first entry the desk's key would sign."""
+
+    old_key: str
+    old_since: int
+    first_new: int
+
+
+def key_change(session: Session) -> KeyChange:
+    """What replacing the trail's key would do here, or a plain refusal: the trail is not
+    keyed yet, or this desk holds its key already (nothing is lost)."""
+    last_seq, _, keying = _state(session)
+    if keying is None:
+        raise CarerdeskError(
+            "The audit trail is not signed with a key yet: this desk's key signs it from the "
+            "next entry on, so there is no key to replace."
+        )
+    key = desk_key()
+    if key is not None and key.id == keying.key_id:
+        raise CarerdeskError(
+            "This desk holds the key that signs the audit trail: there is no key to replace."
+        )
+    if _earlier(session) is None:
+        raise CarerdeskError(
+            "The register's record of the audit trail's earlier keys has been altered, so "
+            "its key cannot be replaced: restore the register from a backup."
+        )
+    return KeyChange(keying.key_id, keying.since, last_seq + 1)
+
+
+def new_keying(session: Session, by: Actor, reason: str) -> Keying:
+    """Sign the trail with this desk's key (made if need be) from the next entry on, when
+    the key it is signed with is lost for good (a laptop that died with it).
+
+    The entries written so far stay, checked by ``verify`` for their order and links only.
+    The keyings before are added to ``audit_keyed_before`` and listed again in the new
+    keying's first entry ("audit key replaced", with the reason), which the new key signs
+    and the anchor log pins: removing or editing that list is found. The caller checked who
+    ``by`` is without writing to the trail (this desk could not); its own entries (the
+    sign-in) follow this one in the same transaction."""
+    by.require(Can.REPLACE_AUDIT_KEY)
+    why = " ".join(reason.split())
+    if not why or len(why) > 200:
+        raise FieldError("reason", "Say in a few words why (no names), e.g. 'laptop died'.")
+    change = key_change(session)
+    key = desk_key(create=True)
+    assert key is not None
+    _, _, keying = _state(session)
+    assert keying is not None
+    earlier = [*(_earlier(session) or []), (change.old_since, change.old_key)]
+    keyed = Keying(change.first_new, key.id, keying.register)  # the same register
+    connection = session.connection()
+    connection.execute(
+        update(_SETTINGS).where(_SETTINGS.c.key == KEYED_KEY).values(value=str(keyed))
+    )
+    connection.execute(delete(_SETTINGS).where(_SETTINGS.c.key == EARLIER_KEY))
+    connection.execute(insert(_SETTINGS).values(key=EARLIER_KEY, value=_listed(earlier)))
+    entry = record(
+        session,
+        by,
+        Action.KEY_REPLACED,
+        kind="audit key",
+        record_id=key.id,
+        detail=f"{_earlier_words(earlier, keyed.since)}. Reason: {why}",
+    )
+    _anchor_when_saved(session, key, keyed, entry, "audit key replaced")
+    return keyed
+
+
+def _earlier(session: Session) -> list[tuple[int, str]] | None:
+    """The trail's earlier keyings (first entry, key id), oldest first; None when the
+    setting is not such a list (it was edited outside carerdesk)."""
+    text = session.connection().scalar(
+        select(_SETTINGS.c.value).where(_SETTINGS.c.key == EARLIER_KEY)
+    )
+    if not text:
+        return []
+    try:
+        found = [
+            (int(since), key_id) for since, key_id in (part.split(":") for part in text.split(";"))
+        ]
+    except ValueError:
+        return None
+    if any(later <= since for (since, _), (later, _) in pairwise(found)):
+        return None
+    return found
+
+
+def _listed(earlier: list[tuple[int, str]]) -> str:
+    return ";".join(f"{since}:{key_id}" for since, key_id in earlier)
+
+
+def _earlier_words(earlier: list[tuple[int, str]], until: int) -> str:
+    """How the new keying's first entry lists the keyings before it (``verify`` checks the
+    setting against it): ``Earlier keys: entries 1 to 240 key ab12...``."""
+    ends = [since - 1 for since, _ in earlier[1:]] + [until - 1]
+    runs = [
+        f"entries {since} to {end} key {key_id}"
+        for (since, key_id), end in zip(earlier, ends, strict=True)
+    ]
+    return "Earlier keys: " + ", ".join(runs)
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The outcome of checking the chain: ``first_bad`` is None when every entry is sound."""
+    """The outcome of checking the chain: ``first_bad`` is None when every entry is sound.
+
+    ``unchecked`` holds the runs of entries (first, last, key id) signed with a key this desk
+    does not hold (replaced with ``new_keying``): their order and links were checked, not
+    their contents. Nothing wrong was found in them, so the verdict is still ``sound``."""
 
     entries: int
     first_bad: int | None = None
     problem: str = ""
+    unchecked: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def sound(self) -> bool:
         return self.first_bad is None
 
+    @property
+    def summary(self) -> str:
+        """What a sound verdict tells a person, saying plainly what could not be checked."""
+        if not self.unchecked:
+            return f"The audit trail is sound: {self.entries} entries checked."
+        if len(self.unchecked) == 1:
+            ((first, last, key_id),) = self.unchecked
+            signed = f"entries {first} to {last} were signed with key {key_id}, which this desk"
+        else:
+            runs = [f"{first} to {last} (key {key_id})" for first, last, key_id in self.unchecked]
+            signed = f"entries {', '.join(runs)} were signed with keys this desk"
+        after = self.unchecked[-1][1] + 1
+        return (
+            f"Audit trail: {signed} does not hold: their order is checked, not their "
+            f"contents; from entry {after} the trail is sound ({self.entries} entries in all)."
+        )
+
 
 def verify(session: Session, *, by: Actor, batch: int = 5000) -> Verdict:
     """Recompute the chain from the first entry and hold it to the anchors; name the first
-    entry that does not fit.
+    entry that does not fit. Entries signed with an earlier key this desk does not hold are
+    held to their order and links only (``Verdict.unchecked``).
 
     Raises ``AuditKeyMissing`` (a plain message) on a desk without the trail's key."""
     by.require(Can.VIEW_AUDIT)
     _, _, keying = _state(session)
     key = desk_key() if keying is None else _key_for(keying)
+    if (listed := _listing_problem(session, key, keying)) is not None:
+        return listed
+    register = keying.register if keying is not None else ""
+    spans = [Keying(since, key_id, register) for since, key_id in _earlier(session) or []]
+    spans += [keying] if keying is not None else []
     anchors = _anchors(key, keying, _location(session)) if key is not None else []
     pinned = {anchor.seq: anchor.hash for anchor in anchors}
     reach = max(pinned, default=0)
     expected_seq, previous = 1, GENESIS
     count = 0
     last_seq = 0
+    span = -1  # the index in ``spans`` of the keying the entry was signed under
+    unchecked: list[tuple[int, int, str]] = []
     while True:
         rows = session.scalars(
             select(AuditEntry)
@@ -387,38 +541,82 @@ def verify(session: Session, *, by: Actor, batch: int = 5000) -> Verdict:
             break
         for entry in rows:
             if entry.seq != expected_seq:
-                return Verdict(count, expected_seq, f"entry {expected_seq} is missing")
+                return _found(count, expected_seq, f"entry {expected_seq} is missing", unchecked)
             if entry.prev_hash != previous:
-                return Verdict(
-                    count, entry.seq, f"entry {entry.seq} does not follow the one before"
-                )
-            if keying is not None and key is not None and entry.seq >= keying.since:
+                problem = f"entry {entry.seq} does not follow the one before"
+                return _found(count, entry.seq, problem, unchecked)
+            while span + 1 < len(spans) and spans[span + 1].since <= entry.seq:
+                span += 1
+            signer = spans[span] if span >= 0 else None
+            if signer is not None and signer is keying and key is not None:
                 if _signed(entry, key, keying) != entry.hash:
                     # Past every anchor, an entry whose hash was made without the key (the
                     # plain way) was added; one the anchors knew, or any other, was altered.
                     added = entry.seq > reach and _digest(entry) == entry.hash
                     what = "added outside carerdesk" if added else "altered"
-                    return Verdict(count, entry.seq, f"entry {entry.seq} was {what}")
+                    return _found(count, entry.seq, f"entry {entry.seq} was {what}", unchecked)
+            elif signer is not None and (key is None or key.id != signer.key_id):
+                # Signed with a key lost with its desk: only its place in the chain is checked.
+                if unchecked and unchecked[-1][1:] == (entry.seq - 1, signer.key_id):
+                    unchecked[-1] = (unchecked[-1][0], entry.seq, signer.key_id)
+                else:
+                    unchecked.append((entry.seq, entry.seq, signer.key_id))
+            elif signer is not None and key is not None:
+                if _signed(entry, key, signer) != entry.hash:
+                    return _found(count, entry.seq, f"entry {entry.seq} was altered", unchecked)
             elif _digest(entry) != entry.hash:
-                return Verdict(count, entry.seq, f"entry {entry.seq} was altered")
+                return _found(count, entry.seq, f"entry {entry.seq} was altered", unchecked)
             if pinned.get(entry.seq, entry.hash) != entry.hash:
-                return Verdict(count, entry.seq, f"entry {entry.seq} was altered")
+                return _found(count, entry.seq, f"entry {entry.seq} was altered", unchecked)
             previous, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
             count += 1
         session.expunge_all()
     head_seq, head_hash = _head(session)
     if head_seq != last_seq or head_hash != previous:
         if head_seq > last_seq:
-            return Verdict(count, last_seq + 1, f"entries {last_seq + 1} to {head_seq} are missing")
-        return Verdict(count, head_seq + 1, f"entry {head_seq + 1} was added outside carerdesk")
+            problem = f"entries {last_seq + 1} to {head_seq} are missing"
+            return _found(count, last_seq + 1, problem, unchecked)
+        problem = f"entry {head_seq + 1} was added outside carerdesk"
+        return _found(count, head_seq + 1, problem, unchecked)
     if reach > last_seq:
         gone = (
             f"entry {reach} was"
             if reach == last_seq + 1
             else f"entries {last_seq + 1} to {reach} were"
         )
-        return Verdict(count, last_seq + 1, f"{gone} removed")
-    return Verdict(count)
+        return _found(count, last_seq + 1, f"{gone} removed", unchecked)
+    return Verdict(count, unchecked=tuple(unchecked))
+
+
+def _found(
+    count: int, first_bad: int, problem: str, unchecked: list[tuple[int, int, str]]
+) -> Verdict:
+    return Verdict(count, first_bad, problem, tuple(unchecked))
+
+
+def _listing_problem(
+    session: Session, key: DeskKey | None, keying: Keying | None
+) -> Verdict | None:
+    """A verdict when the list of earlier keyings (``audit_keyed_before``) was altered or
+    removed, else None. The list must be exactly what the current keying's first entry
+    (which its key signs) says: else an entry checked the plain way, or with a key this desk
+    holds, could be passed off as signed with a lost key and go unchecked."""
+    earlier = _earlier(session)
+    altered = "the record of the trail's earlier keys was altered"
+    if keying is None:
+        return None if earlier == [] else Verdict(0, 1, altered)
+    if earlier is None or (earlier and earlier[-1][0] >= keying.since):
+        return Verdict(0, keying.since, altered)
+    opening = session.get(AuditEntry, keying.since)
+    if opening is None or key is None or _signed(opening, key, keying) != opening.hash:
+        return None  # the first entry itself is missing or altered: the chain names it
+    if opening.action != Action.KEY_REPLACED:
+        return None if not earlier else Verdict(0, keying.since, altered)
+    if not earlier:
+        return Verdict(0, keying.since, "the record of the trail's earlier keys was removed")
+    if not opening.detail.startswith(_earlier_words(earlier, keying.since) + ". "):
+        return Verdict(0, keying.since, altered)
+    return None
 
 
 @dataclass(frozen=True)

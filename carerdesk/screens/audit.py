@@ -134,7 +134,10 @@ class AuditScreen(Screen[None]):
             self.notify(error.message, severity="error")
             return
         if verdict.sound:
-            self.notify(f"The audit trail is sound: {verdict.entries} entries checked.")
+            self.notify(
+                verdict.summary,
+                timeout=30 if verdict.unchecked else self.app.NOTIFICATION_TIMEOUT,
+            )
         else:
             self.notify(
                 f"The audit trail has been tampered with: {verdict.problem}.",

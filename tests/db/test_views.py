@@ -32,6 +32,10 @@ WITHOUT_ACTOR = {
     "accounts.has_users": "whether set-up is needed, before anyone exists",
     "accounts.sign_in": "sign-in itself: it finds out who is acting",
     "accounts.recover": "a coordinator's recovery code: like sign-in, it finds out who acts",
+    "accounts.sign_in_with_new_audit_key": "sign-in on a desk without the audit key: it finds "
+    "out who acts (then audit.new_keying checks REPLACE_AUDIT_KEY)",
+    "audit.key_change": "what audit new-key would do, asked before anyone can sign in (key ids "
+    "and entry numbers, no one's details)",
     "accounts.find_user": "the account a name signs in as (sign-in, --user, the demo)",
     "accounts.hasher": "the PIN hashing settings, for sign-in",
     "accounts.demo_pins": "the demo register's PINs, shown on its sign-in screen",
