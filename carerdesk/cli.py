@@ -123,7 +123,8 @@ class Context:
     def register_key(self) -> str | None:
         """The register's passphrase when its file is encrypted, checked against it (asked
         once at the terminal, or read from the ``passphrase_file`` setting); else None."""
-        from carerdesk.db.encryption import is_encrypted, register_file
+        from carerdesk.db.encryption import is_encrypted
+        from carerdesk.db.engine import register_file
 
         if self._key is None:
             settings = self.settings()
@@ -1446,16 +1447,23 @@ def sar(obj: Context, reference: str, out: Path) -> None:
 # --- Encryption at rest of the main register (issue 15, item 8) ----------------------------
 
 
-def _register_path(obj: Context) -> Path:
-    """The register's file; refused for a database that is not a SQLite file."""
-    from carerdesk.db.encryption import register_file
+NOT_A_FILE_TO_ENCRYPT = (
+    "Encryption at rest is for a register kept in a SQLite file: a database server keeps its "
+    "data encrypted with its own settings."
+)
+NOT_A_FILE_TO_BACK_UP = (
+    "Backups here are of a SQLite register file; back up a PostgreSQL register with its own "
+    "tools (pg_dump)."
+)
+
+
+def _register_file(obj: Context, otherwise: str) -> Path:
+    """The register's SQLite file; ``otherwise`` is the refusal for a database server."""
+    from carerdesk.db.engine import register_file
 
     path = register_file(obj.settings().database_url)
     if path is None:
-        raise CarerdeskError(
-            "Encryption at rest is for a register kept in a SQLite file: a database server "
-            "keeps its data encrypted with its own settings."
-        )
+        raise CarerdeskError(otherwise)
     return path
 
 
@@ -1494,7 +1502,7 @@ def _new_encrypted_register(obj: Context) -> None:
     is upgraded as it is (an encrypted one opens with its passphrase)."""
     from carerdesk.db.encryption import is_encrypted
 
-    path = _register_path(obj)
+    path = _register_file(obj, NOT_A_FILE_TO_ENCRYPT)
     if path.exists() and path.stat().st_size > 0:
         if is_encrypted(path):
             return  # already encrypted: opened with its passphrase as usual
@@ -1522,7 +1530,7 @@ def encrypt_command(obj: Context) -> None:
     """
     from carerdesk.db.encryption import encrypt_register, is_encrypted
 
-    path = _register_path(obj)
+    path = _register_file(obj, NOT_A_FILE_TO_ENCRYPT)
     if is_encrypted(path):
         raise CarerdeskError(
             "The register is encrypted already: carerdesk rekey changes its passphrase."
@@ -1560,7 +1568,7 @@ def rekey_command(obj: Context, new_passphrase_file: Path | None) -> None:
     """
     from carerdesk.db.encryption import is_encrypted, rekey_register
 
-    path = _register_path(obj)
+    path = _register_file(obj, NOT_A_FILE_TO_ENCRYPT)
     if not is_encrypted(path):
         raise CarerdeskError("The register is not encrypted: carerdesk encrypt encrypts it.")
     engine = obj.engine()
@@ -1587,19 +1595,6 @@ def rekey_command(obj: Context, new_passphrase_file: Path | None) -> None:
 # --- Backups, restoring and checking the register (issue 15, items 5, 6 and 11) ------------
 
 
-def _register_file(obj: Context) -> Path:
-    """The SQLite file of the register, or a refusal for another kind of database."""
-    from carerdesk.db.backups import register_file
-
-    path = register_file(obj.settings().database_url)
-    if path is None:
-        raise CarerdeskError(
-            "Backups here are of a SQLite register file; back up a PostgreSQL register with "
-            "its own tools (pg_dump)."
-        )
-    return path
-
-
 @main.command()
 @click.option(
     "--out",
@@ -1620,7 +1615,7 @@ def backup(obj: Context, out: Path | None) -> None:
     from carerdesk.db.backups import backup_now, make_backup
     from carerdesk.db.engine import unit_of_work
 
-    register = _register_file(obj)
+    register = _register_file(obj, NOT_A_FILE_TO_BACK_UP)
     if out is not None and out.exists():
         raise CarerdeskError(f"{out} already exists: name a new file.")
     engine = obj.engine()
@@ -1675,7 +1670,7 @@ def restore(obj: Context, file: Path) -> None:
     from carerdesk.db.encryption import is_encrypted
     from carerdesk.db.engine import make_engine
 
-    register = _register_file(obj)
+    register = _register_file(obj, NOT_A_FILE_TO_BACK_UP)
     incoming = file.expanduser()
     # An encrypted backup is checked and put in place under the register's passphrase (the
     # passphrase file named in the settings, or asked at the terminal); it is not checked
@@ -1708,7 +1703,7 @@ def check(obj: Context) -> None:
     from carerdesk.db.engine import make_engine, unit_of_work
 
     settings = obj.settings()
-    register = _register_file(obj)
+    register = _register_file(obj, NOT_A_FILE_TO_BACK_UP)
     if not register.is_file():
         raise CarerdeskError(f"There is no register at {register}.")
     raw = make_engine(settings.database_url, key=obj.register_key())

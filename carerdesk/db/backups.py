@@ -31,12 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from carerdesk.core.errors import CarerdeskError, RegisterReadOnly
 from carerdesk.db import audit
-from carerdesk.db.engine import make_engine, sql_string
+from carerdesk.db.engine import make_engine, register_file, sql_string
 from carerdesk.db.migrate import HEAD, NewerRegister, current_revision, is_known, upgrade
 
 KEEP = 14
@@ -85,14 +84,6 @@ class Opened:
     engine: Engine
     backup: Path | None = None
     warning: str = ""
-
-
-def register_file(url: str) -> Path | None:
-    """The file of a SQLite register's URL; None for another database or one in memory."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 def _driver(key: str | None) -> Any:

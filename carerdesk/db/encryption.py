@@ -21,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from carerdesk.core.errors import CarerdeskError, NotAllowed
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.db import audit
-from carerdesk.db.engine import BUSY_TIMEOUT_MS, make_engine, sql_string, sqlite_url, unit_of_work
+from carerdesk.db.engine import (
+    BUSY_TIMEOUT_MS,
+    make_engine,
+    sql_string,
+    sqlite_url,
+    unit_of_work,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIN_PAGE = 512
@@ -60,14 +65,6 @@ class RegisterInUse(CarerdeskError):
             "The register is open in carerdesk elsewhere on this computer (another desk, or a "
             "command still running): quit it there first, then try again. Nothing was changed."
         )
-
-
-def register_file(url: str) -> Path | None:
-    """The file of a SQLite register's URL; None for any other database (or one in memory)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser()
 
 
 def is_encrypted(path: Path) -> bool:

@@ -113,6 +113,16 @@ def make_engine(url: str, *, key: str | None = None, one_file: bool = False) -> 
     return engine
 
 
+def register_file(url: str) -> Path | None:
+    """The file of a SQLite register's URL; None for any other database (or one in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def is_sqlite(engine: Engine) -> bool:
     """True when the register is a SQLite file."""
     return engine.dialect.name == "sqlite"
