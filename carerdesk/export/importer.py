@@ -67,6 +67,7 @@ from carerdesk.db.models import (
     new_id,
     utc_now,
 )
+from carerdesk.export import guards
 from carerdesk.export.register import COLUMNS, FORMULA_STARTS
 
 KINDS = tuple(COLUMNS)
@@ -121,7 +122,9 @@ def _kind_of(name: str) -> str | None:
 
 
 def _header(cells: Iterable[object], label: str) -> list[str]:
-    names = [column_name(cell) for cell in cells]
+    listed = list(cells)
+    guards.header(listed, label)
+    names = [column_name(cell) for cell in listed]
     twice = sorted({name for name in names if name and names.count(name) > 1})
     if twice:
         raise ImportRefused(f"{label}: the column {twice[0]} is there twice: keep one.")
@@ -129,11 +132,17 @@ def _header(cells: Iterable[object], label: str) -> list[str]:
 
 
 def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    guards.csv_text(text, label)
+    handle = io.StringIO(text, newline="")
+    reader = csv.reader(handle)
+    start = 1
     try:
         header = _header(next(reader), label)
         start = reader.line_num + 1
         for cells in reader:
+            if reader.line_num > start:  # over several lines: a quote left open? (guards)
+                at_end = handle.tell() == len(text)
+                guards.spanning(text, label, start, cells, len(header), at_end)
             whole = "".join(cells)
             if not whole.isspace() and whole:
                 if "'" in whole or "\r" in whole:
@@ -148,10 +157,7 @@ def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
     except StopIteration:
         return
     except csv.Error:
-        raise ImportRefused(
-            f"{label}:{reader.line_num}: the file cannot be read from here as CSV "
-            "(a quote opened and never closed?)."
-        ) from None
+        raise guards.unreadable_csv(text, label, start) from None
 
 
 def _cell_text(value: object, column: str) -> str:
@@ -174,6 +180,7 @@ def _cell_text(value: object, column: str) -> str:
 def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
     from openpyxl import load_workbook
 
+    guards.workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception:
@@ -184,8 +191,8 @@ def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
             kind = _kind_of(sheet.title)
             if kind is None:
                 continue
-            rows = sheet.iter_rows(values_only=True)
             label = f"{path.name}[{sheet.title}]"
+            rows = guards.sheet_rows(sheet, label)
             header = _header(next(rows, ()), label)
             records = []
             for line, values in enumerate(rows, start=2):
@@ -197,6 +204,10 @@ def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
                 if any(text.strip() for text in cells.values()):
                     records.append(SourceRow(label, line, cells))
             found[kind] = records
+    except ImportRefused:
+        raise
+    except Exception:  # a cut-short or damaged part: never openpyxl's words (guards)
+        raise guards.not_a_workbook(path) from None
     finally:
         book.close()
     return found
@@ -233,6 +244,7 @@ helper process's start (about half a second)."""
 
 
 def _read_csv(path: Path, kind: str) -> list[SourceRow] | LargeCsv:
+    guards.csv_file(path)
     if kind in ALONE and path.stat().st_size >= LARGE_BYTES:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             try:
@@ -257,6 +269,7 @@ def read_source(path: Path, kind: str | None = None) -> Sources:
 
 
 def _read_source(path: Path, kind: str | None) -> Sources:
+    guards.file_or_folder(path)
     if not path.exists():
         raise ImportRefused(f"{path} does not exist.")
     if path.is_dir():
