@@ -693,6 +693,8 @@ def export_register(obj: Context, out: Path, fmt: str | None, template: bool) ->
     for path in written.files:
         click.echo(f"Wrote {path}")
     click.echo(f"The register: {counts}.")
+    if written.escaped.cells:  # a control character stored before the forms refused them
+        click.echo(str(written.escaped), err=True)
 
 
 def _week_option(text: str | None) -> Week:

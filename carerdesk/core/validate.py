@@ -55,6 +55,24 @@ _DRAMA_RANGES = (
 
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z '-]*")
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""The characters no typed text may hold: every C0 control but tab, line feed and carriage
+return (a line break written the Windows way), DEL, and every C1 control. A terminal acts
+on them, a workbook cannot hold most of them, and none is part of a name or a note. They are
+refused, not taken out, so that nothing typed or imported is silently changed."""
+
+
+def check_controls(text: str, what: str) -> None:
+    """Refuse ``text`` if it holds a control character (``CONTROL_CHARACTERS``), saying which
+    and where (the character's place in the text, counted from 1), never the text itself."""
+    found = CONTROL_CHARACTERS.search(text)
+    if found is not None:
+        raise FieldError(
+            what,
+            f"This holds a control character (U+{ord(found.group()):04X}) at character "
+            f"{found.start() + 1}: take it out.",
+        )
+
 
 def _name_char_ok(ch: str) -> bool:
     return ch in " '’-" or unicodedata.category(ch)[0] in ("L", "M")
@@ -62,6 +80,7 @@ def _name_char_ok(ch: str) -> bool:
 
 def parse_name(text: str, what: str = "name") -> str:
     """A first or last name: letters of any alphabet, apostrophes, hyphens and spaces."""
+    check_controls(text, what)
     name = tidy(text)
     if not name:
         raise FieldError(what, f"Enter the {what}.")
@@ -79,7 +98,9 @@ def parse_name(text: str, what: str = "name") -> str:
 
 
 def parse_text(text: str, what: str = "text", max_length: int = 2000) -> str | None:
-    """Free text: trimmed, without control characters (line breaks kept), None when empty."""
+    """Free text: trimmed, line breaks kept (a tab as a space), None when empty; a control
+    character is refused (``check_controls``)."""
+    check_controls(text, what)
     value = tidy_lines(text)
     if not value:
         return None

@@ -110,7 +110,8 @@ class ExportModal(ModalScreen[None]):
         bar.update(total=sum(written.rows.values()), progress=sum(written.rows.values()))
         counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in written.rows.items())
         where = written.files[0].parent if len(written.files) > 1 else written.files[0]
-        self._said(f"Written to {where}: {counts}. Esc closes.")
+        note = f" {written.escaped}" if written.escaped.cells else ""
+        self._said(f"Written to {where}: {counts}.{note} Esc closes.")
 
     def action_close(self) -> None:
         """Close (an export under way finishes first)."""

@@ -14,7 +14,7 @@ import csv
 import errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -280,6 +280,8 @@ class Written:
 
     files: list[Path]
     rows: dict[str, int]
+    escaped: workbook.Escaped = field(default_factory=workbook.Escaped)
+    """The workbook's cells written with a control character escaped (none for CSV)."""
 
 
 Progress = Callable[[str, int], None]
@@ -309,7 +311,12 @@ def _write_csv(staged: Staged, sheets: Mapping[str, Iterable[list[str]]]) -> Non
             out.writerows(rows)
 
 
-def _write_xlsx(staged: Staged, name: str, sheets: Mapping[str, Iterable[list[str]]]) -> None:
+def _write_xlsx(
+    staged: Staged,
+    name: str,
+    sheets: Mapping[str, Iterable[list[str]]],
+    escaped: workbook.Escaped | None = None,
+) -> None:
     from openpyxl import Workbook
 
     # openpyxl writes each sheet to a temporary file first: those go in the private folder
@@ -322,20 +329,25 @@ def _write_xlsx(staged: Staged, name: str, sheets: Mapping[str, Iterable[list[st
                 sheet.append(workbook.row(sheet, COLUMNS[kind]))
                 for values in rows:
                     # Every cell is text: never a formula, a number or a date guessed from it.
-                    sheet.append(workbook.row(sheet, values))
+                    sheet.append(workbook.row(sheet, values, escaped))
             book.save(staged.path(name))
         except BaseException:
             workbook.abandon(book)
             raise
 
 
-def _staged(out: Path, fmt: str, sheets: Mapping[str, Iterable[list[str]]]) -> Staged:
+def _staged(
+    out: Path,
+    fmt: str,
+    sheets: Mapping[str, Iterable[list[str]]],
+    escaped: workbook.Escaped | None = None,
+) -> Staged:
     """The files written beside their places (``core.private_files.Staged``), not yet
     moved in: an error on the way removes them and leaves an earlier export whole."""
     staged = Staged(out.parent if fmt == "xlsx" else out)
     try:
         if fmt == "xlsx":
-            _write_xlsx(staged, out.name, sheets)
+            _write_xlsx(staged, out.name, sheets, escaped)
         else:
             _write_csv(staged, sheets)
     except BaseException:
@@ -346,11 +358,12 @@ def _staged(out: Path, fmt: str, sheets: Mapping[str, Iterable[list[str]]]) -> S
 
 def _stage_register(
     session: Session, by: Actor, out: Path, fmt: str, progress: Progress | None
-) -> tuple[Staged, dict[str, int]]:
+) -> tuple[Staged, dict[str, int], workbook.Escaped]:
     by.require(Can.EXPORT)
     counts: dict[str, int] = {}
+    escaped = workbook.Escaped()
     sheets = {kind: _counted(kind, ROWS[kind](session), counts, progress) for kind in COLUMNS}
-    return _staged(out, fmt, sheets), counts
+    return _staged(out, fmt, sheets, escaped), counts, escaped
 
 
 def not_written(error: OSError, out: Path) -> CarerdeskError:
@@ -379,9 +392,9 @@ def export_register(
     The files are private (``0600``) and replace an earlier export's only once every one is
     complete: a full disk or a damaged register half-way leaves the earlier export whole.
     """
-    staged, counts = _stage_register(session, by, out, fmt, progress)
+    staged, counts, escaped = _stage_register(session, by, out, fmt, progress)
     with staged:
-        return Written(staged.commit(), counts)
+        return Written(staged.commit(), counts, escaped)
 
 
 def record_export(session: Session, by: Actor, written: Written, fmt: str) -> None:
@@ -406,12 +419,12 @@ def export_and_record(
     raised: no export goes unrecorded.
     """
     with unit_of_work(False) as session:
-        staged, counts = _stage_register(session, by, out, fmt, progress)
+        staged, counts, escaped = _stage_register(session, by, out, fmt, progress)
     with staged:
         names = [(out.parent if fmt == "xlsx" else out) / name for name in staged.names]
         with unit_of_work(True) as session:
             record_export(session, by, Written(names, counts), fmt)
-        return Written(staged.commit(), counts)
+        return Written(staged.commit(), counts, escaped)
 
 
 def write_template(out: Path, *, fmt: str = "csv") -> list[Path]:

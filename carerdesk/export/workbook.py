@@ -4,15 +4,23 @@ openpyxl takes a ``str`` that starts with ``=`` for a formula, which a spreadshe
 (``=HYPERLINK(...)`` as an organisation's or a person's name). Here every ``str`` becomes a
 cell whose type is set to text after its value, so only the numbers and dates carerdesk put
 there are anything else. The weekly return and the register export both write through it.
+
+A text holding a character a workbook cannot hold (a control character, stored before the
+forms and the import refused them) is written with that character escaped, as ``\\x07``,
+and counted (``Escaped``), rather than failing the whole export with openpyxl's error, which
+would print the text.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +28,50 @@ _where = threading.local()
 """The private folder this thread's workbook writes its temporary files in, if any."""
 
 
-def row(sheet: Any, values: Iterable[object]) -> list[object]:
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""What a workbook cannot hold: the C0 controls but tab, line feed and carriage return
+(openpyxl's ``ILLEGAL_CHARACTERS_RE``), and what XML 1.0 cannot (surrogates, U+FFFE/F)."""
+
+
+@dataclass
+class Escaped:
+    """The cells written with a character escaped (``UNWRITABLE``), by sheet."""
+
+    cells: Counter[str] = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{count} in {sheet}" for sheet, count in sorted(self.cells.items()))
+        total = sum(self.cells.values())
+        return (
+            f"{total} {'cell holds' if total == 1 else 'cells hold'} a control character a "
+            f"workbook cannot hold ({where}): written with it escaped, as \\x07. Correct "
+            "the record, or export as CSV, which keeps it as it is."
+        )
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def writable(text: str) -> str:
+    """``text`` with each character a workbook cannot hold written out: ``\\x07``."""
+    return UNWRITABLE.sub(_escape, text)
+
+
+def row(sheet: Any, values: Iterable[object], escaped: Escaped | None = None) -> list[object]:
     """``values`` ready for ``sheet.append``: each text as a text cell, anything else (a
-    number, a date carerdesk put there) as it is. Works for write-only sheets too."""
+    number, a date carerdesk put there) as it is. Works for write-only sheets too. A text a
+    workbook cannot hold is written escaped (``writable``) and counted in ``escaped``."""
     from openpyxl.cell import WriteOnlyCell
 
     cells: list[object] = []
     for value in values:
         if isinstance(value, str):
+            if UNWRITABLE.search(value):
+                value = writable(value)
+                if escaped is not None:
+                    escaped.cells[sheet.title] += 1
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # after the value: openpyxl made "=..." a formula ("f")
             cells.append(cell)
