@@ -209,6 +209,9 @@ def test_a_control_character_stored_before_is_escaped_in_the_workbook(
     sheet = load_workbook(tmp_path / "r.xlsx", read_only=True)["carers"]
     notes = [row[COLUMNS["carers"].index("notes")] for row in sheet.iter_rows(values_only=True)]
     assert "Rings\\x07 after\\x1b[2J six" in notes
+    with unit_of_work(register, write=False) as session:  # CSV keeps it as it is
+        export_register(session, COORDINATOR, tmp_path / "csv")
+    assert "Rings\x07 after\x1b[2J six" in (tmp_path / "csv" / "carers.csv").read_text("utf-8")
 
 
 # 3. Too large, not a file, not a workbook -------------------------------------------------
@@ -315,6 +318,18 @@ def test_a_workbook_declaring_gigabytes_is_refused(refused: Any, tmp_path: Path)
     message = refused(book)
     assert message.startswith("register.xlsx would unpack to 3,07")
     assert "a workbook may unpack to 1,024 MB at most" in message
+
+
+def test_a_zip_of_too_many_parts_is_refused_before_it_is_opened(
+    refused: Any, tmp_path: Path
+) -> None:
+    book = _book(tmp_path / "register.xlsx")
+    with zipfile.ZipFile(book, "a") as opened:
+        for n in range(guards.MAX_PARTS):
+            opened.writestr(f"x/{n}", b"")
+    message = refused(book)
+    assert message.startswith("register.xlsx has 10,0")
+    assert message.endswith("parts: a workbook has a few dozen. It was not opened.")
 
 
 def _cut(body: bytes) -> bytes:
@@ -434,3 +449,21 @@ def test_the_command_refuses_a_zip_bomb_in_one_line(desk: Path, tmp_path: Path) 
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("Error: register.xlsx has a part that would unpack to 50 MB")
+
+
+def test_the_readme_states_the_limits_the_guards_apply() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("### Files that cannot be read", 1)[1].split("\n## ", 1)[0]
+    text = " ".join(section.split())
+    stated = [
+        f"past {guards.FIELD_LIMIT:,} characters",
+        f"A CSV file may be up to {guards.MAX_CSV_BYTES // guards.MB:,} MB",
+        f"a line up to {guards.MAX_LINE:,} characters",
+        f"a header up to {guards.MAX_COLUMNS:,} columns",
+        f"A workbook may be up to {guards.MAX_WORKBOOK_BYTES // guards.MB:,} MB",
+        f"unpacking to {guards.MAX_EXPANDED // guards.MB:,} MB at most",
+        f"more than {guards.MAX_RATIO} times its packed size",
+        f"up to {guards.MAX_PARTS:,} parts",
+        f"up to {guards.MAX_SHEET_ROWS:,} rows and {guards.MAX_SHEET_CELLS:,} cells",
+    ]
+    assert [claim for claim in stated if claim not in text] == []
