@@ -467,3 +467,41 @@ def test_the_readme_states_the_limits_the_guards_apply() -> None:
         f"up to {guards.MAX_SHEET_ROWS:,} rows and {guards.MAX_SHEET_CELLS:,} cells",
     ]
     assert [claim for claim in stated if claim not in text] == []
+
+
+def test_the_command_says_a_workbook_escaped_a_control_character(
+    desk: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from carerdesk.cli import main
+    from carerdesk.core.entries import check_carer
+    from carerdesk.core.permissions import SYSTEM
+    from carerdesk.db import carers
+    from carerdesk.db.engine import make_engine, sqlite_url
+
+    engine = make_engine(sqlite_url(desk))
+    with unit_of_work(engine) as session:
+        entry = check_carer(
+            {
+                "first_name": "Zoë",
+                "last_name": "Fairbrother",
+                "date_of_birth": "01/02/1970",
+                "registered_on": "02/11/2026",
+                "consent_store": "yes",
+            },
+            TODAY,
+        )
+        carers.register_carer(session, entry, by=SYSTEM)
+        session.flush()
+        session.scalars(select(Carer)).one().notes = "Rings\x07 late"
+    engine.dispose()
+    out = tmp_path / "register.xlsx"
+    args = ["--db", str(desk), "--user", "Casey Coordinator", "export", "register", "--out"]
+    done = CliRunner().invoke(main, [*args, str(out)], env={"CARERDESK_PIN": "2580"})
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        "1 cell holds a control character a workbook cannot hold (1 in carers): written with "
+        "it escaped, as \\x07. Correct the record, or export as CSV, which keeps it as it is."
+    ]
+    assert len(list(load_workbook(out, read_only=True)["carers"].iter_rows())) == 2
