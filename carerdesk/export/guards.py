@@ -59,8 +59,9 @@ travels as CSV files."""
 MAX_SHEET_CELLS = 5_000_000
 """The most cells (rows by columns) a workbook's sheet may have (or say it has)."""
 ROW_LIKE_DELIMITERS = 3
-"""A line inside a value holding at least this many commas, and as many as the header (one
-fewer than its columns), looks like a row swallowed by a quote left open."""
+"""A line inside a value looks like a row swallowed by a quote left open when it holds as
+many commas as the header (one fewer than its columns, and at least this many) and begins
+with a value of the same shape as the record's own first value (``_shape``)."""
 
 _EOCD = struct.Struct("<4s4H2LH")  # a zip's end of central directory record
 
@@ -225,20 +226,36 @@ def unreadable_csv(text: str, label: str, start: int) -> ImportRefused:
     )
 
 
+def _shape(value: str) -> str:
+    """Letters as ``A``, digits as ``9``, each run as one: ``C000104`` and ``C000103`` are
+    ``A9``, a name is ``A``."""
+    shape: list[str] = []
+    for char in value.strip().strip('"'):
+        kind = "9" if char.isdigit() else "A" if char.isalpha() else char
+        if not shape or shape[-1] != kind:
+            shape.append(kind)
+    return "".join(shape)
+
+
+def _row_like(part: str, wanted: int, first: str) -> bool:
+    return part.count(",") >= wanted and _shape(part.split(",", 1)[0]) == first
+
+
 def spanning(
     text: str, label: str, start: int, cells: Sequence[str], columns: int, at_end: bool
 ) -> None:
     """A record that ran over several lines (from line ``start``) holds a value with line
     breaks: fine for a note of many lines, not for one holding lines that look like rows of
-    the file (as many commas as the header), nor for one that ran on to the end of the file
+    the file (``ROW_LIKE_DELIMITERS``), nor for one that ran on to the end of the file
     (``at_end``) with its quote never closed."""
     wanted = max(columns - 1, ROW_LIKE_DELIMITERS)
+    first = _shape(_BREAK.split(cells[0], maxsplit=1)[0]) if cells else ""
     line = start  # the line each value begins on
     for cell in cells:
         if "\n" not in cell and "\r" not in cell:
             continue
         lines = _BREAK.split(cell)
-        if any(part.count(",") >= wanted for part in lines[1:]):
+        if any(_row_like(part, wanted, first) for part in lines[1:]):
             raise _unclosed(text, label, line, "runs on over lines that look like rows of the file")
         line += len(lines) - 1
     if at_end and _ends_open(text, start):

@@ -153,13 +153,16 @@ def test_a_note_of_many_lines_is_read_whole(
     register: Engine, db_path: Path, tmp_path: Path
 ) -> None:
     rows = list(SIX)
-    note = '"Rings on Tuesdays,\nafter six, or before nine,\n\nnever on Sundays"'
+    note = '"Rings on Tuesdays,\ntea, cake, jam, scones, cream, milk, honey\n\nnever on Sundays"'
     rows[5] = rows[5].replace("rings on Tuesdays", note)
     answer = _import(db_path, _folder(tmp_path, HEADER + "".join(rows)))
     assert answer["imported"].startswith("carers: 6 new")
     with unit_of_work(register, write=False) as session:
         stored = session.scalar(select(Carer.notes).where(Carer.reference == "C000106"))
-    assert stored == "Rings on Tuesdays,\nafter six, or before nine,\n\nnever on Sundays"
+    assert (
+        stored
+        == "Rings on Tuesdays,\ntea, cake, jam, scones, cream, milk, honey\n\nnever on Sundays"
+    )
 
 
 def test_a_value_past_the_csv_bound_is_refused_where_its_quote_opened(
