@@ -91,7 +91,7 @@ def file_or_folder(path: Path) -> None:
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         what = "a named pipe" if stat.S_ISFIFO(mode) else "a device or other special file"
-        _refuse(f"{path.name or path} is {what}, not a file or a folder: it was not opened.")
+        _refuse(f"{path} is {what}, not a file or a folder: it was not opened.")
 
 
 def _regular(path: Path, limit: int, what: str) -> int:

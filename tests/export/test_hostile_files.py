@@ -365,7 +365,7 @@ def test_a_device_given_as_the_file_is_never_opened(refused: Any) -> None:
     message = refused(Path("/dev/zero"), "carers")
     assert (
         message
-        == "zero is a device or other special file, not a file or a folder: it was not opened."
+        == "/dev/zero is a device or other special file, not a file or a folder: it was not opened."
     )
 
 
@@ -374,7 +374,8 @@ def test_a_named_pipe_is_never_opened(refused: Any, tmp_path: Path) -> None:
     folder.mkdir()
     os.mkfifo(folder / "carers.csv")
     alone = refused(folder / "carers.csv")
-    assert alone == "carers.csv is a named pipe, not a file or a folder: it was not opened."
+    pipe = folder / "carers.csv"
+    assert alone == f"{pipe} is a named pipe, not a file or a folder: it was not opened."
     within = refused(folder)
     assert within == "carers.csv is a named pipe: it was not opened."
 
