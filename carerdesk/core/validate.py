@@ -232,13 +232,13 @@ def _postcode_fault(compact: str) -> str | None:
         return f"The second letter of a postcode cannot be {outward[1]}: it is never I, J or Z."
     if shape == "A9A" and outward[2] not in _THIRD:
         return (
-            f"The third character of a postcode cannot be {outward[2]}: after a letter and a "
-            "digit (as in W1A 1AA) it is one of A, B, C, D, E, F, G, H, J, K, P, S, T, U or W."
+            f"The third character of a postcode cannot be {outward[2]}: in one like W1A 1AA "
+            "it is A, B, C, D, E, F, G, H, J, K, P, S, T, U or W."
         )
     if shape == "AA9A" and outward[3] not in _FOURTH:
         return (
-            f"The fourth character of a postcode cannot be {outward[3]}: after two letters and "
-            "a digit (as in EC1A 1BB) it is one of A, B, E, H, M, N, P, R, V, W, X or Y."
+            f"The fourth character of a postcode cannot be {outward[3]}: in one like EC1A 1BB "
+            "it is A, B, E, H, M, N, P, R, V, W, X or Y."
         )
     for letter in inward[1:]:
         if letter in _NOT_INWARD:

@@ -420,8 +420,8 @@ RULES = [
         "third, A9A",
         "W1P 1AA",
         "W1I 1AA",
-        "third character of a postcode cannot be I: after a letter "
-        "and a digit (as in W1A 1AA) it is one of A, B, C, D, E, F, G, H, J, K, P, S, T, U or W",
+        "third character of a postcode cannot be I: in one like W1A 1AA it is A, B, C, D, E, F, G, "
+        "H, J, K, P, S, T, U or W",
     ),
     ("third, A9A", "W1W 1AA", "W1L 1AA", "third character of a postcode cannot be L"),
     ("third, A9A", "N1C 4AA", "N1Q 4AA", "third character of a postcode cannot be Q"),
@@ -429,8 +429,8 @@ RULES = [
         "fourth, AA9A",
         "EC1A 1BB",
         "EC1C 1BB",
-        "fourth character of a postcode cannot be C: after two "
-        "letters and a digit (as in EC1A 1BB) it is one of A, B, E, H, M, N, P, R, V, W, X or Y",
+        "fourth character of a postcode cannot be C: in one like EC1A 1BB it is A, B, E, H, M, "
+        "N, P, R, V, W, X or Y",
     ),
     ("fourth, AA9A", "SE1P 1AA", "SE1D 1AA", "fourth character of a postcode cannot be D"),
     ("fourth, AA9A", "NW1W 1AA", "NW1T 1AA", "fourth character of a postcode cannot be T"),
