@@ -323,6 +323,9 @@ def test_corrected_in_a_spreadsheet_the_workbook_imports_the_rows_it_held(
         cal = session.scalars(select(Carer).where(Carer.reference == "C000052")).one()
         assert (cal.postcode, cal.notes) == ("W1A 1AA", '=HYPERLINK("y")')
         assert cal.date_of_birth == date(1980, 4, 30)
+    # The workbook imported again changes nothing; nor does the whole move.
+    twice = check(engine, read_source(out))
+    assert sum(twice.added.values()) == sum(twice.changed.values()) == 0
     # The whole move imported again changes nothing.
     assert sum(check(engine, read_source(files), skip_invalid=True).added.values()) == 0
 
