@@ -338,3 +338,26 @@ def test_a_workbook_that_cannot_be_written_is_a_plain_refusal(
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     with pytest.raises(CarerdeskError, match=r"Could not write .*problems\.xlsx: "):
         write_problems(tmp_path / "a-file" / "problems.xlsx", sources, outcome.problems)
+
+
+def test_a_workbook_still_wrong_gives_a_workbook_of_its_own_bad_rows(
+    engine: Engine, files: Path, tmp_path: Path
+) -> None:
+    sources = read_source(files / "carers.csv")
+    first = write_problems(
+        tmp_path / "one.xlsx", sources, check(engine, sources, dry_run=True).problems
+    )
+    again = read_source(first)
+    problems = check(engine, again, dry_run=True).problems
+    assert [str(problem) for problem in problems][:1] == [
+        "one.xlsx[carers]:2: date_of_birth: There is no 31 February 1990: check the day."
+    ]
+    book = load_workbook(write_problems(tmp_path / "two.xlsx", again, problems))
+    rows = [list(row) for row in book["carers"].iter_rows(values_only=True)]
+    assert rows[0][:4] == [*PROBLEM_COLUMNS, "reference", "first_name"]
+    assert rows[0].count("line") == rows[0].count("what_to_correct") == 1
+    assert rows[1][:3] == [
+        2,
+        "date_of_birth: There is no 31 February 1990: check the day.",
+        "C000051",
+    ]
