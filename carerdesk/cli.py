@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import inert
 from carerdesk.core.weeks import Week
+
+if TYPE_CHECKING:
+    from carerdesk.export.importer import Problem, Sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -607,22 +610,37 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
 )
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the good rows; list the bad ones.")
+@click.option(
+    "--problems-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the bad rows in this workbook (.xlsx), with what to correct in each.",
+)
 @click.pass_obj
 @refusals
 def import_files(
-    obj: Context, path: Path, kind: str | None, dry_run: bool, skip_invalid: bool
+    obj: Context,
+    path: Path,
+    kind: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    problems_out: Path | None,
 ) -> None:
     """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
 
     Every row is checked first; each bad one is listed as file:line: column: what is wrong
     on standard error, and nothing is written unless every row is good (or --skip-invalid).
-    Importing the same files again adds nothing and changes nothing.
+    Importing the same files again adds nothing and changes nothing. The problems are also
+    counted by kind; a long list shows the kinds first, then the first problems.
+    --problems-out saves the bad rows in a workbook, with what to correct in each: correct
+    them there and import that workbook.
 
     Example: carerdesk --user "casey coordinator" import register-files --dry-run
     """
     from carerdesk.db.engine import unit_of_work
     from carerdesk.export.importer import import_register, read_source
 
+    if problems_out is not None and problems_out.suffix.lower() != ".xlsx":
+        raise click.UsageError("--problems-out names a workbook: end its name with .xlsx.")
     engine = obj.engine()
     actor = obj.actor(engine, Can.IMPORT) or SYSTEM
     sources = read_source(path, kind)
@@ -630,8 +648,7 @@ def import_files(
         outcome = import_register(
             session, actor, sources, today=_today(), dry_run=dry_run, skip_invalid=skip_invalid
         )
-    for problem in outcome.problems:
-        click.echo(str(problem), err=True)
+    _report_problems(outcome.problems, sources, problems_out)
     bad = len({(p.file, p.line) for p in outcome.problems})
     if outcome.problems and not skip_invalid:
         raise CarerdeskError(
@@ -1837,6 +1854,27 @@ def audit_new_key(obj: Context, reason: str, yes: bool) -> None:
         f"From entry {change.first_new} the audit trail is signed with this desk's key "
         f"{key.id}. Copy {key.path} with the backups to another safe place."
     )
+
+
+# --- Register files: a clear report for a big move (issue 16, item 7) ---------------------
+
+
+def _report_problems(
+    problems: Sequence[Problem], sources: Sources, problems_out: Path | None
+) -> None:
+    """An import's problems on standard error, with their kinds counted; and, with
+    ``--problems-out``, the workbook of the bad rows."""
+    from carerdesk.export.problems import report_lines, write_problems
+
+    if problems_out is not None:
+        if problems:
+            write_problems(problems_out, sources, problems)
+            rows = len({(p.file, p.line) for p in problems})
+            click.echo(f"Wrote {problems_out}: {rows} bad rows, with what to correct in each.")
+        else:
+            click.echo(f"No row needs correcting: {problems_out} was not written.")
+    for line in report_lines(problems, problems_out):
+        click.echo(line, err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

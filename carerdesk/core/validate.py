@@ -19,10 +19,35 @@ from carerdesk.core.text import tidy, tidy_lines
 
 MAX_AGE_YEARS = 110
 
-# The shape of a UK postcode (no check that it exists), plus GIR 0AA.
+# The UK postcode's published position rules (Royal Mail's, as ONS and Wikipedia's "Postcodes
+# in the United Kingdom", Formatting and validation, set them out). No check that it exists.
+_OUTWARD_SHAPES = frozenset({"A9", "A99", "AA9", "AA99", "A9A", "AA9A"})
+_NOT_FIRST = "QVX"
+_NOT_SECOND = "IJZ"
+_THIRD = "ABCDEFGHJKPSTUW"  # the letter of an outward code shaped A9A (W1A)
+_FOURTH = "ABEHMNPRVWXY"  # the letter of an outward code shaped AA9A (EC1A)
+_NOT_INWARD = "CIKMOV"  # the inward code's letters: none that looks like a digit or another
+_SPECIAL_POSTCODES = frozenset(
+    {
+        "GIR0AA",  # Girobank, the one postcode outside the rules
+        # The British Overseas Territories' postcodes in the UK format.
+        "ASCN1ZZ",  # Ascension Island
+        "BBND1ZZ",  # British Indian Ocean Territory
+        "BIQQ1ZZ",  # British Antarctic Territory
+        "FIQQ1ZZ",  # Falkland Islands
+        "PCRN1ZZ",  # Pitcairn Islands
+        "SIQQ1ZZ",  # South Georgia and the South Sandwich Islands
+        "STHL1ZZ",  # Saint Helena
+        "TDCU1ZZ",  # Tristan da Cunha
+        "TKCA1ZZ",  # Turks and Caicos Islands
+    }
+)
+_NOT_A_POSTCODE = "This is not a UK postcode: "
 _POSTCODE = re.compile(
-    r"^(?:(?P<out>[A-PR-UWYZ][A-HK-Y]?[0-9][A-HJKMNPR-Y0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW])"
-    r"(?P<in>[0-9][ABD-HJLNP-UW-Z]{2})|(?P<gir>GIR0AA))$"
+    # The same rules as one pattern, for the postcodes that keep them (nearly every one an
+    # import reads); ``_postcode_fault`` says which rule another breaks.
+    r"(?:[A-PR-UWYZ][A-HK-Y]?[0-9][0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW]"
+    r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRV-Y])[0-9][ABD-HJLNP-UW-Z]{2}"
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -182,14 +207,67 @@ def parse_time(text: str, what: str = "time") -> time | None:
 
 
 def parse_postcode(text: str) -> str | None:
-    """A UK postcode in a valid format, stored upper case with one space: ``SW1A 1AA``."""
+    """A UK postcode by the published position rules, stored upper case with one space:
+    ``SW1A 1AA``. The message names the rule broken (only ever one letter of the value).
+
+    Any case, with or without the space. Besides the rules' own shapes, GIR 0AA and the
+    Overseas Territories' postcodes (ASCN 1ZZ...) are taken; Gibraltar's GX11 1AA and the
+    Forces' BF1 postcodes follow the rules. A BFPO number is not a postcode (it is part of
+    the address), and is refused with a message saying so.
+    """
     compact = "".join(text.split()).upper()
     if not compact:
         return None
-    m = _POSTCODE.match(compact)
-    if not m:
-        raise FieldError("postcode", "This is not a UK postcode: it should look like SW1A 1AA.")
+    if not _POSTCODE.fullmatch(compact) and compact not in _SPECIAL_POSTCODES:
+        raise FieldError("postcode", _postcode_fault(compact) or _NOT_A_POSTCODE.rstrip(": ") + ".")
     return f"{compact[:-3]} {compact[-3:]}"
+
+
+def _postcode_fault(compact: str) -> str | None:
+    """What breaks the rules in a postcode written without spaces, upper case; None if none."""
+    if compact.startswith("BFPO"):
+        return (
+            "A BFPO number is not a postcode: give the BF1 postcode that goes with it, "
+            "such as BF1 3AA, or leave the postcode empty."
+        )
+    if not (compact.isascii() and compact.isalnum()):
+        return _NOT_A_POSTCODE + "a postcode is letters and digits only, such as SW1A 1AA."
+    if not 5 <= len(compact) <= 7:
+        return _NOT_A_POSTCODE + "a postcode has 5 to 7 letters and digits, such as SW1A 1AA."
+    outward, inward = compact[:-3], compact[-3:]
+    if not (inward[0].isdigit() and inward[1:].isalpha()):
+        return (
+            _NOT_A_POSTCODE
+            + "the inward code (the part after the space) is a digit and two letters, such as 1AA."
+        )
+    shape = "".join("9" if ch.isdigit() else "A" for ch in outward)
+    if shape not in _OUTWARD_SHAPES:
+        return (
+            _NOT_A_POSTCODE + "the outward code (the part before the space) is one or two "
+            "letters, a digit, and perhaps a second digit or a letter, such as M1, B33, CR2, "
+            "DN55, W1A or EC1A."
+        )
+    if outward[0] in _NOT_FIRST:
+        return f"A postcode cannot start with {outward[0]}: its first letter is never Q, V or X."
+    if shape[1] == "A" and outward[1] in _NOT_SECOND:
+        return f"The second letter of a postcode cannot be {outward[1]}: it is never I, J or Z."
+    if shape == "A9A" and outward[2] not in _THIRD:
+        return (
+            f"The third character of a postcode cannot be {outward[2]}: in one like W1A 1AA "
+            "it is A, B, C, D, E, F, G, H, J, K, P, S, T, U or W."
+        )
+    if shape == "AA9A" and outward[3] not in _FOURTH:
+        return (
+            f"The fourth character of a postcode cannot be {outward[3]}: in one like EC1A 1BB "
+            "it is A, B, E, H, M, N, P, R, V, W, X or Y."
+        )
+    for letter in inward[1:]:
+        if letter in _NOT_INWARD:
+            return (
+                f"The inward code (the part after the space) cannot hold {letter}: it ends "
+                "with two letters, not C, I, K, M, O or V."
+            )
+    return None
 
 
 def postcode_key(postcode: str) -> str:

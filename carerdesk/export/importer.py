@@ -262,6 +262,12 @@ def _rows(sources: Sources, kind: str) -> list[SourceRow]:
     return found
 
 
+def source_rows(sources: Sources, kind: str) -> list[SourceRow]:
+    """Every record of ``kind`` in ``sources`` as read (a large file is read now): for the
+    workbook of the rows refused (``carerdesk.export.problems``)."""
+    return _rows(sources, kind)
+
+
 def read_source(path: Path, kind: str | None = None) -> Sources:
     """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook."""
     with paused_gc():

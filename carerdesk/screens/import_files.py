@@ -23,22 +23,33 @@ from carerdesk.widgets.ticks import TickBox
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
-    from carerdesk.export.importer import Outcome
+    from carerdesk.export.importer import Outcome, Problem, Sources
+    from carerdesk.export.problems import ProblemGroup
     from carerdesk.widgets.desk import DeskApp
 
 STAGES = 7  # reading, checking, carers, roles, contacts, cards, referrals
 SHOWN_PROBLEMS = 500
+SUMMARY_KINDS = 3
+"""The kinds of problem, biggest first, summed up above the list of problems."""
 EVENT_SUFFIX = ".event"
 """An event's file is named so by `carerdesk event start` (the README says so too)."""
 
 
 class ImportModal(ModalScreen[None]):
-    """Enter checks the file named; Ctrl+S imports it once checked; Esc closes."""
+    """Enter checks the file named; Ctrl+S imports it once checked; Ctrl+O saves the rows
+    refused in a workbook beside it; Esc closes."""
 
     CSS_PATH = "import_files.tcss"
     BINDINGS = [
         SHOW_KEYS,
         Binding("ctrl+s", "import_now", "Import", priority=True),
+        Binding(
+            "ctrl+o",
+            "save_problems",
+            "Save bad rows",
+            tooltip="Save the rows refused in a workbook beside the file, with what to correct",
+            priority=True,
+        ),
         Binding("escape", "close", "Close"),
     ]
 
@@ -47,6 +58,8 @@ class ImportModal(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.checked: Path | None = None
+        self.refused: tuple[Path, Sources, list[Problem]] | None = None
+        """The file last checked, as read, and its problems: what Ctrl+O saves."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -58,6 +71,7 @@ class ImportModal(ModalScreen[None]):
             yield TickBox("Import the good rows and skip the bad ones", id="import-skip")
             yield ProgressBar(total=STAGES, id="import-progress", show_eta=False)
             yield Static("Enter checks the files (nothing is written).", id="import-status")
+            yield Static(id="import-summary")
             yield Log(id="import-problems", highlight=False)
         yield DeskFooter()
 
@@ -127,6 +141,9 @@ class ImportModal(ModalScreen[None]):
             return
         self.query_one("#import-progress", ProgressBar).update(total=STAGES, progress=0)
         self.query_one("#import-problems", Log).clear()
+        self.remove_class("-summed")
+        self.refused = None
+        self.refresh_bindings()
         self._said("Checking…" if dry_run else "Importing…")
         skip = self.query_one("#import-skip", Checkbox).value
         self._work(path, dry_run, skip, self.app.user)
@@ -161,6 +178,10 @@ class ImportModal(ModalScreen[None]):
         except OSError:
             self.app.call_from_thread(self._said, "That file or folder cannot be read.")
             return
+        from carerdesk.export.problems import group_problems
+
+        groups = group_problems(outcome.problems)
+        self.app.call_from_thread(self._summarise, path, sources, outcome.problems, groups)
         self.app.call_from_thread(self._report, path, outcome, dry_run, skip)
 
     def _report(self, path: Path, outcome: Outcome, dry_run: bool, skip: bool) -> None:
@@ -170,7 +191,9 @@ class ImportModal(ModalScreen[None]):
         for problem in outcome.problems[:SHOWN_PROBLEMS]:
             log.write_line(str(problem))
         if len(outcome.problems) > SHOWN_PROBLEMS:
-            log.write_line(f"… and {len(outcome.problems) - SHOWN_PROBLEMS} more.")
+            log.write_line(
+                f"… and {len(outcome.problems) - SHOWN_PROBLEMS} more: Ctrl+O saves them all."
+            )
         bad = len({(p.file, p.line) for p in outcome.problems})
         if outcome.written:
             skipped = f" {bad} bad rows skipped." if bad else ""
@@ -186,6 +209,53 @@ class ImportModal(ModalScreen[None]):
             return
         self.checked = path
         self._said(f"Checked: {outcome.summary()}. Ctrl+S imports.")
+
+    def _summarise(
+        self, path: Path, sources: Sources, problems: list[Problem], groups: list[ProblemGroup]
+    ) -> None:
+        """The biggest kinds of problem above the list; Ctrl+O offered while there are any."""
+        self.refused = (path, sources, problems) if problems else None
+        self.refresh_bindings()
+        self.set_class(bool(problems), "-summed")
+        if len(groups) <= SUMMARY_KINDS:
+            lines = [str(group) for group in groups]
+        else:
+            lines = [str(group) for group in groups[: SUMMARY_KINDS - 1]]
+            lines.append(
+                f"… and {len(groups) - SUMMARY_KINDS + 1} more kinds: Ctrl+O saves them all."
+            )
+        self.query_one("#import-summary", Static).update("\n".join(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Ctrl+O only once a check has refused rows."""
+        return self.refused is not None if action == "save_problems" else True
+
+    def action_save_problems(self) -> None:
+        """Save the rows refused, with what to correct in each, in a workbook beside the file."""
+        if self.refused is not None:
+            self._said("Saving the bad rows…")
+            self._save_problems()
+
+    @work(thread=True, exclusive=True, group="problems", description="save the rows refused")
+    def _save_problems(self) -> None:
+        # What is saved is read here, never passed: a worker's arguments are recorded.
+        from carerdesk.export.problems import problems_path, write_problems
+
+        if self.refused is None:
+            return
+        path, sources, problems = self.refused
+        out = problems_path(path)
+        try:
+            write_problems(out, sources, problems)
+        except CarerdeskError as error:
+            self.app.call_from_thread(self._said, error.message)
+            return
+        rows = len({(problem.file, problem.line) for problem in problems})
+        self.app.call_from_thread(
+            self._said,
+            f"Saved {out.name} beside the {'folder' if path.is_dir() else 'file'}: the {rows} "
+            "bad rows, with what to correct in each. Correct them there, then import it.",
+        )
 
     def action_close(self) -> None:
         """Close (an import under way finishes first)."""

@@ -122,7 +122,8 @@ def test_a_messy_spreadsheet_is_read_and_its_bad_rows_reported(
         "carers.csv:5: date_of_birth: There is no 31 February 1990: check the day.",
         "carers.csv:6: gender: Use one of: female, male, non_binary, other, prefer_not_to_say "
         "(or their labels).",
-        "carers.csv:6: postcode: This is not a UK postcode: it should look like SW1A 1AA.",
+        "carers.csv:6: postcode: This is not a UK postcode: a postcode has 5 to 7 letters and "
+        "digits, such as SW1A 1AA.",
         "carers.csv:7: mobile: This is not a valid UK phone number: check the digits and the "
         "area code.",
         "carers.csv:7: consent_store: We can only register someone who agrees to us keeping "

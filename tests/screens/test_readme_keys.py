@@ -370,6 +370,24 @@ async def _import_keys(walk: Walk) -> None:
     assert "Imported: carers: 1 new" in " ".join(shown(walk.pilot, "#import-status").split())
 
 
+@row("import", "Ctrl+O")
+async def _import_problems_saved(walk: Walk) -> None:
+    carers = walk.tmp_path / "move" / "carers.csv"
+    carers.parent.mkdir()
+    carers.write_text(
+        "Reference,First name,Last name,Date of birth,Registered on,Consent store\r\n"
+        "C000060,Ada,Quist,31/02/1989,02/11/2026,Yes\r\n",
+        encoding="utf-8",
+    )
+    await walk.home()
+    await walk.opens("f6", ImportModal)
+    await walk.type(str(carers))
+    await walk.press("enter")
+    await walk.press("ctrl+o")
+    assert (walk.tmp_path / "move" / "carers-problems.xlsx").exists()
+    assert "Saved carers-problems.xlsx beside the file" in walk.text()
+
+
 @row("audit trail", "Enter in a filter box; F5")
 async def _audit_keys(walk: Walk) -> None:
     await walk.home()

@@ -197,3 +197,32 @@ async def test_a_centre_sets_its_wards_registers_a_carer_in_one_and_the_return_c
         "2026-W48,new_registrations,ward,Wealdstone North,0",
         "2026-W48,new_registrations,ward,not_recorded,0",
     ]
+
+
+async def test_a_postcode_breaking_a_position_rule_is_named_beside_the_field(
+    make_app: Callable[[], CarerdeskApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        app.screen.query_one("#field-postcode Input").focus()
+        await type_text(pilot, "w1i 1aa")
+        await pilot.press("tab")
+        await pilot.pause()
+        said = " ".join(_field_error(pilot, "postcode").split())
+        assert "The third character of a postcode cannot be I" in said
+        app.screen.query_one("#field-postcode Input").focus()
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "sw1a1ac")
+        await pilot.press("tab")
+        await pilot.pause()
+        said = " ".join(_field_error(pilot, "postcode").split())
+        assert "two letters, not C, I, K, M, O or V" in said
+        app.screen.query_one("#field-postcode Input").focus()
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "w1a0ax")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert not _field_error(pilot, "postcode").strip()
