@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from carerdesk.core.errors import CarerdeskError, InvalidEntry
 from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import inert
 from carerdesk.core.weeks import Week
+
+if TYPE_CHECKING:
+    from carerdesk.export.encodings import EncodingUnsure
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -607,10 +610,20 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
 )
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the good rows; list the bad ones.")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The encoding of CSV files that are not UTF-8 (cp1252, cp1250, mac_roman...).",
+)
 @click.pass_obj
 @refusals
 def import_files(
-    obj: Context, path: Path, kind: str | None, dry_run: bool, skip_invalid: bool
+    obj: Context,
+    path: Path,
+    kind: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    encoding: str | None,
 ) -> None:
     """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
 
@@ -618,14 +631,23 @@ def import_files(
     on standard error, and nothing is written unless every row is good (or --skip-invalid).
     Importing the same files again adds nothing and changes nothing.
 
+    A CSV file that is not UTF-8 is read in the encoding it is in; when that is not certain,
+    nothing is read, the encodings it may be in are listed with a few of its names as each
+    reads them, and --encoding says which.
+
     Example: carerdesk --user "casey coordinator" import register-files --dry-run
     """
     from carerdesk.db.engine import unit_of_work
+    from carerdesk.export.encodings import EncodingUnsure, codec
     from carerdesk.export.importer import import_register, read_source
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.IMPORT) or SYSTEM
-    sources = read_source(path, kind)
+    try:
+        sources = read_source(path, kind, encoding and codec(encoding))
+    except EncodingUnsure as unsure:
+        _encoding_candidates(unsure)
+        raise
     with unit_of_work(engine) as session:
         outcome = import_register(
             session, actor, sources, today=_today(), dry_run=dry_run, skip_invalid=skip_invalid
@@ -641,6 +663,19 @@ def import_files(
     done = "Imported" if outcome.written else "Checked (dry run, nothing written)"
     skipped = f" {bad} bad rows skipped." if bad else ""
     click.echo(f"{done}: {outcome.summary()}.{skipped}")
+
+
+def _encoding_candidates(unsure: EncodingUnsure) -> None:
+    """Each encoding a file may be in, with a few of its names as it reads them: on the
+    terminal of the person importing only (never a log: they are personal data)."""
+    click.echo(f"{unsure.file} reads differently in each of these encodings:", err=True)
+    width = max(len(candidate.encoding) for candidate in unsure.candidates)
+    for candidate in unsure.candidates:
+        click.echo(
+            f"  --encoding {candidate.encoding:<{width}}  {', '.join(candidate.samples)}"
+            f"  ({candidate.label})",
+            err=True,
+        )
 
 
 @main.group()
