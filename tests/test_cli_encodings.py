@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import click.testing
@@ -72,6 +73,11 @@ def test_an_unsure_file_lists_candidates_with_names_and_writes_nothing(
     chosen = run(register, "import", str(path), "--encoding", "windows-1252")
     assert chosen.exit_code == 0 and "carers: 1 new" in chosen.stdout
     assert last_names(register, "maria") == ["Muñoz"]
+    # The sample names went to this terminal only: not into the audit trail (nor the failure
+    # log, which every test checks is empty).
+    with sqlite3.connect(register) as connection:
+        trail = " ".join(str(row) for row in connection.execute("SELECT * FROM audit"))
+    assert "Mu" not in trail and "import" in trail
 
 
 def test_one_stray_byte_names_its_line_and_encoding_can_still_force(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,10 +69,10 @@ SAMPLES = 3
 """How many words each candidate shows: enough to tell, few since they are personal data."""
 SHOWN = 4
 """The most candidates offered at once."""
+RANKED_BYTES = 2_000_000
+"""How much of a file charset-normalizer ranks the code pages by (the words outside ASCII
+are read in all of it)."""
 
-_UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
 _HIGH = bytes(range(0x80, 0x100))
 _SNIPPET = re.compile(rb"[\x00-\x7f]?[\x80-\xff]+[\x00-\x7f]?")
 _WORD = re.compile(rb"[^\s,;\"]*[\x80-\xff][^\s,;\"]*")
@@ -217,12 +216,11 @@ def _wide(raw: bytes) -> str | None:
 def _refuse_almost_utf8(raw: bytes, file: str, first_bad: int) -> None:
     """A file whose letters outside ASCII are mostly whole UTF-8 sequences is UTF-8 with a
     stray byte (a one-byte code page almost never makes such a sequence)."""
-    sequences = _UTF8_SEQUENCE.findall(raw)
-    if not sequences:
-        return
-    high = len(raw) - len(raw.translate(None, _HIGH))
-    stray = high - sum(len(sequence) for sequence in sequences)
-    if stray > len(sequences):
+    # Counted, not read: each stray byte stands for itself (a lone surrogate), losslessly.
+    counted = raw.decode("utf-8", "surrogateescape")
+    stray = (len(counted.encode("utf-8", "surrogatepass")) - len(raw)) // 2
+    sequences = len(counted) - len(raw.translate(None, _HIGH)) - stray
+    if not sequences or stray > sequences:
         return
     line, column = where(raw, first_bad, "utf-8")
     others = "" if stray == 1 else f" (and {stray - 1} more after it)"
@@ -244,9 +242,9 @@ def _code_page(raw: bytes, file: str) -> str:
     from charset_normalizer import from_bytes
 
     ranked: list[str] = []
-    for match in from_bytes(raw, cp_isolation=list(FAMILY)):
+    for match in from_bytes(raw[:RANKED_BYTES], cp_isolation=list(FAMILY)):
         ranked.extend(name for name in match.could_be_from_charset if name not in ranked)
-    snippets = Counter(_SNIPPET.findall(raw))
+    snippets = set(_SNIPPET.findall(raw))  # every letter outside ASCII, where it stands
     present = bytes(sorted(set(raw.translate(None, bytes(range(0x80))))))
     readings: dict[str, _Reading] = {}  # by how the file's bytes outside ASCII read
     for order, name in enumerate(FAMILY):
@@ -258,7 +256,7 @@ def _code_page(raw: bytes, file: str) -> str:
         if letters in readings:
             readings[letters].rank = min(readings[letters].rank, rank)
             continue
-        odd = sum(count * _odd(snippet.decode(name)) for snippet, count in snippets.items())
+        odd = sum(_odd(snippet.decode(name)) for snippet in snippets)
         readings[letters] = _Reading(name, rank, odd)
     best = sorted(readings.values(), key=lambda reading: (reading.odd, reading.rank))
     plausible = [reading for reading in best if reading.odd == 0]

@@ -63,7 +63,9 @@ def load(engine: Engine, path: Path, encoding: str | None = None) -> None:
         (WESTERN, lambda text: text.encode("utf-16-le")),  # without one
         (CENTRAL, lambda text: text.encode("utf-16-be")),
         (CENTRAL, lambda text: text.encode("utf-32")),
+        (WESTERN, lambda text: codecs.BOM_UTF32_BE + text.encode("utf-32-be")),
         (WESTERN, lambda text: text.encode("utf-32-be")),
+        (CENTRAL, lambda text: text.encode("utf-32-le")),
     ],
     ids=[
         "cp1252",
@@ -77,8 +79,10 @@ def load(engine: Engine, path: Path, encoding: str | None = None) -> None:
         "utf-16-bom-be",
         "utf-16-le",
         "utf-16-be",
-        "utf-32-bom",
+        "utf-32-bom-le",
+        "utf-32-bom-be",
         "utf-32-be",
+        "utf-32-le",
     ],
 )
 def test_every_encoding_imports_the_names_exactly(
