@@ -9,7 +9,7 @@ from pathlib import Path
 from carerdesk.app import CarerdeskApp
 from carerdesk.dialogs.encoding import EncodingModal
 from carerdesk.screens.import_files import ImportModal
-from tests.screens.helpers import screen_text, settle, shown, table_text, type_text
+from tests.screens.helpers import footer_line, screen_text, settle, shown, table_text, type_text
 
 CARERS = (
     "reference,first_name,last_name,date_of_birth,registered_on,consent_store\n"
@@ -91,3 +91,26 @@ async def test_the_other_choice_reads_the_other_letters_and_esc_reads_nothing(
         await type_text(pilot, "maria")
         await settle(pilot)
         assert any("Maria Muńoz" in row for row in table_text(pilot, "#results"))
+
+
+async def test_four_candidates_and_the_keys_fit_at_80x24(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    path = tmp_path / "carers.csv"
+    path.write_bytes(
+        (
+            CARERS.splitlines(keepends=True)[0] + "C000062,Иван,Петров,14/03/1971,02/11/2026,yes\n"
+        ).encode("cp1251")
+    )
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _check(pilot, app, path)
+        assert isinstance(app.screen, EncodingModal)
+        text = screen_text(pilot)
+        for line in ("Èâàí, Ïåòðîâ", "Čâŕí, Ďĺňđîâ", "Иван, Петров", "Windows-1253 (Greek)"):
+            assert line in text
+        assert "↑↓ then Enter chooses · Esc: do not import" in text
+        assert footer_line(pilot).startswith(" F1 Keys")
+        await pilot.press("down", "down", "enter")  # Windows-1251 (Cyrillic)
+        await settle(pilot)
+        assert said(pilot).startswith("Checked: carers: 1 new")
