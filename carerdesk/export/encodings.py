@@ -113,8 +113,9 @@ class EncodingUnsure(EncodingRefused):
 
 def describe(encoding: str) -> str:
     """What a coordinator would call an encoding (``cp1250``: Windows-1250 (Central European))."""
-    name = codecs.lookup(encoding).name.replace("-", "_")
-    return FAMILY.get(name) or UNICODE.get(name) or encoding
+    name = codecs.lookup(encoding).name
+    labels = {codecs.lookup(known).name: label for known, label in (FAMILY | UNICODE).items()}
+    return labels.get(name, encoding)
 
 
 def codec(name: str) -> str:

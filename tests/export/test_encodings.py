@@ -175,3 +175,8 @@ def test_a_large_file_with_a_byte_its_encoding_lacks_is_refused_by_the_helper(
     monkeypatch.setattr(importer, "LARGE_BYTES", 1)
     with pytest.raises(EncodingRefused, match="line 2, column 30: the byte 0x81 there"):
         read_source(path, encoding="cp1252")  # within the header's reach: refused here
+
+
+def test_a_windows_1252_file_with_word_processor_marks_is_still_sure() -> None:
+    text = WESTERN + "C000040,Niamh,O’Brien,,,yes,“Paid £20 – 5°C…” said Zoë’s mum €5\n"
+    assert choose(text.encode("cp1252"), "carers.csv") == "cp1252"
