@@ -24,6 +24,7 @@ from carerdesk.core.text import inert
 from carerdesk.core.weeks import Week
 
 if TYPE_CHECKING:
+    from carerdesk.export.encodings import EncodingUnsure
     from carerdesk.export.importer import Problem, Sources
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -615,6 +616,11 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the bad rows in this workbook (.xlsx), with what to correct in each.",
 )
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The encoding of CSV files that are not UTF-8 (cp1252, cp1250, mac_roman...).",
+)
 @click.pass_obj
 @refusals
 def import_files(
@@ -624,6 +630,7 @@ def import_files(
     dry_run: bool,
     skip_invalid: bool,
     problems_out: Path | None,
+    encoding: str | None,
 ) -> None:
     """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
 
@@ -634,16 +641,25 @@ def import_files(
     --problems-out saves the bad rows in a workbook, with what to correct in each: correct
     them there and import that workbook.
 
+    A CSV file that is not UTF-8 is read in the encoding it is in; when that is not certain,
+    nothing is read, the encodings it may be in are listed with a few of its names as each
+    reads them, and --encoding says which.
+
     Example: carerdesk --user "casey coordinator" import register-files --dry-run
     """
     from carerdesk.db.engine import unit_of_work
+    from carerdesk.export.encodings import EncodingUnsure, codec
     from carerdesk.export.importer import import_register, read_source
 
     if problems_out is not None and problems_out.suffix.lower() != ".xlsx":
         raise click.UsageError("--problems-out names a workbook: end its name with .xlsx.")
     engine = obj.engine()
     actor = obj.actor(engine, Can.IMPORT) or SYSTEM
-    sources = read_source(path, kind)
+    try:
+        sources = read_source(path, kind, encoding and codec(encoding))
+    except EncodingUnsure as unsure:
+        _encoding_candidates(unsure)
+        raise
     with unit_of_work(engine) as session:
         outcome = import_register(
             session, actor, sources, today=_today(), dry_run=dry_run, skip_invalid=skip_invalid
@@ -658,6 +674,19 @@ def import_files(
     done = "Imported" if outcome.written else "Checked (dry run, nothing written)"
     skipped = f" {bad} bad rows skipped." if bad else ""
     click.echo(f"{done}: {outcome.summary()}.{skipped}")
+
+
+def _encoding_candidates(unsure: EncodingUnsure) -> None:
+    """Each encoding a file may be in, with a few of its names as it reads them: on the
+    terminal of the person importing only (never a log: they are personal data)."""
+    click.echo(f"{unsure.file} reads differently in each of these encodings:", err=True)
+    width = max(len(candidate.encoding) for candidate in unsure.candidates)
+    for candidate in unsure.candidates:
+        click.echo(
+            f"  --encoding {candidate.encoding:<{width}}  {', '.join(candidate.samples)}"
+            f"  ({candidate.label})",
+            err=True,
+        )
 
 
 @main.group()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 import sys
 
+from carerdesk.export.encodings import EncodingRefused
 from carerdesk.export.importer import ImportRefused, check_file
 
 
@@ -18,7 +19,7 @@ def main() -> None:
     large, today = pickle.load(sys.stdin.buffer)
     try:
         answer: tuple[str, object] = ("checked", check_file(large, today))
-    except ImportRefused as refused:
+    except (ImportRefused, EncodingRefused) as refused:
         answer = ("refused", refused.message)
     pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()

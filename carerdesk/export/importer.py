@@ -67,7 +67,7 @@ from carerdesk.db.models import (
     new_id,
     utc_now,
 )
-from carerdesk.export import guards
+from carerdesk.export import encodings, guards
 from carerdesk.export.register import COLUMNS, FORMULA_STARTS
 
 KINDS = tuple(COLUMNS)
@@ -213,13 +213,9 @@ def _xlsx_rows(path: Path) -> dict[str, list[SourceRow]]:
     return found
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's "CSV" on Windows: the Windows-1252 code page.
-        return raw.decode("cp1252", errors="replace")
+def _read_text(path: Path, encoding: str | None = None) -> str:
+    # In the encoding the file is in, or refused: never a name changed (encodings.py).
+    return encodings.read_text(path, encoding)
 
 
 @dataclass(frozen=True)
@@ -230,6 +226,8 @@ class LargeCsv:
     path: Path
     kind: str
     columns: tuple[str, ...]
+    encoding: str = "utf_8"
+    """The file's encoding, found (or chosen) here: the helper reads it strictly in that."""
 
 
 Sources = Mapping[str, "list[SourceRow] | LargeCsv"]
@@ -243,22 +241,24 @@ LARGE_BYTES = 4_000_000
 helper process's start (about half a second)."""
 
 
-def _read_csv(path: Path, kind: str) -> list[SourceRow] | LargeCsv:
+def _read_csv(path: Path, kind: str, encoding: str | None = None) -> list[SourceRow] | LargeCsv:
     guards.csv_file(path)
     if kind in ALONE and path.stat().st_size >= LARGE_BYTES:
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            try:
-                first = next(csv.reader(handle), [])
-            except csv.Error:
-                first = []
-        return LargeCsv(path, kind, tuple(_header(first, path.name)))
-    return list(_csv_rows(_read_text(path), path.name))
+        raw = path.read_bytes()
+        chosen = encodings.choose(raw, path.name, encoding)
+        handle = io.StringIO(encodings.header_text(raw, chosen, path.name), newline="")
+        try:
+            first = next(csv.reader(handle), [])
+        except csv.Error:
+            first = []
+        return LargeCsv(path, kind, tuple(_header(first, path.name)), chosen)
+    return list(_csv_rows(_read_text(path, encoding), path.name))
 
 
 def _rows(sources: Sources, kind: str) -> list[SourceRow]:
     found = sources.get(kind, [])
     if isinstance(found, LargeCsv):
-        return list(_csv_rows(_read_text(found.path), found.path.name))
+        return list(_csv_rows(_read_text(found.path, found.encoding), found.path.name))
     return found
 
 
@@ -268,13 +268,16 @@ def source_rows(sources: Sources, kind: str) -> list[SourceRow]:
     return _rows(sources, kind)
 
 
-def read_source(path: Path, kind: str | None = None) -> Sources:
-    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook."""
+def read_source(path: Path, kind: str | None = None, encoding: str | None = None) -> Sources:
+    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook.
+
+    ``encoding`` is for CSV files that are neither marked nor UTF-8 (``encodings.choose``);
+    without it such a file's encoding is detected, or ``EncodingUnsure`` raised."""
     with paused_gc():
-        return _read_source(path, kind)
+        return _read_source(path, kind, encoding)
 
 
-def _read_source(path: Path, kind: str | None) -> Sources:
+def _read_source(path: Path, kind: str | None, encoding: str | None = None) -> Sources:
     guards.file_or_folder(path)
     if not path.exists():
         raise ImportRefused(f"{path} does not exist.")
@@ -283,7 +286,7 @@ def _read_source(path: Path, kind: str | None) -> Sources:
         for child in sorted(path.iterdir()):
             child_kind = _kind_of(child.name)
             if child.suffix.lower() == ".csv" and child_kind:
-                found[child_kind] = _read_csv(child, child_kind)
+                found[child_kind] = _read_csv(child, child_kind, encoding)
         if not found:
             raise ImportRefused(
                 f"{path} holds none of the register files ({', '.join(f'{k}.csv' for k in KINDS)})."
@@ -297,7 +300,7 @@ def _read_source(path: Path, kind: str | None) -> Sources:
     chosen = kind or _kind_of(path.name)
     if chosen not in KINDS:
         raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")
-    return {chosen: _read_csv(path, chosen)}
+    return {chosen: _read_csv(path, chosen, encoding)}
 
 
 # Checking --------------------------------------------------------------------------------
@@ -585,7 +588,7 @@ def check_file(large: LargeCsv, today: date) -> Sent:
     specs = {large.kind: memoised(SPECS[large.kind])}
     with paused_gc():
         checked = []
-        for row in _csv_rows(_read_text(large.path), large.path.name):
+        for row in _csv_rows(_read_text(large.path, large.encoding), large.path.name):
             _, reference, identity, values, errors = _checked(large.kind, row, today, specs, None)
             checked.append((row.line, len(row.cells), reference, identity, values, errors))
     return large.path.name, large.columns, checked

@@ -23,6 +23,7 @@ from carerdesk.widgets.ticks import TickBox
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
+    from carerdesk.export.encodings import EncodingUnsure
     from carerdesk.export.importer import Outcome, Problem, Sources
     from carerdesk.export.problems import ProblemGroup
     from carerdesk.widgets.desk import DeskApp
@@ -60,6 +61,8 @@ class ImportModal(ModalScreen[None]):
         self.checked: Path | None = None
         self.refused: tuple[Path, Sources, list[Problem]] | None = None
         """The file last checked, as read, and its problems: what Ctrl+O saves."""
+        self.encoding: tuple[Path, str] | None = None
+        """The encoding the coordinator chose for a file carerdesk could not tell."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -146,11 +149,27 @@ class ImportModal(ModalScreen[None]):
         self.refresh_bindings()
         self._said("Checking…" if dry_run else "Importing…")
         skip = self.query_one("#import-skip", Checkbox).value
-        self._work(path, dry_run, skip, self.app.user)
+        chosen = self.encoding[1] if self.encoding and self.encoding[0] == path else None
+        self._work(path, dry_run, skip, self.app.user, chosen)
+
+    def _ask_encoding(self, path: Path, dry_run: bool, unsure: EncodingUnsure) -> None:
+        """The file's encoding is not certain: the coordinator chooses, then on as before."""
+        from carerdesk.dialogs.encoding import EncodingModal
+
+        def chosen(encoding: str | None) -> None:
+            if encoding:
+                self.encoding = (path, encoding)
+                self._run(path, dry_run=dry_run)
+
+        self._said(unsure.message)
+        self.app.push_screen(EncodingModal(unsure), chosen)
 
     @work(thread=True, exclusive=True, group="import", description="import register files")
-    def _work(self, path: Path, dry_run: bool, skip: bool, actor: Actor) -> None:
+    def _work(
+        self, path: Path, dry_run: bool, skip: bool, actor: Actor, encoding: str | None
+    ) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are read.
+        from carerdesk.export.encodings import EncodingUnsure
         from carerdesk.export.importer import import_register, read_source
 
         bar = self.query_one("#import-progress", ProgressBar)
@@ -160,7 +179,7 @@ class ImportModal(ModalScreen[None]):
             self.app.call_from_thread(self._said, stage)
 
         try:
-            sources = read_source(path)
+            sources = read_source(path, encoding=encoding)
             advance("Read. Checking every row…")
             with self.app.unit_of_work() as session:
                 outcome = import_register(
@@ -172,6 +191,9 @@ class ImportModal(ModalScreen[None]):
                     skip_invalid=skip,
                     progress=advance,
                 )
+        except EncodingUnsure as unsure:
+            self.app.call_from_thread(self._ask_encoding, path, dry_run, unsure)
+            return
         except CarerdeskError as error:
             self.app.call_from_thread(self._said, error.message)
             return
