@@ -846,3 +846,8 @@ def test_a_register_from_another_system_keeps_its_numbers_and_references(
     assert mistyped.exit_code == 0 and "last digit does not match" in mistyped.stderr
     other = _as(register, "Casey Coordinator", "2580", "search", "CC-00042-9")
     assert other.exit_code == 0 and other.stderr.strip() == "Nobody found."
+    sheet = tmp_path / "sheet.pdf"
+    printed = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", "cc 00042 7", "--out", str(sheet)
+    )
+    assert printed.exit_code == 0 and "1 cards" in printed.stdout, printed.output

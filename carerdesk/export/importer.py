@@ -6,8 +6,9 @@ may be ``DD/MM/YYYY`` or ISO; phones and postcodes are normalised as the form do
 row is reported as ``file:line: column: what is wrong`` (the header is line 1; a record's line
 is the one it starts on). Nothing is written unless every row is good, unless
 ``skip_invalid``; a dry run writes nothing. Importing the same files again adds nothing and
-changes nothing: records are matched by reference, id or card number, and a row without an id
-that equals a stored record field for field is that record.
+changes nothing: records are matched by reference (in any case), id or card number (however
+written: ``core.keys``), and a row without an id that equals a stored record field for field
+is that record. A reference or card number is stored as it came.
 """
 
 from __future__ import annotations
