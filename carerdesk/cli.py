@@ -444,7 +444,7 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
     actor = obj.actor(engine, Can.FIND) or SYSTEM
     with unit_of_work(engine) as session:
         hits = find_carers(session, text, limit=limit, page=page, by=actor, today=_today())
-        slip = None if hits else card_ops.mistyped(session, text)
+        slip = None if hits else card_ops.mistyped(session, text, by=actor)
     if len(hits) == min(limit, PAGE):
         click.echo(f"There may be more: --page {page + 1} for the next ones.", err=True)
     if as_json:

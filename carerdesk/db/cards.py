@@ -329,12 +329,13 @@ def find_card(session: Session, text: str, *, by: Actor) -> CardView | None:
     return None
 
 
-def mistyped(session: Session, text: str) -> str | None:
+def mistyped(session: Session, text: str, *, by: Actor) -> str | None:
     """Why ``text`` is no card, when it is one of the organisation's own numbers with a
     wrong check digit (a slip of the keyboard); else None. A number of another scheme has
-    no check digit carerdesk knows. Reads only the organisation's prefix."""
+    no check digit carerdesk knows. For anyone who may search; reads only the prefix."""
     from carerdesk.core.cards import card_number_problem
 
+    by.require(Can.FIND)
     return card_number_problem(text, _prefix_or_none(session))
 
 

@@ -140,11 +140,11 @@ def test_only_the_organisations_own_numbers_are_checked_for_a_slip(moved: Engine
         # HT is the organisation's prefix: a wrong last digit is named as such.
         with pytest.raises(FieldError, match="last digit does not match"):
             cards.find_card(session, "HT00000019", by=STAFF)
-        assert cards.mistyped(session, "ht 0000 0019") is not None
+        assert cards.mistyped(session, "ht 0000 0019", by=STAFF) is not None
         # Another scheme's number with another last digit is simply not there.
         assert cards.find_card(session, "CC-00042-9", by=STAFF) is None
-        assert cards.mistyped(session, "CC-00042-9") is None
-        assert cards.mistyped(session, "1234 5678 9013") is None
+        assert cards.mistyped(session, "CC-00042-9", by=STAFF) is None
+        assert cards.mistyped(session, "1234 5678 9013", by=STAFF) is None
 
 
 def test_a_number_in_the_organisations_shape_from_elsewhere_is_kept_and_never_issued_again(
