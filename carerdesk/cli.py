@@ -435,11 +435,12 @@ def _replace_demo_file(path: Path) -> None:
 @click.pass_obj
 @refusals
 def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> None:
-    """Find carers as the search box does: name, reference, phone or postcode; one page of
-    20 at a time (--page 2 for the next), each search in the audit trail.
+    """Find carers as the search box does: name, reference, card number, phone or postcode;
+    one page of 20 at a time (--page 2 for the next), each search in the audit trail.
 
     Example: carerdesk --db register.sqlite search "sian obrien" --json
     """
+    from carerdesk.db import cards as card_ops
     from carerdesk.db.engine import unit_of_work
     from carerdesk.db.search import PAGE, find_carers
 
@@ -447,6 +448,7 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
     actor = obj.actor(engine, Can.FIND) or SYSTEM
     with unit_of_work(engine) as session:
         hits = find_carers(session, text, limit=limit, page=page, by=actor, today=_today())
+        slip = None if hits else card_ops.mistyped(session, text, by=actor)
     if len(hits) == min(limit, PAGE):
         click.echo(f"There may be more: --page {page + 1} for the next ones.", err=True)
     if as_json:
@@ -467,9 +469,12 @@ def search(obj: Context, text: str, as_json: bool, limit: int, page: int) -> Non
                 row["age_band"] = hit.age_band
             rows.append(row)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        if slip:
+            click.echo(slip, err=True)
         return
     if not hits:
-        click.echo("Nobody found.", err=True)
+        # One of the organisation's own card numbers with a wrong last digit: say so.
+        click.echo(slip or "Nobody found.", err=True)
         return
     for hit in hits:
         closed = "  (closed)" if hit.status == "closed" else ""

@@ -816,3 +816,38 @@ def test_consent_records_an_entry_lists_the_history_and_refuses_a_volunteer(
     closing = ("--consent", "store", "--given", "no", "--how", "written", "--date", "22/11/2026")
     closed = _as(register, "sam staff", "1357", "consent", "C000001", *closing)
     assert closed.exit_code == 0 and "The record is closed" in closed.stdout
+
+
+def test_a_register_from_another_system_keeps_its_numbers_and_references(
+    register: Path, tmp_path: Path
+) -> None:
+    """Imported, then found by the command line however typed; only the organisation's own
+    numbers (prefix HC) are named as mistyped."""
+    _set_up(register)
+    files = tmp_path / "other"
+    files.mkdir()
+    (files / "carers.csv").write_text(
+        "reference,first_name,last_name,date_of_birth,registered_on,consent_store\n"
+        "abc-12,Zoë,Fairbrother,14/03/1971,02/06/2025,yes\n",
+        encoding="utf-8",
+    )
+    (files / "cards.csv").write_text(
+        "card_number,reference,card_type,issue_reason,issued_on,expires_on,status\n"
+        "CC-00042-7,ABC-12,carer_card,new,01/06/2025,31/05/2028,active\n",
+        encoding="utf-8",
+    )
+    done = _as(register, "Casey Coordinator", "2580", "import", str(files))
+    assert done.exit_code == 0 and "carers: 1 new" in done.stdout, done.output
+    for typed, matched in (("ABC-12", "reference"), ("abc-12", "reference"), ("cc000427", "card")):
+        found = _as(register, "Casey Coordinator", "2580", "search", typed, "--json")
+        rows = json.loads(found.stdout)
+        assert [(row["reference"], row["matched"]) for row in rows] == [("abc-12", matched)]
+    mistyped = _as(register, "Casey Coordinator", "2580", "search", "HC00001231")
+    assert mistyped.exit_code == 0 and "last digit does not match" in mistyped.stderr
+    other = _as(register, "Casey Coordinator", "2580", "search", "CC-00042-9")
+    assert other.exit_code == 0 and other.stderr.strip() == "Nobody found."
+    sheet = tmp_path / "sheet.pdf"
+    printed = _as(
+        register, "Casey Coordinator", "2580", "cards", "print", "cc 00042 7", "--out", str(sheet)
+    )
+    assert printed.exit_code == 0 and "1 cards" in printed.stdout, printed.output

@@ -3,6 +3,9 @@
 The check digit comes from python-stdnum's Luhn, the scheme of bank cards, so a single
 mistyped digit or two neighbours swapped are caught at the desk: ``HC0000123`` becomes
 ``HC00001230``. Numbers are shown and stored upper case without spaces.
+
+These rules are for carerdesk's own numbers only: a card imported from another system keeps
+its number as it came, whatever its scheme, and is found by its folded key (``core.keys``).
 """
 
 from __future__ import annotations
@@ -35,14 +38,21 @@ def compact(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-def looks_like_card(text: str) -> bool:
-    """Whether ``text`` has the shape of a card number (letters, then digits)."""
-    return _CARD.fullmatch(compact(text)) is not None
+def looks_like_card(text: str, prefix: str | None = None) -> bool:
+    """Whether ``text`` has the shape of carerdesk's own card numbers: letters, then digits;
+    given the organisation's ``prefix``, that prefix then digits (``CC-00042-7`` is another
+    scheme's number when the prefix is ``HC``)."""
+    match = _CARD.fullmatch(compact(text))
+    if match is None:
+        return False
+    return not prefix or match.group(1) == prefix.upper()
 
 
-def card_number_problem(text: str) -> str | None:
-    """What is wrong with ``text`` as a card number, when it looks like one; else None."""
-    if not looks_like_card(text):
+def card_number_problem(text: str, prefix: str | None = None) -> str | None:
+    """What is wrong with ``text`` as one of carerdesk's own card numbers (under the
+    organisation's ``prefix``, when given), when it has their shape; else None: a number of
+    another scheme has no check digit carerdesk knows."""
+    if not looks_like_card(text, prefix):
         return None
     try:
         check_card_number(text)

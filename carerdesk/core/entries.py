@@ -543,7 +543,9 @@ def check_close(
 
 
 def _card_number(text: str, today: date) -> str:
-    from carerdesk.core.cards import check_card_number
+    # A card comes in from a register's files: its number as it came, whatever its scheme
+    # (only the numbers carerdesk issues have its prefix and check digit).
+    from carerdesk.core.keys import check_card_number
 
     return check_card_number(text)
 

@@ -248,6 +248,7 @@ def _carer_columns() -> tuple[Column, ...]:
         Column("last_folded", "Search key: last name", printed=False),
         Column("search_text", "Search key: names and postcode", printed=False),
         Column("postcode_key", "Search key: postcode", printed=False),
+        Column("reference_key", "Search key: reference", printed=False),
         *STAMPS_PRINTED,
     )
 
@@ -304,6 +305,7 @@ CARD_COLUMNS = (
     *_columns(CARD_FIELDS),
     Column("ended_on", "Ended on"),
     Column("cancel_reason", "Why it was cancelled"),
+    Column("number_key", "Search key: card number", printed=False),
     *STAMPS,
 )
 

@@ -3,7 +3,8 @@
 One active card of a type per carer: issuing one replaces the active card of that type (its
 status becomes ``replaced``, ended that day). A card past its expiry date reads as
 ``expired`` (``status_on``) without anyone having to mark it. Numbers come from the
-organisation's prefix and a serial that never goes back, with a Luhn check digit.
+organisation's prefix and a serial that never goes back, with a Luhn check digit; an
+imported card keeps its own number, whatever its scheme, and is found by its folded key.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from carerdesk.core.cards import (
     check_type,
     expiry,
     holder_name,
+    looks_like_card,
 )
 from carerdesk.core.errors import FieldError, NoEmergencyContact, NotAllowed, NotFound
+from carerdesk.core.keys import card_key
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.db import accounts, audit, carers
@@ -53,17 +56,28 @@ def valid_years(session: Session) -> int:
     return accounts.whole_setting(session, VALID_YEARS_KEY, VALID_YEARS)
 
 
-def _next_serial(session: Session) -> int:
+def _next_serial(session: Session, prefix: str) -> int:
     counter = session.get(Setting, SERIAL_KEY)
     if counter is None:
-        # After an import, past the highest serial already used.
+        # After an import, past the highest serial already used under this prefix (a card
+        # of another scheme, all digits, has no serial of ours).
         numbers = session.scalars(select(Card.card_number)).all()
-        highest = max((int(n[-8:-1]) for n in numbers if n[-8:-1].isdigit()), default=0)
+        own = (n[len(prefix) : -1] for n in numbers if n.startswith(prefix))
+        highest = max((int(s) for s in own if s.isdigit()), default=0)
         counter = Setting(key=SERIAL_KEY, value=str(highest + 1))
         session.add(counter)
     serial = int(counter.value)
     counter.value = str(serial + 1)
     return serial
+
+
+def _new_number(session: Session, prefix: str) -> str:
+    """The next number of the organisation's own, never one an imported card holds in any
+    spelling (``HC-0000123-0`` brought in from elsewhere is ``HC00001230``)."""
+    while True:
+        number = card_number(prefix, _next_serial(session, prefix))
+        if session.scalar(select(Card.id).where(Card.number_key == card_key(number))) is None:
+            return number
 
 
 def _prefix(session: Session) -> str:
@@ -141,7 +155,7 @@ def issue_card(
             reference=carer.reference, fields=["status"], detail="replaced",
         )  # fmt: skip
     card = Card(
-        card_number=card_number(prefix, _next_serial(session)),
+        card_number=_new_number(session, prefix),
         carer_id=carer.id,
         card_type=card_type,
         issue_reason=reason,
@@ -302,11 +316,32 @@ def renew_due_cards(
 
 
 def find_card(session: Session, text: str, *, by: Actor) -> CardView | None:
-    """The card with this number, however typed; a wrong check digit is refused as such."""
+    """The card with this number, however typed (spaces, dashes, slashes, case), whatever its
+    scheme. None when no card has it; one of carerdesk's own numbers with a wrong check digit
+    is refused as mistyped."""
     by.require(Can.ISSUE_CARDS)
-    number = check_card_number(text)
-    card = session.scalar(select(Card).where(Card.card_number == number))
-    return card_view(card) if card else None
+    key = card_key(text)
+    card = session.scalar(select(Card).where(Card.number_key == key)) if key else None
+    if card is not None:
+        return card_view(card)
+    if looks_like_card(text, _prefix_or_none(session)):
+        check_card_number(text)
+    return None
+
+
+def mistyped(session: Session, text: str, *, by: Actor) -> str | None:
+    """Why ``text`` is no card, when it is one of the organisation's own numbers with a
+    wrong check digit (a slip of the keyboard); else None. A number of another scheme has
+    no check digit carerdesk knows. For anyone who may search; reads only the prefix."""
+    from carerdesk.core.cards import card_number_problem
+
+    by.require(Can.FIND)
+    return card_number_problem(text, _prefix_or_none(session))
+
+
+def _prefix_or_none(session: Session) -> str | None:
+    setting = session.get(Setting, "card_prefix")
+    return setting.value if setting is not None and setting.value else None
 
 
 def set_emergency(

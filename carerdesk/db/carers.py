@@ -20,6 +20,7 @@ from carerdesk.core import matching, rules
 from carerdesk.core.consents import LATEST, ConsentEntry, how_registered
 from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
+from carerdesk.core.keys import reference_key
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import search_form
 from carerdesk.core.validate import postcode_key
@@ -78,7 +79,8 @@ def next_reference(session: Session) -> str:
     while True:
         reference = f"{REFERENCE_PREFIX}{number:0{REFERENCE_DIGITS}d}"
         number += 1
-        taken = session.scalar(select(Carer.pk).where(Carer.reference == reference))
+        # Taken in any case: an imported c000123 is the same reference.
+        taken = session.scalar(select(Carer.pk).where(Carer.reference_key == reference))
         if taken is None:
             break
     counter.value = str(number)
@@ -89,7 +91,9 @@ def reserve_references(session: Session, references: Iterable[str]) -> None:
     """Move the reference counter past references brought in from elsewhere (an import),
     so that the next new carer does not walk through them one by one."""
     pattern = re.compile(rf"{REFERENCE_PREFIX}(\d{{{REFERENCE_DIGITS}}})")
-    numbers = [int(m.group(1)) for ref in references if (m := pattern.fullmatch(ref))]
+    numbers = [
+        int(m.group(1)) for ref in references if (m := pattern.fullmatch(reference_key(ref)))
+    ]
     if not numbers:
         return
     counter = session.get(Setting, COUNTER_KEY)
@@ -227,11 +231,11 @@ def _get_carer(session: Session, carer_id: str, *, follow_merge: bool = True) ->
     """A carer with roles, contacts, cards and referrals loaded, by id or reference, for the
     operations of this package (which check the acting person's right themselves).
 
-    The id or reference of a record merged into another gives that other record, unless
-    ``follow_merge`` is False."""
+    The reference in any case (``abc-12`` finds ``ABC-12``). The id or reference of a record
+    merged into another gives that other record, unless ``follow_merge`` is False."""
     stmt = (
         select(Carer)
-        .where(or_(Carer.id == carer_id, Carer.reference == carer_id))
+        .where(or_(Carer.id == carer_id, Carer.reference_key == reference_key(carer_id)))
         .options(
             selectinload(Carer.roles),
             selectinload(Carer.contacts),

@@ -535,7 +535,7 @@ class EventOutcome:
 
 
 SKIPPED = {"pk", "reference", "merged_into", "first_folded", "last_folded", "search_text",
-           "postcode_key"}  # fmt: skip
+           "postcode_key", "reference_key"}  # fmt: skip
 
 
 def import_event(

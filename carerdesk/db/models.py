@@ -24,7 +24,17 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    mapped_column,
+    relationship,
+    validates,
+)
+
+from carerdesk.core.keys import card_key, reference_key
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -38,6 +48,17 @@ NAMING = {
 def new_id() -> str:
     """A new record identity, unique across every register."""
     return str(uuid.uuid4())
+
+
+def _folded(column: str, fold: Any) -> Any:
+    """A column default for a folded key: ``fold`` of ``column`` in the row being inserted
+    (a Core insert that does not give the key; the ORM sets it through a validator)."""
+
+    def default(context: DefaultExecutionContext) -> str | None:
+        value = context.get_current_parameters().get(column)  # type: ignore[no-untyped-call]
+        return fold(value) if value is not None else None
+
+    return default
 
 
 def utc_now() -> datetime:
@@ -90,6 +111,7 @@ class Carer(Versioned, Stamped, Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
+    """As given: carerdesk's own (``C000123``), or another system's exactly as imported."""
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     preferred_name: Mapped[str | None] = mapped_column(String(100))
@@ -138,6 +160,11 @@ class Carer(Versioned, Stamped, Base):
     last_folded: Mapped[str] = mapped_column(String(100))
     search_text: Mapped[str] = mapped_column(Text)
     postcode_key: Mapped[str | None] = mapped_column(String(10), index=True)
+    reference_key: Mapped[str | None] = mapped_column(
+        String(20), index=True, default=_folded("reference", reference_key)
+    )
+    """The reference in capitals (``core.keys.reference_key``): found in any case. Set on
+    every write; it may be empty in the file only because SQLite adds a column in place."""
     roles: Mapped[list[CaringRole]] = relationship(
         back_populates="carer", order_by="CaringRole.created_at"
     )
@@ -165,6 +192,11 @@ class Carer(Versioned, Stamped, Base):
         Index("ix_carers_postcode", "postcode"),
         Index("ix_carers_closed_on", "closed_on"),
     )
+
+    @validates("reference")
+    def _keep_reference_key(self, _: str, reference: str) -> str:
+        self.reference_key = reference_key(reference)
+        return reference
 
 
 class CaringRole(Versioned, Stamped, Base):
@@ -214,6 +246,13 @@ class Card(Versioned, Stamped, Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     card_number: Mapped[str] = mapped_column(String(30), unique=True)
+    """As issued (``HC00001230``), or as it came from another system, spaces and all."""
+    number_key: Mapped[str | None] = mapped_column(
+        String(30), unique=True, index=True, default=_folded("card_number", card_key)
+    )
+    """The number's letters and digits in capitals (``core.keys.card_key``): found however
+    typed, and one card whatever its spaces or dashes. Set on every write (see
+    ``reference_key``)."""
     carer_id: Mapped[str] = mapped_column(ForeignKey("carers.id"), index=True)
     card_type: Mapped[str] = mapped_column(String(30))
     issue_reason: Mapped[str] = mapped_column(String(20))
@@ -224,6 +263,11 @@ class Card(Versioned, Stamped, Base):
     """When it was replaced by a new card of its type, or cancelled."""
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     carer: Mapped[Carer] = relationship(back_populates="cards")
+
+    @validates("card_number")
+    def _keep_number_key(self, _: str, number: str) -> str:
+        self.number_key = card_key(number)
+        return number
 
 
 class EmergencyContact(Stamped, Base):

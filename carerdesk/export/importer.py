@@ -6,8 +6,9 @@ may be ``DD/MM/YYYY`` or ISO; phones and postcodes are normalised as the form do
 row is reported as ``file:line: column: what is wrong`` (the header is line 1; a record's line
 is the one it starts on). Nothing is written unless every row is good, unless
 ``skip_invalid``; a dry run writes nothing. Importing the same files again adds nothing and
-changes nothing: records are matched by reference, id or card number, and a row without an id
-that equals a stored record field for field is that record.
+changes nothing: records are matched by reference (in any case), id or card number (however
+written: ``core.keys``), and a row without an id that equals a stored record field for field
+is that record. A reference or card number is stored as it came.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from carerdesk.core import cards, codes, rules
+from carerdesk.core import cards, codes, keys, rules
 from carerdesk.core import referrals as referral_rules
 from carerdesk.core.consents import CONSENT_FIELDS, LATEST
 from carerdesk.core.entries import (
@@ -71,7 +72,7 @@ from carerdesk.export import encodings, guards
 from carerdesk.export.register import COLUMNS, FORMULA_STARTS
 
 KINDS = tuple(COLUMNS)
-REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/")
+REFERENCE_CHARS = keys.REFERENCE_CHARS
 CHUNK = 5000
 
 
@@ -362,12 +363,8 @@ def _explain(
 
 
 def _reference(text: str) -> str:
-    reference = text.strip().upper()
-    if len(reference) > 20 or not set(reference) <= REFERENCE_CHARS:
-        raise FieldError(
-            "reference", "A reference is up to 20 letters, digits, '-' or '/', such as C000123."
-        )
-    return reference
+    # Exactly as it came, capitals and all; matched in any case (``keys.reference_key``).
+    return keys.check_reference(text)
 
 
 Specs = Mapping[str, Mapping[str, FieldSpec]]
@@ -444,6 +441,7 @@ def _linked_values(
         values["id"] = cells.get("contact_id", "").strip() or None
     elif kind == "cards":
         values = card_values(cells, today, specs[kind])
+        values["number_key"] = keys.card_key(values["card_number"])
     elif kind == "consents":
         values = check_all(specs[kind], cells, today)
         values["recorded_by"] = tidy(cells.get("recorded_by", "")) or None
@@ -494,7 +492,7 @@ def _check_all(
     consents: dict[str, bool | None] = {}
     registered: dict[str, date] = {}
     born: dict[str, date] = {}
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # each reference's key, and the reference as the file has it
     wards = set(carers.ward_list(session))
     for row in _rows(sources, "carers"):
         plan.rows_read += 1
@@ -503,10 +501,10 @@ def _check_all(
         except InvalidEntry as refused:
             plan.refuse(row, refused.errors)
             continue
-        reference = values["reference"]
+        reference = keys.reference_key(values["reference"]) if values["reference"] else None
         problems = {}
         if reference and reference in seen:
-            problems["reference"] = "This reference is in the file twice."
+            problems["reference"] = _twice(seen[reference], values["reference"])
         # The operations' own rules (core.rules), called through the module as they do.
         if values["ward"]:
             _broken(problems, rules.check_ward, values["ward"], wards)
@@ -518,7 +516,7 @@ def _check_all(
             plan.refuse(row, problems)
             continue
         if reference:
-            seen.add(reference)
+            seen[reference] = values["reference"]
             consents[reference] = values.get("consent_share")
             registered[reference] = values["registered_on"]
             born[reference] = values["date_of_birth"]
@@ -527,6 +525,7 @@ def _check_all(
     for reference, consent, registered_on, born_on in session.execute(
         select(Carer.reference, Carer.consent_share, Carer.registered_on, Carer.date_of_birth)
     ):
+        reference = keys.reference_key(reference)
         stored[reference] = consent
         registered.setdefault(reference, registered_on)
         born.setdefault(reference, born_on)
@@ -545,7 +544,7 @@ def _check_all(
     known = consents.keys() | stored.keys()
     # One active card of a type per carer: the stored ones, by (carer, type).
     active_cards: dict[tuple[str, str], str] = {
-        (reference, card_type): number
+        (keys.reference_key(reference), card_type): number
         for number, reference, card_type in session.execute(
             select(Card.card_number, Carer.reference, Card.card_type)
             .join(Carer, Carer.id == Card.carer_id)
@@ -715,6 +714,8 @@ def _checked(kind: str, row: SourceRow, today: date, specs: Specs, consent: bool
     id_column = IDS[kind]
     reference = row.cells.get("reference", "").strip().upper()
     identity = row.cells.get(id_column, "").strip().upper()
+    if kind == "cards":  # one card whatever its spaces, dashes or capitals
+        identity = keys.card_key(identity)
     try:
         values = _linked_values(kind, row, today, consent, specs)
     except InvalidEntry as refused:
@@ -741,11 +742,11 @@ def _check_across(
         for _, reference, _, values, _ in rows:  # a stored card the file ends frees its place
             if values and values["status"] != "active":
                 key = (reference, values["card_type"])
-                if active.get(key) == values["card_number"]:
+                if _same_card(active.get(key), values["card_number"]):
                     del active[key]
     checked = plan.linked.setdefault(kind, [])
     id_column = IDS[kind]
-    ids_seen: set[str] = set()
+    ids_seen: dict[str, SourceRow] = {}
     for row, reference, identity, values, row_errors in rows:
         plan.rows_read += 1
         errors: dict[str, str] = {}
@@ -756,8 +757,12 @@ def _check_across(
                 "No carer has this reference, in the register or in the carers file."
             )
         if identity and identity in ids_seen:
-            errors[id_column] = "This id is in the file twice."
-        ids_seen.add(identity)
+            errors[id_column] = (
+                _card_twice(ids_seen[identity], row)
+                if kind == "cards"
+                else "This id is in the file twice."
+            )
+        ids_seen.setdefault(identity, row)
         errors.update(row_errors)
         if kind == "contacts" and values and reference:
             _broken(
@@ -769,7 +774,7 @@ def _check_across(
             )
         if kind == "cards" and values and values["status"] == "active":
             held = active.setdefault((reference, values["card_type"]), values["card_number"])
-            if held != values["card_number"]:
+            if not _same_card(held, values["card_number"]):
                 errors["status"] = (
                     f"This carer already has an active card of this type ({held}): "
                     "mark one of them replaced or cancelled."
@@ -779,6 +784,32 @@ def _check_across(
             continue
         values["reference"] = reference or None
         checked.append((row, values))
+
+
+def _twice(first: str, again: str) -> str:
+    """A carer's reference found twice in a file: in any case, it is the same reference."""
+    if first == again:
+        return "This reference is in the file twice."
+    return (
+        f"This reference is in the file already as {first}: references match in any case, "
+        "so these would be one carer. Give one of them another reference."
+    )
+
+
+def _card_twice(first: SourceRow, again: SourceRow) -> str:
+    """A card found twice in a file: the same number, however it is written."""
+    was, now = first.cells.get("card_number", "").strip(), again.cells.get("card_number", "")
+    if was == now.strip():
+        return f"This card is in the file twice (line {first.line})."
+    return (
+        f"This card is in the file already as {was} (line {first.line}): numbers match "
+        "whatever their spaces, dashes, slashes or capitals, so this is the same card."
+    )
+
+
+def _same_card(one: str | None, other: str) -> bool:
+    """Whether two card numbers are the same card, however each is written."""
+    return one is not None and keys.card_key(one) == keys.card_key(other)
 
 
 def _broken(errors: dict[str, str], rule: Callable[..., object], *args: Any) -> None:
@@ -844,10 +875,12 @@ LINKED: dict[str, tuple[Any, tuple[str, ...], str]] = {
         ("contact_on", "contact_time", "channel", "support", "minutes", "staff", "notes"),
         "id",
     ),
+    # A card is matched by its folded number (``keys.card_key``) and keeps the number as
+    # the file writes it.
     "cards": (
         Card,
-        ("card_type", "issue_reason", "issued_on", "expires_on", "status"),
-        "card_number",
+        ("card_number", "card_type", "issue_reason", "issued_on", "expires_on", "status"),
+        "number_key",
     ),
     "referrals": (
         Referral,
@@ -940,15 +973,18 @@ def _write_carers(
     session: Session, plan: Plan, by: Actor, outcome: Outcome, dry_run: bool
 ) -> dict[str, str]:
     """Add or change the carers; returns each reference's carer id."""
-    wanted = [values["reference"] for _, values in plan.carers if values["reference"]]
-    existing: dict[str, Carer] = _stored(session, Carer.reference, wanted)
+    wanted = [keys.reference_key(v["reference"]) for _, v in plan.carers if v["reference"]]
+    # By key: a reference matches in any case, and what is stored keeps its own form.
+    existing: dict[str, Carer] = _stored(session, Carer.reference_key, wanted)
     unreferenced = _same_people(session, [v for _, v in plan.carers if not v["reference"]])
     new_rows: list[dict[str, Any]] = []
     added = changed = unchanged = 0
     stamp = _stamp(by)
     stored_columns = carer_stored()
     for source, values in plan.carers:
-        found = existing.get(values["reference"]) if values["reference"] else None
+        found = (
+            existing.get(keys.reference_key(values["reference"])) if values["reference"] else None
+        )
         # No reference: the same person stored already, field for field, is this row.
         if found is None and not values["reference"] and _take(unreferenced, _person_key(values)):
             unchanged += 1
@@ -964,6 +1000,7 @@ def _write_carers(
             row.update(
                 id=new_id(),
                 reference=values["reference"],
+                reference_key=keys.reference_key(values["reference"] or ""),
                 **carers.search_keys(
                     str(row["first_name"]),
                     str(row["last_name"]),
@@ -1017,6 +1054,7 @@ def _write_carers(
     unnamed = [row for row in new_rows if not row["reference"]]
     for row in unnamed:
         row["reference"] = carers.next_reference(session)
+        row["reference_key"] = keys.reference_key(row["reference"])
     _insert(session, CARERS, unnamed, staged=True)
     session.flush()
     plan.added_carers = new_rows
@@ -1026,7 +1064,7 @@ def _write_carers(
         unchanged,
     )
     ids = {reference: carer.id for reference, carer in existing.items()}
-    ids.update((row["reference"], row["id"]) for row in new_rows)
+    ids.update((row["reference_key"], row["id"]) for row in new_rows)
     references = sorted(
         {
             v["reference"]
@@ -1036,8 +1074,8 @@ def _write_carers(
     )
     for start in range(0, len(references), CHUNK):
         batch = references[start : start + CHUNK]
-        query = select(Carer.reference, Carer.id).where(Carer.reference.in_(batch))
-        ids.update({reference: carer_id for reference, carer_id in session.execute(query)})
+        query = select(Carer.reference_key, Carer.id).where(Carer.reference_key.in_(batch))
+        ids.update((str(key), carer_id) for key, carer_id in session.execute(query))
     return ids
 
 
@@ -1145,7 +1183,7 @@ def _first_consents(session: Session, plan: Plan, by: Actor) -> None:
             *stamp.values(),
         )
         for carer in plan.added_carers
-        if carer["reference"] not in having
+        if carer["reference_key"] not in having
         for consent, name in LATEST.items()
         if carer[name] is not None
     ]
@@ -1154,7 +1192,7 @@ def _first_consents(session: Session, plan: Plan, by: Actor) -> None:
 
 
 def _value_name(identity: str, kind: str) -> str:
-    return "card_number" if kind == "cards" else identity
+    return "number_key" if kind == "cards" else identity
 
 
 def import_register(

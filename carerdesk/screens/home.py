@@ -33,6 +33,7 @@ from carerdesk.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from carerdesk.core.permissions import Actor
+    from carerdesk.db.accounts import Organisation
     from carerdesk.db.carers import ContactLine
     from carerdesk.db.events import EventInfo
     from carerdesk.db.reads import BulkRead
@@ -227,7 +228,7 @@ class HomeScreen(Screen[None]):
         status = self.query_one("#search-status", StatusLine)
         if not text.strip():
             status.message = IDLE_HINT
-        elif not hits and (problem := _card_number_problem(text)):
+        elif not hits and (problem := _card_number_problem(text, self.app.organisation)):
             status.message = problem
         elif not hits:
             status.message = "Nobody found. Check the spelling, or press F2 to register them."
@@ -416,7 +417,9 @@ class HomeScreen(Screen[None]):
         return self.app.ready
 
 
-def _card_number_problem(text: str) -> str | None:
+def _card_number_problem(text: str, organisation: Organisation | None) -> str | None:
+    """A slip of the keyboard in one of the organisation's own card numbers; a number of
+    another scheme (an imported card) has no check digit carerdesk knows."""
     from carerdesk.core.cards import card_number_problem
 
-    return card_number_problem(text)
+    return card_number_problem(text, organisation.card_prefix if organisation else None)

@@ -21,6 +21,7 @@ NOT_FIELDS = {
     # The record's identity, search keys, stamps and version, and the merge pointer: kept by
     # the operations, never typed, shown as a value or exported as a field.
     "pk", "id", "merged_into", "first_folded", "last_folded", "search_text", "postcode_key",
+    "reference_key",
     "created_at", "created_by", "updated_at", "updated_by", "version",
     # Set with the emergency contacts (the emergency card), not the carer's form.
     "contingency_plan",

@@ -215,3 +215,44 @@ def test_each_carers_consents_become_their_first_entries_and_go_again(engine: En
     ]
     run(engine, "downgrade", "0014")
     assert "consents" not in schema(engine)[0]
+
+
+def test_card_numbers_and_references_get_their_folded_keys(engine: Engine) -> None:
+    """0017 fills in the keys of the records already there, and goes again."""
+    run(engine, "downgrade", "0016")
+    with engine.execution_options(write=True).begin() as conn:
+        for ref in ("C000001", "abc-12"):  # the second as another tool may have written it
+            conn.execute(
+                text(
+                    "INSERT INTO carers (id, reference, first_name, last_name, date_of_birth,"
+                    " registered_on, consent_store, status, first_folded, last_folded,"
+                    f" search_text, created_at, updated_at) VALUES ('id-{ref}', '{ref}', 'Ada',"
+                    " 'Quillfeather', '1971-03-14', '2026-10-01', 1, 'active', 'ada',"
+                    " 'quillfeather', 'ada quillfeather', '2026-10-01 10:00:00',"
+                    " '2026-10-01 10:00:00')"
+                )
+            )
+        for number in ("HC00001230", "X3F2A9", "1234 5678"):  # issued, erased, another tool
+            conn.execute(
+                text(
+                    "INSERT INTO cards (id, card_number, carer_id, card_type, issue_reason,"
+                    " issued_on, expires_on, status, created_at, updated_at) VALUES"
+                    f" ('card-{number}', '{number}', 'id-C000001', 'carer_card', 'new',"
+                    " '2026-10-01', '2029-09-30', 'active', '2026-10-01 10:00:00',"
+                    " '2026-10-01 10:00:00')"
+                )
+            )
+    run(engine, "upgrade", "0017")
+    with engine.connect() as conn:
+        references = conn.execute(text("SELECT reference, reference_key FROM carers")).all()
+        numbers = conn.execute(text("SELECT card_number, number_key FROM cards")).all()
+    assert sorted(map(tuple, references)) == [("C000001", "C000001"), ("abc-12", "ABC-12")]
+    assert sorted(map(tuple, numbers)) == [
+        ("1234 5678", "12345678"),
+        ("HC00001230", "HC00001230"),
+        ("X3F2A9", "X3F2A9"),
+    ]
+    run(engine, "downgrade", "0016")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("cards")}
+    assert "number_key" not in columns

@@ -529,3 +529,74 @@ def test_search_is_right_after_a_dump_and_reload(
         assert_index_still_kept(reloaded, today)
     finally:
         reloaded.dispose()
+
+
+# --- cards and references from another system ------------------------------------------------
+
+
+@pytest.fixture
+def imported(engine: Engine, today: date) -> CarerView:
+    """A carer brought from another system: reference in lower case, a card of its scheme."""
+    from carerdesk.db.models import Card
+
+    with unit_of_work(engine) as s:
+        carer = register_carer(
+            s, carer_entry(today, "Zoë", "Fairbrother"), by=STAFF, reference="wcc-12"
+        )
+        s.add(
+            Card(
+                card_number="1234 5678 9012",
+                carer_id=carer.id,
+                card_type="carer_card",
+                issue_reason="new",
+                issued_on=date(2025, 6, 1),
+                expires_on=date(2028, 5, 31),
+                status="active",
+            )
+        )
+    return carer
+
+
+@pytest.mark.parametrize(
+    ("typed", "matched"),
+    [
+        ("wcc-12", "reference"),
+        ("WCC-12", "reference"),
+        ("123456789012", "card"),
+        ("1234-5678-9012", "card"),
+        ("1234/5678/9012", "card"),
+    ],
+)
+def test_an_imported_reference_and_card_are_found_however_typed(
+    engine: Engine, imported: CarerView, typed: str, matched: str
+) -> None:
+    assert [(hit.reference, hit.matched) for hit in find(engine, typed)] == [("wcc-12", matched)]
+
+
+def test_a_card_or_reference_is_found_through_its_index_not_by_reading_the_register(
+    engine: Engine, imported: CarerView
+) -> None:
+    """At 100,000 carers a lookup by card number or reference stays an index seek: the
+    query plan of each statement the search sends by a folded key says so."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn: object, cursor: object, sql: str, params: object, *_: object) -> None:
+        if "number_key" in sql or "reference_key" in sql:
+            sent.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        find(engine, "1234 5678 9012")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    plans = []
+    with engine.connect() as conn:
+        for sql, params in sent:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()  # type: ignore[arg-type]
+            plans.append(" / ".join(row[-1] for row in rows))
+    assert len(plans) == 2, plans  # one by reference, one by card number
+    assert any("USING INDEX ix_carers_reference_key" in plan for plan in plans), plans
+    assert any("USING INDEX ix_cards_number_key" in plan for plan in plans), plans
+    assert not any("SCAN carers" in plan or "SCAN cards" in plan for plan in plans), plans

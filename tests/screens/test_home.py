@@ -171,3 +171,42 @@ async def test_a_volunteer_reading_in_bulk_is_reported_to_the_coordinator(
         told = " ".join(screen_text(pilot).replace("▌", " ").split())  # the toast's edge
         assert "Reading in bulk in the last week" in told
         assert "Robin Volunteer: 101 records read in 24 hours" in told
+
+
+async def test_an_imported_card_is_found_however_typed_and_never_named_mistyped(
+    make_app: Callable[..., CarerdeskApp], engine: Engine
+) -> None:
+    """A card of another scheme (the organisation's prefix is HT): typed without its dashes
+    it finds its carer; one digit off, it is simply not found, with no word of a check digit."""
+    from datetime import date
+
+    from carerdesk.db.engine import unit_of_work
+    from carerdesk.db.models import Card
+    from tests.conftest import STAFF
+
+    with unit_of_work(engine) as session:
+        thi = next(hit for hit in find_carers(session, "nguyen", by=STAFF))
+        session.add(
+            Card(
+                card_number="CC-00042-7",
+                carer_id=thi.id,
+                card_type="carer_card",
+                issue_reason="new",
+                issued_on=date(2025, 6, 1),
+                expires_on=date(2028, 5, 31),
+                status="active",
+            )
+        )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "cc000427")
+        await settle(pilot)
+        assert [row.split(" | ")[:2] for row in table_text(pilot, "#results")] == [
+            ["C000002", "Thi Nguyễn"]
+        ]
+        app.screen.query_one("#carer-search", Input).value = ""
+        await type_text(pilot, "CC-00042-9")
+        await settle(pilot)
+        assert table_text(pilot, "#results") == []
+        assert shown(pilot, "#search-status").startswith("Nobody found.")
