@@ -361,6 +361,9 @@ def test_csv_files_come_back_byte_for_byte(every_state: Engine, tmp_path: Path) 
     try:
         outcome = load(moved, tmp_path / "one")
         assert [str(problem) for problem in outcome.problems] == [] and outcome.written
+        # The two services added and the one renamed; the three wards on the list.
+        assert (outcome.added["services"], outcome.changed["services"]) == (2, 1)
+        assert outcome.added["wards"] == 3
         export(moved, tmp_path / "two")
         for kind in COLUMNS:
             name = f"{kind}.csv"
