@@ -751,7 +751,8 @@ def _check_across(
             _broken(
                 errors, rules.check_contact_date, values["contact_on"], registered.get(reference)
             )
-        if kind == "cards" and values and reference in born:
+        # An ended card is a record of what was issued (under a date of birth since corrected).
+        if kind == "cards" and values and reference in born and values["status"] == "active":
             _broken(
                 errors, cards.check_type, values["card_type"], born[reference], values["issued_on"]
             )

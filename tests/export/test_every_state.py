@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from carerdesk.core.consents import ConsentEntry
 from carerdesk.core.entries import check_carer, check_contact, check_role
+from carerdesk.core.errors import FieldError
 from carerdesk.core.permissions import Actor
 from carerdesk.db import (
     accounts,
@@ -228,6 +229,19 @@ def build(engine: Engine, tmp_path: Path) -> None:
         )
         _referral(session, young.id, hub.code, ("sent",), "07/01/2026")
 
+        # A young carer card cancelled, then the date of birth corrected to an adult's: the
+        # card ended is a record of what was issued.
+        corrected = _carer(
+            session, first_name="Siân", last_name="O'Brien", date_of_birth="05/05/2010",
+        )  # fmt: skip
+        wrong = cards.issue_card(
+            session, corrected.id, "young_carer_card", "new", by=STAFF, today=_day("06/01/2026")
+        )
+        cards.cancel_card(
+            session, wrong.id, "Date of birth wrong", by=STAFF, today=_day("07/01/2026")
+        )
+        carers.update_carer(session, corrected.id, {"date_of_birth": date(1990, 5, 5)}, by=STAFF)
+
         # Closed for each reason there is, one reopened, one withdrawing consent to keep their
         # details, and one whose consent to share ended after a referral was sent.
         for n, reason in enumerate(
@@ -407,3 +421,36 @@ def test_the_workbook_comes_back_cell_for_cell(every_state: Engine, tmp_path: Pa
         assert sum(again.added.values()) == 0 and sum(again.changed.values()) == 0
     finally:
         moved.dispose()
+
+
+def test_the_desk_makes_no_record_its_files_would_refuse(engine: Engine) -> None:
+    """A registration moved past a contact or a closing, or a date of birth an active card
+    does not suit (edited, or kept by a merge), is refused at the desk as the import would."""
+    with unit_of_work(engine) as session:
+        session.add(Setting(key="card_prefix", value="HT"))
+        seen = _carer(session, first_name="Moved", last_name="Later", date_of_birth="01/01/1960")
+        _contact(session, seen.id, "06/01/2026")
+        closed = _carer(session, first_name="Closed", last_name="Early", date_of_birth="01/01/1960")
+        carers.close_carer(session, closed.id, on=_day("07/01/2026"), reason="other", by=STAFF)
+        young = _carer(
+            session, first_name="Łukasz", last_name="Nowakowski", date_of_birth="03/04/2011"
+        )
+        cards.issue_card(
+            session, young.id, "young_carer_card", "new", by=STAFF, today=_day("06/01/2026")
+        )
+        adult = _carer(
+            session, first_name="Łukasz", last_name="Nowakowski", date_of_birth="03/04/1991"
+        )
+    refusals = [
+        (seen.id, {"registered_on": date(2026, 2, 1)}, "a contact on 06/01/2026"),
+        (closed.id, {"registered_on": date(2026, 2, 1)}, "closed on 07/01/2026"),
+        (young.id, {"date_of_birth": date(2001, 4, 3)}, "young carer card HT"),
+    ]
+    for carer_id, change, message in refusals:
+        with pytest.raises(FieldError, match=message), unit_of_work(engine) as session:
+            carers.update_carer(session, carer_id, change, by=STAFF)
+    merging = pytest.raises(FieldError, match="cancel it first, then merge them")
+    with merging, unit_of_work(engine) as session:
+        duplicates.merge_carers(session, adult.id, young.id, by=COORDINATOR, today=TODAY)
+    with unit_of_work(engine) as session:  # on or before both, it is a correction like any
+        carers.update_carer(session, seen.id, {"registered_on": date(2026, 1, 6)}, by=STAFF)
