@@ -75,10 +75,18 @@ def _contact(session, carer_id: str | None, day: str, channel: str = "drop_in", 
     return carers.log_contact(session, carer_id, entry, by=STAFF)
 
 
-def _referral(session, carer_id: str, destination: str, steps: tuple[str, ...], sent: str) -> None:  # type: ignore[no-untyped-def]
+def _referral(  # type: ignore[no-untyped-def]
+    session,
+    carer_id: str,
+    destination: str,
+    steps: tuple[str, ...],
+    sent: str,
+    urgency: str = "routine",
+) -> None:
     made = referrals.make_referral(
-        session, carer_id, destination=destination, reason="Asked for help", by=STAFF
-    )
+        session, carer_id, destination=destination, reason="Asked for help", urgency=urgency,
+        by=STAFF,
+    )  # fmt: skip
     day = _day(sent)
     for step in steps:
         if step == "sent":
@@ -152,15 +160,20 @@ def build(engine: Engine, tmp_path: Path) -> None:
 
         # Zoë: active, in a ward, edited, two roles (one ended), contacts of every channel
         # (one corrected), every referral status by every path, and cards of every status.
+        roles = (
+            {"relationship": "parent", "conditions": "dementia;frailty",
+             "cared_for_age_band": "65_plus", "lives_with_carer": "yes"},
+            {"relationship": "child", "started_on": "01/01/2020"},
+        )  # fmt: skip
         zoe = _carer(
-            session,
-            STAFF,
-            (
-                {"relationship": "parent", "conditions": "dementia;frailty"},
-                {"relationship": "child", "started_on": "01/01/2020"},
-            ),
-            first_name="Zoë", last_name="Fairbrother", date_of_birth="01/02/1970",
-            ward="Harrow on the Hill", postcode="HA1 2AB", phone="020 7946 0018",
+            session, STAFF, roles,
+            first_name="Zoë", last_name="Fairbrother", preferred_name="Zo", gender="female",
+            date_of_birth="01/02/1970", ethnicity="indian", address_line_1="12 Station Road",
+            address_line_2="-flat 2", town="Harrow", ward="Harrow on the Hill",
+            postcode="HA1 2AB", phone="020 7946 0018", email="zoe@example.org",
+            preferred_contact="email", registered_at="drop_in", how_heard="gp",
+            hours_caring="20_34", parent_carer="no", employment="part_time",
+            carers_allowance="not_known", gp_practice="Station Road Surgery",
             consent_share="yes", consent_contact="yes", registered_on="02/01/2026",
         )  # fmt: skip
         carers.update_carer(
@@ -177,7 +190,10 @@ def build(engine: Engine, tmp_path: Path) -> None:
             by=STAFF,
         )
         for n, channel in enumerate(CHANNELS, start=1):
-            _contact(session, zoe.id, f"{n + 1:02d}/02/2026", channel, minutes="20")
+            _contact(
+                session, zoe.id, f"{n + 1:02d}/02/2026", channel, minutes="20",
+                contact_time="10:30", notes="+ asked about PIP",
+            )  # fmt: skip
         corrected = _contact(session, zoe.id, "10/02/2026", "phone")
         carers.update_contact(
             session,
@@ -255,12 +271,20 @@ def build(engine: Engine, tmp_path: Path) -> None:
                 session, closed.id, on=_day(f"0{n + 1}/06/2026"), reason=reason, by=STAFF
             )
         reopened = _carer(
-            session, first_name="Rhiannon", last_name="Pryce", date_of_birth="07/07/1977"
-        )
+            session, first_name="Rhiannon", last_name="Pryce", date_of_birth="07/07/1977",
+            registered_on="05/12/2023", consent_share="yes",
+        )  # fmt: skip
         carers.close_carer(
             session, reopened.id, on=_day("01/05/2026"), reason="moved_away", by=STAFF
         )
         carers.reopen_carer(session, reopened.id, by=STAFF)
+        # Her card, due, renewed with the others due by the command that renews them.
+        cards.issue_card(
+            session, reopened.id, "carer_card", "new", by=STAFF, today=_day("06/12/2023")
+        )
+        renewed = cards.renew_due_cards(session, _day("20/11/2026"), by=STAFF)
+        assert [renewal.due.reference for renewal in renewed] == [reopened.reference]
+        _referral(session, reopened.id, "other", ("sent",), "21/11/2026", urgency="urgent")
         leaving = _carer(
             session, first_name="Oluwaseun", last_name="Bakare", date_of_birth="08/08/1988",
             consent_share="yes", consent_contact="yes",
@@ -360,6 +384,14 @@ def test_the_register_made_covers_every_state(every_state: Engine) -> None:
             "draft", "sent", "acknowledged", "completed", "declined", "withdrawn",
         }  # fmt: skip
         assert set(session.scalars(select(Card.status))) == {"active", "replaced", "cancelled"}
+        assert set(session.scalars(select(Card.issue_reason))) == {"new", "renewal", "replacement"}
+        assert set(session.scalars(select(Card.card_type))) == {
+            "carer_card", "carer_passport", "young_carer_card", "emergency_card",
+        }  # fmt: skip
+        assert session.scalar(select(func.count()).where(Card.expires_on < TODAY)) == 1
+        assert set(session.scalars(select(Referral.urgency))) == {"routine", "urgent"}
+        assert session.scalar(select(func.count()).where(Contact.carer_id.is_(None))) == 2
+        assert session.scalar(select(func.count()).where(Carer.merged_into.is_not(None))) == 1
         assert set(session.scalars(select(Carer.closed_reason))) >= {
             None, "no_longer_caring", "bereaved", "moved_away", "deceased", "other",
             "withdrew_consent", "duplicate",
