@@ -357,12 +357,11 @@ Specs = Mapping[str, Mapping[str, FieldSpec]]
 
 
 def _withdrawn(cells: Mapping[str, str]) -> bool:
-    """A record closed because they withdrew consent to keep their details, as the consent
-    history leaves it: its consent to store is no."""
+    """A closed record whose consent to keep their details was withdrawn, as the consent
+    history leaves it: its consent to store is no. Withdrawing closes a record for that
+    reason; a record closed already (for any reason) stays closed for its own."""
     return (
         codes.parse_code(codes.STATUS, cells.get("status", "")) == "closed"
-        and codes.parse_code(codes.CLOSED_REASON, cells.get("closed_reason", ""))
-        == "withdrew_consent"
         and codes.parse_code(codes.YES_NO, cells.get("consent_store", "")) == "no"
     )
 

@@ -270,6 +270,14 @@ def build(engine: Engine, tmp_path: Path) -> None:
             carers.close_carer(
                 session, closed.id, on=_day(f"0{n + 1}/06/2026"), reason=reason, by=STAFF
             )
+        # Closed already, then their consent to keep their details withdrawn: it stays closed
+        # for its own reason.
+        _consent(session, closed.id, "store", False, "10/06/2026")
+        # Withdrawn, closed, given again and reopened.
+        back = _carer(session, first_name="Dafydd", last_name="Morgan", date_of_birth="06/06/1966")
+        _consent(session, back.id, "store", False, "01/02/2026")
+        _consent(session, back.id, "store", True, "03/02/2026")
+        carers.reopen_carer(session, back.id, by=STAFF)
         reopened = _carer(
             session, first_name="Rhiannon", last_name="Pryce", date_of_birth="07/07/1977",
             registered_on="05/12/2023", consent_share="yes",
