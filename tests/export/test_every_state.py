@@ -339,10 +339,11 @@ def build(engine: Engine, tmp_path: Path) -> None:
             session, COORDINATOR, "wards", "Harrow on the Hill; Wealdstone North; Belmont"
         )
         assert early.ward == "Greenhill"
-        # Ada, known here already, comes from the event too.
+        # Ada, registered here after the event where she registered first, comes from the
+        # event too: joined, she keeps the earlier date, before her contact there.
         _carer(
             session, first_name="Ada", last_name="Quillfeather", date_of_birth="14/03/1971",
-            mobile="07700 900123", registered_on="05/01/2025",
+            mobile="07700 900123", registered_on="01/07/2026",
         )  # fmt: skip
     event = _event(tmp_path)
     with unit_of_work(engine) as session:
@@ -400,6 +401,8 @@ def test_the_register_made_covers_every_state(every_state: Engine) -> None:
         assert set(session.scalars(select(Referral.urgency))) == {"routine", "urgent"}
         assert session.scalar(select(func.count()).where(Contact.carer_id.is_(None))) == 2
         assert session.scalar(select(func.count()).where(Carer.merged_into.is_not(None))) == 1
+        ada = session.scalars(select(Carer).where(Carer.first_name == "Ada")).one()
+        assert (ada.registered_on, ada.email) == (date(2026, 6, 10), "ada@example.org")
         assert set(session.scalars(select(Carer.closed_reason))) >= {
             None, "no_longer_caring", "bereaved", "moved_away", "deceased", "other",
             "withdrew_consent", "duplicate",
