@@ -335,8 +335,8 @@ def test_export_register_and_its_template(register: Path, tmp_path: Path) -> Non
     done = _as(register, "Casey Coordinator", "2580", "export", "register", "--out", str(out))
     assert done.exit_code == 0, done.output
     assert (
-        "The register: 2 carers, 0 caring roles, 0 contacts, 0 cards, 0 referrals, 2 consents."
-        in done.stdout
+        "The register: 2 carers, 0 caring roles, 0 contacts, 0 cards, 0 referrals, 2 consents, "
+        "10 services, 0 wards." in done.stdout
     )
     assert (
         (out / "carers.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("C000001,")

@@ -127,6 +127,24 @@ def check_type(card_type: str, born: date, on: date) -> str:
     return card_type
 
 
+def check_born_for(
+    active: list[tuple[str, str, date]], born: date, then: str = "correct the date of birth"
+) -> None:
+    """A date of birth that each of the carer's active cards, given as (number, type, issued
+    on), suits on the day it was issued (``check_type``): a correction that would make one
+    the wrong card for their age asks for that card to be cancelled first, so the register
+    never holds an active card its own files would refuse."""
+    from carerdesk.core.codes import CARD_TYPE
+
+    for number, card_type, issued_on in active:
+        if card_type not in types_offered(born, issued_on):
+            raise FieldError(
+                "date_of_birth",
+                f"Their {CARD_TYPE[card_type].lower()} {number} is still active and was not "
+                f"for someone of this age: cancel it first, then {then}.",
+            )
+
+
 def reasons_for(had_one: bool) -> tuple[str, ...]:
     """The reasons a card of a type may be issued for: ``new`` for the carer's first card of
     that type, else ``renewal`` or ``replacement`` (never ``new`` again)."""

@@ -645,7 +645,9 @@ def referral_values(
     """``check_referral``'s stored values by field name."""
     parsed, errors = parse_fields(specs, values, today)
     status = parsed.get("status")
-    if status and status != "draft":
+    # A draft withdrawn at the desk was never sent: it has no date sent and needed no consent.
+    unsent = status in referrals.NEXT["draft"] and status != "sent" and not parsed.get("made_on")
+    if status and status != "draft" and not (unsent and "made_on" not in errors):
         try:  # the rule of sending one at the desk (confirmed when it was sent)
             referrals.check_send(consent_share, confirmed=True)
         except FieldError as refused:

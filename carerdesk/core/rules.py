@@ -71,3 +71,24 @@ def check_registration_date(registered_on: date, born: date) -> None:
     """Nobody registers before they were born."""
     if registered_on < born:
         raise FieldError("registered_on", "The registration date is before the date of birth.")
+
+
+def check_registered_by(
+    registered_on: date, first_contact: date | None, closed_on: date | None = None
+) -> None:
+    """A registration date moved no later than the carer's first contact, nor than the day
+    their record was closed: the rules of ``check_contact_date`` and ``check_closing_date``
+    seen from the record, so an edit never leaves a contact or a closing before it (which
+    the register's own files would then not import back)."""
+    if first_contact is not None and registered_on > first_contact:
+        raise FieldError(
+            "registered_on",
+            f"They have a contact on {first_contact:%d/%m/%Y}, before this date: they "
+            "registered on or before their first contact.",
+        )
+    if closed_on is not None and registered_on > closed_on:
+        raise FieldError(
+            "registered_on",
+            f"Their record was closed on {closed_on:%d/%m/%Y}, before this date: they "
+            "registered on or before it was closed.",
+        )

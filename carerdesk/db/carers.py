@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from carerdesk.core import matching, rules
+from carerdesk.core.cards import check_born_for
 from carerdesk.core.consents import LATEST, ConsentEntry, how_registered
 from carerdesk.core.entries import CARER_FIELDS, CarerEntry, ContactEntry, RoleEntry, entry_values
 from carerdesk.core.errors import EditConflict, FieldError, NotAllowed, NotFound
@@ -295,6 +296,14 @@ def update_carer(
         if clashes:
             labels = [CARER_FIELDS[name].label for name in clashes]
             raise EditConflict(labels, clashes, carer.version)
+    if "date_of_birth" in changes:
+        active = [
+            (c.card_number, c.card_type, c.issued_on) for c in carer.cards if c.status == "active"
+        ]
+        check_born_for(active, changes["date_of_birth"])
+    if "registered_on" in changes:
+        first = min((contact.contact_on for contact in carer.contacts), default=None)
+        rules.check_registered_by(changes["registered_on"], first, carer.closed_on)
     changed = _apply_changes(carer, dict(changes), by)
     if not changed:
         return carer_view(carer, by, date.today())

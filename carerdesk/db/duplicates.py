@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session
 
+from carerdesk.core.cards import check_born_for
 from carerdesk.core.entries import CARER_FIELDS
 from carerdesk.core.errors import FieldError, NotAllowed
 from carerdesk.core.matching import Match, Person, pairs
@@ -204,6 +205,13 @@ def merge_carers(
         setattr(keep, name, getattr(away, name))
     if keep.consent_store is not True:
         raise FieldError("consent_store", "The record kept needs consent to store their details.")
+    # Every active card of either record goes to the one kept: each must suit its age.
+    check_born_for(
+        [(c.card_number, c.card_type, c.issued_on) for c in (*keep.cards, *away.cards)
+         if c.status == "active"],
+        keep.date_of_birth,
+        "merge them",
+    )  # fmt: skip
     keep.registered_on = min(keep.registered_on, away.registered_on)
     notes = [n for n in (keep.notes, away.notes) if n]
     keep.notes = "\n\n".join(dict.fromkeys(notes)) or None

@@ -575,6 +575,9 @@ def import_event(
             for name in event_fills():
                 if getattr(carer, name) in (None, "") and row[name] not in (None, ""):
                     setattr(carer, name, row[name])
+            # As a merge does, the earlier registration: registered at the event first, their
+            # contacts there come after it (a contact before it would not import back).
+            carer.registered_on = min(carer.registered_on, row["registered_on"])
             carers.apply_search_keys(carer)
             carer.updated_by = by.name
             session.add(ImportedRecord(source_id=row["id"], carer_id=carer.id, by=by.name))

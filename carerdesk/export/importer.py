@@ -52,10 +52,10 @@ from carerdesk.core.entries import (
     role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
-from carerdesk.core.permissions import SYSTEM, Actor, Can
+from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
-from carerdesk.db import audit, carers, destinations
+from carerdesk.db import audit, carers
 from carerdesk.db.audit import Action
 from carerdesk.db.bulk import insert_rows, large_cache
 from carerdesk.db.models import (
@@ -69,9 +69,12 @@ from carerdesk.db.models import (
     utc_now,
 )
 from carerdesk.export import encodings, guards
-from carerdesk.export.register import COLUMNS, FORMULA_STARTS
+from carerdesk.export.lists import Lists, check_lists, write_lists
+from carerdesk.export.register import COLUMNS, FORMULA_STARTS, LISTS
 
 KINDS = tuple(COLUMNS)
+RECORD_KINDS = tuple(kind for kind in KINDS if kind not in LISTS)
+"""The kinds of record, carers first (the organisation's lists apart: ``export.lists``)."""
 REFERENCE_CHARS = keys.REFERENCE_CHARS
 CHUNK = 5000
 
@@ -320,6 +323,8 @@ class Plan:
     """The rules the rows were checked by (the organisation's own lists filled in)."""
     added_carers: list[dict[str, Any]] = field(default_factory=list)
     """The carers an import added, as written (filled in as they are written)."""
+    lists: Lists = field(default_factory=Lists)
+    """The organisation's services and wards the files bring, checked before any record."""
 
     def linked_rows(self) -> Iterator[tuple[SourceRow, dict[str, Any]]]:
         """Every checked row of the kinds that belong to a carer."""
@@ -371,12 +376,11 @@ Specs = Mapping[str, Mapping[str, FieldSpec]]
 
 
 def _withdrawn(cells: Mapping[str, str]) -> bool:
-    """A record closed because they withdrew consent to keep their details, as the consent
-    history leaves it: its consent to store is no."""
+    """A closed record whose consent to keep their details was withdrawn, as the consent
+    history leaves it: its consent to store is no. Withdrawing closes a record for that
+    reason; a record closed already (for any reason) stays closed for its own."""
     return (
         codes.parse_code(codes.STATUS, cells.get("status", "")) == "closed"
-        and codes.parse_code(codes.CLOSED_REASON, cells.get("closed_reason", ""))
-        == "withdrew_consent"
         and codes.parse_code(codes.YES_NO, cells.get("consent_store", "")) == "no"
     )
 
@@ -482,18 +486,20 @@ def _check_all(
     # A referral names a service on the organisation's list, retired ones included (the
     # referrals made to one before it was retired come back with a register's files).
     # The program reads the list itself: the services are no one's personal details.
-    services = destinations.names(session, by=SYSTEM)
+    lists = _lists(session, sources, today)
+    services = lists.services
 
     def service(text: str, today: date) -> str | None:
         return referral_rules.check_destination(text, services)
 
     specs["referrals"]["destination"] = FieldSpec("Referred to", service, True, services)
-    plan = Plan(specs=specs)
+    plan = Plan(specs=specs, lists=lists)
+    _list_problems(plan)
     consents: dict[str, bool | None] = {}
     registered: dict[str, date] = {}
     born: dict[str, date] = {}
     seen: dict[str, str] = {}  # each reference's key, and the reference as the file has it
-    wards = set(carers.ward_list(session))
+    wards = lists.wards
     for row in _rows(sources, "carers"):
         plan.rows_read += 1
         try:
@@ -542,6 +548,7 @@ def _check_all(
         )
     }
     known = consents.keys() | stored.keys()
+    history = share_history(session, _rows(sources, "consents"))
     # One active card of a type per carer: the stored ones, by (carer, type).
     active_cards: dict[tuple[str, str], str] = {
         (keys.reference_key(reference), card_type): number
@@ -558,10 +565,12 @@ def _check_all(
         status = codes.parse_code(codes.REFERRAL_STATUS, cells.get("status", ""))
         if (cells.get("referral_id", "").strip(), status) in sent_before:
             return True
+        if shared_when_sent(cells, history):
+            return True
         reference = cells.get("reference", "").strip().upper()
         return consents.get(reference, stored.get(reference))
 
-    for kind in KINDS[1:]:
+    for kind in RECORD_KINDS[1:]:
         source = sources.get(kind, [])
         if isinstance(source, LargeCsv):
             rows = helper(source)
@@ -768,7 +777,8 @@ def _check_across(
             _broken(
                 errors, rules.check_contact_date, values["contact_on"], registered.get(reference)
             )
-        if kind == "cards" and values and reference in born:
+        # An ended card is a record of what was issued (under a date of birth since corrected).
+        if kind == "cards" and values and reference in born and values["status"] == "active":
             _broken(
                 errors, cards.check_type, values["card_type"], born[reference], values["issued_on"]
             )
@@ -810,6 +820,59 @@ def _card_twice(first: SourceRow, again: SourceRow) -> str:
 def _same_card(one: str | None, other: str) -> bool:
     """Whether two card numbers are the same card, however each is written."""
     return one is not None and keys.card_key(one) == keys.card_key(other)
+
+def _lists(session: Session, sources: Sources, today: date) -> Lists:
+    """The organisation's services and wards the files bring (``export.lists``), read and
+    checked before any record."""
+    return check_lists(session, _rows(sources, "services"), _rows(sources, "wards"), today)
+
+
+def _list_problems(plan: Plan) -> None:
+    for row, column, message in plan.lists.problems:
+        plan.bad_rows.add((row.file, row.line))
+        plan.problems.append(Problem(row.file, row.line, column, message))
+    plan.rows_read += plan.lists.rows_read
+
+
+ShareHistory = Mapping[str, list[tuple[date, bool]]]
+
+
+def share_history(session: Session, rows: Iterable[SourceRow]) -> ShareHistory:
+    """Each carer's consent to share as the consents file gives it: (day, given) by the
+    reference (any case). Rows that are not good are left to their own check."""
+    history: dict[str, list[tuple[date, bool]]] = {}
+    for row in rows:
+        cells = row.cells
+        if codes.parse_code(codes.CONSENT, cells.get("consent", "")) != "share":
+            continue
+        given = codes.parse_code(codes.CONSENT_GIVEN, cells.get("given", ""))
+        try:
+            day = parse_date(cells.get("date", ""))
+        except FieldError:
+            continue
+        if given is not None:
+            reference = keys.reference_key(cells.get("reference", ""))
+            history.setdefault(reference, []).append((day, given == "yes"))
+    return history
+
+
+def shared_when_sent(cells: Mapping[str, str], history: ShareHistory) -> bool:
+    """Whether a referral's row was sent on a day its carer had consented to share, by their
+    consent history: so a referral sent before the consent was withdrawn (or before a merge
+    moved it to a record without it) comes back as it was."""
+    made = cells.get("made_on", "").strip()
+    entries = history.get(keys.reference_key(cells.get("reference", "")))
+    if not made or not entries:
+        return False
+    try:
+        made_on = parse_date(made)
+    except FieldError:
+        return False
+    before = [(day, given) for day, given in entries if day <= made_on]
+    if not before:
+        return False
+    last = max(day for day, _ in before)
+    return any(given for day, given in before if day == last)
 
 
 def _broken(errors: dict[str, str], rule: Callable[..., object], *args: Any) -> None:
@@ -1220,16 +1283,20 @@ def import_register(
     if plan.problems and not skip_invalid:
         return outcome
     with large_cache(session), paused_gc():
+        write_lists(session, plan.lists, by, outcome, dry_run)
         if progress:
             progress("Writing the carers…")
         carer_ids = _write_carers(session, plan, by, outcome, dry_run)
-        for kind in KINDS[1:]:
+        for kind in RECORD_KINDS[1:]:
             if progress:
                 progress(f"Writing the {kind.replace('_', ' ')}…")
             rows = plan.linked.get(kind, [])
             _write_linked(session, kind, rows, carer_ids, by, outcome, dry_run)
     if not dry_run:
-        _first_consents(session, plan, by)
+        # Files with a consents file give each carer's whole history (a record merged into
+        # another has none left: it went with the rest of its records).
+        if "consents" not in sources:
+            _first_consents(session, plan, by)
         session.flush()
         audit.record(session, by, Action.IMPORTED, kind="register", detail=outcome.summary())
         outcome.written = True

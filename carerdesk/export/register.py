@@ -1,11 +1,11 @@
-"""The register files of ``spec/interchange.md``: six CSV files, or one XLSX workbook.
+"""The register files of ``spec/interchange.md``: eight CSV files, or one XLSX workbook.
 
 Columns are the field names of ``spec/data.md`` in that order; dates are ``YYYY-MM-DD``, codes
 are codes, phones are in national format, and rows come in a fixed order (carers by
-reference; the other kinds by reference, then date, then id), so the same register always
-gives the same bytes. A text a spreadsheet would run as a formula gets one apostrophe in
-front, which import takes off again. Rows are streamed, so a register of any size is
-written in a steady amount of memory.
+reference; the other kinds by reference, then date, then id; the organisation's lists in its
+own order), so the same register always gives the same bytes. A text a spreadsheet would
+run as a formula gets one apostrophe in front, which import takes off again. Rows are
+streamed, so a register of any size is written in a steady amount of memory.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from carerdesk.core.errors import CarerdeskError
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.private_files import Staged
 from carerdesk.core.validate import format_phone
-from carerdesk.db import audit
+from carerdesk.db import audit, carers
 from carerdesk.db.audit import Action
-from carerdesk.db.models import Card, Carer, CaringRole, Consent, Contact, Referral
+from carerdesk.db.models import Card, Carer, CaringRole, Consent, Contact, Destination, Referral
 from carerdesk.export import workbook
 
 ROLE_COLUMNS = (
@@ -78,6 +78,17 @@ CONSENT_COLUMNS = ("reference", "consent", "given", "date", "how", "recorded_by"
 """Each consent given or withdrawn (``db.consents``): which, yes (given) or no, on what day,
 how (empty when not known) and who recorded it."""
 
+SERVICE_COLUMNS = ("code", "name", "contact", "counts_as", "retired_on")
+"""The organisation's services (``db.destinations``) in its order, retired ones too: the code
+referrals name, the name the desk shows, how to reach them, the weekly return's category it
+counts under, and the day it was retired (empty while offered)."""
+WARD_COLUMNS = ("name", "listed")
+"""The organisation's wards (setting ``wards``) in its order, ``listed`` yes; then, by name,
+the wards carers hold that are not on that list (kept from before the list, or taken off
+it since), ``listed`` no."""
+LISTS = ("services", "wards")
+"""The organisation's own lists among the files: read by import before any record."""
+
 
 class _Columns(Mapping[str, tuple[str, ...]]):
     """Each record kind's file and its columns; the carers' read from the fields' declaration
@@ -102,6 +113,8 @@ COLUMNS: Mapping[str, tuple[str, ...]] = _Columns(
     cards=CARD_COLUMNS,
     referrals=REFERRAL_COLUMNS,
     consents=CONSENT_COLUMNS,
+    services=SERVICE_COLUMNS,
+    wards=WARD_COLUMNS,
 )
 """Each record kind's file (without ``.csv``) and its columns, in the order written."""
 
@@ -208,6 +221,25 @@ def _consent_rows(session: Session) -> Iterator[list[str]]:
     return _linked_rows(session, Consent, CONSENT_COLUMNS, order, {"date": "date_"})
 
 
+def _service_rows(session: Session) -> Iterator[list[str]]:
+    stmt = select(Destination).order_by(Destination.position, Destination.code)
+    for service in session.scalars(stmt):
+        yield [cell(getattr(service, column), column) for column in SERVICE_COLUMNS]
+
+
+def _ward_rows(session: Session) -> Iterator[list[str]]:
+    listed = carers.ward_list(session)
+    for name in listed:
+        yield [cell(name), "yes"]
+    held = {
+        ward
+        for ward in session.scalars(select(Carer.ward).where(Carer.erased_on.is_(None)).distinct())
+        if ward
+    }
+    for name in sorted(held - set(listed)):
+        yield [cell(name), "no"]
+
+
 ROWS: dict[str, Callable[[Session], Iterator[list[str]]]] = {
     "carers": _carer_rows,
     "caring_roles": _role_rows,
@@ -215,6 +247,8 @@ ROWS: dict[str, Callable[[Session], Iterator[list[str]]]] = {
     "cards": _card_rows,
     "referrals": _referral_rows,
     "consents": _consent_rows,
+    "services": _service_rows,
+    "wards": _ward_rows,
 }
 
 EXAMPLE: dict[str, dict[str, str]] = {
@@ -271,6 +305,12 @@ EXAMPLE: dict[str, dict[str, str]] = {
         "how": "in_person",
         "recorded_by": "Sam Staff",
     },
+    "services": {
+        "code": "council_carers_assessment",
+        "name": "Council carer's assessment",
+        "counts_as": "council_carers_assessment",
+    },
+    "wards": {"name": "Harrow on the Hill", "listed": "yes"},
 }
 
 

@@ -53,6 +53,7 @@ def test_round_trip_gives_identical_files(register: Engine, empty: Engine, tmp_p
         "cards": 1,
         "referrals": 1,
         "consents": 4,
+        "services": 0,
     }
     export(empty, tmp_path / "two")
     for kind in COLUMNS:

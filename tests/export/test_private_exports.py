@@ -34,6 +34,8 @@ FILES = [
     "consents.csv",
     "contacts.csv",
     "referrals.csv",
+    "services.csv",
+    "wards.csv",
 ]
 
 

@@ -35,7 +35,7 @@ def export(engine: Engine, out: Path, fmt: str = "csv") -> None:
         export_register(session, COORDINATOR, out, fmt=fmt)
 
 
-def test_six_files_with_the_columns_of_the_spec(register: Engine, tmp_path: Path) -> None:
+def test_eight_files_with_the_columns_of_the_spec(register: Engine, tmp_path: Path) -> None:
     export(register, tmp_path / "out")
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert names == [
@@ -45,6 +45,8 @@ def test_six_files_with_the_columns_of_the_spec(register: Engine, tmp_path: Path
         "consents.csv",
         "contacts.csv",
         "referrals.csv",
+        "services.csv",
+        "wards.csv",
     ]
     for kind, columns in COLUMNS.items():
         assert read_csv(tmp_path / "out" / f"{kind}.csv")[0] == list(columns)
@@ -119,12 +121,15 @@ def test_an_export_is_in_the_trail_or_not_at_all(register: Engine, tmp_path: Pat
         "cards": 1,
         "referrals": 1,
         "consents": 4,
+        "services": 10,
+        "wards": 0,
     }
     with unit_of_work(register, write=False) as session:
         (newest,) = audit.entries(session, audit.TrailFilter(), by=COORDINATOR, limit=1)
     assert (newest.action, newest.detail) == (
         "exported",
-        "csv: 2 carers, 1 caring roles, 3 contacts, 1 cards, 1 referrals, 4 consents",
+        "csv: 2 carers, 1 caring roles, 3 contacts, 1 cards, 1 referrals, 4 consents, "
+        "10 services, 0 wards",
     )
 
     @contextmanager
