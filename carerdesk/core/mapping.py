@@ -689,7 +689,8 @@ def loads(text: str, label: str = "the mapping") -> Mapping:
                 head,
                 f"target = {_quoted(target)}",
             )
-        values = entry.get("values", {})
+        # A column left out keeps no values (they may stay in the file from before).
+        values = entry.get("values", {}) if target else {}
         code_list = coded(target) if target else None
         if values and code_list is None:
             raise bad(f"the field {target or '(left out)'} takes no coded values.", head)
