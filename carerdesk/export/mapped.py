@@ -179,12 +179,17 @@ def _ours() -> set[str]:
 
 def _first_header(path: Path) -> list[str]:
     if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
         try:
-            _, header, rows = read_table(path)
-        except ImportRefused:
-            return []
-        rows.close()
-        return header
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            return []  # the importer says it cannot be read
+        try:
+            first = next(book.worksheets[0].iter_rows(values_only=True), ())
+            return [importer._cell_text(value, "") for value in first]
+        finally:
+            book.close()
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     text = head.decode("utf-8-sig", errors="replace")
