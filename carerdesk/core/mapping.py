@@ -449,7 +449,6 @@ DATES = frozenset(
     {"date_of_birth", "registered_on", "closed_on", "consent_date", "card_issued_on",
      "card_expires_on"}
 )  # fmt: skip
-FREE = frozenset({"notes", "address_line_1", "address_line_2", "gp_practice", "town", "ward"})
 
 
 def _share(values: Sequence[str], test: Callable[[str], object]) -> float:
