@@ -626,6 +626,19 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
     metavar="NAME",
     help="The encoding of CSV files that are not UTF-8 (cp1252, cp1250, mac_roman...).",
 )
+@click.option(
+    "--mapping",
+    "mapping_name",
+    metavar="MAP",
+    help="Read another system's file through a mapping file (or a shipped mapping's name).",
+)
+@click.option(
+    "--propose-mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="MAP",
+    help="Write a proposed mapping for the file to MAP, to check and edit; import nothing.",
+)
+@click.option("--force", is_flag=True, help="With --propose-mapping: replace MAP if it exists.")
 @click.pass_obj
 @refusals
 def import_files(
@@ -636,6 +649,9 @@ def import_files(
     skip_invalid: bool,
     problems_out: Path | None,
     encoding: str | None,
+    mapping_name: str | None,
+    propose_mapping: Path | None,
+    force: bool,
 ) -> None:
     """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
 
@@ -650,6 +666,9 @@ def import_files(
     nothing is read, the encodings it may be in are listed with a few of its names as each
     reads them, and --encoding says which.
 
+    Another system's file is mapped once (--propose-mapping MAP.toml, then edit it) and
+    read with --mapping.
+
     Example: carerdesk --user "casey coordinator" import register-files --dry-run
     """
     from carerdesk.db.engine import unit_of_work
@@ -660,8 +679,13 @@ def import_files(
         raise click.UsageError("--problems-out names a workbook: end its name with .xlsx.")
     engine = obj.engine()
     actor = obj.actor(engine, Can.IMPORT) or SYSTEM
+    chosen = encoding and codec(encoding)
     try:
-        sources = read_source(path, kind, encoding and codec(encoding))
+        if propose_mapping is not None:
+            _propose_mapping(path, propose_mapping, force=force, encoding=chosen)
+            return
+        mapping = _mapping(mapping_name) if mapping_name else None
+        sources = read_source(path, kind, chosen, mapping)
     except EncodingUnsure as unsure:
         _encoding_candidates(unsure)
         raise
@@ -1909,6 +1933,34 @@ def _report_problems(
             click.echo(f"No row needs correcting: {problems_out} was not written.")
     for line in report_lines(problems, problems_out):
         click.echo(line, err=True)
+
+
+# Another system's spreadsheet (issue 16, mapping): --mapping and --propose-mapping of import.
+
+
+def _mapping(name: str) -> Any:
+    from carerdesk.export.mapped import find_mapping
+
+    return find_mapping(name)
+
+
+def _propose_mapping(path: Path, out: Path, *, force: bool, encoding: str | None) -> None:
+    from carerdesk.core.mapping import TARGETS, unmapped_values
+    from carerdesk.export.mapped import propose_file
+
+    proposed, samples = propose_file(path, out, force=force, encoding=encoding)
+    mapped = [column for column in proposed.columns if column.target]
+    click.echo(
+        f"Wrote a proposed mapping to {out}: {len(mapped)} of {len(proposed.columns)} columns "
+        "mapped."
+    )
+    for column in proposed.columns:
+        where = TARGETS[column.target] if column.target else "(left out)"
+        click.echo(f"  {inert(column.source)} -> {where}")
+    left = unmapped_values(proposed, samples)
+    for source, values in left.items():
+        click.echo(f"  {inert(source)}: {len(values)} values not mapped to a code yet")
+    click.echo(f"Check and edit it, then: carerdesk import {path} --mapping {out} --dry-run")
 
 
 if __name__ == "__main__":  # pragma: no cover

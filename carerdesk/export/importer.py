@@ -52,6 +52,7 @@ from carerdesk.core.entries import (
     role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.core.mapping import Mapping as FileMapping
 from carerdesk.core.permissions import Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
@@ -272,13 +273,30 @@ def source_rows(sources: Sources, kind: str) -> list[SourceRow]:
     return _rows(sources, kind)
 
 
-def read_source(path: Path, kind: str | None = None, encoding: str | None = None) -> Sources:
-    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook.
+def read_source(
+    path: Path,
+    kind: str | None = None,
+    encoding: str | None = None,
+    mapping: FileMapping | None = None,
+) -> Sources:
+    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook; or,
+    through ``mapping``, another system's file (``export.mapped``).
 
     ``encoding`` is for CSV files that are neither marked nor UTF-8 (``encodings.choose``);
     without it such a file's encoding is detected, or ``EncodingUnsure`` raised."""
     with paused_gc():
+        if mapping is not None:
+            from carerdesk.export.mapped import read_mapped
+
+            return read_mapped(path, mapping, encoding)
         return _read_source(path, kind, encoding)
+
+
+def _refuse_foreign(path: Path) -> None:
+    # Another system's columns: say how to map them (export.mapped), not that rows are bad.
+    from carerdesk.export.mapped import refuse_foreign
+
+    refuse_foreign(path)
 
 
 def _read_source(path: Path, kind: str | None, encoding: str | None = None) -> Sources:
@@ -299,8 +317,10 @@ def _read_source(path: Path, kind: str | None, encoding: str | None = None) -> S
     if path.suffix.lower() == ".xlsx":
         sheets = _xlsx_rows(path)
         if not sheets:
+            _refuse_foreign(path)
             raise ImportRefused(f"{path.name} has no sheet named like a register file.")
         return sheets
+    _refuse_foreign(path)
     chosen = kind or _kind_of(path.name)
     if chosen not in KINDS:
         raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")
@@ -820,6 +840,7 @@ def _card_twice(first: SourceRow, again: SourceRow) -> str:
 def _same_card(one: str | None, other: str) -> bool:
     """Whether two card numbers are the same card, however each is written."""
     return one is not None and keys.card_key(one) == keys.card_key(other)
+
 
 def _lists(session: Session, sources: Sources, today: date) -> Lists:
     """The organisation's services and wards the files bring (``export.lists``), read and
