@@ -17,7 +17,8 @@ from pathlib import Path
 
 from carerdesk.core import mapping as maps
 from carerdesk.core.errors import CarerdeskError
-from carerdesk.export import guards, importer
+from carerdesk.export import encodings, guards, importer
+from carerdesk.export.encodings import EncodingRefused
 from carerdesk.export.importer import ImportRefused, SourceRow, Sources
 from carerdesk.export.register import COLUMNS
 
@@ -213,7 +214,12 @@ def _first_header(path: Path) -> list[str]:
             book.close()
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
-    text = head.decode("utf-8-sig", errors="replace")
+        if len(head) == HEAD_BYTES:  # whole lines only, not half a letter
+            head = head[: head.rfind(b"\n") + 1] or head
+    try:  # in the file's own encoding, as the importer reads it (never replaced)
+        text = encodings.header_text(head, encodings.choose(head, path.name), path.name)
+    except EncodingRefused:
+        return []  # the importer says why it cannot be read
     try:
         return next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
