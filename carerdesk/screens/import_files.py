@@ -21,6 +21,7 @@ from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
+    from carerdesk.core.mapping import Mapping
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
     from carerdesk.export.importer import Outcome
@@ -47,12 +48,15 @@ class ImportModal(ModalScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.checked: Path | None = None
+        self.mapping: tuple[Path, Mapping] | None = None
+        """Another system's file and the mapping its columns are read through."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Import register files", classes="modal-title")
             yield Label(
-                "A folder of CSV files, one CSV file, an XLSX workbook, or an event's file (.event)"
+                "A folder of CSV files, one CSV file, an XLSX workbook (carerdesk's or another "
+                "system's), or an event's file (.event)"
             )
             yield Input(placeholder="/path/to/register-files", id="import-path", compact=True)
             yield TickBox("Import the good rows and skip the bad ones", id="import-skip")
@@ -77,7 +81,26 @@ class ImportModal(ModalScreen[None]):
         if path.suffix.lower() == EVENT_SUFFIX:
             self._open_event(path)
             return
+        if self._map(path):
+            return
         self._run(path, dry_run=True)
+
+    def _map(self, path: Path) -> bool:
+        """Another system's file: its columns mapped first (``screens/mapping.py``), then
+        checked through the mapping. True if the mapping screen opened."""
+        from carerdesk.screens.mapping import MappingScreen, foreign
+
+        if not foreign(path):
+            return False
+
+        def mapped(mapping: Mapping | None) -> None:
+            if mapping is not None:
+                self.mapping = (path, mapping)
+                self._run(path, dry_run=True)
+
+        used = self.mapping[1] if self.mapping and self.mapping[0] == path else None
+        self.app.push_screen(MappingScreen(path, used), mapped)
+        return True
 
     def _open_event(self, path: Path) -> None:
         """An event's file: its passphrase, then its carers matched with the register."""
@@ -129,10 +152,13 @@ class ImportModal(ModalScreen[None]):
         self.query_one("#import-problems", Log).clear()
         self._said("Checking…" if dry_run else "Importing…")
         skip = self.query_one("#import-skip", Checkbox).value
-        self._work(path, dry_run, skip, self.app.user)
+        mapping = self.mapping[1] if self.mapping and self.mapping[0] == path else None
+        self._work(path, dry_run, skip, self.app.user, mapping)
 
     @work(thread=True, exclusive=True, group="import", description="import register files")
-    def _work(self, path: Path, dry_run: bool, skip: bool, actor: Actor) -> None:
+    def _work(
+        self, path: Path, dry_run: bool, skip: bool, actor: Actor, mapping: Mapping | None = None
+    ) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are read.
         from carerdesk.export.importer import import_register, read_source
 
@@ -143,7 +169,7 @@ class ImportModal(ModalScreen[None]):
             self.app.call_from_thread(self._said, stage)
 
         try:
-            sources = read_source(path)
+            sources = read_source(path, mapping=mapping)
             advance("Read. Checking every row…")
             with self.app.unit_of_work() as session:
                 outcome = import_register(
