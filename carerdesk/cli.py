@@ -607,16 +607,37 @@ def audit_list(obj: Context, person: str, record: str, since: Any, until: Any, l
 )
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the good rows; list the bad ones.")
+@click.option(
+    "--mapping",
+    "mapping_name",
+    metavar="MAP",
+    help="Read another system's file through a mapping file (or a shipped mapping's name).",
+)
+@click.option(
+    "--propose-mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="MAP",
+    help="Write a proposed mapping for the file to MAP, to check and edit; import nothing.",
+)
+@click.option("--force", is_flag=True, help="With --propose-mapping: replace MAP if it exists.")
 @click.pass_obj
 @refusals
 def import_files(
-    obj: Context, path: Path, kind: str | None, dry_run: bool, skip_invalid: bool
+    obj: Context,
+    path: Path,
+    kind: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    mapping_name: str | None,
+    propose_mapping: Path | None,
+    force: bool,
 ) -> None:
     """Import register files: a folder of CSV files, one CSV file, or an XLSX workbook.
 
     Every row is checked first; each bad one is listed as file:line: column: what is wrong
     on standard error, and nothing is written unless every row is good (or --skip-invalid).
-    Importing the same files again adds nothing and changes nothing.
+    Importing the same files again adds nothing and changes nothing. Another system's file
+    is mapped once (--propose-mapping MAP.toml, then edit it) and read with --mapping.
 
     Example: carerdesk --user "casey coordinator" import register-files --dry-run
     """
@@ -625,7 +646,10 @@ def import_files(
 
     engine = obj.engine()
     actor = obj.actor(engine, Can.IMPORT) or SYSTEM
-    sources = read_source(path, kind)
+    if propose_mapping is not None:
+        _propose_mapping(path, propose_mapping, force=force)
+        return
+    sources = read_source(path, kind, _mapping(mapping_name) if mapping_name else None)
     with unit_of_work(engine) as session:
         outcome = import_register(
             session, actor, sources, today=_today(), dry_run=dry_run, skip_invalid=skip_invalid
@@ -1839,3 +1863,31 @@ def audit_new_key(obj: Context, reason: str, yes: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# Another system's spreadsheet (issue 16, mapping): --mapping and --propose-mapping of import.
+
+
+def _mapping(name: str) -> Any:
+    from carerdesk.export.mapped import find_mapping
+
+    return find_mapping(name)
+
+
+def _propose_mapping(path: Path, out: Path, *, force: bool) -> None:
+    from carerdesk.core.mapping import TARGETS, unmapped_values
+    from carerdesk.export.mapped import propose_file
+
+    proposed, samples = propose_file(path, out, force=force)
+    mapped = [column for column in proposed.columns if column.target]
+    click.echo(
+        f"Wrote a proposed mapping to {out}: {len(mapped)} of {len(proposed.columns)} columns "
+        "mapped."
+    )
+    for column in proposed.columns:
+        where = TARGETS[column.target] if column.target else "(left out)"
+        click.echo(f"  {inert(column.source)} -> {where}")
+    left = unmapped_values(proposed, samples)
+    for source, values in left.items():
+        click.echo(f"  {inert(source)}: {len(values)} values not mapped to a code yet")
+    click.echo(f"Check and edit it, then: carerdesk import {path} --mapping {out} --dry-run")

@@ -394,7 +394,7 @@ def test_import_reports_bad_rows_on_standard_error_and_writes_nothing(
 
 def test_import_of_a_file_of_unknown_kind_is_refused(register: Path, tmp_path: Path) -> None:
     _set_up(register)
-    (tmp_path / "people.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / "people.csv").write_text("first_name,last_name\nZoë,Fairbrother\n", "utf-8")
     refused = _as(register, "Casey Coordinator", "2580", "import", str(tmp_path / "people.csv"))
     assert refused.exit_code == 1 and "with --kind" in refused.stderr
 

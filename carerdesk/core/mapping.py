@@ -86,6 +86,10 @@ class Mapping:
     """The line (or workbook row) of the column names: exports with a title above set it."""
     sheet: str = ""
     """The workbook sheet to read (empty: the first)."""
+    partial: bool = False
+    """Whether a file may lack some of the mapped columns (a shipped mapping for another
+    system's export, which holds the fields its user chose); otherwise a missing column is
+    refused, since it would quietly leave a field empty."""
 
     def target_of(self, source: str) -> str | None:
         """The target of the column ``source`` (None: left out or not in the mapping)."""
@@ -209,6 +213,8 @@ def compile_mapping(mapping: Mapping) -> Applier:
         target in CARD_TARGETS for target in constants
     )
 
+    dated = frozenset(source for source, target, _ in steps if target in DATES)
+
     def applied(cells: abc.Mapping[str, str]) -> dict[str, dict[str, str]]:
         carer: dict[str, str] = {}
         card: dict[str, str] = {}
@@ -216,6 +222,8 @@ def compile_mapping(mapping: Mapping) -> Applier:
             value = cells.get(source, "")
             if values:
                 value = values.get(value.strip(), value)
+            elif source in dated and (moment := _DATE_TIME.match(value)):
+                value = moment.group(1)  # a system's time stamp: the day is the date
             if target in CARD_TARGETS:
                 card[CARD_TARGETS[target]] = value
             elif target == "full_name":
@@ -269,6 +277,7 @@ SYNONYMS: abc.Mapping[str, tuple[str, ...]] = MappingProxyType(
         "address_line_2": (
             "address 2", "address line 2", "supplemental address 1", "locality", "address2",
         ),
+        "address_one_line": ("address", "full address", "home address", "postal address"),
         "town": ("city", "town", "town city", "post town"),
         "postcode": ("post code", "postal code", "zip", "zip code", "postcode"),
         "ward": ("ward", "electoral ward"),
@@ -374,6 +383,7 @@ def map_value(codes_: CodeList, value: str) -> str | None:
     return choices[best[0][0]]
 
 
+_DATE_TIME = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T][0-9:.]+)?$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{10,17}$")
 _MOBILE = re.compile(r"^(?:\+?44\s?7|07)")
@@ -554,6 +564,8 @@ def dumps(mapping: Mapping, samples: abc.Mapping[str, Sequence[str]] | None = No
     lines.append(f"header_row = {mapping.header_row}")
     if mapping.sheet:
         lines.append(f"sheet = {_quoted(mapping.sheet)}")
+    if mapping.partial:
+        lines.append("partial = true  # the file may lack some of these columns")
     for column in mapping.columns:
         lines.append("")
         lines.append(f"[columns.{_quoted(column.source)}]")
@@ -672,6 +684,7 @@ def loads(text: str, label: str = "the mapping") -> Mapping:
         name=str(data.get("name", "")),
         header_row=header_row,
         sheet=str(data.get("sheet", "")),
+        partial=data.get("partial") is True,
     )
 
 

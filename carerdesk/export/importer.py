@@ -51,6 +51,7 @@ from carerdesk.core.entries import (
     role_values,
 )
 from carerdesk.core.errors import CarerdeskError, FieldError, InvalidEntry
+from carerdesk.core.mapping import Mapping as FileMapping
 from carerdesk.core.permissions import SYSTEM, Actor, Can
 from carerdesk.core.text import tidy
 from carerdesk.core.validate import parse_date
@@ -250,10 +251,22 @@ def _rows(sources: Sources, kind: str) -> list[SourceRow]:
     return found
 
 
-def read_source(path: Path, kind: str | None = None) -> Sources:
-    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook."""
+def read_source(path: Path, kind: str | None = None, mapping: FileMapping | None = None) -> Sources:
+    """The records of each kind in ``path``: a folder, a CSV file or an XLSX workbook; or,
+    through ``mapping``, another system's file (``export.mapped``)."""
     with paused_gc():
+        if mapping is not None:
+            from carerdesk.export.mapped import read_mapped
+
+            return read_mapped(path, mapping)
         return _read_source(path, kind)
+
+
+def _refuse_foreign(path: Path) -> None:
+    # Another system's columns: say how to map them (export.mapped), not that rows are bad.
+    from carerdesk.export.mapped import refuse_foreign
+
+    refuse_foreign(path)
 
 
 def _read_source(path: Path, kind: str | None) -> Sources:
@@ -273,8 +286,10 @@ def _read_source(path: Path, kind: str | None) -> Sources:
     if path.suffix.lower() == ".xlsx":
         sheets = _xlsx_rows(path)
         if not sheets:
+            _refuse_foreign(path)
             raise ImportRefused(f"{path.name} has no sheet named like a register file.")
         return sheets
+    _refuse_foreign(path)
     chosen = kind or _kind_of(path.name)
     if chosen not in KINDS:
         raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")
