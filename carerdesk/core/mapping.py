@@ -733,8 +733,10 @@ def value_counts(
 
 
 def fits(mapping: Mapping, header: Sequence[str]) -> bool:
-    """Whether ``mapping`` was made for a file with these columns: it names every column
-    of the header, and every column it sends somewhere is there (in any case and spacing)."""
+    """Whether ``mapping`` was made for a file with these columns (in any case and spacing):
+    it names every column of the header, and every column it sends somewhere is there; a
+    ``partial`` mapping (a system's export of chosen fields) needs only that at least half
+    of the header's columns are columns it sends somewhere."""
 
     def plain(name: str) -> str:
         return " ".join(name.casefold().split())
@@ -742,6 +744,8 @@ def fits(mapping: Mapping, header: Sequence[str]) -> bool:
     names = {plain(name) for name in header if name.strip()}
     named = {plain(column.source) for column in mapping.columns}
     sent = {plain(column.source) for column in mapping.columns if column.target}
+    if mapping.partial:
+        return len(names & sent) >= max(2, len(names) / 2)
     return bool(names) and names <= named and sent <= names
 
 

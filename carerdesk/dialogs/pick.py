@@ -40,7 +40,9 @@ class PickModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="modal-title")
-            yield Input(placeholder="type part of it to narrow the list", id="pick-filter")
+            yield Input(
+                placeholder="type part of it to narrow the list", id="pick-filter", compact=True
+            )
             yield OptionList(id="pick-options")
             yield Label("↑ ↓ choose · Enter takes it · Esc goes back", classes="hint")
         yield DeskFooter()
@@ -82,6 +84,33 @@ class PickModal(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#pick-options")
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        """Go back, nothing changed."""
+        self.dismiss(None)
+
+
+class TextModal(ModalScreen[str | None]):
+    """Ask for one line of text; dismisses with it (Enter), or None (Esc)."""
+
+    CSS_PATH = "pick.tcss"
+    BINDINGS = [SHOW_KEYS, Binding("escape", "cancel", "Back")]
+
+    def __init__(self, title: str, value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="modal-title")
+            yield Input(self.value, id="text-value", compact=True)
+            yield Label("Enter takes it · Esc goes back", classes="hint")
+        yield DeskFooter()
+
+    @on(Input.Submitted, "#text-value")
+    def _given(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
         """Go back, nothing changed."""

@@ -45,8 +45,14 @@ SAVED_SUFFIX = ".mapping.toml"
 PREVIEW_ROWS = 5
 """The first rows shown as they will be stored (fewer on a narrow screen)."""
 SAMPLE_SHOWN = 3
+LABEL_WIDTH = 18
+"""The preview's column of field names."""
+PROBLEMS_SHOWN = 4
+"""The preview's problems listed under it, one line each (the check lists every one)."""
 """The values of a column shown beside it."""
 LEFT_OUT = "(leave this column out)"
+EVERY_ROW = "(every row)"
+"""A field given one value for every row of the file (or where its column is empty)."""
 PROBLEM = "✗ "
 
 
@@ -213,6 +219,7 @@ class MappingScreen(Screen[maps.Mapping | None]):
         Binding("enter", "change_field", "Field", show=False),
         Binding("delete", "leave_out", "Leave out"),
         Binding("v", "values", "Values"),
+        Binding("a", "add_constant", "Every row", show=False),
         Binding("p", "preview", "Preview"),
         Binding("o", "open_saved", "Open a mapping", show=False),
         Binding("ctrl+s", "use", "Save, check", priority=True),
@@ -275,6 +282,7 @@ class MappingScreen(Screen[maps.Mapping | None]):
         self.source = offered.source or self.source
         self.ready = True
         self._show()
+        self.refresh_bindings()
 
     @staticmethod
     def _complete(mapping: maps.Mapping, header: list[str]) -> maps.Mapping:
@@ -308,7 +316,7 @@ class MappingScreen(Screen[maps.Mapping | None]):
             text = Text(f"{maps.TARGETS[column.target].split(' (')[0]} → {parts}")
         left = self._unmapped(column)
         if left:
-            text.append(f" · {PROBLEM}{left} values not mapped (V)", style="bold")
+            text.append(f" · {PROBLEM}{left} not mapped (V)", style="bold")
         return text
 
     def _unmapped(self, column: maps.ColumnMap) -> int:
@@ -326,17 +334,26 @@ class MappingScreen(Screen[maps.Mapping | None]):
         for column in self.mapping.columns:
             sample = ", ".join(self._distinct(column.source)[:SAMPLE_SHOWN])
             rows.append((Text(column.source), Text(sample, style="dim"), self._goes_to(column)))
+        for target, value in self.mapping.constants.items():
+            code_list = maps.coded(target)
+            shown = code_list.get(value, value) if code_list else value
+            rows.append((Text(EVERY_ROW, style="italic"), Text(shown), Text(maps.TARGETS[target])))
         self.query_one("#mapping-columns", FittedTable).show(rows)
         self._said(
-            "↑ ↓ a column · Enter: its field · Del: leave it out · V: a coded column's values · "
-            "P: the first rows as stored · O: open a saved mapping · Ctrl+S: save the mapping "
-            "and check the whole file"
+            "Enter: a column's field · Del: leave it out · V: a coded column's values · A: a "
+            "value for every row · P: the first rows as stored · O: a saved mapping · Ctrl+S: "
+            "save it, check the file"
         )
 
     def _chosen(self) -> maps.ColumnMap | None:
         row = self.query_one("#mapping-columns", FittedTable).cursor_row
         columns = self.mapping.columns
         return columns[row] if 0 <= row < len(columns) else None
+
+    def _chosen_constant(self) -> str | None:
+        row = self.query_one("#mapping-columns", FittedTable).cursor_row - len(self.mapping.columns)
+        constants = list(self.mapping.constants)
+        return constants[row] if 0 <= row < len(constants) else None
 
     def _set(self, changed: maps.ColumnMap) -> None:
         columns = tuple(
@@ -350,7 +367,7 @@ class MappingScreen(Screen[maps.Mapping | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         showing_columns = self._view() == "mapping-columns"
-        if action in ("change_field", "leave_out", "values", "open_saved"):
+        if action in ("change_field", "leave_out", "values", "open_saved", "add_constant"):
             return showing_columns and self.ready
         if action in ("preview", "use"):
             return self.ready
@@ -366,6 +383,9 @@ class MappingScreen(Screen[maps.Mapping | None]):
 
         column = self._chosen()
         if column is None:
+            constant = self._chosen_constant()
+            if constant is not None:
+                self._ask_constant(constant)
             return
 
         def picked(target: str | None) -> None:
@@ -404,6 +424,45 @@ class MappingScreen(Screen[maps.Mapping | None]):
         column = self._chosen()
         if column is not None and column.target is not None:
             self._set(maps.ColumnMap(column.source, None))
+        constant = self._chosen_constant()
+        if constant is not None:
+            self._set_constant(constant, None)
+
+    def action_add_constant(self) -> None:
+        """Give a field one value for every row (where its column, if any, is empty)."""
+        from carerdesk.dialogs.pick import PickModal
+
+        def picked(target: str | None) -> None:
+            if target:
+                self._ask_constant(target)
+
+        options = [
+            (t, f"{label} ({t})") for t, label in maps.TARGETS.items() if t not in maps.SPLITS
+        ]
+        self.app.push_screen(PickModal("A value for every row, in the field", options), picked)
+
+    def _ask_constant(self, target: str) -> None:
+        from carerdesk.dialogs.pick import PickModal, TextModal
+
+        def given(value: str | None) -> None:
+            if value is not None:
+                self._set_constant(target, value or None)
+
+        title = f"{maps.TARGETS[target]}, for every row"
+        now = self.mapping.constants.get(target, "")
+        code_list = maps.coded(target)
+        if code_list is None:
+            self.app.push_screen(TextModal(title, now), given)
+        else:
+            options = [(code, f"{label} ({code})") for code, label in code_list.items()]
+            self.app.push_screen(PickModal(title, options, now), given)
+
+    def _set_constant(self, target: str, value: str | None) -> None:
+        constants = {t: v for t, v in self.mapping.constants.items() if t != target}
+        if value:
+            constants[target] = value
+        self.mapping = replace(self.mapping, constants=constants)
+        self._show()
 
     def action_values(self) -> None:
         """The chosen coded column's values and the code each becomes."""
@@ -454,10 +513,11 @@ class MappingScreen(Screen[maps.Mapping | None]):
     def _previewed(self, shown: Preview) -> None:
         table = self.query_one("#preview-rows", DataTable)
         table.clear(columns=True)
-        each = 18
-        fitting = max(1, min(len(shown.lines), (self.size.width - 26) // (each + 2)))
+        each = 16
+        room = self.size.width - LABEL_WIDTH - 8  # margins, padding and a scroll bar
+        fitting = max(1, min(len(shown.lines), room // (each + 2)))
         lines = shown.lines[:fitting]
-        table.add_column("carerdesk field", width=22)
+        table.add_column("carerdesk field", width=LABEL_WIDTH)
         for line in lines:
             table.add_column(f"Line {line}", width=each)
         for kind, column in shown.fields:
@@ -474,9 +534,12 @@ class MappingScreen(Screen[maps.Mapping | None]):
             for (line, kind, column), message in shown.problems.items()
             if line in lines
         ]
-        self.query_one("#preview-problems", Static).update(
-            Text("\n".join(problems) or "These rows are all good.")
-        )
+        if len(problems) > PROBLEMS_SHOWN:
+            more = len(problems) - PROBLEMS_SHOWN + 1
+            problems[PROBLEMS_SHOWN - 1 :] = [f"… and {more} more (Ctrl+S lists them all)"]
+        said = Text("\n".join(problems) or "These rows are all good.", no_wrap=True)
+        said.overflow = "ellipsis"
+        self.query_one("#preview-problems", Static).update(said)
         self._said(
             f"The first {len(lines)} rows as they will be stored. P: back to the columns · "
             "Ctrl+S: save the mapping and check the whole file"
