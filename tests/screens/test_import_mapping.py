@@ -3,6 +3,7 @@ the first rows seen as stored, the whole file checked and imported, the mapping 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,7 +116,11 @@ async def test_a_spreadsheet_is_mapped_previewed_checked_and_imported(
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ImportModal)
         assert said(pilot).startswith("Checked: carers: 2 new, 0 changed, 0 unchanged")
-        assert load(tmp_path / "members.csv.mapping.toml").target_of("Remarks") == "notes"
+        saved = tmp_path / "members.csv.mapping.toml"
+        assert load(saved).target_of("Remarks") == "notes"
+        kept = saved.read_text(encoding="utf-8")  # the columns and codes, nobody's details
+        assert '"W9" = "other_white"' in kept
+        assert not any(text in kept for text in ("Fairbrother", "Station Road", "her father"))
         await press(pilot, "ctrl+s")
         assert said(pilot).startswith("Imported: carers: 2 new")
         await press(pilot, "escape")
@@ -200,3 +205,54 @@ async def test_a_shipped_mapping_is_offered_for_its_systems_export(
         assert isinstance(app.screen, MappingScreen)
         assert "the mapping salesforce (shipped)" in " ".join(screen_text(pilot).split())
         assert columns(pilot)["Contact ID"] == "left out"
+
+
+async def test_a_field_no_column_holds_is_given_a_value_for_every_row(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "Client ID,Name,DOB,Date Registered\r\nHX-201,Ola Quist,14/03/1989,02/11/2026\r\n",
+        encoding="utf-8",
+    )
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_file(pilot, members)
+        await press(pilot, "p")
+        assert "✗ line 2, Consent to keep their details: Ask first" in shown(
+            pilot, "#preview-problems"
+        )
+        await press(pilot, "p", "a")
+        await type_text(pilot, "consent keep")
+        await press(pilot, "enter", "enter")  # the field, then its first code: yes
+        assert "(every row) | Yes | Consent to keep their details" in table_text(
+            pilot, "#mapping-columns"
+        )
+        await press(pilot, "p")
+        assert "Consent to keep their details | yes" in table_text(pilot, "#preview-rows")
+        await press(pilot, "ctrl+s")
+        assert said(pilot).startswith("Checked: carers: 1 new")
+
+
+async def test_a_workbook_from_another_system_is_mapped_too(
+    make_app: Callable[..., CarerdeskApp], tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Members"
+    for line in MEMBERS.replace("W9", "W1").splitlines():
+        sheet.append(next(csv.reader([line])))
+    members = tmp_path / "members.xlsx"
+    book.save(members)
+    app = make_app(user="Casey Coordinator")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_file(pilot, members)
+        assert isinstance(app.screen, MappingScreen)
+        assert columns(pilot)["Address"].startswith("Address on one line →")
+        await press(pilot, "ctrl+s")
+        assert said(pilot).startswith("Checked: carers: 2 new")
