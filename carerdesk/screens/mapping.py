@@ -25,6 +25,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Header, Static
 
+from carerdesk.core import codes
 from carerdesk.core import mapping as maps
 from carerdesk.core.entries import CARD_FIELDS, CARER_FIELDS, CARER_KEPT
 from carerdesk.core.errors import CarerdeskError
@@ -46,7 +47,10 @@ PREVIEW_ROWS = 5
 """The first rows shown as they will be stored (fewer on a narrow screen)."""
 SAMPLE_SHOWN = 3
 LABEL_WIDTH = 18
-"""The preview's column of field names."""
+"""The preview's column of field names (cut short at 80 columns)."""
+WIDE = 110
+WIDE_LABEL_WIDTH = 30
+"""The column of field names from ``WIDE`` columns: every label whole."""
 PROBLEMS_SHOWN = 4
 """The preview's problems listed under it, one line each (the check lists every one)."""
 """The values of a column shown beside it."""
@@ -189,15 +193,25 @@ def preview(session: Session, path: Path, mapping: maps.Mapping, today: date, ro
         )
         for row in source_rows:
             for column, text in row.cells.items():
+                if (kind, column) == ("cards", "reference"):
+                    continue  # the carer's, shown above
                 if (kind, column) not in shown.fields:
                     shown.fields.append((kind, column))
                 values = good.get(row.line)
                 value = values.get(column) if values is not None else text
-                shown.cells[(row.line, kind, column)] = shown_value(column, value)
+                shown.cells[(row.line, kind, column)] = _shown(kind, column, value)
     for _, kind, column in shown.problems:
         if (kind, column) not in shown.fields:
             shown.fields.append((kind, column))
     return shown
+
+
+def _shown(kind: str, column: str, value: object) -> str:
+    if kind == "cards":
+        spec = CARD_FIELDS.get(column)
+        if spec is not None and spec.choices is not None and isinstance(value, str):
+            return codes.label(spec.choices, value)
+    return shown_value(column, value)
 
 
 def field_label(kind: str, column: str) -> str:
@@ -243,7 +257,7 @@ class MappingScreen(Screen[maps.Mapping | None]):
         with ContentSwitcher(initial="mapping-columns", id="mapping-views"):
             yield FittedTable(
                 Column("Column", least=10),
-                Column("Values, for example", rank=1, least=12),
+                Column("Sample", rank=1, least=12),
                 Column("Goes to", least=16, wrap=True),
                 id="mapping-columns",
                 cursor_type="row",
@@ -514,10 +528,11 @@ class MappingScreen(Screen[maps.Mapping | None]):
         table = self.query_one("#preview-rows", DataTable)
         table.clear(columns=True)
         each = 16
-        room = self.size.width - LABEL_WIDTH - 8  # margins, padding and a scroll bar
+        label = LABEL_WIDTH if self.size.width < WIDE else WIDE_LABEL_WIDTH
+        room = self.size.width - label - 8  # margins, padding and a scroll bar
         fitting = max(1, min(len(shown.lines), room // (each + 2)))
         lines = shown.lines[:fitting]
-        table.add_column("carerdesk field", width=LABEL_WIDTH)
+        table.add_column("carerdesk field", width=label)
         for line in lines:
             table.add_column(f"Line {line}", width=each)
         for kind, column in shown.fields:
