@@ -13,6 +13,9 @@ Figures (all written to ``bench/results.json`` as ``{"name": number}``):
 - the register files: export of the 100,000-carer register, and import of its carers, caring
   roles and 300,000 of its contacts into an empty register, in rows a second, beside the
   time to read the same files with the csv module alone;
+- the same carers imported through a mapping (another system's column names, labels
+  instead of codes, a full-name column) beside carerdesk's own carers file, in the same run,
+  and their ratio (target: within 1.2 times; ``bench.mapped``);
 - at 100,000 carers, the time from a keystroke in the search box to the results list
   showing that query's results, and its ratio to a bare Textual app echoing the same keys;
 - the weekly return for the last complete week on that register grown to 2,000,000
@@ -42,6 +45,7 @@ from textual.widgets import Input
 
 from bench.duplicates import duplicate_figures, event_import
 from bench.durability import durability
+from bench.mapped import mapped_import
 from bench.weekly import grow, weekly_return
 from carerdesk.core.permissions import Actor, Role
 from carerdesk.core.text import search_form
@@ -329,6 +333,7 @@ def main() -> None:
         start_times(big_path, results)
         asyncio.run(keystrokes(big_path, results))
         register_files(big_path, Path(folder), results, contacts=300_000 if not quick else 60_000)
+        mapped_import(big_path, Path(folder), results)
         duplicate_figures(big_path, results)
         event_import(big_path, Path(folder), results)
         grown = Path(folder, "return.sqlite")

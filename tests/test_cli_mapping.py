@@ -53,6 +53,23 @@ def test_propose_then_import_through_the_mapping_then_again(
     assert "carers: 0 new, 0 changed, 2 unchanged" in second.stdout
 
 
+def test_skip_invalid_through_a_mapping_names_the_files_own_line(
+    register: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _set_up(register)
+    source, proposal = tmp_path / "clients.csv", tmp_path / "map.toml"
+    source.write_text(FOREIGN.replace("01/02/1970", "31/02/1970"), encoding="utf-8")
+    assert _as(register, *COORDINATOR, "import", str(source), "--propose-mapping", str(proposal))
+    refused = _as(register, *COORDINATOR, "import", str(source), "--mapping", str(proposal))
+    assert refused.exit_code == 1 and "clients.csv:2: date_of_birth:" in refused.stderr
+    skipped = _as(
+        register, *COORDINATOR, "import", str(source), "--mapping", str(proposal), "--skip-invalid"
+    )
+    assert skipped.exit_code == 0 and "carers: 1 new" in skipped.stdout
+    assert "1 bad rows skipped" in skipped.stdout
+
+
 def test_a_bad_mapping_file_is_named_with_its_line(
     register: Path,  # noqa: F811
     tmp_path: Path,

@@ -17,6 +17,7 @@ import tomllib
 from collections import abc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 
@@ -202,54 +203,108 @@ Applier = Callable[[abc.Mapping[str, str]], dict[str, dict[str, str]]]
 
 
 def compile_mapping(mapping: Mapping) -> Applier:
-    """``apply`` for one mapping, made once for a whole file's rows."""
-    steps: list[tuple[str, str, abc.Mapping[str, str]]] = [
-        (column.source, column.target, column.values)
-        for column in mapping.columns
-        if column.target is not None
-    ]
-    constants = dict(mapping.constants)
-    has_cards = any(target in CARD_TARGETS for _, target, _ in steps) or any(
-        target in CARD_TARGETS for target in constants
-    )
-
-    dated = frozenset(source for source, target, _ in steps if target in DATES)
+    """``apply`` for one mapping, made once for a whole file's rows (cells by name)."""
+    sources = [column.source for column in mapping.columns]
+    by_position = row_applier(mapping, range(len(sources)))
 
     def applied(cells: abc.Mapping[str, str]) -> dict[str, dict[str, str]]:
-        carer: dict[str, str] = {}
-        card: dict[str, str] = {}
-        for source, target, values in steps:
-            value = cells.get(source, "")
-            if values:
-                value = values.get(value.strip(), value)
-            elif source in dated and (moment := _DATE_TIME.match(value)):
+        return by_position([cells.get(source, "") for source in sources])
+
+    return applied
+
+
+RowApplier = Callable[[Sequence[str]], dict[str, dict[str, str]]]
+
+
+def row_applier(mapping: Mapping, positions: Sequence[int]) -> RowApplier:
+    """``apply`` for rows read as lists: ``positions`` gives where each of the mapping's
+    columns is in a row (-1: not in the file). Made once a file; a row is then a few
+    lookups, so an import through a mapping costs little more than of carerdesk's own file.
+    """
+    plain: list[tuple[int, str]] = []
+    coded_: list[tuple[int, str, Callable[[str], str | None]]] = []
+    dated: list[tuple[int, str]] = []
+    split: list[tuple[int, str]] = []
+    cards: list[tuple[int, str, abc.Mapping[str, str], bool]] = []
+    for column, index in zip(mapping.columns, positions, strict=True):
+        target = column.target
+        if target is None or index < 0:
+            continue
+        if target in CARD_TARGETS:
+            cards.append((index, CARD_TARGETS[target], column.values, target in DATES))
+        elif target in SPLITS:
+            split.append((index, target))
+        elif column.values:
+            coded_.append((index, target, column.values.get))
+        elif target in DATES:
+            dated.append((index, target))
+        else:
+            plain.append((index, target))
+    names = [name for _, name in plain]
+    take = _taker([index for index, _ in plain])
+    carer_constants = [(t, v) for t, v in mapping.constants.items() if t not in CARD_TARGETS]
+    card_constants = [
+        (CARD_TARGETS[t], v) for t, v in mapping.constants.items() if t in CARD_TARGETS
+    ]
+    has_cards = bool(cards or card_constants)
+
+    def value_of(
+        row: Sequence[str], index: int, values: abc.Mapping[str, str], is_date: bool
+    ) -> str:
+        value = row[index]
+        if values:
+            found = values.get(value)
+            return found if found is not None else values.get(value.strip(), value)
+        if is_date and len(value) > 10 and (moment := _DATE_TIME.match(value)):
+            return moment.group(1)  # a system's time stamp: the day is the date
+        return value
+
+    def applied(row: Sequence[str]) -> dict[str, dict[str, str]]:
+        carer = dict(zip(names, take(row), strict=True))
+        for index, target, get in coded_:
+            value = row[index]
+            found = get(value)
+            carer[target] = found if found is not None else (get(value.strip()) or value)
+        for index, target in dated:
+            value = row[index]
+            if len(value) > 10 and (moment := _DATE_TIME.match(value)):
                 value = moment.group(1)  # a system's time stamp: the day is the date
-            if target in CARD_TARGETS:
-                card[CARD_TARGETS[target]] = value
-            elif target == "full_name":
-                carer["first_name"], carer["last_name"] = split_name(value)
-            elif target == "address_one_line":
+            carer[target] = value
+        for index, target in split:
+            if target == "full_name":
+                carer["first_name"], carer["last_name"] = split_name(row[index])
+            else:
                 (
                     carer["address_line_1"],
                     carer["address_line_2"],
                     carer["town"],
                     carer["postcode"],
-                ) = split_address(value)
-            else:
-                carer[target] = value
-        for target, value in constants.items():
-            if target in CARD_TARGETS:
-                if not card.get(CARD_TARGETS[target], "").strip():
-                    card[CARD_TARGETS[target]] = value
-            elif not carer.get(target, "").strip():
+                ) = split_address(row[index])
+        for target, value in carer_constants:
+            if not carer.get(target, "").strip():
                 carer[target] = value
         made = {"carers": carer}
-        if has_cards and card.get("card_number", "").strip():
-            card["reference"] = carer.get("reference", "")
-            made["cards"] = card
+        if has_cards:
+            card = {column: value_of(row, i, values, dated) for i, column, values, dated in cards}
+            for column, value in card_constants:
+                if not card.get(column, "").strip():
+                    card[column] = value
+            if card.get("card_number", "").strip():
+                card["reference"] = carer.get("reference", "")
+                made["cards"] = card
         return made
 
     return applied
+
+
+def _taker(indexes: Sequence[int]) -> Callable[[Sequence[str]], Sequence[str]]:
+    # itemgetter picks many cells in one call; it gives a bare value for one index.
+    if not indexes:
+        return lambda row: ()
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    return itemgetter(*indexes)
 
 
 # Proposing -------------------------------------------------------------------------------
@@ -634,7 +689,8 @@ def loads(text: str, label: str = "the mapping") -> Mapping:
                 head,
                 f"target = {_quoted(target)}",
             )
-        values = entry.get("values", {})
+        # A column left out keeps no values (they may stay in the file from before).
+        values = entry.get("values", {}) if target else {}
         code_list = coded(target) if target else None
         if values and code_list is None:
             raise bad(f"the field {target or '(left out)'} takes no coded values.", head)

@@ -149,24 +149,18 @@ def read_mapped(path: Path, mapping: maps.Mapping) -> Sources:
         column.source for column in mapping.columns if column.target in ("phone", "mobile")
     )
     label, header, rows = read_table(path, mapping.header_row, mapping.sheet, phones)
-    positions = _positions(header, mapping, label)
-    sources = [column.source for column in mapping.columns]
-    applied = maps.compile_mapping(mapping)
+    applied = maps.row_applier(mapping, _positions(header, mapping, label))
     carers: list[SourceRow] = []
     cards: list[SourceRow] = []
     width = len(header)
     for line, cells in rows:
-        if not any(cell.strip() for cell in cells):
-            continue
         if len(cells) < width:
+            if not any(cell.strip() for cell in cells):
+                continue
             cells = [*cells, *([""] * (width - len(cells)))]
-        made = applied(
-            {
-                source: cells[index]
-                for source, index in zip(sources, positions, strict=True)
-                if index >= 0
-            }
-        )
+        elif not "".join(cells).strip():
+            continue
+        made = applied(cells)
         carers.append(SourceRow(label, line, made["carers"]))
         if "cards" in made:
             cards.append(SourceRow(label, line, made["cards"]))
@@ -185,12 +179,17 @@ def _ours() -> set[str]:
 
 def _first_header(path: Path) -> list[str]:
     if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
         try:
-            _, header, rows = read_table(path)
-        except ImportRefused:
-            return []
-        rows.close()
-        return header
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception:
+            return []  # the importer says it cannot be read
+        try:
+            first = next(book.worksheets[0].iter_rows(values_only=True), ())
+            return [importer._cell_text(value, "") for value in first]
+        finally:
+            book.close()
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     text = head.decode("utf-8-sig", errors="replace")

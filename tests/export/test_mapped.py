@@ -202,3 +202,14 @@ def test_a_proposal_never_overwrites_a_mapping_unless_forced(tmp_path: Path) -> 
     assert (tmp_path / "map.toml").read_text(encoding="utf-8") == "# edited by hand\n"
     propose_file(source, tmp_path / "map.toml", force=True)
     assert "[columns." in (tmp_path / "map.toml").read_text(encoding="utf-8")
+
+
+def test_a_foreign_workbook_without_a_mapping_is_refused_with_the_way_to_map_it(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(ROWS[0])
+    book.save(tmp_path / "clients.xlsx")
+    with pytest.raises(ImportRefused, match=r"--propose-mapping MAP\.toml"):
+        read_source(tmp_path / "clients.xlsx")

@@ -87,3 +87,18 @@ def test_a_file_in_the_layout_imports_whole_and_again_changes_nothing(
     again = _import(engine, path, name, today)
     assert again.problems == []
     assert (again.added["carers"], again.changed["carers"], again.unchanged["carers"]) == (0, 0, 2)
+
+
+def test_an_export_of_chosen_fields_leaves_the_others_alone(
+    engine: Engine, tmp_path: Path, today: date
+) -> None:
+    chosen = ["Contact ID", "First Name", "Last Name", "Birth Date", "Created Date"]
+    keep = [CIVICRM[0].index(name) for name in chosen]
+    path = tmp_path / "civicrm.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([[row[i] for i in keep] for row in CIVICRM])
+    outcome = _import(engine, path, "civicrm", today)
+    assert outcome.problems == [] and outcome.added["carers"] == 2
+    with unit_of_work(engine, write=False) as session:
+        zoe = session.scalars(select(Carer).where(Carer.reference == "101")).one()
+        assert (zoe.first_name, zoe.town, zoe.gender) == ("Zoë", None, None)
