@@ -535,8 +535,16 @@ class MappingScreen(Screen[maps.Mapping | None]):
         table.add_column("carerdesk field", width=label)
         for line in lines:
             table.add_column(f"Line {line}", width=each)
+        split_from = {
+            part: column.source
+            for column in self.mapping.columns
+            for part in maps.SPLITS.get(column.target or "", ())
+        }
         for kind, column in shown.fields:
-            cells = [Text(field_label(kind, column), style="dim")]
+            name = field_label(kind, column)
+            if kind == "carers" and column in split_from:
+                name = f"{name} ← {split_from[column]}"  # what a split column became
+            cells = [Text(name, style="dim")]
             for line in lines:
                 text = shown.cells.get((line, kind, column), "")
                 if (line, kind, column) in shown.problems:

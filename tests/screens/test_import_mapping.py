@@ -104,10 +104,10 @@ async def test_a_spreadsheet_is_mapped_previewed_checked_and_imported(
         # The first rows as they will be stored, as carerdesk's fields.
         await press(pilot, "p")
         preview = table_text(pilot, "#preview-rows")
-        assert "First name | Zoë | Łukasz" in preview
-        assert "Last name | Fairbrother | Nowakowski" in preview
-        assert "Town | Harrow | Pinner" in preview
-        assert "Postcode | HA1 2AB | HA5 1AA" in preview
+        assert "First name ← Name | Zoë | Łukasz" in preview
+        assert "Last name ← Name | Fairbrother | Nowakowski" in preview
+        assert "Town ← Address | Harrow | Pinner" in preview
+        assert "Postcode ← Address | HA1 2AB | HA5 1AA" in preview
         assert "Gender | Female | Male" in preview
         assert any(row.startswith("Notes | Cares for her father") for row in preview)
         assert "These rows are all good." in shown(pilot, "#preview-problems")
