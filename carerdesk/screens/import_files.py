@@ -55,8 +55,7 @@ class ImportModal(ModalScreen[None]):
         with Vertical():
             yield Label("Import register files", classes="modal-title")
             yield Label(
-                "A folder of CSV files, one CSV file, an XLSX workbook (carerdesk's or another "
-                "system's), or an event's file (.event)"
+                "A folder of CSV files, one CSV file, an XLSX workbook, or an event's file (.event)"
             )
             yield Input(placeholder="/path/to/register-files", id="import-path", compact=True)
             yield TickBox("Import the good rows and skip the bad ones", id="import-skip")
