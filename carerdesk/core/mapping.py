@@ -764,3 +764,55 @@ def load(path: Path) -> Mapping:
     except (OSError, UnicodeDecodeError):
         raise CarerdeskError(f"{path} could not be read as a mapping file.") from None
     return loads(text, str(path))
+
+
+# For the mapping screen ------------------------------------------------------------------
+
+
+def value_counts(
+    header: Sequence[str], rows: Iterable[Sequence[str]], limit: int = 50
+) -> dict[str, list[tuple[str, int]]]:
+    """Each column's distinct values (trimmed, empty ones left out) with how many rows hold
+    each, in the order first met, ``limit`` values at most a column (later new values are
+    not counted): what the mapping screen shows and ``propose`` takes as samples."""
+    found: dict[str, dict[str, int]] = {name: {} for name in header}
+    for cells in rows:
+        for name, value in zip(header, cells, strict=False):
+            value = value.strip()
+            seen = found[name]
+            if value in seen:
+                seen[value] += 1
+            elif value and len(seen) < limit:
+                seen[value] = 1
+    return {name: list(counted.items()) for name, counted in found.items()}
+
+
+def fits(mapping: Mapping, header: Sequence[str]) -> bool:
+    """Whether ``mapping`` was made for a file with these columns (in any case and spacing):
+    it names every column of the header, and every column it sends somewhere is there; a
+    ``partial`` mapping (a system's export of chosen fields) needs only that at least half
+    of the header's columns are columns it sends somewhere."""
+
+    def plain(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+    names = {plain(name) for name in header if name.strip()}
+    named = {plain(column.source) for column in mapping.columns}
+    sent = {plain(column.source) for column in mapping.columns if column.target}
+    if mapping.partial:
+        return len(names & sent) >= max(2, len(names) / 2)
+    return bool(names) and names <= named and sent <= names
+
+
+def values_for(target: str, values: Iterable[str]) -> dict[str, str]:
+    """The codes ``values`` clearly stand for when their column goes to the coded field
+    ``target`` (as ``propose`` maps them): what a column changed to that field starts with."""
+    code_list = coded(target)
+    if code_list is None:
+        return {}
+    found = {}
+    for value in values:
+        code = map_value(code_list, value)
+        if value.strip() and code is not None and value.strip() != code:
+            found[value.strip()] = code
+    return found

@@ -292,11 +292,11 @@ def read_source(
         return _read_source(path, kind, encoding)
 
 
-def _refuse_foreign(path: Path) -> None:
+def _refuse_foreign(path: Path, encoding: str | None) -> None:
     # Another system's columns: say how to map them (export.mapped), not that rows are bad.
     from carerdesk.export.mapped import refuse_foreign
 
-    refuse_foreign(path)
+    refuse_foreign(path, encoding)
 
 
 def _read_source(path: Path, kind: str | None, encoding: str | None = None) -> Sources:
@@ -317,10 +317,10 @@ def _read_source(path: Path, kind: str | None, encoding: str | None = None) -> S
     if path.suffix.lower() == ".xlsx":
         sheets = _xlsx_rows(path)
         if not sheets:
-            _refuse_foreign(path)
+            _refuse_foreign(path, encoding)
             raise ImportRefused(f"{path.name} has no sheet named like a register file.")
         return sheets
-    _refuse_foreign(path)
+    _refuse_foreign(path, encoding)
     chosen = kind or _kind_of(path.name)
     if chosen not in KINDS:
         raise ImportRefused(f"Say what {path.name} holds with --kind ({', '.join(KINDS)}).")

@@ -18,7 +18,7 @@ from pathlib import Path
 from carerdesk.core import mapping as maps
 from carerdesk.core.errors import CarerdeskError
 from carerdesk.export import encodings, guards, importer
-from carerdesk.export.encodings import EncodingRefused
+from carerdesk.export.encodings import EncodingRefused, EncodingUnsure
 from carerdesk.export.importer import ImportRefused, SourceRow, Sources
 from carerdesk.export.register import COLUMNS
 
@@ -199,7 +199,7 @@ def _ours() -> set[str]:
     return {name for kind in COLUMNS for name in COLUMNS[kind]}
 
 
-def _first_header(path: Path) -> list[str]:
+def _first_header(path: Path, encoding: str | None = None) -> list[str]:
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
@@ -217,7 +217,9 @@ def _first_header(path: Path) -> list[str]:
         if len(head) == HEAD_BYTES:  # whole lines only, not half a letter
             head = head[: head.rfind(b"\n") + 1] or head
     try:  # in the file's own encoding, as the importer reads it (never replaced)
-        text = encodings.header_text(head, encodings.choose(head, path.name), path.name)
+        text = encodings.header_text(head, encodings.choose(head, path.name, encoding), path.name)
+    except EncodingUnsure:
+        raise  # the coordinator chooses (--encoding, or the screen's list)
     except EncodingRefused:
         return []  # the importer says why it cannot be read
     try:
@@ -226,9 +228,9 @@ def _first_header(path: Path) -> list[str]:
         return []
 
 
-def refuse_foreign(path: Path) -> None:
+def refuse_foreign(path: Path, encoding: str | None = None) -> None:
     """Refuse a file whose columns are none of carerdesk's, saying how to map it once."""
-    header = [name for name in map(importer.column_name, _first_header(path)) if name]
+    header = [name for name in map(importer.column_name, _first_header(path, encoding)) if name]
     # A centre's own sheet made from carerdesk's template may add a column or two of its own.
     if not header or 2 * len(set(header) & _ours()) >= len(header):
         return

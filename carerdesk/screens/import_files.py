@@ -21,6 +21,7 @@ from carerdesk.widgets.footer import SHOW_KEYS, DeskFooter
 from carerdesk.widgets.ticks import TickBox
 
 if TYPE_CHECKING:
+    from carerdesk.core.mapping import Mapping
     from carerdesk.core.permissions import Actor
     from carerdesk.db.events import EventFile
     from carerdesk.export.encodings import EncodingUnsure
@@ -64,6 +65,9 @@ class ImportModal(ModalScreen[None]):
         self.encoding: tuple[Path, str] | None = None
         """The encoding the coordinator chose for a file carerdesk could not tell."""
 
+        self.mapping: tuple[Path, Mapping] | None = None
+        """Another system's file and the mapping its columns are read through."""
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Import register files", classes="modal-title")
@@ -94,7 +98,34 @@ class ImportModal(ModalScreen[None]):
         if path.suffix.lower() == EVENT_SUFFIX:
             self._open_event(path)
             return
-        self._run(path, dry_run=True)
+        self._map_or_check(path)
+
+    def _map_or_check(self, path: Path) -> None:
+        if not self._map(path):
+            self._run(path, dry_run=True)
+
+    def _map(self, path: Path) -> bool:
+        """Another system's file: its columns mapped first (``screens/mapping.py``), then
+        checked through the mapping. True if the mapping screen opened."""
+        from carerdesk.export.encodings import EncodingUnsure
+        from carerdesk.screens.mapping import MappingScreen, foreign
+
+        encoding = self.encoding[1] if self.encoding and self.encoding[0] == path else None
+        try:
+            if not foreign(path, encoding):
+                return False
+        except EncodingUnsure as unsure:
+            self._ask_encoding(path, True, unsure)
+            return True
+
+        def mapped(mapping: Mapping | None) -> None:
+            if mapping is not None:
+                self.mapping = (path, mapping)
+                self._run(path, dry_run=True)
+
+        used = self.mapping[1] if self.mapping and self.mapping[0] == path else None
+        self.app.push_screen(MappingScreen(path, used, encoding), mapped)
+        return True
 
     def _open_event(self, path: Path) -> None:
         """An event's file: its passphrase, then its carers matched with the register."""
@@ -150,7 +181,8 @@ class ImportModal(ModalScreen[None]):
         self._said("Checking…" if dry_run else "Importing…")
         skip = self.query_one("#import-skip", Checkbox).value
         chosen = self.encoding[1] if self.encoding and self.encoding[0] == path else None
-        self._work(path, dry_run, skip, self.app.user, chosen)
+        mapping = self.mapping[1] if self.mapping and self.mapping[0] == path else None
+        self._work(path, dry_run, skip, self.app.user, chosen, mapping)
 
     def _ask_encoding(self, path: Path, dry_run: bool, unsure: EncodingUnsure) -> None:
         """The file's encoding is not certain: the coordinator chooses, then on as before."""
@@ -159,14 +191,23 @@ class ImportModal(ModalScreen[None]):
         def chosen(encoding: str | None) -> None:
             if encoding:
                 self.encoding = (path, encoding)
-                self._run(path, dry_run=dry_run)
+                if dry_run:  # the file's columns may be another system's: seen in its text now
+                    self._map_or_check(path)
+                else:
+                    self._run(path, dry_run=False)
 
         self._said(unsure.message)
         self.app.push_screen(EncodingModal(unsure), chosen)
 
     @work(thread=True, exclusive=True, group="import", description="import register files")
     def _work(
-        self, path: Path, dry_run: bool, skip: bool, actor: Actor, encoding: str | None
+        self,
+        path: Path,
+        dry_run: bool,
+        skip: bool,
+        actor: Actor,
+        encoding: str | None,
+        mapping: Mapping | None = None,
     ) -> None:
         # ``actor`` is read on the UI thread: the screen may lock while the files are read.
         from carerdesk.export.encodings import EncodingUnsure
@@ -179,7 +220,7 @@ class ImportModal(ModalScreen[None]):
             self.app.call_from_thread(self._said, stage)
 
         try:
-            sources = read_source(path, encoding=encoding)
+            sources = read_source(path, encoding=encoding, mapping=mapping)
             advance("Read. Checking every row…")
             with self.app.unit_of_work() as session:
                 outcome = import_register(

@@ -112,7 +112,7 @@ def test_a_proposed_mapping_saved_and_edited_imports_whole_and_again_changes_not
             "Harrow",
             "HA1 2AB",
         )
-        lukasz = stored["C000102"]
+        lukasz = stored["c000102"]
         assert (lukasz.first_name, lukasz.last_name, lukasz.ethnicity, lukasz.town) == (
             "Łukasz",
             "NOWAKOWSKI",

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 
 from carerdesk.core import mapping

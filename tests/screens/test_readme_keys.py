@@ -388,6 +388,42 @@ async def _import_problems_saved(walk: Walk) -> None:
     assert "Saved carers-problems.xlsx beside the file" in walk.text()
 
 
+@row("mapping (F6, another system's file)", "Enter, Del, V, A; P; Ctrl+S")
+async def _mapping_keys(walk: Walk) -> None:
+    from carerdesk.dialogs.coded_values import CodedValuesModal
+    from carerdesk.dialogs.pick import PickModal
+    from carerdesk.screens.mapping import MappingScreen
+
+    members = walk.tmp_path / "members.csv"
+    members.write_text(
+        "Client ID,Name,DOB,Sex,Date Registered,Remarks\r\n"
+        "HX-201,Ola Quist,14/03/1989,F,02/11/2026,Mornings\r\n",
+        encoding="utf-8",
+    )
+    await walk.home()
+    await walk.opens("f6", ImportModal)
+    await walk.type(str(members))
+    await walk.opens("enter", MappingScreen, "Full name")
+    await walk.press("down", "down", "down")  # Sex
+    await walk.opens("v", CodedValuesModal, "F ")
+    await walk.opens("escape", MappingScreen)
+    await walk.press("down", "down")  # Remarks
+    await walk.opens("enter", PickModal, "Remarks")
+    await walk.type("notes")
+    await walk.press("enter")
+    assert table_text(walk.pilot, "#mapping-columns")[5].endswith("Notes")
+    await walk.press("delete")
+    assert table_text(walk.pilot, "#mapping-columns")[5].endswith("left out")
+    await walk.opens("a", PickModal, "every row")
+    await walk.type("consent keep")
+    await walk.opens("enter", PickModal, "for every row")
+    await walk.press("enter")  # yes
+    await walk.press("p")
+    assert "Consent to keep their details | yes" in table_text(walk.pilot, "#preview-rows")
+    await walk.opens("ctrl+s", ImportModal, "Checked: carers: 1 new")
+    assert (walk.tmp_path / "members.csv.mapping.toml").exists()
+
+
 @row("audit trail", "Enter in a filter box; F5")
 async def _audit_keys(walk: Walk) -> None:
     await walk.home()

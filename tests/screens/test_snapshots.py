@@ -144,6 +144,22 @@ class TestEvents:
         assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
 
 
+class TestImportMapping:
+    """Another system's spreadsheet at 80x24: its columns, a sample of each one's values and
+    the field proposed for each (a coded value not mapped marked)."""
+
+    def test_mapping(
+        self, snap_compare: Any, make_app: Callable[..., CarerdeskApp], tmp_path: Path
+    ) -> None:
+        from tests.screens.test_import_mapping import MEMBERS
+
+        path = tmp_path / "members.csv"
+        path.write_text(MEMBERS, encoding="utf-8")
+        app = make_app(user="Casey Coordinator")
+        steps = _typing("<f6>", str(path), "<enter>", "<down>", "<down>", "<down>", "<down>")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
 class TestCoordinatorScreens:
     """Each coordinator's screen at 80x24, F1 first in its footer. (The export's progress bar
     moves while it waits, so its F1 is checked in test_fit.py, not by a picture.)"""
