@@ -109,3 +109,32 @@ def test_an_unknown_encoding_is_refused(register: Path, tmp_path: Path) -> None:
     refused = run(register, "import", str(path), "--encoding", "klingon")
     assert refused.exit_code == 1
     assert "carerdesk does not know the encoding 'klingon'" in refused.stderr
+
+
+def test_another_systems_file_in_an_unsure_encoding_is_mapped_once_it_is_chosen(
+    register: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "members.csv"
+    path.write_bytes(
+        (
+            "Client ID,Forename,Surname,DOB,Date Registered\n"
+            "HX-201,Maria,Muñoz,14/03/1971,02/11/2026\n"
+        ).encode("cp1252")
+    )
+    out = tmp_path / "members.toml"
+    asked = run(register, "import", str(path), "--propose-mapping", str(out))
+    assert asked.exit_code == 1 and "Traceback" not in asked.output
+    assert "  --encoding cp1252  Muñoz" in asked.stderr and not out.exists()
+    proposed = run(
+        register, "import", str(path), "--encoding", "cp1252", "--propose-mapping", str(out)
+    )
+    assert proposed.exit_code == 0, proposed.output
+    # The proposal leaves consent to the coordinator, as a line to uncomment.
+    text = out.read_text(encoding="utf-8")
+    assert '# consent_store = "yes"' in text
+    out.write_text(text.replace('# consent_store = "yes"', 'consent_store = "yes"'), "utf-8")
+    refused = run(register, "import", str(path), "--mapping", str(out))
+    assert refused.exit_code == 1 and "cp1250" in refused.stderr
+    done = run(register, "import", str(path), "--encoding", "cp1252", "--mapping", str(out))
+    assert done.exit_code == 0 and "carers: 1 new" in done.stdout, done.output
+    assert last_names(register, "maria") == ["Muñoz"]

@@ -643,11 +643,14 @@ def dumps(mapping: Mapping, samples: abc.Mapping[str, Sequence[str]] | None = No
                 for value, code in shown.items():
                     note = "" if code else "  # not mapped: give a code"
                     lines.append(f"{_quoted(value)} = {_quoted(code)}{note}")
-    if mapping.constants:
-        lines.append("")
-        lines.append("[constants]")
-        for target, value in mapping.constants.items():
-            lines.append(f"{target} = {_quoted(value)}")
+    lines.append("")
+    lines.append("[constants]")
+    for target, value in mapping.constants.items():
+        lines.append(f"{target} = {_quoted(value)}")
+    held = {column.target for column in mapping.columns} | set(mapping.constants)
+    if "consent_store" not in held:
+        # Nobody is registered without it: the coordinator says it, never the proposal.
+        lines.append('# consent_store = "yes"  # if every carer in the file agreed to be kept')
     return "\n".join(lines) + "\n"
 
 
