@@ -208,6 +208,8 @@ def _first_header(path: Path, encoding: str | None = None) -> list[str]:
         except Exception:
             return []  # the importer says it cannot be read
         try:
+            if any(importer._kind_of(sheet) for sheet in book.sheetnames):
+                return []  # sheets named like register files (a problems workbook too)
             first = next(book.worksheets[0].iter_rows(values_only=True), ())
             return [importer._cell_text(value, "") for value in first]
         finally:
