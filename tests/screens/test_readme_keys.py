@@ -116,7 +116,9 @@ class Walk:
         return " ".join(screen_text(self.pilot).split())
 
     async def opens(self, key: str, kind: type[Screen[Any]], says: str = "") -> None:
-        """Press ``key``: a ``kind`` of screen or dialog opens, saying ``says``."""
+        """Press ``key``: a ``kind`` of screen or dialog opens, saying ``says``. The notes
+        of earlier rows go first: one still showing could cover what the new screen says."""
+        self.app.clear_notifications()
         await self.press(key)
         assert isinstance(self.screen, kind), f"{key} opened {type(self.screen).__name__}"
         if says:
