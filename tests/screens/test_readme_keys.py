@@ -121,6 +121,10 @@ class Walk:
         self.app.clear_notifications()
         await self.press(key)
         assert isinstance(self.screen, kind), f"{key} opened {type(self.screen).__name__}"
+        for _ in range(40):  # a dialog may still be filling in its parts on a busy machine
+            if not says or says in self.text():
+                break
+            await self.pilot.pause(0.05)
         if says:
             assert says in self.text(), f"{key}: {says!r} not on the screen"
 
