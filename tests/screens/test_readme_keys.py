@@ -554,7 +554,7 @@ async def _referrals(walk: Walk) -> None:
     await walk.press("ctrl+s")
     assert table_text(walk.pilot, "#referrals")[0].startswith("Benefits advice | Draft")
     walk.screen.query_one("#referrals").focus()
-    await walk.opens("enter", FormModal, "onsent")  # its next step asks for their consent
+    await walk.opens("enter", FormModal, "They agree, today")  # sending asks their consent
     await walk.back_to(CarerScreen)
     forms = walk.tmp_path / "data" / "referrals"
     await walk.press("w")
