@@ -136,33 +136,52 @@ def _header(cells: Iterable[object], label: str) -> list[str]:
     return names
 
 
-def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
+def csv_records(
+    text: str, label: str, header_row: int = 1
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """A CSV text's header (row ``header_row``) as written, and each record after it with the
+    line it starts on, read through the guards (a quote left open, a line too long): for
+    carerdesk's own files and, through a mapping, another system's (``export.mapped``)."""
     guards.csv_text(text, label)
     handle = io.StringIO(text, newline="")
     reader = csv.reader(handle)
-    start = 1
+    header: list[str] = []
     try:
-        header = _header(next(reader), label)
-        start = reader.line_num + 1
-        for cells in reader:
-            if reader.line_num > start:  # over several lines: a quote left open? (guards)
-                at_end = handle.tell() == len(text)
-                guards.spanning(text, label, start, cells, len(header), at_end)
-            whole = "".join(cells)
-            if not whole.isspace() and whole:
-                if "'" in whole or "\r" in whole:
-                    cells = [
-                        unquote(cell.replace("\r\n", "\n"))
-                        if cell[:1] == "'" or "\r" in cell
-                        else cell
-                        for cell in cells
-                    ]
-                yield SourceRow(label, start, dict(zip(header, cells, strict=False)))
-            start = reader.line_num + 1
-    except StopIteration:
-        return
+        for _ in range(header_row):
+            header = next(reader, [])
     except csv.Error:
-        raise guards.unreadable_csv(text, label, start) from None
+        raise guards.unreadable_csv(text, label, reader.line_num) from None
+    guards.header(header, label)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        start = reader.line_num + 1
+        try:
+            for cells in reader:
+                if reader.line_num > start:  # over several lines: a quote left open? (guards)
+                    at_end = handle.tell() == len(text)
+                    guards.spanning(text, label, start, cells, len(header), at_end)
+                yield start, cells
+                start = reader.line_num + 1
+        except csv.Error:
+            raise guards.unreadable_csv(text, label, start) from None
+
+    return header, records()
+
+
+def _csv_rows(text: str, label: str) -> Iterator[SourceRow]:
+    cells_of_header, records = csv_records(text, label)
+    if not cells_of_header:
+        return
+    header = _header(cells_of_header, label)
+    for start, cells in records:
+        whole = "".join(cells)
+        if not whole.isspace() and whole:
+            if "'" in whole or "\r" in whole:
+                cells = [
+                    unquote(cell.replace("\r\n", "\n")) if cell[:1] == "'" or "\r" in cell else cell
+                    for cell in cells
+                ]
+            yield SourceRow(label, start, dict(zip(header, cells, strict=False)))
 
 
 def _cell_text(value: object, column: str) -> str:

@@ -33,29 +33,12 @@ def _csv_table(path: Path, header_row: int, encoding: str | None) -> tuple[list[
     # Read as the importer reads text (its encodings and its guards), so both see the same
     # characters and refuse the same broken files.
     guards.csv_file(path)
-    text = importer._read_text(path, encoding)
-    guards.csv_text(text, path.name)
-    handle = io.StringIO(text, newline="")
-    reader = csv.reader(handle)
-    header: list[str] = []
-    try:
-        for _ in range(header_row):
-            header = next(reader, [])
-    except csv.Error:
-        raise guards.unreadable_csv(text, path.name, reader.line_num) from None
-    guards.header(header, path.name)
+    header, records = importer.csv_records(
+        importer._read_text(path, encoding), path.name, header_row
+    )
 
     def rows() -> Rows:
-        start = reader.line_num + 1
-        try:
-            for cells in reader:
-                if reader.line_num > start:  # a record over several lines: a quote left open?
-                    at_end = handle.tell() == len(text)
-                    guards.spanning(text, path.name, start, cells, len(header), at_end)
-                yield start, cells
-                start = reader.line_num + 1
-        except csv.Error:
-            raise guards.unreadable_csv(text, path.name, start) from None
+        yield from records
 
     return [cell.replace("\ufeff", "").strip() for cell in header], rows()
 
